@@ -1,0 +1,197 @@
+//! The one error type of the API and its JSON shape:
+//! `{"error":{"type","code","message","param","request_id"}}`.
+//!
+//! A code decides its HTTP status and its type, so the table lives in one place ([`ErrorCode::status`]).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorType {
+    InvalidRequestError,
+    AuthenticationError,
+    PermissionError,
+    IdempotencyError,
+    ResourceConflictError,
+    RateLimitError,
+    ApiError,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    ValidationError,
+    InvalidSignature,
+    MethodNotAllowed,
+    InvalidApiKey,
+    OriginNotAllowed,
+    AccountDisabled,
+    ResourceNotFound,
+    IdempotencyKeyReused,
+    IdempotencyKeyInUse,
+    SlotUnavailable,
+    CapacityExceeded,
+    PaymentsUnavailable,
+    AlreadyCancelled,
+    InvalidTransition,
+    RateLimited,
+    UpstreamUnavailable,
+    UpstreamTimeout,
+    InternalServerError,
+    /// A code this build does not know (from a newer server); clients treat it by its type.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            ValidationError | InvalidSignature => 400,
+            InvalidApiKey => 401,
+            OriginNotAllowed | AccountDisabled => 403,
+            ResourceNotFound => 404,
+            MethodNotAllowed => 405,
+            IdempotencyKeyReused | IdempotencyKeyInUse | SlotUnavailable | CapacityExceeded
+            | PaymentsUnavailable | AlreadyCancelled | InvalidTransition => 409,
+            RateLimited => 429,
+            UpstreamUnavailable => 502,
+            UpstreamTimeout => 504,
+            InternalServerError | Unknown => 500,
+        }
+    }
+
+    pub fn error_type(self) -> ErrorType {
+        use ErrorCode::*;
+        match self {
+            ValidationError | InvalidSignature | MethodNotAllowed | ResourceNotFound => {
+                ErrorType::InvalidRequestError
+            }
+            InvalidApiKey => ErrorType::AuthenticationError,
+            OriginNotAllowed | AccountDisabled => ErrorType::PermissionError,
+            IdempotencyKeyReused | IdempotencyKeyInUse => ErrorType::IdempotencyError,
+            SlotUnavailable | CapacityExceeded | PaymentsUnavailable | AlreadyCancelled
+            | InvalidTransition => ErrorType::ResourceConflictError,
+            RateLimited => ErrorType::RateLimitError,
+            UpstreamUnavailable | UpstreamTimeout | InternalServerError | Unknown => ErrorType::ApiError,
+        }
+    }
+}
+
+/// An error answer before the request id is attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub param: Option<String>,
+    /// Seconds, for 429 and idempotency_key_in_use.
+    pub retry_after: Option<u32>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError { code, message: message.into(), param: None, retry_after: None }
+    }
+
+    pub fn validation(param: &str, message: impl Into<String>) -> Self {
+        ApiError { param: Some(param.to_string()), ..Self::new(ErrorCode::ValidationError, message) }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::ResourceNotFound, format!("{what} not found"))
+    }
+
+    /// The message never carries internals; they go to the log line under the request id.
+    pub fn internal() -> Self {
+        Self::new(ErrorCode::InternalServerError, "An unexpected error occurred. Quote the request id when reporting it.")
+    }
+
+    pub fn with_retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    pub fn status(&self) -> u16 {
+        self.code.status()
+    }
+
+    pub fn body(&self, request_id: &str) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                r#type: self.code.error_type(),
+                code: self.code,
+                message: self.message.clone(),
+                param: self.param.clone(),
+                request_id: Some(request_id.to_string()).filter(|id| !id.is_empty()),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The JSON body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub r#type: ErrorType,
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl From<ErrorDetail> for ApiError {
+    fn from(d: ErrorDetail) -> Self {
+        ApiError { code: d.code, message: d.message, param: d.param, retry_after: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_has_the_shared_shape() {
+        let e = ApiError::validation("endTime", "endTime must be after startTime");
+        let json = serde_json::to_value(e.body("req_1")).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {"type": "invalid_request_error", "code": "validation_error",
+                "message": "endTime must be after startTime", "param": "endTime", "request_id": "req_1"}})
+        );
+        assert_eq!(e.status(), 400);
+    }
+
+    #[test]
+    fn codes_map_to_status_and_type() {
+        assert_eq!(ErrorCode::SlotUnavailable.status(), 409);
+        assert_eq!(ErrorCode::SlotUnavailable.error_type(), ErrorType::ResourceConflictError);
+        assert_eq!(ErrorCode::IdempotencyKeyInUse.error_type(), ErrorType::IdempotencyError);
+        assert_eq!(ErrorCode::InvalidApiKey.status(), 401);
+        assert_eq!(ErrorCode::RateLimited.status(), 429);
+    }
+
+    #[test]
+    fn unknown_codes_from_newer_servers_still_parse() {
+        let body: ErrorBody = serde_json::from_str(
+            r#"{"error":{"type":"api_error","code":"brand_new","message":"x","request_id":"req_2"}}"#,
+        )
+        .unwrap();
+        assert_eq!(body.error.code, ErrorCode::Unknown);
+    }
+}

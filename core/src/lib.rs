@@ -1,0 +1,23 @@
+//! Booking domain logic shared by the edge and the widget, with no I/O.
+//!
+//! Everything here compiles natively (and is tested natively) and for wasm32. The `engine` feature adds the
+//! parts only the booking engine needs: the organisation document, time zones and availability, allocation,
+//! Stripe signatures and digests. The widget builds without it.
+
+pub mod error;
+pub mod reservation;
+pub mod route;
+pub mod time;
+pub mod validate;
+pub mod wire;
+
+#[cfg(feature = "engine")]
+pub mod availability;
+#[cfg(feature = "engine")]
+pub mod digest;
+#[cfg(feature = "engine")]
+pub mod document;
+#[cfg(feature = "engine")]
+pub mod stripe;
+
+pub use error::{ApiError, ErrorCode, ErrorType};

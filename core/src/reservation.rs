@@ -1,0 +1,152 @@
+//! The reservation state machine: statuses, payment statuses, which transitions are allowed, and which
+//! reservations hold places.
+
+use crate::error::{ApiError, ErrorCode};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReservationStatus {
+    Pending,
+    /// Waiting for Stripe; holds its places until the hold expires.
+    PendingPayment,
+    Confirmed,
+    Completed,
+    Cancelled,
+    Waitlist,
+    /// The payment failed; places released.
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    NotRequired,
+    Pending,
+    Succeeded,
+    Failed,
+    Expired,
+}
+
+impl ReservationStatus {
+    pub const ALL: [ReservationStatus; 7] = [
+        Self::Pending,
+        Self::PendingPayment,
+        Self::Confirmed,
+        Self::Completed,
+        Self::Cancelled,
+        Self::Waitlist,
+        Self::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::PendingPayment => "pending_payment",
+            Self::Confirmed => "confirmed",
+            Self::Completed => "completed",
+            Self::Cancelled => "cancelled",
+            Self::Waitlist => "waitlist",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Statuses staff may set through the reservations API.
+    pub fn settable_by_staff(self) -> bool {
+        matches!(self, Self::Pending | Self::Confirmed | Self::Completed | Self::Cancelled | Self::Waitlist)
+    }
+
+    /// Whether a reservation in this status holds places at `now`.
+    pub fn holds_places(self, hold_expires_at: Option<Timestamp>, now: Timestamp) -> bool {
+        match self {
+            Self::Pending | Self::Confirmed | Self::Completed => true,
+            Self::PendingPayment => hold_expires_at.is_some_and(|t| t > now),
+            Self::Cancelled | Self::Waitlist | Self::Failed => false,
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Cancelled | Self::Failed | Self::Completed)
+    }
+
+    /// Checks a status change; `Ok` also for no change.
+    pub fn transition_to(self, next: ReservationStatus) -> Result<(), ApiError> {
+        use ReservationStatus::*;
+        if self == next {
+            return Ok(());
+        }
+        let allowed = match self {
+            Pending | Waitlist => matches!(next, Pending | Confirmed | Completed | Cancelled | Waitlist),
+            PendingPayment => matches!(next, Confirmed | Cancelled | Failed),
+            Confirmed => matches!(next, Completed | Cancelled | Pending),
+            Cancelled => {
+                return Err(ApiError::new(ErrorCode::AlreadyCancelled, "The reservation is already cancelled"))
+            }
+            Completed | Failed => false,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                ErrorCode::InvalidTransition,
+                format!("A {} reservation cannot become {}", self.as_str(), next.as_str()),
+            ))
+        }
+    }
+}
+
+impl PaymentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotRequired => "not_required",
+            Self::Pending => "pending",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::NotRequired, Self::Pending, Self::Succeeded, Self::Failed, Self::Expired]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReservationStatus::*;
+    use super::*;
+
+    #[test]
+    fn pending_payment_holds_places_only_until_expiry() {
+        let now = Timestamp(1000);
+        assert!(PendingPayment.holds_places(Some(Timestamp(1001)), now));
+        assert!(!PendingPayment.holds_places(Some(Timestamp(1000)), now));
+        assert!(Confirmed.holds_places(None, now));
+        assert!(!Cancelled.holds_places(None, now));
+        assert!(!Waitlist.holds_places(None, now));
+    }
+
+    #[test]
+    fn cancelled_is_final_and_says_so() {
+        assert_eq!(Cancelled.transition_to(Confirmed).unwrap_err().code, ErrorCode::AlreadyCancelled);
+        assert_eq!(Completed.transition_to(Pending).unwrap_err().code, ErrorCode::InvalidTransition);
+        assert!(Pending.transition_to(Confirmed).is_ok());
+        assert!(Waitlist.transition_to(Confirmed).is_ok());
+        assert!(PendingPayment.transition_to(Completed).is_err());
+    }
+
+    #[test]
+    fn statuses_round_trip_as_strings() {
+        for s in ReservationStatus::ALL {
+            assert_eq!(ReservationStatus::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The API's route table: one place that turns a method and a path into a [`Route`].
+//! The edge dispatches on the result; unknown paths and wrong methods become errors in the shared shape.
+
+use crate::error::{ApiError, ErrorCode};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+    Head,
+}
+
+impl Method {
+    pub fn parse(s: &str) -> Option<Method> {
+        Some(match s.to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "OPTIONS" => Method::Options,
+            "HEAD" => Method::Head,
+            _ => return None,
+        })
+    }
+}
+
+/// Who a public booking call addresses: an organisation by slug, or one published resource by its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Booker {
+    Organisation(String),
+    Token(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublicCall {
+    Catalog,
+    Availability,
+    Reserve,
+    CheckoutStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffCall {
+    List,
+    Create,
+    Get(i64),
+    Update(i64),
+    Delete(i64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Public(Booker, PublicCall),
+    Staff(StaffCall),
+    AdminImport(String),
+    StripeWebhook,
+    /// The local test checkout page (only without a Stripe key) and its Pay/Cancel action.
+    TestCheckout(String),
+    TestCheckoutAction(String),
+}
+
+impl Route {
+    /// Resolves a path below the origin. Paths outside `/api/` are not routes (static files).
+    pub fn resolve(method: Method, path: &str) -> Result<Route, ApiError> {
+        let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+        let (route, allowed): (Option<Route>, &[Method]) = match segments.as_slice() {
+            ["api", "public", "booking", "organisations", slug] => {
+                (Some(Route::Public(Booker::Organisation(slug.to_string()), PublicCall::Catalog)), &[Method::Get])
+            }
+            ["api", "public", "booking", "organisations", slug, call] => {
+                public_call(call).map_or((None, &[]), |(c, m)| {
+                    (Some(Route::Public(Booker::Organisation(slug.to_string()), c)), m)
+                })
+            }
+            ["api", "public", "booking", token] => {
+                (Some(Route::Public(Booker::Token(token.to_string()), PublicCall::Catalog)), &[Method::Get])
+            }
+            ["api", "public", "booking", token, call] => public_call(call)
+                .map_or((None, &[]), |(c, m)| (Some(Route::Public(Booker::Token(token.to_string()), c)), m)),
+            ["api", "reservations"] => {
+                let call = match method {
+                    Method::Post => StaffCall::Create,
+                    _ => StaffCall::List,
+                };
+                (Some(Route::Staff(call)), &[Method::Get, Method::Post])
+            }
+            ["api", "reservations", id] => {
+                let id = match id.parse::<i64>() {
+                    Ok(id) if id > 0 => id,
+                    _ => return Err(ApiError::not_found("Reservation")),
+                };
+                let call = match method {
+                    Method::Patch => StaffCall::Update(id),
+                    Method::Delete => StaffCall::Delete(id),
+                    _ => StaffCall::Get(id),
+                };
+                (Some(Route::Staff(call)), &[Method::Get, Method::Patch, Method::Delete])
+            }
+            ["api", "admin", "organisations", slug] => {
+                (Some(Route::AdminImport(slug.to_string())), &[Method::Put])
+            }
+            ["api", "payments", "stripe", "webhook"] => (Some(Route::StripeWebhook), &[Method::Post]),
+            ["api", "test-checkout", session] => (Some(Route::TestCheckout(session.to_string())), &[Method::Get]),
+            ["api", "test-checkout", session, "complete"] => {
+                (Some(Route::TestCheckoutAction(session.to_string())), &[Method::Post])
+            }
+            _ => (None, &[]),
+        };
+        let Some(route) = route else {
+            return Err(ApiError::new(ErrorCode::ResourceNotFound, format!("No route for {path}")));
+        };
+        let head_as_get = method == Method::Head && allowed.contains(&Method::Get);
+        if !allowed.contains(&method) && !head_as_get {
+            return Err(method_not_allowed(allowed));
+        }
+        Ok(route)
+    }
+
+    /// The organisation slug the route names directly, for logs and per-organisation limits.
+    pub fn organisation(&self) -> Option<&str> {
+        match self {
+            Route::Public(Booker::Organisation(slug), _) | Route::AdminImport(slug) => Some(slug),
+            _ => None,
+        }
+    }
+
+    /// A short label for log lines (no ids or personal data).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Route::Public(_, PublicCall::Catalog) => "catalog",
+            Route::Public(_, PublicCall::Availability) => "availability",
+            Route::Public(_, PublicCall::Reserve) => "reserve",
+            Route::Public(_, PublicCall::CheckoutStatus) => "checkout_status",
+            Route::Staff(StaffCall::List) => "reservations.list",
+            Route::Staff(StaffCall::Create) => "reservations.create",
+            Route::Staff(StaffCall::Get(_)) => "reservations.get",
+            Route::Staff(StaffCall::Update(_)) => "reservations.update",
+            Route::Staff(StaffCall::Delete(_)) => "reservations.delete",
+            Route::AdminImport(_) => "admin.import",
+            Route::StripeWebhook => "stripe.webhook",
+            Route::TestCheckout(_) => "test_checkout.page",
+            Route::TestCheckoutAction(_) => "test_checkout.complete",
+        }
+    }
+}
+
+fn public_call(segment: &str) -> Option<(PublicCall, &'static [Method])> {
+    Some(match segment {
+        "availability" => (PublicCall::Availability, &[Method::Get]),
+        "reserve" => (PublicCall::Reserve, &[Method::Post]),
+        "checkout-status" => (PublicCall::CheckoutStatus, &[Method::Get]),
+        _ => return None,
+    })
+}
+
+fn method_not_allowed(allowed: &[Method]) -> ApiError {
+    let names: Vec<&str> = allowed
+        .iter()
+        .map(|m| match m {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+        })
+        .collect();
+    ApiError::new(ErrorCode::MethodNotAllowed, format!("Method not allowed; use {}", names.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_public_routes_for_both_flows() {
+        let r = Route::resolve(Method::Get, "/api/public/booking/organisations/acme-spa/availability").unwrap();
+        assert_eq!(r, Route::Public(Booker::Organisation("acme-spa".into()), PublicCall::Availability));
+        let r = Route::resolve(Method::Post, "/api/public/booking/tok_123/reserve").unwrap();
+        assert_eq!(r, Route::Public(Booker::Token("tok_123".into()), PublicCall::Reserve));
+        let r = Route::resolve(Method::Get, "/api/public/booking/organisations/acme-spa/").unwrap();
+        assert_eq!(r.organisation(), Some("acme-spa"));
+    }
+
+    #[test]
+    fn wrong_method_and_unknown_path_are_errors() {
+        let e = Route::resolve(Method::Get, "/api/public/booking/organisations/acme-spa/reserve").unwrap_err();
+        assert_eq!(e.code, ErrorCode::MethodNotAllowed);
+        assert!(e.message.contains("POST"));
+        let e = Route::resolve(Method::Get, "/api/nothing/here").unwrap_err();
+        assert_eq!(e.code, ErrorCode::ResourceNotFound);
+        let e = Route::resolve(Method::Get, "/api/reservations/abc").unwrap_err();
+        assert_eq!(e.code, ErrorCode::ResourceNotFound);
+    }
+
+    #[test]
+    fn staff_routes_carry_the_call() {
+        assert_eq!(Route::resolve(Method::Patch, "/api/reservations/7").unwrap(), Route::Staff(StaffCall::Update(7)));
+        assert_eq!(Route::resolve(Method::Post, "/api/reservations").unwrap(), Route::Staff(StaffCall::Create));
+        assert!(Route::resolve(Method::Put, "/api/reservations").is_err());
+    }
+}

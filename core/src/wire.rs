@@ -1,0 +1,231 @@
+//! Wire types of the public booking API and the staff reservations API (camelCase JSON).
+//! Money is in minor units with a lower-case ISO currency; instants are RFC 3339 UTC.
+
+use crate::reservation::{PaymentStatus, ReservationStatus};
+use crate::time::{Date, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/public/booking/organisations/:slug`: the organisation and its bookable services.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Catalog {
+    pub organisation: OrganisationInfo,
+    pub resource_types: Vec<ResourceTypeInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganisationInfo {
+    pub slug: String,
+    pub name: String,
+    /// IANA time zone; slots are generated and shown in it.
+    pub time_zone: String,
+    pub currency: String,
+    pub locale: String,
+    pub branding: Branding,
+    pub accepts_payments: bool,
+    /// How many days ahead (from today, in the organisation's zone) can be booked.
+    pub booking_window_days: u32,
+    /// Closed dates inside the booking window, so a calendar can disable them.
+    pub closed_dates: Vec<Date>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Branding {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    /// `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_color: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceTypeInfo {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub duration_minutes: u32,
+    pub slot_interval_minutes: u32,
+    pub max_quantity: u32,
+    /// Price per place, minor units.
+    pub unit_amount: i64,
+    pub currency: String,
+    pub requires_payment: bool,
+    /// ISO weekdays (1 = Monday) with opening hours.
+    pub open_weekdays: Vec<u8>,
+    /// Whether customers may pick a specific resource.
+    pub allow_resource_choice: bool,
+    pub resources: Vec<ResourceInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceInfo {
+    pub id: i64,
+    pub name: String,
+    pub capacity: u32,
+}
+
+/// `GET …/availability`: one day's slots.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Availability {
+    pub date: Date,
+    pub time_zone: String,
+    pub resource_type_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<i64>,
+    pub slots: Vec<Slot>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Slot {
+    pub start_time: Timestamp,
+    pub end_time: Timestamp,
+    pub capacity: u32,
+    pub available: u32,
+}
+
+/// The body of a public reserve (`CreateOrganisationPublicBookingDto`, plus `returnUrl`).
+/// In the token flow `resourceTypeId` is implied by the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReserveRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_type_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<i64>,
+    pub start_time: Timestamp,
+    pub end_time: Timestamp,
+    pub quantity: u32,
+    pub customer_name: String,
+    pub customer_email: String,
+    pub customer_phone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReserveResponse {
+    pub reservation_id: i64,
+    pub status: ReservationStatus,
+    pub payment_status: PaymentStatus,
+    pub requires_payment: bool,
+    pub resource_type_id: i64,
+    pub resource_ids: Vec<i64>,
+    pub start_time: Timestamp,
+    pub end_time: Timestamp,
+    pub quantity: u32,
+    pub quoted_amount: i64,
+    pub quoted_currency: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stripe_checkout_session_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_data: Option<PaymentData>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentData {
+    pub provider: String,
+    pub mode: String,
+    pub checkout_url: String,
+    pub stripe_checkout_session_id: String,
+    pub amount: i64,
+    pub currency: String,
+    pub status: PaymentStatus,
+    pub status_url: String,
+    pub expires_at: Timestamp,
+}
+
+/// `GET …/checkout-status?sessionId=…`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutStatus {
+    pub reservation_id: i64,
+    pub status: ReservationStatus,
+    pub payment_status: PaymentStatus,
+    pub requires_payment: bool,
+    pub can_retry_payment: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout_url: Option<String>,
+}
+
+/// A reservation as the staff API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reservation {
+    pub id: i64,
+    pub resource_type_id: i64,
+    pub resource_ids: Vec<i64>,
+    pub start_time: Timestamp,
+    pub end_time: Timestamp,
+    pub quantity: u32,
+    pub status: ReservationStatus,
+    pub payment_status: PaymentStatus,
+    pub customer_info: CustomerInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    pub quoted_unit_amount: i64,
+    pub quoted_total_amount: i64,
+    pub quoted_currency: String,
+    pub payment_required_snapshot: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_expires_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stripe_checkout_session_id: Option<String>,
+    pub source: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// `POST /api/reservations` (`CreateReservationDto`) and, with every field optional,
+/// `PATCH /api/reservations/:id` (`UpdateReservationDto`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReservationChanges {
+    pub start_time: Option<Timestamp>,
+    pub end_time: Option<Timestamp>,
+    pub quantity: Option<u32>,
+    pub customer_info: Option<CustomerInfo>,
+    pub notes: Option<String>,
+    pub resource_type_id: Option<i64>,
+    pub resource_id: Option<i64>,
+    pub resource_ids: Option<Vec<i64>>,
+    pub status: Option<ReservationStatus>,
+}
+
+/// Filters of `GET /api/reservations`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReservationFilter {
+    pub resource_id: Option<i64>,
+    pub resource_type_id: Option<i64>,
+    pub status: Option<ReservationStatus>,
+    pub start_from: Option<Timestamp>,
+    pub end_to: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservationList {
+    pub data: Vec<Reservation>,
+}

@@ -1,0 +1,14 @@
+# Sourced by the project's scripts: tool versions, the cache outside the repo, and PATH for the pinned tools.
+# shellcheck shell=bash
+WASM_BINDGEN_VERSION=0.2.130   # must equal wasm-bindgen in Cargo.lock
+WORKER_BUILD_VERSION=0.8.7
+TRUNK_VERSION=0.21.14
+SLOTBOOK_ROOT=${SLOTBOOK_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+SLOTBOOK_CACHE=${SLOTBOOK_CACHE:-$HOME/.cache/slotbook}
+SLOTBOOK_TOOLS=$SLOTBOOK_CACHE/tools
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$SLOTBOOK_CACHE/target}
+export PATH="$SLOTBOOK_TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin:$SLOTBOOK_TOOLS/trunk-$TRUNK_VERSION/bin:$SLOTBOOK_TOOLS/worker-build-$WORKER_BUILD_VERSION/bin:$SLOTBOOK_ROOT/node_modules/.bin:$PATH"
+export WASM_BINDGEN_BIN="$SLOTBOOK_TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin/wasm-bindgen"
+export WASM_OPT_BIN="$SLOTBOOK_ROOT/node_modules/.bin/wasm-opt"
+export ESBUILD_BIN="$SLOTBOOK_ROOT/node_modules/.bin/esbuild"
+export SLOTBOOK_CACHE SLOTBOOK_TOOLS SLOTBOOK_ROOT
