@@ -291,7 +291,7 @@ impl<'a> Query<'a> {
 }
 
 /// `PublicOrganisationAvailabilityQueryDto` (the token flow has only `date`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AvailabilityQuery {
     pub date: Date,
     pub resource_type_id: Option<i64>,

@@ -1,1 +1,22 @@
+//! The edge: a Cloudflare Worker that serves the booking API in front of either a venue's upstream backend
+//! or the built-in booking engine (Durable Objects with SQLite storage).
+//!
+//! - [`gateway`]: the request path every API call takes (request id, CORS, routing, error shape, log line).
+//! - [`builtin`]: the routes answered by the built-in engine.
+//! - [`engine`]: the Durable Objects: one [`engine::Organisation`] per organisation, and the
+//!   [`engine::Directory`] that maps booking tokens and API keys to organisations.
+//! - [`http`]: JSON answers and the error answer.
 
+mod builtin;
+mod engine;
+mod gateway;
+mod http;
+mod runtime;
+
+pub use engine::{Directory, Organisation};
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    Ok(gateway::handle(req, env).await)
+}

@@ -1,0 +1,123 @@
+//! The API answered by the built-in engine: each route's input is validated here (before anything runs),
+//! then sent to the organisation's Durable Object as a typed command.
+
+use crate::engine::{self, Command, DirectoryCommand, Scope, TokenEntry, DIRECTORY, ORGANISATIONS};
+use crate::gateway::Exchange;
+use crate::http::internal;
+use crate::runtime::setting;
+use serde::Deserialize;
+use slotbook_core::digest::sha256_hex;
+use slotbook_core::document::{is_valid_slug, OrganisationDocument};
+use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
+use slotbook_core::route::{Booker, PublicCall, StaffCall};
+use slotbook_core::validate::{self, Query};
+use worker::{Env, Headers, Request, Response, Url};
+
+/// The organisation a public call books with, and for a token the one resource it publishes.
+pub struct Target {
+    pub slug: String,
+    pub scope: Option<Scope>,
+}
+
+#[derive(Deserialize)]
+struct Resolved {
+    slug: String,
+    scope: Option<Scope>,
+}
+
+pub async fn target(env: &Env, booker: &Booker) -> ApiResult<Target> {
+    match booker {
+        Booker::Organisation(slug) if is_valid_slug(slug) => Ok(Target { slug: slug.clone(), scope: None }),
+        Booker::Organisation(_) => Err(ApiError::not_found("Organisation")),
+        Booker::Token(token) => {
+            let command = DirectoryCommand::ResolveToken { token_hash: sha256_hex(token.as_bytes()) };
+            let r: Resolved = engine::call_json(env, DIRECTORY, "directory", &command).await?;
+            Ok(Target { slug: r.slug, scope: r.scope })
+        }
+    }
+}
+
+pub async fn public(mut req: Request, env: &Env, target: &Target, call: &PublicCall, url: &Url, self_origin: &str) -> ApiResult<Response> {
+    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let query = Query::new(&pairs);
+    let by_org = target.scope.is_none();
+    let command = match call {
+        PublicCall::Catalog => Command::Catalog { scope: target.scope },
+        PublicCall::Availability => Command::Availability { query: validate::availability_query(&query, by_org)?, scope: target.scope },
+        PublicCall::Reserve => {
+            let body = json_body(&mut req).await?;
+            Command::Reserve { request: validate::reserve_request(&body, by_org)?, scope: target.scope, base_url: self_origin.to_string() }
+        }
+        PublicCall::CheckoutStatus => {
+            Command::CheckoutStatus { session_id: query.required_string("sessionId")?.to_string(), scope: target.scope }
+        }
+    };
+    forward(env, &target.slug, &command).await
+}
+
+pub async fn staff(mut req: Request, env: &Env, call: StaffCall, url: &Url, ex: &mut Exchange) -> ApiResult<Response> {
+    let key = bearer(&req).ok_or_else(|| ApiError::new(ErrorCode::InvalidApiKey, "The API key is missing or invalid"))?;
+    let resolved: Resolved =
+        engine::call_json(env, DIRECTORY, "directory", &DirectoryCommand::ResolveKey { key_hash: sha256_hex(key.as_bytes()) }).await?;
+    ex.organisation = Some(resolved.slug.clone());
+    let command = match call {
+        StaffCall::List => {
+            let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            Command::ListReservations { filter: validate::reservation_filter(&Query::new(&pairs))? }
+        }
+        StaffCall::Create => Command::CreateReservation { changes: validate::reservation_changes(&json_body(&mut req).await?, true)? },
+        StaffCall::Get(id) => Command::GetReservation { id },
+        StaffCall::Update(id) => Command::UpdateReservation { id, changes: validate::reservation_changes(&json_body(&mut req).await?, false)? },
+        StaffCall::Delete(id) => Command::DeleteReservation { id },
+    };
+    forward(env, &resolved.slug, &command).await
+}
+
+/// `PUT /api/admin/organisations/:slug`: replaces an organisation's catalog from one document.
+pub async fn import(mut req: Request, env: &Env, slug: &str) -> ApiResult<Response> {
+    let expected = setting(env, "ADMIN_TOKEN");
+    let given = bearer(&req);
+    let authorised = matches!((&expected, &given), (Some(e), Some(g)) if sha256_hex(e.as_bytes()) == sha256_hex(g.as_bytes()));
+    if !authorised {
+        return Err(ApiError::new(ErrorCode::InvalidApiKey, "The admin token is missing or invalid"));
+    }
+    if !is_valid_slug(slug) {
+        return Err(ApiError::validation("slug", "The slug must be 2 to 64 lower-case letters, digits or dashes"));
+    }
+    let text = req.text().await.map_err(|_| ApiError::validation("body", "The request body could not be read"))?;
+    let document = OrganisationDocument::parse(&text)?;
+    let tokens = document
+        .resource_types
+        .iter()
+        .flat_map(|rt| {
+            rt.resources.iter().filter_map(move |r| {
+                r.public_token.as_ref().map(|t| TokenEntry {
+                    token_hash: sha256_hex(t.as_bytes()),
+                    scope: Scope { resource_type_id: rt.id, resource_id: r.id },
+                })
+            })
+        })
+        .collect();
+    let key_hashes = document.api_keys.iter().map(|k| sha256_hex(k.key.as_bytes())).collect();
+    let register = DirectoryCommand::Register { slug: slug.to_string(), tokens, key_hashes };
+    engine::call(env, DIRECTORY, "directory", &register).await?;
+    forward(env, slug, &Command::Import { slug: slug.to_string(), document }).await
+}
+
+async fn forward(env: &Env, slug: &str, command: &Command) -> ApiResult<Response> {
+    let answer = engine::call(env, ORGANISATIONS, slug, command).await?;
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", "application/json");
+    Ok(Response::ok(answer.body).map_err(|e| internal("answer", e))?.with_status(answer.status).with_headers(headers))
+}
+
+async fn json_body(req: &mut Request) -> ApiResult<serde_json::Value> {
+    let text = req.text().await.map_err(|_| ApiError::validation("body", "The request body could not be read"))?;
+    serde_json::from_str(&text).map_err(|e| ApiError::validation("body", format!("The request body is not valid JSON: {e}")))
+}
+
+fn bearer(req: &Request) -> Option<String> {
+    let value = req.headers().get("Authorization").ok().flatten()?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim().to_string())
+}

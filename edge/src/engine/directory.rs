@@ -1,0 +1,128 @@
+//! The directory: one Durable Object that knows which organisation a legacy booking token or a staff API
+//! key belongs to. Both are kept only as SHA-256 digests.
+
+use super::sql::{exec, migrate, rows, transaction};
+use super::Scope;
+use crate::http::{error_response, json};
+use serde::{Deserialize, Serialize};
+use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
+
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE tokens (token_hash TEXT PRIMARY KEY, slug TEXT NOT NULL, resource_type_id INTEGER NOT NULL,
+                         resource_id INTEGER NOT NULL);
+    CREATE INDEX tokens_by_slug ON tokens (slug);
+    CREATE TABLE api_keys (key_hash TEXT PRIMARY KEY, slug TEXT NOT NULL);
+    CREATE INDEX api_keys_by_slug ON api_keys (slug)
+"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenEntry {
+    pub token_hash: String,
+    pub scope: Scope,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum DirectoryCommand {
+    /// Replaces an organisation's tokens and keys; refused whole if one belongs to another organisation.
+    Register { slug: String, tokens: Vec<TokenEntry>, key_hashes: Vec<String> },
+    ResolveToken { token_hash: String },
+    ResolveKey { key_hash: String },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Resolved {
+    pub slug: String,
+    pub scope: Option<Scope>,
+}
+
+#[durable_object]
+pub struct Directory {
+    state: State,
+}
+
+impl DurableObject for Directory {
+    fn new(state: State, _env: Env) -> Self {
+        if let Err(e) = migrate(&state.storage().sql(), MIGRATIONS) {
+            worker::console_error!("directory migration failed: {e}");
+        }
+        Directory { state }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let command: ApiResult<DirectoryCommand> = req.json().await.map_err(|_| ApiError::internal());
+        Ok(match command.and_then(|c| self.run(c)) {
+            Ok(r) => r,
+            Err(e) => error_response(&e, ""),
+        })
+    }
+}
+
+impl Directory {
+    fn run(&self, command: DirectoryCommand) -> ApiResult<Response> {
+        let sql = self.state.storage().sql();
+        match command {
+            DirectoryCommand::Register { slug, tokens, key_hashes } => {
+                transaction(&self.state.storage(), || register(&sql, &slug, &tokens, &key_hashes))?;
+                json(200, &serde_json::json!({"registered": true}))
+            }
+            DirectoryCommand::ResolveToken { token_hash } => {
+                #[derive(Deserialize)]
+                struct Row {
+                    slug: String,
+                    resource_type_id: i64,
+                    resource_id: i64,
+                }
+                let found = rows::<Row>(&sql, "SELECT slug, resource_type_id, resource_id FROM tokens WHERE token_hash = ?", vec![token_hash.into()])?;
+                let row = found.into_iter().next().ok_or_else(|| ApiError::not_found("Booking link"))?;
+                let scope = Scope { resource_type_id: row.resource_type_id, resource_id: row.resource_id };
+                json(200, &Resolved { slug: row.slug, scope: Some(scope) })
+            }
+            DirectoryCommand::ResolveKey { key_hash } => {
+                #[derive(Deserialize)]
+                struct Row {
+                    slug: String,
+                }
+                let found = rows::<Row>(&sql, "SELECT slug FROM api_keys WHERE key_hash = ?", vec![key_hash.into()])?;
+                let row = found
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| ApiError::new(ErrorCode::InvalidApiKey, "The API key is missing or invalid"))?;
+                json(200, &Resolved { slug: row.slug, scope: None })
+            }
+        }
+    }
+}
+
+fn register(sql: &SqlStorage, slug: &str, tokens: &[TokenEntry], key_hashes: &[String]) -> ApiResult<()> {
+    #[derive(Deserialize)]
+    struct Owner {
+        slug: String,
+    }
+    for (i, t) in tokens.iter().enumerate() {
+        let owners = rows::<Owner>(sql, "SELECT slug FROM tokens WHERE token_hash = ?", vec![t.token_hash.clone().into()])?;
+        if owners.iter().any(|o| o.slug != slug) {
+            return Err(ApiError::validation("publicToken", format!("public token #{} is already used by another organisation", i + 1)));
+        }
+    }
+    for (i, k) in key_hashes.iter().enumerate() {
+        let owners = rows::<Owner>(sql, "SELECT slug FROM api_keys WHERE key_hash = ?", vec![k.clone().into()])?;
+        if owners.iter().any(|o| o.slug != slug) {
+            return Err(ApiError::validation(&format!("apiKeys[{i}].key"), "the API key is already used by another organisation"));
+        }
+    }
+    exec(sql, "DELETE FROM tokens WHERE slug = ?", vec![slug.into()])?;
+    exec(sql, "DELETE FROM api_keys WHERE slug = ?", vec![slug.into()])?;
+    for t in tokens {
+        exec(
+            sql,
+            "INSERT INTO tokens (token_hash, slug, resource_type_id, resource_id) VALUES (?, ?, ?, ?)",
+            vec![t.token_hash.clone().into(), slug.into(), t.scope.resource_type_id.into(), t.scope.resource_id.into()],
+        )?;
+    }
+    for k in key_hashes {
+        exec(sql, "INSERT INTO api_keys (key_hash, slug) VALUES (?, ?)", vec![k.clone().into(), slug.into()])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! The built-in booking engine. The Worker talks to its Durable Objects with typed [`Command`]s as JSON
+//! and gets JSON back: a success body, or an error in the shared shape (the gateway adds the request id).
+
+mod directory;
+mod organisation;
+mod sql;
+
+pub use directory::{Directory, DirectoryCommand, TokenEntry};
+pub use organisation::Organisation;
+
+use crate::http::{internal, parse_error};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use slotbook_core::document::OrganisationDocument;
+use slotbook_core::error::{ApiError, ApiResult};
+use slotbook_core::validate::AvailabilityQuery;
+use slotbook_core::wire::{ReservationChanges, ReservationFilter, ReserveRequest};
+use worker::{Env, Method, Request, RequestInit};
+
+pub const ORGANISATIONS: &str = "ORGANISATIONS";
+pub const DIRECTORY: &str = "DIRECTORY";
+
+/// The one resource a legacy booking token publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub resource_type_id: i64,
+    pub resource_id: i64,
+}
+
+/// What the Worker asks an organisation's Durable Object.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Command {
+    Import { slug: String, document: OrganisationDocument },
+    Settings,
+    Catalog { scope: Option<Scope> },
+    Availability { query: AvailabilityQuery, scope: Option<Scope> },
+    Reserve { request: ReserveRequest, scope: Option<Scope>, base_url: String },
+    CheckoutStatus { session_id: String, scope: Option<Scope> },
+    ListReservations { filter: ReservationFilter },
+    CreateReservation { changes: ReservationChanges },
+    GetReservation { id: i64 },
+    UpdateReservation { id: i64, changes: ReservationChanges },
+    DeleteReservation { id: i64 },
+}
+
+/// An organisation's settings the gateway needs before routing (CORS).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub allowed_origins: Vec<String>,
+}
+
+/// A success answer of an engine command, with its HTTP status.
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// Sends a command to a Durable Object by name and returns its answer, or its error.
+pub async fn call<C: Serialize>(env: &Env, binding: &str, name: &str, command: &C) -> ApiResult<Answer> {
+    let namespace = env.durable_object(binding).map_err(|e| internal("durable object binding", e))?;
+    let stub = namespace.get_by_name(name).map_err(|e| internal("durable object stub", e))?;
+    let body = serde_json::to_string(command).map_err(|e| internal("encode command", e))?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(body.into()));
+    let req = Request::new_with_init("https://engine.internal/", &init).map_err(|e| internal("engine request", e))?;
+    let mut resp = stub.fetch_with_request(req).await.map_err(|e| internal("engine call", e))?;
+    let status = resp.status_code();
+    let body = resp.text().await.map_err(|e| internal("engine answer", e))?;
+    if status >= 400 {
+        return Err(parse_error(status, &body));
+    }
+    Ok(Answer { status, body })
+}
+
+/// Like [`call`], for answers the Worker reads itself.
+pub async fn call_json<C: Serialize, T: DeserializeOwned>(env: &Env, binding: &str, name: &str, command: &C) -> ApiResult<T> {
+    let answer = call(env, binding, name, command).await?;
+    serde_json::from_str(&answer.body).map_err(|e| internal("decode engine answer", e))
+}
+
+pub(crate) fn not_found_organisation() -> ApiError {
+    ApiError::not_found("Organisation")
+}

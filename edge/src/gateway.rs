@@ -1,0 +1,121 @@
+//! The request path every API call takes, in this order: request id → route → CORS (preflight answered;
+//! allowed origins per organisation, echoed with `Vary: Origin`) → validation and the backend → error
+//! shape → one JSON log line. Proxy mode and the rate-limit and idempotency layers slot in here.
+
+use crate::builtin;
+use crate::engine::{self, Command, Settings, ORGANISATIONS};
+use crate::runtime::random_hex;
+use crate::http::error_response;
+use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
+use slotbook_core::route::{Method, Route};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use worker::{Env, Headers, Request, Response};
+
+/// What the gateway learns about a request on its way, for headers and the log line.
+pub struct Exchange {
+    request_id: String,
+    route: &'static str,
+    pub organisation: Option<String>,
+    /// The Origin to echo in CORS headers, once allowed.
+    cors_origin: Option<String>,
+}
+
+pub async fn handle(req: Request, env: Env) -> Response {
+    let started = js_sys::Date::now();
+    let mut ex = Exchange { request_id: format!("req_{}", random_hex(12)), route: "unknown", organisation: None, cors_origin: None };
+    let method = req.method().to_string();
+    let mut resp = match serve(req, &env, &mut ex).await {
+        Ok(r) => r,
+        Err(e) => error_response(&e, &ex.request_id),
+    };
+    let headers = resp.headers_mut();
+    let _ = headers.set("X-Request-Id", &ex.request_id);
+    if let Some(origin) = &ex.cors_origin {
+        let _ = headers.set("Access-Control-Allow-Origin", origin);
+        let _ = headers.set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After, Idempotent-Replayed");
+    }
+    let _ = headers.append("Vary", "Origin");
+    worker::console_log!(
+        "{}",
+        serde_json::json!({
+            "request_id": ex.request_id, "method": method, "route": ex.route, "status": resp.status_code(),
+            "duration_ms": js_sys::Date::now() - started, "organisation": ex.organisation,
+        })
+    );
+    resp
+}
+
+async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response> {
+    let url = req.url().map_err(|_| ApiError::validation("url", "The request URL is malformed"))?;
+    let method = Method::parse(req.method().as_ref())
+        .ok_or_else(|| ApiError::new(ErrorCode::MethodNotAllowed, "Method not allowed"))?;
+    let preflight = method == Method::Options;
+    let route_method = if preflight {
+        let asked = req.headers().get("Access-Control-Request-Method").ok().flatten().unwrap_or_default();
+        Method::parse(&asked).unwrap_or(Method::Options)
+    } else {
+        method
+    };
+    let route = Route::resolve(route_method, url.path())?;
+    ex.route = route.label();
+    ex.organisation = route.organisation().map(str::to_string);
+    let self_origin = url.origin().ascii_serialization();
+
+    if let Route::Public(booker, call) = &route {
+        let target = builtin::target(env, booker).await?;
+        ex.organisation = Some(target.slug.clone());
+        let origin = req.headers().get("Origin").ok().flatten().filter(|o| *o != self_origin);
+        if let Some(origin) = origin {
+            if !origin_allowed(env, &target.slug, &origin).await? {
+                return Err(ApiError::new(ErrorCode::OriginNotAllowed, "This website is not allowed to book for this organisation"));
+            }
+            ex.cors_origin = Some(origin);
+        }
+        if preflight {
+            return preflight_answer();
+        }
+        return builtin::public(req, env, &target, call, &url, &self_origin).await;
+    }
+    if preflight {
+        return Err(ApiError::new(ErrorCode::MethodNotAllowed, "Cross-origin calls are not allowed on this route"));
+    }
+    match route {
+        Route::Staff(call) => builtin::staff(req, env, call, &url, ex).await,
+        Route::AdminImport(slug) => builtin::import(req, env, &slug).await,
+        Route::Public(..) => unreachable!("answered above"),
+        Route::StripeWebhook | Route::TestCheckout(_) | Route::TestCheckoutAction(_) => {
+            Err(ApiError::new(ErrorCode::ResourceNotFound, "Payments are not set up on this edge"))
+        }
+    }
+}
+
+fn preflight_answer() -> ApiResult<Response> {
+    let headers = Headers::new();
+    let _ = headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    let _ = headers.set("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key");
+    let _ = headers.set("Access-Control-Max-Age", "600");
+    Ok(Response::empty().map_err(|e| crate::http::internal("preflight", e))?.with_status(204).with_headers(headers))
+}
+
+thread_local! {
+    /// Allowed origins per organisation, kept briefly per isolate so preflights do not each call the engine.
+    static ORIGINS: RefCell<HashMap<String, (f64, Vec<String>)>> = RefCell::new(HashMap::new());
+}
+
+const ORIGINS_TTL_MS: f64 = 30_000.0;
+
+async fn origin_allowed(env: &Env, slug: &str, origin: &str) -> ApiResult<bool> {
+    let now = js_sys::Date::now();
+    let cached = ORIGINS.with(|c| c.borrow().get(slug).filter(|(at, _)| now - at < ORIGINS_TTL_MS).map(|(_, o)| o.clone()));
+    let origins = match cached {
+        Some(o) => o,
+        None => {
+            let settings: Settings = engine::call_json(env, ORGANISATIONS, slug, &Command::Settings).await?;
+            ORIGINS.with(|c| c.borrow_mut().insert(slug.to_string(), (now, settings.allowed_origins.clone())));
+            settings.allowed_origins
+        }
+    };
+    Ok(origins.iter().any(|o| o.trim_end_matches('/') == origin))
+}
+

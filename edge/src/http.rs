@@ -1,0 +1,40 @@
+//! Building answers: JSON bodies, the shared error shape, and turning worker errors into it.
+
+use serde::Serialize;
+use slotbook_core::error::{ApiError, ErrorBody};
+use worker::{Headers, Response};
+
+/// Anything the runtime can fail with becomes an internal error; the detail goes to the log, not the client.
+pub fn internal(context: &str, e: impl std::fmt::Display) -> ApiError {
+    worker::console_error!("{{\"internal_error\":{:?},\"detail\":{:?}}}", context, e.to_string());
+    ApiError::internal()
+}
+
+pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> {
+    Response::from_json(value).map(|r| r.with_status(status)).map_err(|e| internal("serialise answer", e))
+}
+
+pub fn error_response(error: &ApiError, request_id: &str) -> Response {
+    let body = serde_json::to_string(&error.body(request_id)).unwrap_or_default();
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", "application/json");
+    if let Some(seconds) = error.retry_after {
+        let _ = headers.set("Retry-After", &seconds.to_string());
+    }
+    if error.code == slotbook_core::ErrorCode::MethodNotAllowed {
+        if let Some(allowed) = error.message.strip_prefix("Method not allowed; use ") {
+            let _ = headers.set("Allow", allowed);
+        }
+    }
+    Response::ok(body)
+        .map(|r| r.with_status(error.status()).with_headers(headers))
+        .unwrap_or_else(|_| Response::empty().unwrap().with_status(500))
+}
+
+/// Reads an error answer of the engine (same shape, no request id yet) back into an [`ApiError`].
+pub fn parse_error(status: u16, body: &str) -> ApiError {
+    match serde_json::from_str::<ErrorBody>(body) {
+        Ok(b) => b.error.into(),
+        Err(e) => internal(&format!("unreadable error answer with status {status}"), e),
+    }
+}
