@@ -1,0 +1,94 @@
+//! The widget's calls to the public booking API (through `fetch`), and what a failed call means to it.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use slotbook_core::error::{ErrorBody, ErrorCode, ErrorDetail, ErrorType};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// The network failed or the answer was unreadable: worth retrying.
+    Network,
+    /// The API said no, in the shared error shape.
+    Api(ErrorDetail),
+}
+
+impl Failure {
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Failure::Api(d) => Some(d.code),
+            Failure::Network => None,
+        }
+    }
+
+    /// The server's message is shown only for invalid requests (it names the field); else our own text.
+    pub fn server_message(&self) -> Option<&str> {
+        match self {
+            Failure::Api(d) if d.r#type == ErrorType::InvalidRequestError => Some(&d.message),
+            _ => None,
+        }
+    }
+}
+
+/// Where the API lives and who we book with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// Edge origin, no trailing slash.
+    pub base: String,
+    /// `organisations/acme-spa` or a legacy token.
+    pub booker_path: String,
+}
+
+impl Api {
+    fn url(&self, rest: &str) -> String {
+        format!("{}/api/public/booking/{}{}", self.base, self.booker_path, rest)
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, rest: &str) -> Result<T, Failure> {
+        send(&self.url(rest), "GET", None, None).await
+    }
+
+    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, rest: &str, body: &B, idempotency_key: &str) -> Result<T, Failure> {
+        let body = serde_json::to_string(body).map_err(|_| Failure::Network)?;
+        send(&self.url(rest), "POST", Some(body), Some(idempotency_key)).await
+    }
+}
+
+async fn send<T: DeserializeOwned>(url: &str, method: &str, body: Option<String>, idempotency_key: Option<&str>) -> Result<T, Failure> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(|_| Failure::Network)?;
+    if let Some(body) = body {
+        let _ = headers.set("Content-Type", "application/json");
+        init.set_body(&JsValue::from_str(&body));
+    }
+    if let Some(key) = idempotency_key {
+        let _ = headers.set("Idempotency-Key", key);
+    }
+    init.set_headers(&headers);
+    let request = Request::new_with_str_and_init(url, &init).map_err(|_| Failure::Network)?;
+    let window = web_sys::window().ok_or(Failure::Network)?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| Failure::Network)?
+        .dyn_into()
+        .map_err(|_| Failure::Network)?;
+    let text = JsFuture::from(response.text().map_err(|_| Failure::Network)?).await.map_err(|_| Failure::Network)?;
+    let text = text.as_string().unwrap_or_default();
+    if response.ok() {
+        serde_json::from_str(&text).map_err(|_| Failure::Network)
+    } else {
+        match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(body) => Err(Failure::Api(body.error)),
+            Err(_) => Err(Failure::Network),
+        }
+    }
+}
+
+/// A fresh Idempotency-Key for one reserve attempt.
+pub fn new_idempotency_key() -> String {
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    crypto.map(|c| c.random_uuid()).unwrap_or_else(|| format!("{}-{}", js_sys::Date::now(), js_sys::Math::random()))
+}
