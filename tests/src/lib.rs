@@ -1,1 +1,174 @@
+//! Test harness for the end-to-end tests: starts the real Workers runtime (`wrangler dev`, built artifacts
+//! in dist/ and edge/build/) on a free port with a fresh state directory, talks HTTP to it, and drives a
+//! real chromium through chromedriver (WebDriver).
 
+pub mod http;
+pub mod webdriver;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
+
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+pub const WEBHOOK_SECRET: &str = "whsec_test_secret_for_e2e";
+pub const DEMO_KEY: &str = "sk_dev_acme_front_desk_0123456789";
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A running `wrangler dev`. Dropping it stops it (the whole process group).
+pub struct Edge {
+    child: Option<Child>,
+    pub port: u16,
+    pub base: String,
+    pub state_dir: PathBuf,
+}
+
+static GROUPS: [AtomicI32; 8] = [const { AtomicI32::new(0) }; 8];
+
+extern "C" fn stop_all() {
+    for g in &GROUPS {
+        let pgid = g.swap(0, Ordering::SeqCst);
+        if pgid > 0 {
+            unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        }
+    }
+}
+
+impl Edge {
+    /// Starts an edge with a fresh, empty state directory.
+    pub fn start() -> Edge {
+        let dir = std::env::temp_dir().join(format!("slotbook-e2e-{}-{}", std::process::id(), free_port()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Edge::start_in(dir)
+    }
+
+    /// Starts an edge on `state_dir` (kept across restarts).
+    pub fn start_in(state_dir: PathBuf) -> Edge {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| unsafe {
+            libc::atexit(stop_all);
+        });
+        let root = repo_root();
+        assert!(root.join("edge/build/index.js").exists(), "build first: scripts/build.sh");
+        let port = free_port();
+        let wrangler = root.join("node_modules/.bin/wrangler");
+        let mut cmd = Command::new(wrangler);
+        cmd.current_dir(&root)
+            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--inspector-port", &free_port().to_string()])
+            .arg("--persist-to")
+            .arg(&state_dir)
+            .args(["--var", &format!("ADMIN_TOKEN:{ADMIN_TOKEN}")])
+            .args(["--var", &format!("STRIPE_WEBHOOK_SECRET:{WEBHOOK_SECRET}")])
+            .args(["--log-level", "warn"])
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CI", "true")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            cmd.pre_exec(|| {
+                libc::setpgid(0, 0);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("start wrangler dev");
+        let pgid = child.id() as i32;
+        if let Some(slot) = GROUPS.iter().find(|g| g.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst).is_ok()) {
+            let _ = slot;
+        }
+        let edge = Edge { child: Some(child), port, base: format!("http://127.0.0.1:{port}"), state_dir };
+        edge.wait_ready();
+        edge
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < deadline {
+            if let Ok(r) = http::get(&format!("{}/api/public/booking/organisations/probe-ready", self.base)) {
+                if r.status == 404 {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        panic!("wrangler dev did not become ready on port {}", self.port);
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let pgid = child.id() as i32;
+            unsafe { libc::kill(-pgid, libc::SIGTERM) };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            unsafe { libc::kill(-pgid, libc::SIGKILL) };
+            let _ = child.wait();
+            for g in &GROUPS {
+                let _ = g.compare_exchange(pgid, 0, Ordering::SeqCst, Ordering::SeqCst);
+            }
+            // Give the port and the SQLite files a moment to be released.
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    /// Stops and starts again on the same state directory (and a new port).
+    pub fn restart(&mut self) {
+        self.stop();
+        let fresh = Edge::start_in(self.state_dir.clone());
+        let mut fresh = std::mem::ManuallyDrop::new(fresh);
+        self.child = fresh.child.take();
+        self.port = fresh.port;
+        self.base = fresh.base.clone();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Loads an organisation document (the demo one unless given) under `slug`.
+    pub fn import(&self, slug: &str, document: &serde_json::Value) -> http::Answer {
+        http::send("PUT", &self.url(&format!("/api/admin/organisations/{slug}")), Some(&document.to_string()), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap()
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The demo organisation's document, as shipped.
+pub fn demo_document() -> serde_json::Value {
+    let text = std::fs::read_to_string(repo_root().join("edge/demo/acme-spa.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A document for tests: the demo with its keys and tokens made unique to `slug`.
+pub fn document_for(slug: &str) -> serde_json::Value {
+    let mut doc = demo_document();
+    doc["apiKeys"] = serde_json::json!([{"name": "tests", "key": staff_key(slug)}]);
+    doc["resourceTypes"][0]["resources"][1]["publicToken"] = serde_json::json!(token_for(slug));
+    doc
+}
+
+pub fn staff_key(slug: &str) -> String {
+    format!("sk_test_{slug}_0123456789abcdef")
+}
+
+pub fn token_for(slug: &str) -> String {
+    format!("tok-{slug}-0123456789")
+}

@@ -1,0 +1,71 @@
+//! A small blocking HTTP client for the tests (errors are answers too, never exceptions).
+
+use std::time::Duration;
+
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// Asserts the shared error shape and returns the error object.
+    pub fn error(&self, status: u16, code: &str) -> serde_json::Value {
+        assert_eq!(self.status, status, "status of {}", self.body);
+        let e = self.json()["error"].clone();
+        assert_eq!(e["code"], code, "code of {}", self.body);
+        for field in ["type", "message", "request_id"] {
+            assert!(e[field].is_string(), "error.{field} missing in {}", self.body);
+        }
+        assert_eq!(Some(e["request_id"].as_str().unwrap()), self.header("x-request-id"), "request id header");
+        e
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+pub fn send(method: &str, url: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Result<Answer, ureq::Error> {
+    thread_local!(static AGENT: ureq::Agent = agent());
+    AGENT.with(|agent| {
+        let mut builder = ureq::http::Request::builder().method(method).uri(url);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            builder = builder.header("Content-Type", "application/json");
+        }
+        let request = builder.body(body.unwrap_or("").as_bytes().to_vec()).unwrap();
+        let mut response = agent.run(request)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
+            .collect();
+        let body = response.body_mut().read_to_string().unwrap_or_default();
+        Ok(Answer { status, headers, body })
+    })
+}
+
+pub fn get(url: &str) -> Result<Answer, ureq::Error> {
+    send("GET", url, None, &[])
+}
+
+pub fn post_json(url: &str, body: &serde_json::Value) -> Answer {
+    send("POST", url, Some(&body.to_string()), &[]).unwrap()
+}

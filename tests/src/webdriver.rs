@@ -1,0 +1,140 @@
+//! A minimal WebDriver client driving Debian's chromium through chromedriver: sessions, navigation,
+//! scripts (to reach into the widget's shadow root), clicks and typing as a user would.
+
+use crate::http::{self, Answer};
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    _profile: std::path::PathBuf,
+}
+
+const ELEMENT: &str = "element-6066-11e4-a5b8-6d4cd3b9e99f";
+
+impl Browser {
+    pub fn start() -> Browser {
+        let port = crate::free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver (scripts/setup.sh installs it)");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while http::get(&format!("{base}/status")).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = std::env::temp_dir().join(format!("slotbook-chromium-{}-{port}", std::process::id()));
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=1000,1400",
+                     format!("--user-data-dir={}", profile.display())]
+        }}}});
+        let answer = http::send("POST", &format!("{base}/session"), Some(&caps.to_string()), &[]).unwrap();
+        let session = answer.json()["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {}", answer.body)).to_string();
+        Browser { driver, base, session, _profile: profile }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{}", self.base, self.session, path);
+        let answer: Answer = http::send(method, &url, body.map(|b| b.to_string()).as_deref(), &[]).unwrap();
+        let v = answer.json();
+        assert!(answer.status < 400, "webdriver {path}: {}", answer.body);
+        v["value"].clone()
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({"url": url})));
+    }
+
+    pub fn current_url(&self) -> String {
+        self.call("GET", "/url", None).as_str().unwrap_or_default().to_string()
+    }
+
+    /// Runs a script in the page; `arguments` are available to it.
+    pub fn script(&self, script: &str, args: Value) -> Value {
+        self.call("POST", "/execute/sync", Some(json!({"script": script, "args": args})))
+    }
+
+    /// Waits until `script` returns something truthy, and returns it.
+    pub fn wait_for(&self, what: &str, script: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let v = self.script(script, json!([]));
+            if !(v.is_null() || v == json!(false) || v == json!("")) {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// An element inside the widget's shadow root, waited for.
+    pub fn widget_element(&self, selector: &str) -> Value {
+        let script = format!(
+            "const h = document.querySelector('[data-booking-widget]'); const r = h && h.shadowRoot; \
+             const e = r && r.querySelector({sel}); return e && !e.disabled ? e : null;",
+            sel = serde_json::to_string(selector).unwrap()
+        );
+        self.wait_for(selector, &script)
+    }
+
+    pub fn widget_text(&self) -> String {
+        self.script("const h = document.querySelector('[data-booking-widget]'); return h && h.shadowRoot ? h.shadowRoot.textContent : '';", json!([]))
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub fn click(&self, element: &Value) {
+        let id = element[ELEMENT].as_str().expect("an element reference");
+        self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
+    }
+
+    pub fn type_into(&self, element: &Value, text: &str) {
+        let id = element[ELEMENT].as_str().expect("an element reference");
+        self.call("POST", &format!("/element/{id}/value"), Some(json!({"text": text})));
+    }
+
+    pub fn screenshot(&self, path: &std::path::Path) {
+        use std::io::Write;
+        let b64 = self.call("GET", "/screenshot", None);
+        let bytes = decode_base64(b64.as_str().unwrap_or_default());
+        let _ = std::fs::File::create(path).and_then(|mut f| f.write_all(&bytes));
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = http::send("DELETE", &format!("{}/session/{}", self.base, self.session), None, &[]);
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn decode_base64(s: &str) -> Vec<u8> {
+    let table = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let vals: Vec<u8> = s.bytes().filter_map(table).collect();
+    vals.chunks(4)
+        .flat_map(|c| {
+            let n = c.iter().enumerate().fold(0u32, |acc, (i, v)| acc | ((*v as u32) << (18 - 6 * i)));
+            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+            bytes.into_iter().take(c.len().saturating_sub(1))
+        })
+        .collect()
+}

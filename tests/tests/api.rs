@@ -1,0 +1,267 @@
+//! The edge's HTTP API against the real Workers runtime (`wrangler dev`) with the built-in engine.
+
+use serde_json::{json, Value};
+use slotbook_tests::http::{self, Answer};
+use slotbook_tests::{document_for, staff_key, token_for, Edge, ADMIN_TOKEN};
+use std::sync::OnceLock;
+
+fn edge() -> &'static Edge {
+    static EDGE: OnceLock<Edge> = OnceLock::new();
+    EDGE.get_or_init(Edge::start)
+}
+
+fn org(slug: &str) -> String {
+    edge().url(&format!("/api/public/booking/organisations/{slug}"))
+}
+
+fn setup(slug: &str) {
+    let a = edge().import(slug, &document_for(slug));
+    assert_eq!(a.status, 200, "{}", a.body);
+}
+
+/// The first slot with places left for a type, searching the next three weeks.
+fn next_slot(base: &str, type_id: i64, need: u64) -> Value {
+    let today = slotbook_core::time::Timestamp(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64).utc_date();
+    for i in 1..21 {
+        let date = today.add_days(i);
+        let a = http::get(&format!("{base}/availability?date={date}&resourceTypeId={type_id}")).unwrap();
+        assert_eq!(a.status, 200, "{}", a.body);
+        if let Some(s) = a.json()["slots"].as_array().unwrap().iter().find(|s| s["available"].as_u64().unwrap() >= need) {
+            return s.clone();
+        }
+    }
+    panic!("no slot for type {type_id}");
+}
+
+fn booking(type_id: i64, slot: &Value, quantity: u32) -> Value {
+    json!({"resourceTypeId": type_id, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": quantity,
+           "customerName": "May B. Late", "customerEmail": "may@example.com", "customerPhone": "+36301112222"})
+}
+
+fn available_at(base: &str, type_id: i64, slot: &Value) -> u64 {
+    let date = &slot["startTime"].as_str().unwrap()[..10];
+    let a = http::get(&format!("{base}/availability?date={date}&resourceTypeId={type_id}")).unwrap().json();
+    let day = slotbook_core::time::Date::parse(date).unwrap();
+    // A slot near midnight UTC may sit on the organisation's previous or next day.
+    let mut all: Vec<Value> = a["slots"].as_array().unwrap().clone();
+    for d in [day.add_days(-1), day.add_days(1)] {
+        let more = http::get(&format!("{base}/availability?date={d}&resourceTypeId={type_id}")).unwrap().json();
+        all.extend(more["slots"].as_array().unwrap().iter().cloned());
+    }
+    all.iter().find(|s| s["startTime"] == slot["startTime"]).map(|s| s["available"].as_u64().unwrap()).expect("slot listed")
+}
+
+#[test]
+fn every_error_has_the_shared_shape() {
+    setup("shape-spa");
+    let e = http::get(&edge().url("/api/no/such/route")).unwrap();
+    e.error(404, "resource_not_found");
+    let e = http::get(&edge().url("/no-such-page")).unwrap();
+    e.error(404, "resource_not_found");
+    let e = http::get(&format!("{}/reserve", org("shape-spa"))).unwrap();
+    e.error(405, "method_not_allowed");
+    assert_eq!(e.header("allow"), Some("POST"));
+    let e = http::send("POST", &format!("{}/reserve", org("shape-spa")), Some("{not json"), &[]).unwrap();
+    assert_eq!(e.error(400, "validation_error")["param"], "body");
+    let e = http::send("DELETE", &org("shape-spa"), None, &[]).unwrap();
+    e.error(405, "method_not_allowed");
+    let e = http::get(&org("no-such-org")).unwrap();
+    e.error(404, "resource_not_found");
+    let ok = http::get(&org("shape-spa")).unwrap();
+    assert_eq!(ok.status, 200);
+    assert!(ok.header("x-request-id").is_some_and(|id| id.starts_with("req_")), "X-Request-Id on 2xx");
+    let e = http::get(&format!("{}/availability?date=2026-02-30&resourceTypeId=9", org("shape-spa"))).unwrap();
+    assert_eq!(e.error(400, "validation_error")["param"], "date");
+}
+
+#[test]
+fn admin_import_needs_the_token_and_rejects_bad_documents_whole() {
+    let url = edge().url("/api/admin/organisations/import-spa");
+    let doc = document_for("import-spa");
+    let a = http::send("PUT", &url, Some(&doc.to_string()), &[]).unwrap();
+    a.error(401, "invalid_api_key");
+    let a = http::send("PUT", &url, Some(&doc.to_string()), &[("Authorization", "Bearer wrong")]).unwrap();
+    a.error(401, "invalid_api_key");
+    setup("import-spa");
+    let before = http::get(&org("import-spa")).unwrap().json();
+    let mut bad = doc.clone();
+    bad["name"] = json!("Renamed Spa");
+    bad["resourceTypes"][1]["durationMinutes"] = json!(0);
+    let a = http::send("PUT", &url, Some(&bad.to_string()), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap();
+    assert_eq!(a.error(400, "validation_error")["param"], "resourceTypes[1].durationMinutes");
+    let after = http::get(&org("import-spa")).unwrap().json();
+    assert_eq!(before, after, "nothing of the bad document was applied");
+    let a = http::send("PUT", &edge().url("/api/admin/organisations/Bad_Slug"), Some(&doc.to_string()), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap();
+    a.error(400, "validation_error");
+}
+
+#[test]
+fn free_reservation_is_stored_and_counted() {
+    setup("free-spa");
+    let base = org("free-spa");
+    let catalog = http::get(&base).unwrap().json();
+    assert_eq!(catalog["organisation"]["timeZone"], "Europe/Budapest");
+    assert_eq!(catalog["resourceTypes"].as_array().unwrap().len(), 3);
+    let slot = next_slot(&base, 10, 2);
+    let before = available_at(&base, 10, &slot);
+    let a = http::post_json(&format!("{base}/reserve"), &booking(10, &slot, 2));
+    assert_eq!(a.status, 201, "{}", a.body);
+    let r = a.json();
+    assert_eq!(r["status"], "confirmed");
+    assert_eq!(r["requiresPayment"], false);
+    assert_eq!(available_at(&base, 10, &slot), before - 2);
+    let staff = http::send("GET", &edge().url(&format!("/api/reservations/{}", r["reservationId"])), None, &[("Authorization", &format!("Bearer {}", staff_key("free-spa")))]).unwrap();
+    assert_eq!(staff.status, 200, "{}", staff.body);
+    assert_eq!(staff.json()["customerInfo"]["email"], "may@example.com");
+    assert_eq!(staff.json()["quantity"], 2);
+    // Above the type's maximum (sauna: 4 per booking).
+    let a = http::post_json(&format!("{base}/reserve"), &booking(10, &slot, 5));
+    a.error(409, "capacity_exceeded");
+}
+
+#[test]
+fn each_bad_reserve_field_is_named() {
+    setup("dto-spa");
+    let base = org("dto-spa");
+    let slot = next_slot(&base, 9, 1);
+    let cases: Vec<(&str, Value)> = vec![
+        ("resourceTypeId", json!(-3)),
+        ("resourceTypeId", Value::Null),
+        ("startTime", json!("soon")),
+        ("endTime", json!("2020-01-01T00:00:00Z")),
+        ("quantity", json!(0)),
+        ("customerName", json!("")),
+        ("customerEmail", json!("nobody")),
+        ("customerPhone", json!("x")),
+        ("notes", json!("n".repeat(2049))),
+        ("returnUrl", json!("https://evil.example/steal")),
+    ];
+    for (field, value) in cases {
+        let mut body = booking(9, &slot, 1);
+        body[field] = value;
+        let a = http::post_json(&format!("{base}/reserve"), &body);
+        assert_eq!(a.error(400, "validation_error")["param"], field, "{field}: {}", a.body);
+    }
+    let mut off_grid = booking(9, &slot, 1);
+    off_grid["startTime"] = json!("2030-01-01T06:07:00Z");
+    off_grid["endTime"] = json!("2030-01-01T06:52:00Z");
+    let a = http::post_json(&format!("{base}/reserve"), &off_grid);
+    assert_eq!(a.error(400, "validation_error")["param"], "startTime");
+    let mut unknown_type = booking(9, &slot, 1);
+    unknown_type["resourceTypeId"] = json!(999);
+    http::post_json(&format!("{base}/reserve"), &unknown_type).error(404, "resource_not_found");
+}
+
+#[test]
+fn concurrent_reserves_never_overbook() {
+    let slug = "court-club";
+    let mut doc = document_for(slug);
+    doc["resourceTypes"] = json!([{
+        "id": 1, "name": "Court", "durationMinutes": 60, "maxQuantity": 1,
+        "openingHours": [{"days": ["mon","tue","wed","thu","fri","sat","sun"], "opens": "06:00", "closes": "22:00"}],
+        "resources": [{"id": 1, "name": "Court A", "capacity": 3}]
+    }]);
+    assert_eq!(edge().import(slug, &doc).status, 200);
+    let base = org(slug);
+    let slot = next_slot(&base, 1, 3);
+    assert_eq!(slot["available"], 3);
+    let body = booking(1, &slot, 1).to_string();
+    let url = format!("{base}/reserve");
+    let threads: Vec<_> = (0..100)
+        .map(|_| {
+            let (url, body) = (url.clone(), body.clone());
+            std::thread::spawn(move || http::send("POST", &url, Some(&body), &[]).unwrap())
+        })
+        .collect();
+    let answers: Vec<Answer> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let created = answers.iter().filter(|a| a.status == 201).count();
+    let refused = answers.iter().filter(|a| a.status == 409 && a.json()["error"]["code"] == "slot_unavailable").count();
+    assert_eq!((created, refused), (3, 97), "statuses: {:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    assert_eq!(available_at(&base, 1, &slot), 0);
+}
+
+#[test]
+fn staff_api_manages_reservations_with_an_api_key() {
+    setup("staff-spa");
+    setup("other-spa");
+    let key = format!("Bearer {}", staff_key("staff-spa"));
+    let auth = [("Authorization", key.as_str())];
+    let url = edge().url("/api/reservations");
+    http::get(&url).unwrap().error(401, "invalid_api_key");
+    http::send("GET", &url, None, &[("Authorization", "Bearer sk_wrong_key_000000000000000")]).unwrap().error(401, "invalid_api_key");
+
+    let slot = next_slot(&org("staff-spa"), 8, 3);
+    let body = json!({"startTime": slot["startTime"], "endTime": slot["endTime"], "resourceTypeId": 8,
+                      "resourceIds": [21, 22], "quantity": 2, "customerInfo": {"name": "Walk-in"}});
+    let created = http::send("POST", &url, Some(&body.to_string()), &auth).unwrap();
+    assert_eq!(created.status, 201, "{}", created.body);
+    let r = created.json();
+    assert_eq!(r["resourceIds"], json!([21, 22]));
+    assert_eq!(r["status"], "confirmed");
+    assert_eq!(r["quotedTotalAmount"], 13000);
+    let id = r["id"].as_i64().unwrap();
+    assert_eq!(available_at(&org("staff-spa"), 8, &slot), 1);
+
+    let list = http::send("GET", &format!("{url}?resourceId=22&status=confirmed"), None, &auth).unwrap().json();
+    assert!(list["data"].as_array().unwrap().iter().any(|x| x["id"] == id));
+    let list = http::send("GET", &format!("{url}?resourceId=23"), None, &auth).unwrap().json();
+    assert!(!list["data"].as_array().unwrap().iter().any(|x| x["id"] == id));
+    http::send("GET", &format!("{url}?status=nope"), None, &auth).unwrap().error(400, "validation_error");
+
+    // Too many for what is left: the same no-overbooking check as the public flow.
+    let body = json!({"startTime": slot["startTime"], "endTime": slot["endTime"], "resourceTypeId": 8, "quantity": 2});
+    http::send("POST", &url, Some(&body.to_string()), &auth).unwrap().error(409, "slot_unavailable");
+
+    let other = format!("Bearer {}", staff_key("other-spa"));
+    http::send("GET", &format!("{url}/{id}"), None, &[("Authorization", &other)]).unwrap().error(404, "resource_not_found");
+
+    let cancelled = http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"status":"cancelled"}"#), &auth).unwrap();
+    assert_eq!(cancelled.json()["status"], "cancelled", "{}", cancelled.body);
+    assert_eq!(available_at(&org("staff-spa"), 8, &slot), 3, "cancelling releases the places");
+    http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"status":"confirmed"}"#), &auth).unwrap().error(409, "already_cancelled");
+    http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"quantity":0}"#), &auth).unwrap().error(400, "validation_error");
+    let deleted = http::send("DELETE", &format!("{url}/{id}"), None, &auth).unwrap();
+    assert_eq!(deleted.status, 200);
+    http::send("GET", &format!("{url}/{id}"), None, &auth).unwrap().error(404, "resource_not_found");
+}
+
+#[test]
+fn legacy_token_books_one_resource_and_rotates() {
+    setup("token-spa");
+    let token = token_for("token-spa");
+    let base = edge().url(&format!("/api/public/booking/{token}"));
+    let meta = http::get(&base).unwrap();
+    assert_eq!(meta.status, 200, "{}", meta.body);
+    let types = meta.json()["resourceTypes"].clone();
+    assert_eq!(types.as_array().unwrap().len(), 1);
+    assert_eq!(types[0]["resources"], json!([{"id": 22, "name": "Room Birch", "capacity": 1}]));
+    let slot = next_slot(&base, 8, 1);
+    let free = |s: &Value| json!({"startTime": s["startTime"], "endTime": s["endTime"], "quantity": 1,
+        "customerName": "Ann", "customerEmail": "ann@example.com", "customerPhone": "+3612345678"});
+    // The massage is paid: the token flow gets the same payment answer.
+    let a = http::post_json(&format!("{base}/reserve"), &free(&slot));
+    assert_eq!(a.status, 201, "{}", a.body);
+    assert_eq!(a.json()["resourceIds"], json!([22]));
+    let mut doc = document_for("token-spa");
+    doc["resourceTypes"][0]["resources"][1]["publicToken"] = json!("rotated-token-spa-abcdef");
+    assert_eq!(edge().import("token-spa", &doc).status, 200);
+    http::get(&base).unwrap().error(404, "resource_not_found");
+    assert_eq!(http::get(&edge().url("/api/public/booking/rotated-token-spa-abcdef")).unwrap().status, 200);
+}
+
+#[test]
+fn state_survives_a_restart() {
+    let mut own = Edge::start();
+    let doc = document_for("restart-spa");
+    assert_eq!(own.import("restart-spa", &doc).status, 200);
+    let base = own.url("/api/public/booking/organisations/restart-spa");
+    let slot = next_slot(&base, 10, 3);
+    let a = http::post_json(&format!("{base}/reserve"), &booking(10, &slot, 3));
+    assert_eq!(a.status, 201, "{}", a.body);
+    let before = available_at(&base, 10, &slot);
+    own.restart();
+    let base = own.url("/api/public/booking/organisations/restart-spa");
+    assert_eq!(available_at(&base, 10, &slot), before);
+    let list = http::send("GET", &own.url("/api/reservations"), None, &[("Authorization", &format!("Bearer {}", staff_key("restart-spa")))]).unwrap();
+    assert_eq!(list.json()["data"].as_array().unwrap().len(), 1, "{}", list.body);
+}
