@@ -13,7 +13,7 @@ pub struct Browser {
     _profile: std::path::PathBuf,
 }
 
-const ELEMENT: &str = "element-6066-11e4-a5b8-6d4cd3b9e99f";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Browser {
     pub fn start() -> Browser {
@@ -95,12 +95,12 @@ impl Browser {
     }
 
     pub fn click(&self, element: &Value) {
-        let id = element[ELEMENT].as_str().expect("an element reference");
+        let id = element[ELEMENT].as_str().unwrap_or_else(|| panic!("not an element reference: {element}"));
         self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
     }
 
     pub fn type_into(&self, element: &Value, text: &str) {
-        let id = element[ELEMENT].as_str().expect("an element reference");
+        let id = element[ELEMENT].as_str().unwrap_or_else(|| panic!("not an element reference: {element}"));
         self.call("POST", &format!("/element/{id}/value"), Some(json!({"text": text})));
     }
 

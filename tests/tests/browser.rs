@@ -1,0 +1,119 @@
+//! The widget in a real browser: the demo venue page served by the edge, driven through chromedriver.
+
+use serde_json::{json, Value};
+use slotbook_tests::http;
+use slotbook_tests::webdriver::Browser;
+use slotbook_tests::{demo_document, Edge, DEMO_KEY};
+
+/// The first day (in the organisation's zone) with a free yoga place, through the API.
+fn first_free_day(edge: &Edge, type_id: i64) -> (String, Value) {
+    let today = slotbook_core::time::Timestamp(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64).utc_date();
+    for i in 1..21 {
+        let date = today.add_days(i).to_string();
+        let url = edge.url(&format!("/api/public/booking/organisations/acme-spa/availability?date={date}&resourceTypeId={type_id}"));
+        let a = http::get(&url).unwrap().json();
+        if let Some(s) = a["slots"].as_array().unwrap().iter().find(|s| s["available"].as_u64().unwrap() > 0) {
+            return (date, s.clone());
+        }
+    }
+    panic!("no free day");
+}
+
+#[test]
+fn a_customer_books_a_free_class_on_the_demo_page() {
+    let edge = Edge::start();
+    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
+    let (date, slot) = first_free_day(&edge, 9);
+    let before = slot["available"].as_u64().unwrap();
+
+    let browser = Browser::start();
+    browser.goto(&edge.url("/"));
+    // The catalog arrives from the edge into the widget's shadow root.
+    browser.widget_element(".sb-service[data-resource-type='9']");
+    assert!(browser.widget_text().contains("Deep tissue massage"), "catalog shown");
+    browser.script(
+        "window.__events = []; ['slot-selected','reserved','confirmed'].forEach(n => \
+         document.addEventListener('booking:' + n, e => window.__events.push({name: n, detail: e.detail})));",
+        json!([]),
+    );
+    // The host page's hostile `button` style must not reach the widget.
+    let font = browser.script(
+        "const b = document.querySelector('[data-booking-widget]').shadowRoot.querySelector('.sb-service'); return getComputedStyle(b).fontSize;",
+        json!([]),
+    );
+    assert_ne!(font, json!("30px"), "host CSS leaked into the widget");
+
+    browser.click(&browser.widget_element(".sb-service[data-resource-type='9']"));
+    // Move the calendar to the day's month if needed, then pick the day.
+    for _ in 0..3 {
+        let found = browser.script(
+            &format!("return !!document.querySelector('[data-booking-widget]').shadowRoot.querySelector(\".sb-day[data-date='{date}']\");"),
+            json!([]),
+        );
+        if found == json!(true) {
+            break;
+        }
+        browser.click(&browser.widget_element(".sb-nav[aria-label='Next month']"));
+    }
+    browser.click(&browser.widget_element(&format!(".sb-day[data-date='{date}']")));
+    let start = slot["startTime"].as_str().unwrap();
+    browser.click(&browser.widget_element(&format!(".sb-slot[data-start='{start}']")));
+
+    browser.type_into(&browser.widget_element("#sb-name"), "Erika Mustermann");
+    browser.type_into(&browser.widget_element("#sb-email"), "erika@example.com");
+    browser.type_into(&browser.widget_element("#sb-tel"), "+49 30 1234567");
+    browser.click(&browser.widget_element(".sb-primary"));
+
+    let confirmed = browser.widget_element(".sb-confirmed");
+    assert!(!confirmed.is_null());
+    let text = browser.widget_text();
+    assert!(text.contains("You're booked!"), "confirmation shown: {text}");
+    let events = browser.script("return window.__events;", json!([]));
+    let names: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["slot-selected", "reserved", "confirmed"]);
+    let detail = &events[2]["detail"];
+    assert_eq!(detail["startTime"], start);
+    assert!(detail.get("customerEmail").is_none() && !detail.to_string().contains("erika"), "no personal data in events");
+    let reservation_id = detail["reservationId"].as_i64().unwrap();
+    assert!(text.contains(&reservation_id.to_string()), "reference shown");
+
+    // The reservation exists in the engine and the slot's places went down.
+    let staff = http::send("GET", &edge.url(&format!("/api/reservations/{reservation_id}")), None, &[("Authorization", &format!("Bearer {DEMO_KEY}"))]).unwrap();
+    assert_eq!(staff.status, 200, "{}", staff.body);
+    let r = staff.json();
+    assert_eq!(r["customerInfo"]["name"], "Erika Mustermann");
+    assert_eq!(r["status"], "confirmed");
+    assert_eq!(r["startTime"], start);
+    let after = http::get(&edge.url(&format!("/api/public/booking/organisations/acme-spa/availability?date={date}&resourceTypeId=9"))).unwrap().json();
+    let left = after["slots"].as_array().unwrap().iter().find(|s| s["startTime"] == start).unwrap()["available"].as_u64().unwrap();
+    assert_eq!(left, before - 1);
+}
+
+#[test]
+fn the_form_checks_fields_as_you_type() {
+    let edge = Edge::start();
+    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
+    let (date, slot) = first_free_day(&edge, 10);
+    let browser = Browser::start();
+    browser.goto(&edge.url("/"));
+    browser.click(&browser.widget_element(".sb-service[data-resource-type='10']"));
+    for _ in 0..3 {
+        let found = browser.script(&format!("return !!document.querySelector('[data-booking-widget]').shadowRoot.querySelector(\".sb-day[data-date='{date}']\");"), json!([]));
+        if found == json!(true) {
+            break;
+        }
+        browser.click(&browser.widget_element(".sb-nav[aria-label='Next month']"));
+    }
+    browser.click(&browser.widget_element(&format!(".sb-day[data-date='{date}']")));
+    browser.click(&browser.widget_element(&format!(".sb-slot[data-start='{}']", slot["startTime"].as_str().unwrap())));
+    browser.click(&browser.widget_element(".sb-primary"));
+    let text = browser.wait_for("field errors", "const t = document.querySelector('[data-booking-widget]').shadowRoot.textContent; return t.includes('Please enter your name.') && t;");
+    let text = text.as_str().unwrap();
+    assert!(text.contains("Please enter a valid email address."));
+    assert!(text.contains("Please enter a phone number."));
+    let invalid = browser.script("return document.querySelector('[data-booking-widget]').shadowRoot.querySelector('#sb-email').getAttribute('aria-invalid');", json!([]));
+    assert_eq!(invalid, json!("true"));
+    // Nothing was reserved.
+    let list = http::send("GET", &edge.url("/api/reservations"), None, &[("Authorization", &format!("Bearer {DEMO_KEY}"))]).unwrap().json();
+    assert_eq!(list["data"].as_array().unwrap().len(), 0);
+}
