@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test: core natively, then the end-to-end tests against the built widget and edge in the
+# real Workers runtime (wrangler dev) and chromium. Installs what is missing first.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bash "$ROOT/scripts/setup.sh"
+source "$ROOT/scripts/env.sh"
+cd "$ROOT"
+echo "[test] core (native)" >&2
+cargo test -p slotbook-core
+bash scripts/build.sh
+echo "[test] end to end (wrangler dev, chromium)" >&2
+cargo test -p slotbook-tests
