@@ -6,7 +6,9 @@ TRUNK_VERSION=0.21.14
 SLOTBOOK_ROOT=${SLOTBOOK_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SLOTBOOK_CACHE=${SLOTBOOK_CACHE:-$HOME/.cache/slotbook}
 SLOTBOOK_TOOLS=$SLOTBOOK_CACHE/tools
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$SLOTBOOK_CACHE/target}
+# One target dir per checkout: cargo names workspace crates by their path relative to the workspace, so two
+# checkouts sharing a target dir could each take the other's stale artifacts as fresh.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$SLOTBOOK_CACHE/target-$(printf '%s' "$SLOTBOOK_ROOT" | sha1sum | cut -c1-12)}
 export PATH="$SLOTBOOK_TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin:$SLOTBOOK_TOOLS/trunk-$TRUNK_VERSION/bin:$SLOTBOOK_TOOLS/worker-build-$WORKER_BUILD_VERSION/bin:$SLOTBOOK_ROOT/node_modules/.bin:$PATH"
 export WASM_BINDGEN_BIN="$SLOTBOOK_TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin/wasm-bindgen"
 export WASM_OPT_BIN="$SLOTBOOK_ROOT/node_modules/.bin/wasm-opt"

@@ -6,8 +6,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$ROOT/scripts/setup.sh"
 source "$ROOT/scripts/env.sh"
 cd "$ROOT"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 echo "[test] core (native)" >&2
-cargo test -p slotbook-core
+cargo test -p slotbook-core --lib 2>&1 | tee -a "$log"
 bash scripts/build.sh
 echo "[test] end to end (wrangler dev, chromium)" >&2
-cargo test -p slotbook-tests
+cargo test -p slotbook-tests --tests 2>&1 | tee -a "$log"
+awk '/^test result:/ { p += $4; f += $6 } END { printf "all tests: %d passed, %d failed\n", p, f }' "$log"

@@ -3,7 +3,7 @@
 
 use crate::engine::{self, Command, DirectoryCommand, Scope, TokenEntry, DIRECTORY, ORGANISATIONS};
 use crate::gateway::Exchange;
-use crate::http::internal;
+use crate::http::raw_json;
 use crate::runtime::setting;
 use serde::Deserialize;
 use slotbook_core::digest::sha256_hex;
@@ -11,7 +11,7 @@ use slotbook_core::document::{is_valid_slug, OrganisationDocument};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::route::{Booker, PublicCall, StaffCall};
 use slotbook_core::validate::{self, Query};
-use worker::{Env, Headers, Request, Response, Url};
+use worker::{Env, Request, Response, Url};
 
 /// The organisation a public call books with, and for a token the one resource it publishes.
 pub struct Target {
@@ -106,9 +106,7 @@ pub async fn import(mut req: Request, env: &Env, slug: &str) -> ApiResult<Respon
 
 async fn forward(env: &Env, slug: &str, command: &Command) -> ApiResult<Response> {
     let answer = engine::call(env, ORGANISATIONS, slug, command).await?;
-    let headers = Headers::new();
-    let _ = headers.set("Content-Type", "application/json");
-    Ok(Response::ok(answer.body).map_err(|e| internal("answer", e))?.with_status(answer.status).with_headers(headers))
+    raw_json(answer.status, answer.body)
 }
 
 async fn json_body(req: &mut Request) -> ApiResult<serde_json::Value> {

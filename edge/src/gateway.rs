@@ -6,6 +6,7 @@ use crate::builtin;
 use crate::engine::{self, Command, Settings, ORGANISATIONS};
 use crate::runtime::random_hex;
 use crate::http::error_response;
+use crate::payments;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::route::{Method, Route};
 use std::cell::RefCell;
@@ -84,9 +85,9 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
         Route::Staff(call) => builtin::staff(req, env, call, &url, ex).await,
         Route::AdminImport(slug) => builtin::import(req, env, &slug).await,
         Route::Public(..) => unreachable!("answered above"),
-        Route::StripeWebhook | Route::TestCheckout(_) | Route::TestCheckoutAction(_) => {
-            Err(ApiError::new(ErrorCode::ResourceNotFound, "Payments are not set up on this edge"))
-        }
+        Route::StripeWebhook => payments::webhook(req, env).await,
+        Route::TestCheckout(session) => payments::test_checkout_page(env, &session, &self_origin).await,
+        Route::TestCheckoutAction(session) => payments::test_checkout_complete(req, env, &session, &self_origin).await,
     }
 }
 

@@ -14,6 +14,13 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> 
     Response::from_json(value).map(|r| r.with_status(status)).map_err(|e| internal("serialise answer", e))
 }
 
+/// A JSON body that is already serialised (an engine answer).
+pub fn raw_json(status: u16, body: String) -> Result<Response, ApiError> {
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", "application/json");
+    Response::ok(body).map(|r| r.with_status(status).with_headers(headers)).map_err(|e| internal("answer", e))
+}
+
 pub fn error_response(error: &ApiError, request_id: &str) -> Response {
     let body = serde_json::to_string(&error.body(request_id)).unwrap_or_default();
     let headers = Headers::new();

@@ -11,6 +11,7 @@ mod builtin;
 mod engine;
 mod gateway;
 mod http;
+mod payments;
 mod runtime;
 
 pub use engine::{Directory, Organisation};

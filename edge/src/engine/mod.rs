@@ -42,6 +42,8 @@ pub enum Command {
     GetReservation { id: i64 },
     UpdateReservation { id: i64, changes: ReservationChanges },
     DeleteReservation { id: i64 },
+    ApplyCheckoutEvent { event_id: String, kind: String, session_id: String, payment_status: Option<String> },
+    CheckoutSession { session_id: String, base_url: String },
 }
 
 /// An organisation's settings the gateway needs before routing (CORS).

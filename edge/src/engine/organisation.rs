@@ -56,6 +56,8 @@ const MIGRATIONS: &[&str] = &["
         start_time INTEGER NOT NULL, end_time INTEGER NOT NULL,
         PRIMARY KEY (reservation_id, resource_id));
     CREATE INDEX allocations_by_time ON allocations (start_time, end_time)
+", "
+    CREATE TABLE stripe_events (id TEXT PRIMARY KEY, type TEXT NOT NULL, received_at INTEGER NOT NULL)
 "];
 
 /// Statuses whose allocations may hold places (pending_payment only until its hold expires).
@@ -126,6 +128,10 @@ impl Organisation {
             Command::CreateReservation { changes } => json(201, &self.staff_create(changes, now)?),
             Command::GetReservation { id } => json(200, &self.reservation(id)?),
             Command::UpdateReservation { id, changes } => json(200, &self.staff_update(id, changes, now)?),
+            Command::ApplyCheckoutEvent { event_id, kind, session_id, payment_status } => {
+                json(200, &self.apply_checkout_event(&event_id, &kind, &session_id, payment_status.as_deref(), now)?)
+            }
+            Command::CheckoutSession { session_id, base_url } => json(200, &self.checkout_session(&session_id, &base_url)?),
             Command::DeleteReservation { id } => {
                 self.reservation(id)?;
                 exec(&self.sql(), "DELETE FROM reservations WHERE id = ?", vec![id.into()])?;
@@ -258,7 +264,7 @@ impl Organisation {
             payment_data: None,
         };
         if let Some(expires_at) = hold_expires_at {
-            let session_id = format!("cs_test_local_{}", random_hex(12));
+            let session_id = slotbook_core::stripe::local_session_id(&random_hex(12), &loaded.slug);
             let checkout_url = format!("{base_url}/api/test-checkout/{session_id}");
             exec(
                 &sql,
@@ -304,6 +310,59 @@ impl Organisation {
             can_retry_payment: open,
             checkout_url: if open { r.checkout_url.clone() } else { None },
         })
+    }
+
+    /// Applies a verified Stripe event once (by event id). Unknown sessions are acknowledged.
+    fn apply_checkout_event(&self, event_id: &str, kind: &str, session_id: &str, payment_status: Option<&str>, now: Timestamp) -> ApiResult<serde_json::Value> {
+        let sql = self.sql();
+        transaction(&self.state.storage(), || {
+            #[derive(Deserialize)]
+            struct Seen {
+                #[allow(dead_code)]
+                id: String,
+            }
+            if !rows::<Seen>(&sql, "SELECT id FROM stripe_events WHERE id = ?", vec![event_id.into()])?.is_empty() {
+                return Ok(serde_json::json!({"received": true, "duplicate": true}));
+            }
+            exec(&sql, "INSERT INTO stripe_events (id, type, received_at) VALUES (?, ?, ?)", vec![event_id.into(), kind.into(), now.0.into()])?;
+            let Some(row) = rows::<ReservationRow>(&sql, &format!("{SELECT_RESERVATION} WHERE stripe_session_id = ?"), vec![session_id.into()])?.into_iter().next() else {
+                worker::console_warn!("{{\"stripe_event\":{:?},\"unknown_session\":{:?}}}", event_id, session_id);
+                return Ok(serde_json::json!({"received": true, "reservation": null}));
+            };
+            let current = ReservationStatus::parse(&row.status).ok_or_else(|| internal("stored status", &row.status))?;
+            if let Some((status, payment)) = slotbook_core::stripe::transition(kind, payment_status, current) {
+                exec(&sql, "UPDATE reservations SET status = ?, payment_status = ?, updated_at = ? WHERE id = ?",
+                    vec![status.as_str().into(), payment.as_str().into(), now.0.into(), row.id.into()])?;
+            }
+            Ok(serde_json::json!({"received": true, "reservation": row.id}))
+        })
+    }
+
+    /// What the local test checkout page shows, and where it sends the customer afterwards.
+    fn checkout_session(&self, session_id: &str, base_url: &str) -> ApiResult<serde_json::Value> {
+        let loaded = self.load()?;
+        let row = rows::<ReservationRow>(&self.sql(), &format!("{SELECT_RESERVATION} WHERE stripe_session_id = ?"), vec![session_id.into()])?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ApiError::not_found("Checkout session"))?;
+        #[derive(Deserialize)]
+        struct Back {
+            return_url: Option<String>,
+        }
+        let back = rows::<Back>(&self.sql(), "SELECT return_url FROM reservations WHERE id = ?", vec![row.id.into()])?
+            .into_iter()
+            .next()
+            .and_then(|b| b.return_url)
+            .unwrap_or_else(|| format!("{base_url}/"));
+        let separator = if back.contains('?') { '&' } else { '?' };
+        let success_url = format!("{back}{separator}booking_session_id={session_id}");
+        let service = loaded.doc.resource_type(row.resource_type_id).map(|rt| rt.name.clone()).unwrap_or_default();
+        Ok(serde_json::json!({
+            "organisation": loaded.doc.name, "service": service, "quantity": row.quantity,
+            "amount": row.quoted_total_amount, "currency": row.quoted_currency, "status": row.status,
+            "reservationId": row.id, "startTime": Timestamp(row.start_time), "timeZone": loaded.doc.time_zone,
+            "successUrl": success_url, "cancelUrl": success_url,
+        }))
     }
 
     fn reservation(&self, id: i64) -> ApiResult<Reservation> {

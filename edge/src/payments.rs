@@ -1,0 +1,114 @@
+//! Payments: the Stripe webhook (verified before anything else, then applied once per event), and the local
+//! test checkout that stands in for Stripe Checkout when no STRIPE_SECRET_KEY is set. The test checkout sends
+//! its result through the same verification path as Stripe's own events, signed with the webhook secret.
+
+use crate::engine::{self, Command, ORGANISATIONS};
+use crate::http::internal;
+use crate::runtime::{now, random_hex, setting};
+use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
+use slotbook_core::stripe::{self, local_session_organisation};
+use worker::{Env, Headers, Request, Response};
+
+/// `POST /api/payments/stripe/webhook`.
+pub async fn webhook(mut req: Request, env: &Env) -> ApiResult<Response> {
+    let signature = req.headers().get("Stripe-Signature").ok().flatten();
+    let body = req.bytes().await.map_err(|_| ApiError::validation("body", "The request body could not be read"))?;
+    apply_signed(env, signature.as_deref(), &body).await
+}
+
+async fn apply_signed(env: &Env, signature: Option<&str>, body: &[u8]) -> ApiResult<Response> {
+    let secrets = setting(env, "STRIPE_WEBHOOK_SECRET").unwrap_or_default();
+    stripe::verify(signature, body, &stripe::secrets(&secrets), now().0)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidSignature, e.message()))?;
+    let event = stripe::parse_event(body).ok_or_else(|| ApiError::validation("body", "The body is not a Stripe event"))?;
+    let organisation = event.organisation.clone().or_else(|| local_session_organisation(&event.session_id).map(str::to_string));
+    let Some(slug) = organisation.filter(|_| event.kind.starts_with("checkout.session.")) else {
+        worker::console_log!("{{\"stripe_event\":{:?},\"type\":{:?},\"ignored\":true}}", event.id, event.kind);
+        return crate::http::json(200, &serde_json::json!({"received": true}));
+    };
+    let command = Command::ApplyCheckoutEvent {
+        event_id: event.id,
+        kind: event.kind,
+        session_id: event.session_id,
+        payment_status: event.payment_status,
+    };
+    let answer = engine::call(env, ORGANISATIONS, &slug, &command).await?;
+    crate::http::raw_json(answer.status, answer.body)
+}
+
+fn test_checkout_enabled(env: &Env) -> ApiResult<()> {
+    if setting(env, "STRIPE_SECRET_KEY").is_some() {
+        return Err(ApiError::not_found("Test checkout"));
+    }
+    Ok(())
+}
+
+async fn session(env: &Env, session_id: &str, base_url: &str) -> ApiResult<serde_json::Value> {
+    let slug = local_session_organisation(session_id).ok_or_else(|| ApiError::not_found("Checkout session"))?;
+    let command = Command::CheckoutSession { session_id: session_id.to_string(), base_url: base_url.to_string() };
+    engine::call_json(env, ORGANISATIONS, slug, &command).await
+}
+
+/// `GET /api/test-checkout/:session`: the page that stands in for Stripe Checkout.
+pub async fn test_checkout_page(env: &Env, session_id: &str, base_url: &str) -> ApiResult<Response> {
+    test_checkout_enabled(env)?;
+    let s = session(env, session_id, base_url).await?;
+    let amount = s["amount"].as_i64().unwrap_or_default();
+    let currency = s["currency"].as_str().unwrap_or_default().to_uppercase();
+    let open = s["status"] == "pending_payment";
+    let html = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Test payment</title><style>body{{font:16px system-ui,sans-serif;max-width:480px;margin:40px auto;padding:0 16px;color:#1f2937}}
+.banner{{background:#fef3c7;color:#92400e;padding:12px;border-radius:8px;font-weight:600}}button{{font:inherit;padding:10px 18px;border-radius:8px;margin-right:8px;cursor:pointer}}
+.pay{{background:#0f766e;color:#fff;border:0}}</style></head><body>
+<p class="banner" role="note">TEST PAYMENT: no money moves. This page stands in for Stripe Checkout because no Stripe key is configured.</p>
+<h1>{org}</h1><p>{service} × {quantity}</p><p id="amount"><strong>{major}.{minor:02} {currency}</strong></p>
+{form}
+</body></html>"#,
+        org = escape(s["organisation"].as_str().unwrap_or_default()),
+        service = escape(s["service"].as_str().unwrap_or_default()),
+        quantity = s["quantity"],
+        major = amount / 100,
+        minor = amount % 100,
+        form = if open {
+            format!(r#"<form method="post" action="/api/test-checkout/{id}/complete"><button class="pay" name="outcome" value="pay">Pay</button><button name="outcome" value="cancel">Cancel</button></form>"#, id = escape(session_id))
+        } else {
+            format!("<p>This checkout is closed ({}).</p>", escape(s["status"].as_str().unwrap_or_default()))
+        },
+    );
+    Response::from_html(html).map_err(|e| internal("test checkout page", e))
+}
+
+/// `POST /api/test-checkout/:session/complete`: signs the event Stripe would send, applies it through the
+/// webhook path, and sends the customer back as Stripe would.
+pub async fn test_checkout_complete(mut req: Request, env: &Env, session_id: &str, base_url: &str) -> ApiResult<Response> {
+    test_checkout_enabled(env)?;
+    let form = req.text().await.unwrap_or_default();
+    let pay = form.split('&').any(|p| p == "outcome=pay");
+    let s = session(env, session_id, base_url).await?;
+    let slug = local_session_organisation(session_id).unwrap_or_default();
+    let (kind, payment_status, back) = if pay {
+        ("checkout.session.completed", "paid", s["successUrl"].as_str().unwrap_or_default())
+    } else {
+        ("checkout.session.expired", "unpaid", s["cancelUrl"].as_str().unwrap_or_default())
+    };
+    let event = serde_json::json!({
+        "id": format!("evt_test_local_{}", random_hex(12)), "object": "event", "type": kind, "livemode": false,
+        "created": now().0,
+        "data": {"object": {"id": session_id, "object": "checkout.session", "payment_status": payment_status,
+            "client_reference_id": s["reservationId"].to_string(),
+            "metadata": {"reservation_id": s["reservationId"].to_string(), "organisation": slug}}}
+    })
+    .to_string();
+    let secrets = setting(env, "STRIPE_WEBHOOK_SECRET").ok_or_else(|| internal("test checkout", "STRIPE_WEBHOOK_SECRET is not set"))?;
+    let secret = stripe::secrets(&secrets).first().map(|s| s.to_string()).unwrap_or_default();
+    let signature = stripe::sign(event.as_bytes(), &secret, now().0);
+    apply_signed(env, Some(&signature), event.as_bytes()).await?;
+    let headers = Headers::new();
+    let _ = headers.set("Location", back);
+    Ok(Response::empty().map_err(|e| internal("redirect", e))?.with_status(303).with_headers(headers))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -1,0 +1,117 @@
+//! Paid bookings in built-in mode: pending_payment holds, the local test checkout, and Stripe webhooks
+//! verified with real HMAC signatures.
+
+use serde_json::{json, Value};
+use slotbook_core::stripe::sign;
+use slotbook_tests::http::{self, Answer};
+use slotbook_tests::{document_for, Edge, WEBHOOK_SECRET};
+use std::sync::OnceLock;
+
+fn edge() -> &'static Edge {
+    static EDGE: OnceLock<Edge> = OnceLock::new();
+    EDGE.get_or_init(|| {
+        let e = Edge::start();
+        assert_eq!(e.import("pay-spa", &document_for("pay-spa")).status, 200);
+        e
+    })
+}
+
+fn base() -> String {
+    edge().url("/api/public/booking/organisations/pay-spa")
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Reserves one massage at the first slot with at least `need` rooms free; returns (answer, slot).
+fn reserve_paid(need: u64) -> (Value, Value) {
+    let today = slotbook_core::time::Timestamp(now()).utc_date();
+    for i in 1..21 {
+        let date = today.add_days(i);
+        let a = http::get(&format!("{}/availability?date={date}&resourceTypeId=8", base())).unwrap().json();
+        if let Some(slot) = a["slots"].as_array().unwrap().iter().find(|s| s["available"].as_u64().unwrap() >= need) {
+            let body = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+                "customerName": "Pay Er", "customerEmail": "pay@example.com", "customerPhone": "+36301112222",
+                "returnUrl": "http://localhost:8787/book?x=1"});
+            let r = http::post_json(&format!("{}/reserve", base()), &body);
+            assert_eq!(r.status, 201, "{}", r.body);
+            return (r.json(), slot.clone());
+        }
+    }
+    panic!("no massage slot");
+}
+
+fn status(session: &str) -> Value {
+    http::get(&format!("{}/checkout-status?sessionId={session}", base())).unwrap().json()
+}
+
+fn webhook(body: &str, signature: Option<String>) -> Answer {
+    let headers: Vec<(&str, &str)> = signature.as_deref().map(|s| vec![("Stripe-Signature", s)]).unwrap_or_default();
+    http::send("POST", &edge().url("/api/payments/stripe/webhook"), Some(body), &headers).unwrap()
+}
+
+fn event(id: &str, kind: &str, session: &str, paid: &str) -> String {
+    json!({"id": id, "type": kind, "data": {"object": {"id": session, "payment_status": paid,
+        "metadata": {"organisation": "pay-spa"}}}}).to_string()
+}
+
+#[test]
+fn paid_booking_through_the_local_test_checkout() {
+    let (r, _) = reserve_paid(1);
+    assert_eq!(r["status"], "pending_payment");
+    assert_eq!(r["requiresPayment"], true);
+    assert_eq!(r["quotedAmount"], 6500);
+    let p = &r["paymentData"];
+    assert_eq!((p["provider"].as_str(), p["mode"].as_str(), p["amount"].as_i64()), (Some("stripe"), Some("checkout"), Some(6500)));
+    let session = p["stripeCheckoutSessionId"].as_str().unwrap();
+    let s = status(session);
+    assert_eq!((s["status"].as_str(), s["canRetryPayment"].as_bool()), (Some("pending_payment"), Some(true)));
+    assert!(s["checkoutUrl"].is_string());
+
+    let page = http::get(p["checkoutUrl"].as_str().unwrap()).unwrap();
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("TEST PAYMENT") && page.body.contains("65.00 EUR"), "{}", page.body);
+
+    let done = http::send("POST", &edge().url(&format!("/api/test-checkout/{session}/complete")), Some("outcome=pay"),
+        &[("Content-Type", "application/x-www-form-urlencoded")]).unwrap();
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.header("location"), Some(format!("http://localhost:8787/book?x=1&booking_session_id={session}").as_str()));
+    let s = status(session);
+    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str(), s["canRetryPayment"].as_bool()), (Some("confirmed"), Some("succeeded"), Some(false)));
+    http::get(&format!("{}/checkout-status?sessionId=cs_unknown", base())).unwrap().error(404, "resource_not_found");
+}
+
+#[test]
+fn webhooks_need_a_valid_signature_and_apply_once() {
+    let (r, slot) = reserve_paid(2);
+    let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    let left = |slot: &Value| {
+        let date = &slot["startTime"].as_str().unwrap()[..10];
+        let a = http::get(&format!("{}/availability?date={date}&resourceTypeId=8", base())).unwrap().json();
+        a["slots"].as_array().unwrap().iter().find(|s| s["startTime"] == slot["startTime"]).map(|s| s["available"].as_u64().unwrap()).unwrap_or(0)
+    };
+    let held = left(&slot);
+    let body = event("evt_expired_1", "checkout.session.expired", &session, "unpaid");
+    // Every bad signature is refused and changes nothing.
+    webhook(&body, None).error(400, "invalid_signature");
+    webhook(&body, Some("t=1,v1=zz".into())).error(400, "invalid_signature");
+    webhook(&body, Some(sign(body.as_bytes(), "whsec_wrong", now()))).error(400, "invalid_signature");
+    webhook(&body, Some(sign(body.as_bytes(), WEBHOOK_SECRET, now() - 600))).error(400, "invalid_signature");
+    webhook(&body.replace("unpaid", "paid!"), Some(sign(body.as_bytes(), WEBHOOK_SECRET, now()))).error(400, "invalid_signature");
+    assert_eq!(status(&session)["status"], "pending_payment");
+
+    let ok = webhook(&body, Some(sign(body.as_bytes(), WEBHOOK_SECRET, now())));
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(status(&session)["status"], "cancelled");
+    assert_eq!(left(&slot), held + 1, "places released");
+    // The same event again, and a late payment after expiry: the reservation stays cancelled.
+    let again = webhook(&body, Some(sign(body.as_bytes(), WEBHOOK_SECRET, now())));
+    assert_eq!(again.json()["duplicate"], true);
+    let late = event("evt_paid_late", "checkout.session.completed", &session, "paid");
+    assert_eq!(webhook(&late, Some(sign(late.as_bytes(), WEBHOOK_SECRET, now()))).status, 200);
+    assert_eq!(status(&session)["status"], "cancelled");
+    // An event for a session nobody knows is acknowledged.
+    let unknown = event("evt_unknown", "checkout.session.completed", "cs_nobody", "paid");
+    assert_eq!(webhook(&unknown, Some(sign(unknown.as_bytes(), WEBHOOK_SECRET, now()))).status, 200);
+}
