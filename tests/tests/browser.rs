@@ -117,3 +117,72 @@ fn the_form_checks_fields_as_you_type() {
     let list = http::send("GET", &edge.url("/api/reservations"), None, &[("Authorization", &format!("Bearer {DEMO_KEY}"))]).unwrap().json();
     assert_eq!(list["data"].as_array().unwrap().len(), 0);
 }
+
+/// Picks the service, the day and the slot in the widget, and fills the form.
+fn choose_and_fill(browser: &Browser, type_id: i64, date: &str, start: &str) {
+    browser.click(&browser.widget_element(&format!(".sb-service[data-resource-type='{type_id}']")));
+    for _ in 0..3 {
+        let found = browser.script(&format!("return !!document.querySelector('[data-booking-widget]').shadowRoot.querySelector(\".sb-day[data-date='{date}']\");"), json!([]));
+        if found == json!(true) {
+            break;
+        }
+        browser.click(&browser.widget_element(".sb-nav[aria-label='Next month']"));
+    }
+    browser.click(&browser.widget_element(&format!(".sb-day[data-date='{date}']")));
+    browser.click(&browser.widget_element(&format!(".sb-slot[data-start='{start}']")));
+    browser.type_into(&browser.widget_element("#sb-name"), "Paula Payer");
+    browser.type_into(&browser.widget_element("#sb-email"), "paula@example.com");
+    browser.type_into(&browser.widget_element("#sb-tel"), "+36 30 111 2222");
+}
+
+#[test]
+fn a_paid_booking_goes_through_checkout_and_comes_back_confirmed() {
+    let edge = Edge::start();
+    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
+    let (date, slot) = first_free_day(&edge, 8);
+    let start = slot["startTime"].as_str().unwrap();
+    let browser = Browser::start();
+    browser.goto(&edge.url("/"));
+    choose_and_fill(&browser, 8, &date, start);
+    assert!(browser.widget_text().contains("65.00"), "the price is shown");
+    browser.click(&browser.widget_element(".sb-primary"));
+
+    // The top window goes to the checkout page (the local stand-in for Stripe Checkout).
+    browser.wait_for("the checkout page", "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');");
+    assert!(browser.script("return document.body.textContent.includes('TEST PAYMENT');", json!([])) == json!(true));
+    let pay = browser.script("return document.querySelector('button.pay');", json!([]));
+    browser.click(&pay);
+
+    // Back on the venue's page, the widget polls the checkout status until it is confirmed.
+    browser.wait_for("the return to the venue page", "return location.search.includes('booking_session_id=') && location.pathname === '/';");
+    browser.widget_element(".sb-confirmed");
+    let session = browser.current_url().split("booking_session_id=").nth(1).unwrap().to_string();
+    let status = http::get(&edge.url(&format!("/api/public/booking/organisations/acme-spa/checkout-status?sessionId={session}"))).unwrap().json();
+    assert_eq!(status["status"], "confirmed");
+    assert_eq!(status["paymentStatus"], "succeeded");
+    let r = http::send("GET", &edge.url(&format!("/api/reservations/{}", status["reservationId"])), None, &[("Authorization", &format!("Bearer {DEMO_KEY}"))]).unwrap().json();
+    assert_eq!(r["customerInfo"]["name"], "Paula Payer");
+    assert_eq!(r["quotedTotalAmount"], 6500);
+}
+
+#[test]
+fn a_cancelled_payment_offers_another_time() {
+    let edge = Edge::start();
+    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
+    let (date, slot) = first_free_day(&edge, 8);
+    let before = slot["available"].as_u64().unwrap();
+    let start = slot["startTime"].as_str().unwrap();
+    let browser = Browser::start();
+    browser.goto(&edge.url("/"));
+    choose_and_fill(&browser, 8, &date, start);
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.wait_for("the checkout page", "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');");
+    let cancel = browser.script("return document.querySelector('button:not(.pay)');", json!([]));
+    browser.click(&cancel);
+    browser.wait_for("the return to the venue page", "return location.search.includes('booking_session_id=');");
+    browser.widget_element(".sb-failed");
+    assert!(browser.widget_text().contains("Pick another time"));
+    let after = http::get(&edge.url(&format!("/api/public/booking/organisations/acme-spa/availability?date={date}&resourceTypeId=8"))).unwrap().json();
+    let left = after["slots"].as_array().unwrap().iter().find(|s| s["startTime"] == start).unwrap()["available"].as_u64().unwrap();
+    assert_eq!(left, before, "the held room is released");
+}
