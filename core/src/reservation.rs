@@ -5,6 +5,9 @@ use crate::error::{ApiError, ErrorCode};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
+/// How long after its end a payment hold still keeps its places (see [`ReservationStatus::holds_places`]).
+pub const HOLD_GRACE_SECONDS: i64 = 600;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReservationStatus {
@@ -61,11 +64,13 @@ impl ReservationStatus {
         matches!(self, Self::Pending | Self::Confirmed | Self::Completed | Self::Cancelled | Self::Waitlist)
     }
 
-    /// Whether a reservation in this status holds places at `now`.
+    /// Whether a reservation in this status holds places at `now`. A payment hold keeps its places for a
+    /// grace period after its end, so a payment that completes at the last second (its webhook late, or the
+    /// hold's alarm asking Stripe) can never find them sold to someone else; the alarm settles it long before.
     pub fn holds_places(self, hold_expires_at: Option<Timestamp>, now: Timestamp) -> bool {
         match self {
             Self::Pending | Self::Confirmed | Self::Completed => true,
-            Self::PendingPayment => hold_expires_at.is_some_and(|t| t > now),
+            Self::PendingPayment => hold_expires_at.is_some_and(|t| t.0 + HOLD_GRACE_SECONDS > now.0),
             Self::Cancelled | Self::Waitlist | Self::Failed => false,
         }
     }
@@ -124,10 +129,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pending_payment_holds_places_only_until_expiry() {
-        let now = Timestamp(1000);
-        assert!(PendingPayment.holds_places(Some(Timestamp(1001)), now));
-        assert!(!PendingPayment.holds_places(Some(Timestamp(1000)), now));
+    fn pending_payment_holds_places_until_expiry_and_grace() {
+        let now = Timestamp(10_000);
+        assert!(PendingPayment.holds_places(Some(Timestamp(10_001)), now));
+        assert!(PendingPayment.holds_places(Some(Timestamp(10_000 - HOLD_GRACE_SECONDS + 1)), now));
+        assert!(!PendingPayment.holds_places(Some(Timestamp(10_000 - HOLD_GRACE_SECONDS)), now));
+        assert!(!PendingPayment.holds_places(None, now));
         assert!(Confirmed.holds_places(None, now));
         assert!(!Cancelled.holds_places(None, now));
         assert!(!Waitlist.holds_places(None, now));

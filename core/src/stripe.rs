@@ -138,6 +138,79 @@ pub fn local_session_organisation(session_id: &str) -> Option<&str> {
     (!random.is_empty() && random.bytes().all(|b| b.is_ascii_hexdigit()) && crate::document::is_valid_slug(slug)).then_some(slug)
 }
 
+/// What a Checkout Session is created for (mode payment, one line item from the quote).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutRequest<'a> {
+    pub organisation: &'a str,
+    pub reservation_id: i64,
+    pub product_name: &'a str,
+    pub currency: &'a str,
+    pub unit_amount: i64,
+    pub quantity: u32,
+    pub customer_email: &'a str,
+    /// Where Stripe sends the customer back; the session id is appended as `booking_session_id`.
+    pub return_url: &'a str,
+    pub expires_at: i64,
+}
+
+impl CheckoutRequest<'_> {
+    /// The form fields of `POST /v1/checkout/sessions`.
+    pub fn form(&self) -> Vec<(String, String)> {
+        let back = with_session_param(self.return_url, "{CHECKOUT_SESSION_ID}");
+        let reservation = self.reservation_id.to_string();
+        [
+            ("mode", "payment".to_string()),
+            ("line_items[0][price_data][currency]", self.currency.to_string()),
+            ("line_items[0][price_data][unit_amount]", self.unit_amount.to_string()),
+            ("line_items[0][price_data][product_data][name]", self.product_name.to_string()),
+            ("line_items[0][quantity]", self.quantity.to_string()),
+            ("customer_email", self.customer_email.to_string()),
+            ("client_reference_id", reservation.clone()),
+            ("metadata[reservation_id]", reservation.clone()),
+            ("metadata[organisation]", self.organisation.to_string()),
+            ("payment_intent_data[metadata][reservation_id]", reservation),
+            ("payment_intent_data[metadata][organisation]", self.organisation.to_string()),
+            ("success_url", back.clone()),
+            ("cancel_url", back),
+            ("expires_at", self.expires_at.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// The Idempotency-Key of the create call: one per reservation, so a retried call makes one session.
+    pub fn idempotency_key(&self) -> String {
+        format!("checkout-{}-{}", self.organisation, self.reservation_id)
+    }
+}
+
+/// `url` with `booking_session_id=<value>` added to its query.
+pub fn with_session_param(url: &str, value: &str) -> String {
+    let (base, fragment) = url.split_once('#').map_or((url, None), |(b, f)| (b, Some(f)));
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let mut out = format!("{base}{separator}booking_session_id={value}");
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+/// `application/x-www-form-urlencoded`, as Stripe's API takes it.
+pub fn form_encode(fields: &[(String, String)]) -> String {
+    fn enc(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+    fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +283,27 @@ mod tests {
         assert_eq!(local_session_organisation(&id), Some("acme-spa"));
         assert_eq!(local_session_organisation("cs_test_local_zz_acme"), None);
         assert_eq!(local_session_organisation("cs_live_123"), None);
+    }
+
+    #[test]
+    fn checkout_form_follows_stripes_parameters() {
+        let r = CheckoutRequest {
+            organisation: "acme-spa", reservation_id: 901, product_name: "Deep tissue massage", currency: "eur",
+            unit_amount: 6500, quantity: 2, customer_email: "may@example.com",
+            return_url: "https://acme.example/book?lang=en#widget", expires_at: 1_780_001_800,
+        };
+        let form = r.form();
+        let get = |k: &str| form.iter().find(|(f, _)| f == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("mode"), Some("payment"));
+        assert_eq!(get("line_items[0][price_data][unit_amount]"), Some("6500"));
+        assert_eq!(get("line_items[0][quantity]"), Some("2"));
+        assert_eq!(get("client_reference_id"), Some("901"));
+        assert_eq!(get("metadata[organisation]"), Some("acme-spa"));
+        assert_eq!(get("success_url"), Some("https://acme.example/book?lang=en&booking_session_id={CHECKOUT_SESSION_ID}#widget"));
+        assert_eq!(get("expires_at"), Some("1780001800"));
+        assert_eq!(r.idempotency_key(), "checkout-acme-spa-901");
+        let encoded = form_encode(&form);
+        assert!(encoded.contains("line_items%5B0%5D%5Bprice_data%5D%5Bproduct_data%5D%5Bname%5D=Deep+tissue+massage"));
+        assert!(encoded.contains("customer_email=may%40example.com"));
     }
 }

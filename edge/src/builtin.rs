@@ -46,7 +46,12 @@ pub async fn public(mut req: Request, env: &Env, target: &Target, call: &PublicC
         PublicCall::Availability => Command::Availability { query: validate::availability_query(&query, by_org)?, scope: target.scope },
         PublicCall::Reserve => {
             let body = json_body(&mut req).await?;
-            Command::Reserve { request: validate::reserve_request(&body, by_org)?, scope: target.scope, base_url: self_origin.to_string() }
+            Command::Reserve {
+                request: validate::reserve_request(&body, by_org)?,
+                scope: target.scope,
+                base_url: self_origin.to_string(),
+                public_path: url.path().trim_end_matches("/reserve").to_string(),
+            }
         }
         PublicCall::CheckoutStatus => {
             Command::CheckoutStatus { session_id: query.required_string("sessionId")?.to_string(), scope: target.scope }

@@ -13,6 +13,7 @@ mod gateway;
 mod http;
 mod payments;
 mod runtime;
+mod stripe;
 
 pub use engine::{Directory, Organisation};
 use worker::{event, Context, Env, Request, Response, Result};

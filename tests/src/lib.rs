@@ -3,6 +3,7 @@
 //! real chromium through chromedriver (WebDriver).
 
 pub mod http;
+pub mod stripe_double;
 pub mod webdriver;
 
 use std::net::TcpListener;
@@ -45,13 +46,22 @@ extern "C" fn stop_all() {
 impl Edge {
     /// Starts an edge with a fresh, empty state directory.
     pub fn start() -> Edge {
+        Edge::start_with(&[])
+    }
+
+    /// Starts an edge with extra vars (`NAME`, `value`) and a fresh state directory.
+    pub fn start_with(vars: &[(&str, &str)]) -> Edge {
         let dir = std::env::temp_dir().join(format!("slotbook-e2e-{}-{}", std::process::id(), free_port()));
         let _ = std::fs::remove_dir_all(&dir);
-        Edge::start_in(dir)
+        Edge::launch(dir, vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
     }
 
     /// Starts an edge on `state_dir` (kept across restarts).
     pub fn start_in(state_dir: PathBuf) -> Edge {
+        Edge::launch(state_dir, Vec::new())
+    }
+
+    fn launch(state_dir: PathBuf, vars: Vec<(String, String)>) -> Edge {
         static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(|| unsafe {
             libc::atexit(stop_all);
@@ -68,6 +78,7 @@ impl Edge {
             .arg(&state_dir)
             .args(["--var", &format!("ADMIN_TOKEN:{ADMIN_TOKEN}")])
             .args(["--var", &format!("STRIPE_WEBHOOK_SECRET:{WEBHOOK_SECRET}")])
+            .args(vars.iter().flat_map(|(k, v)| ["--var".to_string(), format!("{k}:{v}")]))
             .args(["--log-level", "warn"])
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CI", "true")

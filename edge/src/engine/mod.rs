@@ -35,7 +35,8 @@ pub enum Command {
     Settings,
     Catalog { scope: Option<Scope> },
     Availability { query: AvailabilityQuery, scope: Option<Scope> },
-    Reserve { request: ReserveRequest, scope: Option<Scope>, base_url: String },
+    /// `public_path` is where the caller booked (`/api/public/booking/organisations/:slug` or `/…/:token`).
+    Reserve { request: ReserveRequest, scope: Option<Scope>, base_url: String, public_path: String },
     CheckoutStatus { session_id: String, scope: Option<Scope> },
     ListReservations { filter: ReservationFilter },
     CreateReservation { changes: ReservationChanges },

@@ -6,6 +6,8 @@ use super::sql::{exec, flag, last_insert_id, migrate, rows, transaction, Params}
 use super::{Command, Scope, Settings};
 use crate::http::{error_response, internal, json};
 use crate::runtime::{now, random_hex};
+use crate::stripe::Stripe;
+use slotbook_core::stripe::{local_session_id, local_session_organisation, transition, with_session_param, CheckoutRequest};
 use serde::Deserialize;
 use slotbook_core::availability::{allocate, places_left, Booked, OpeningHours, ResourceCapacity, Zone};
 use slotbook_core::digest::sha256_hex;
@@ -90,10 +92,20 @@ impl DurableObject for Organisation {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let command = req.json::<Command>().await.map_err(|e| internal("decode command", e));
         let now = now();
-        Ok(match command.and_then(|c| self.run(c, now)) {
-            Ok(r) => r,
-            Err(e) => error_response(&e, ""),
-        })
+        let answer = match command {
+            Ok(c) => self.run(c, now).await,
+            Err(e) => Err(e),
+        };
+        Ok(answer.unwrap_or_else(|e| error_response(&e, "")))
+    }
+
+    /// At a hold's end: release every expired payment hold (asking Stripe first), then wake for the next.
+    async fn alarm(&self) -> Result<Response> {
+        if let Err(e) = self.release_expired_holds(now()).await {
+            worker::console_error!("releasing holds failed: {e}");
+            let _ = self.state.storage().set_alarm(60_000i64).await; // an offset: try again in a minute
+        }
+        Response::ok("")
     }
 }
 
@@ -102,7 +114,7 @@ impl Organisation {
         self.state.storage().sql()
     }
 
-    fn run(&self, command: Command, now: Timestamp) -> ApiResult<Response> {
+    async fn run(&self, command: Command, now: Timestamp) -> ApiResult<Response> {
         match command {
             Command::Import { slug, document } => {
                 transaction(&self.state.storage(), || store_document(&self.sql(), &slug, &document, now))?;
@@ -119,8 +131,8 @@ impl Organisation {
                 json(200, &loaded.doc.catalog(&loaded.slug, today, scope.map(|s| (s.resource_type_id, s.resource_id))))
             }
             Command::Availability { query, scope } => json(200, &self.availability(query, scope, now)?),
-            Command::Reserve { request, scope, base_url } => {
-                let answer = self.reserve(request, scope, &base_url, now)?;
+            Command::Reserve { request, scope, base_url, public_path } => {
+                let answer = self.reserve(request, scope, &base_url, &public_path, now).await?;
                 json(201, &answer)
             }
             Command::CheckoutStatus { session_id, scope } => json(200, &self.checkout_status(&session_id, scope, now)?),
@@ -174,7 +186,7 @@ impl Organisation {
         Ok(Availability { date: query.date, time_zone: loaded.doc.time_zone.clone(), resource_type_id: rt.id, resource_id, slots })
     }
 
-    fn reserve(&self, req: ReserveRequest, scope: Option<Scope>, base_url: &str, now: Timestamp) -> ApiResult<ReserveResponse> {
+    async fn reserve(&self, req: ReserveRequest, scope: Option<Scope>, base_url: &str, public_path: &str, now: Timestamp) -> ApiResult<ReserveResponse> {
         let loaded = self.load()?;
         let doc = &loaded.doc;
         let type_id = scope.map(|s| s.resource_type_id).or(req.resource_type_id).ok_or_else(|| {
@@ -216,7 +228,7 @@ impl Organisation {
             return Err(ApiError::new(ErrorCode::SlotUnavailable, "This time can no longer be booked"));
         }
         let payment = rt.requires_payment;
-        let hold_expires_at = payment.then(|| now.plus_minutes(doc.hold_minutes as i64));
+        let hold_expires_at = payment.then(|| Timestamp(now.0 + self.hold_seconds(doc)));
         let new = NewReservation {
             resource_type_id: rt.id,
             start,
@@ -265,17 +277,44 @@ impl Organisation {
             payment_data: None,
         };
         if let Some(expires_at) = hold_expires_at {
-            let session_id = slotbook_core::stripe::local_session_id(&random_hex(12), &loaded.slug);
-            let checkout_url = format!("{base_url}/api/test-checkout/{session_id}");
+            // The places are held already; only now talk to Stripe (other requests may run meanwhile).
+            let return_url = req.return_url.clone().unwrap_or_else(|| format!("{base_url}/"));
+            let checkout = CheckoutRequest {
+                organisation: &loaded.slug,
+                reservation_id: id,
+                product_name: &rt.name,
+                currency: &doc.currency,
+                unit_amount: rt.unit_amount,
+                quantity: req.quantity,
+                customer_email: &req.customer_email,
+                return_url: &return_url,
+                expires_at: expires_at.0,
+            };
+            let (session_id, checkout_url) = match Stripe::from_env(&self.env) {
+                Some(stripe) => match stripe.create_checkout(&checkout).await {
+                    Ok(session) => {
+                        let url = session.url.clone().ok_or_else(|| internal("stripe session", "no url"))?;
+                        (session.id, url)
+                    }
+                    Err(e) => {
+                        // No session, no hold: give the places back at once.
+                        exec(&sql, "UPDATE reservations SET status = ?, payment_status = ?, updated_at = ? WHERE id = ?",
+                            vec![ReservationStatus::Cancelled.as_str().into(), PaymentStatus::Failed.as_str().into(), now.0.into(), id.into()])?;
+                        return Err(e);
+                    }
+                },
+                None => {
+                    let session_id = local_session_id(&random_hex(12), &loaded.slug);
+                    let url = format!("{base_url}/api/test-checkout/{session_id}");
+                    (session_id, url)
+                }
+            };
             exec(
                 &sql,
                 "UPDATE reservations SET stripe_session_id = ?, checkout_url = ? WHERE id = ?",
                 vec![session_id.clone().into(), checkout_url.clone().into(), id.into()],
             )?;
-            let status_path = match scope {
-                Some(_) => "checkout-status".to_string(),
-                None => format!("/api/public/booking/organisations/{}/checkout-status", loaded.slug),
-            };
+            self.wake_at(expires_at).await;
             answer.checkout_url = Some(checkout_url.clone());
             answer.stripe_checkout_session_id = Some(session_id.clone());
             answer.payment_data = Some(PaymentData {
@@ -286,7 +325,7 @@ impl Organisation {
                 amount: answer.quoted_amount,
                 currency: doc.currency.clone(),
                 status: PaymentStatus::Pending,
-                status_url: format!("{status_path}?sessionId={session_id}"),
+                status_url: format!("{public_path}/checkout-status?sessionId={session_id}"),
                 expires_at,
             });
         }
@@ -313,6 +352,62 @@ impl Organisation {
         })
     }
 
+    /// How long payment holds last: the organisation's setting, unless HOLD_SECONDS_OVERRIDE is set (tests).
+    fn hold_seconds(&self, doc: &OrganisationDocument) -> i64 {
+        crate::runtime::setting(&self.env, "HOLD_SECONDS_OVERRIDE")
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|s| *s > 0)
+            .unwrap_or(doc.hold_minutes as i64 * 60)
+    }
+
+    /// Makes sure the alarm fires by `at`.
+    async fn wake_at(&self, at: Timestamp) {
+        let storage = self.state.storage();
+        let wanted = at.0 as f64 * 1000.0;
+        let current = storage.get_alarm().await.ok().flatten();
+        if current.is_none_or(|c| c as f64 > wanted) {
+            let when = worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(wanted)));
+            if let Err(e) = storage.set_alarm(when).await {
+                worker::console_error!("set_alarm failed: {e}");
+            }
+        }
+    }
+
+    /// Ends every payment hold past its time: Stripe's session is expired first, and a session Stripe
+    /// reports paid confirms the reservation instead. Then the alarm is set for the next hold.
+    async fn release_expired_holds(&self, now: Timestamp) -> ApiResult<()> {
+        #[derive(Deserialize)]
+        struct Hold {
+            id: i64,
+            stripe_session_id: Option<String>,
+        }
+        let sql = self.sql();
+        let due = rows::<Hold>(&sql, "SELECT id, stripe_session_id FROM reservations WHERE status = 'pending_payment' AND hold_expires_at <= ?", vec![now.0.into()])?;
+        let stripe = Stripe::from_env(&self.env);
+        for hold in due {
+            let session = hold.stripe_session_id.unwrap_or_default();
+            let paid = match (&stripe, local_session_organisation(&session)) {
+                (Some(stripe), None) if !session.is_empty() => match stripe.expire(&session).await {
+                    Ok(s) => s.is_paid(),
+                    // Stripe refuses to expire a session that is no longer open: ask how it ended.
+                    Err(_) => stripe.retrieve(&session).await?.is_paid(),
+                },
+                _ => false,
+            };
+            let (kind, payment_status) = if paid { ("checkout.session.completed", "paid") } else { ("checkout.session.expired", "unpaid") };
+            transaction(&self.state.storage(), || settle(&sql, hold.id, kind, Some(payment_status), now))?;
+        }
+        #[derive(Deserialize)]
+        struct Next {
+            next: Option<i64>,
+        }
+        let next = rows::<Next>(&sql, "SELECT MIN(hold_expires_at) AS next FROM reservations WHERE status = 'pending_payment'", vec![])?;
+        if let Some(next) = next.first().and_then(|n| n.next) {
+            self.wake_at(Timestamp(next.max(now.0 + 1))).await;
+        }
+        Ok(())
+    }
+
     /// Applies a verified Stripe event once (by event id). Unknown sessions are acknowledged.
     fn apply_checkout_event(&self, event_id: &str, kind: &str, session_id: &str, payment_status: Option<&str>, now: Timestamp) -> ApiResult<serde_json::Value> {
         let sql = self.sql();
@@ -330,11 +425,7 @@ impl Organisation {
                 worker::console_warn!("{{\"stripe_event\":{:?},\"unknown_session\":{:?}}}", event_id, session_id);
                 return Ok(serde_json::json!({"received": true, "reservation": null}));
             };
-            let current = ReservationStatus::parse(&row.status).ok_or_else(|| internal("stored status", &row.status))?;
-            if let Some((status, payment)) = slotbook_core::stripe::transition(kind, payment_status, current) {
-                exec(&sql, "UPDATE reservations SET status = ?, payment_status = ?, updated_at = ? WHERE id = ?",
-                    vec![status.as_str().into(), payment.as_str().into(), now.0.into(), row.id.into()])?;
-            }
+            settle(&sql, row.id, kind, payment_status, now)?;
             Ok(serde_json::json!({"received": true, "reservation": row.id}))
         })
     }
@@ -355,8 +446,7 @@ impl Organisation {
             .next()
             .and_then(|b| b.return_url)
             .unwrap_or_else(|| format!("{base_url}/"));
-        let separator = if back.contains('?') { '&' } else { '?' };
-        let success_url = format!("{back}{separator}booking_session_id={session_id}");
+        let success_url = with_session_param(&back, session_id);
         let service = loaded.doc.resource_type(row.resource_type_id).map(|rt| rt.name.clone()).unwrap_or_default();
         Ok(serde_json::json!({
             "organisation": loaded.doc.name, "service": service, "quantity": row.quantity,
@@ -495,6 +585,32 @@ impl Organisation {
             )
         })?;
         self.reservation(id)
+    }
+}
+
+/// Moves a reservation waiting for payment as a Checkout Session event says (see `stripe::transition`).
+fn settle(sql: &SqlStorage, id: i64, kind: &str, payment_status: Option<&str>, now: Timestamp) -> ApiResult<()> {
+    #[derive(Deserialize)]
+    struct Current {
+        status: String,
+    }
+    let Some(row) = rows::<Current>(sql, "SELECT status FROM reservations WHERE id = ?", vec![id.into()])?.into_iter().next() else {
+        return Ok(());
+    };
+    let current = ReservationStatus::parse(&row.status).ok_or_else(|| internal("stored status", &row.status))?;
+    match transition(kind, payment_status, current) {
+        Some((status, payment)) => exec(
+            sql,
+            "UPDATE reservations SET status = ?, payment_status = ?, updated_at = ? WHERE id = ?",
+            vec![status.as_str().into(), payment.as_str().into(), now.0.into(), id.into()],
+        ),
+        None => {
+            if kind == "checkout.session.completed" && payment_status == Some("paid") && current != ReservationStatus::Confirmed {
+                // Paid after the hold was released: the money must go back; staff see it in the log.
+                worker::console_error!("{{\"late_payment\":true,\"reservation\":{},\"status\":{:?}}}", id, row.status);
+            }
+            Ok(())
+        }
     }
 }
 

@@ -1,0 +1,174 @@
+//! The built-in engine with a Stripe key: Checkout Sessions created through Stripe's REST API (here a local
+//! stand-in speaking its wire format), holds that end with the session expired, late payments confirmed.
+
+use serde_json::{json, Value};
+use slotbook_tests::http::{self, Answer};
+use slotbook_tests::stripe_double::StripeDouble;
+use slotbook_tests::{document_for, Edge};
+use std::time::{Duration, Instant};
+
+const HOLD_SECONDS: u64 = 4;
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+fn start(stripe: &StripeDouble, hold_override: bool) -> Edge {
+    let hold = HOLD_SECONDS.to_string();
+    let mut vars = vec![("STRIPE_SECRET_KEY", "sk_test_double_key"), ("STRIPE_API_BASE", stripe.base.as_str())];
+    if hold_override {
+        vars.push(("HOLD_SECONDS_OVERRIDE", hold.as_str()));
+    }
+    let edge = Edge::start_with(&vars);
+    let mut doc = document_for("stripe-spa");
+    doc["allowedOrigins"] = json!(["https://acme.example"]);
+    assert_eq!(edge.import("stripe-spa", &doc).status, 200);
+    edge
+}
+
+fn base(edge: &Edge) -> String {
+    edge.url("/api/public/booking/organisations/stripe-spa")
+}
+
+fn massage_slot(edge: &Edge, need: u64, skip: usize) -> Value {
+    let today = slotbook_core::time::Timestamp(now()).utc_date();
+    let mut seen = 0;
+    for i in 1..21 {
+        let a = http::get(&format!("{}/availability?date={}&resourceTypeId=8", base(edge), today.add_days(i))).unwrap().json();
+        for s in a["slots"].as_array().unwrap() {
+            if s["available"].as_u64().unwrap() >= need {
+                if seen == skip {
+                    return s.clone();
+                }
+                seen += 1;
+            }
+        }
+    }
+    panic!("no slot");
+}
+
+fn reserve(edge: &Edge, slot: &Value, quantity: u32) -> Answer {
+    let body = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": quantity,
+        "customerName": "Sam", "customerEmail": "sam@example.com", "customerPhone": "+36301112222",
+        "returnUrl": "https://acme.example/spa?lang=en"});
+    http::post_json(&format!("{}/reserve", base(edge)), &body)
+}
+
+fn status(edge: &Edge, session: &str) -> Value {
+    http::get(&format!("{}/checkout-status?sessionId={session}", base(edge))).unwrap().json()
+}
+
+fn wait_for_status(edge: &Edge, session: &str, want: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let s = status(edge, session);
+        if s["status"] == want {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "still {} (wanted {want})", s["status"]);
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn left(edge: &Edge, slot: &Value) -> u64 {
+    let date = &slot["startTime"].as_str().unwrap()[..10];
+    let a = http::get(&format!("{}/availability?date={date}&resourceTypeId=8", base(edge))).unwrap().json();
+    a["slots"].as_array().unwrap().iter().find(|s| s["startTime"] == slot["startTime"]).map(|s| s["available"].as_u64().unwrap()).unwrap_or(0)
+}
+
+#[test]
+fn checkout_sessions_are_created_with_stripes_parameters_and_holds_expire() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, true);
+    let slot = massage_slot(&edge, 2, 0);
+    let before = left(&edge, &slot);
+    let started = now();
+    let a = reserve(&edge, &slot, 2);
+    assert_eq!(a.status, 201, "{}", a.body);
+    let r = a.json();
+    let id = r["reservationId"].as_i64().unwrap();
+    let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    assert!(session.starts_with("cs_test_double_"));
+    assert_eq!(r["paymentData"]["checkoutUrl"], format!("https://checkout.stripe.com/c/pay/{session}"));
+    assert_eq!(r["paymentData"]["statusUrl"], format!("/api/public/booking/organisations/stripe-spa/checkout-status?sessionId={session}"));
+
+    let requests = stripe.requests();
+    let create = requests.iter().find(|q| q.path == "/v1/checkout/sessions").expect("a create call");
+    assert_eq!(create.method, "POST");
+    assert_eq!(create.headers["authorization"], "Bearer sk_test_double_key");
+    assert_eq!(create.headers["content-type"], "application/x-www-form-urlencoded");
+    assert_eq!(create.headers["idempotency-key"], format!("checkout-stripe-spa-{id}"));
+    let expect = [
+        ("mode", "payment".to_string()),
+        ("line_items[0][price_data][currency]", "eur".to_string()),
+        ("line_items[0][price_data][unit_amount]", "6500".to_string()),
+        ("line_items[0][price_data][product_data][name]", "Deep tissue massage".to_string()),
+        ("line_items[0][quantity]", "2".to_string()),
+        ("customer_email", "sam@example.com".to_string()),
+        ("client_reference_id", id.to_string()),
+        ("metadata[reservation_id]", id.to_string()),
+        ("metadata[organisation]", "stripe-spa".to_string()),
+        ("success_url", "https://acme.example/spa?lang=en&booking_session_id={CHECKOUT_SESSION_ID}".to_string()),
+        ("cancel_url", "https://acme.example/spa?lang=en&booking_session_id={CHECKOUT_SESSION_ID}".to_string()),
+    ];
+    for (field, value) in expect {
+        assert_eq!(create.field(field), Some(value.as_str()), "{field}");
+    }
+    let expires_at: i64 = create.field("expires_at").unwrap().parse().unwrap();
+    assert!((expires_at - (started + HOLD_SECONDS as i64)).abs() <= 2, "expires_at is the hold's end");
+    assert_eq!(left(&edge, &slot), before - 2, "held while paying");
+    let s = status(&edge, &session);
+    assert_eq!((s["canRetryPayment"].as_bool(), s["checkoutUrl"].as_str()), (Some(true), Some(r["paymentData"]["checkoutUrl"].as_str().unwrap())));
+
+    // At the hold's end the alarm expires the session at Stripe and releases the places.
+    let s = wait_for_status(&edge, &session, "cancelled");
+    assert_eq!(s["paymentStatus"], "expired");
+    assert_eq!(s["canRetryPayment"], false);
+    assert!(stripe.requests().iter().any(|q| q.method == "POST" && q.path == format!("/v1/checkout/sessions/{session}/expire")));
+    assert_eq!(left(&edge, &slot), before);
+}
+
+#[test]
+fn a_payment_completed_as_the_hold_ends_confirms_the_booking() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, true);
+    let slot = massage_slot(&edge, 1, 1);
+    let a = reserve(&edge, &slot, 1);
+    assert_eq!(a.status, 201, "{}", a.body);
+    let session = a.json()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    // The customer pays; the webhook has not arrived when the hold ends.
+    stripe.complete(&session);
+    let s = wait_for_status(&edge, &session, "confirmed");
+    assert_eq!(s["paymentStatus"], "succeeded");
+    let asked = stripe.requests();
+    assert!(asked.iter().any(|q| q.path == format!("/v1/checkout/sessions/{session}/expire")), "expire tried first");
+    assert!(asked.iter().any(|q| q.method == "GET" && q.path == format!("/v1/checkout/sessions/{session}")), "then the session read");
+}
+
+#[test]
+fn fifty_concurrent_paid_reserves_for_three_rooms() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, false);
+    let slot = massage_slot(&edge, 3, 0);
+    assert_eq!(slot["available"], 3);
+    let threads: Vec<_> = (0..50)
+        .map(|_| {
+            let (url, slot) = (format!("{}/reserve", base(&edge)), slot.clone());
+            std::thread::spawn(move || {
+                let body = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+                    "customerName": "Sam", "customerEmail": "sam@example.com", "customerPhone": "+36301112222"});
+                http::send("POST", &url, Some(&body.to_string()), &[]).unwrap()
+            })
+        })
+        .collect();
+    let answers: Vec<Answer> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let created: Vec<&Answer> = answers.iter().filter(|a| a.status == 201).collect();
+    let refused = answers.iter().filter(|a| a.status == 409 && a.json()["error"]["code"] == "slot_unavailable").count();
+    assert_eq!((created.len(), refused), (3, 47));
+    let mut rooms: Vec<i64> = created.iter().map(|a| a.json()["resourceIds"][0].as_i64().unwrap()).collect();
+    rooms.sort();
+    assert_eq!(rooms, vec![21, 22, 23], "one room each");
+    assert!(created.iter().all(|a| a.json()["status"] == "pending_payment"));
+    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/checkout/sessions").count(), 3, "a session only for each hold");
+    assert_eq!(left(&edge, &slot), 0);
+}
