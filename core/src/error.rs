@@ -86,13 +86,16 @@ pub struct ApiError {
     pub param: Option<String>,
     /// Seconds, for 429 and idempotency_key_in_use.
     pub retry_after: Option<u32>,
+    /// An HTTP status other than the code's own, to pass an upstream's status through (a 5xx from a
+    /// venue's backend answering a Stripe webhook must stay a 5xx so Stripe retries).
+    pub status: Option<u16>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), param: None, retry_after: None }
+        ApiError { code, message: message.into(), param: None, retry_after: None, status: None }
     }
 
     pub fn validation(param: &str, message: impl Into<String>) -> Self {
@@ -114,7 +117,7 @@ impl ApiError {
     }
 
     pub fn status(&self) -> u16 {
-        self.code.status()
+        self.status.unwrap_or_else(|| self.code.status())
     }
 
     pub fn body(&self, request_id: &str) -> ErrorBody {
@@ -157,7 +160,7 @@ pub struct ErrorDetail {
 
 impl From<ErrorDetail> for ApiError {
     fn from(d: ErrorDetail) -> Self {
-        ApiError { code: d.code, message: d.message, param: d.param, retry_after: None }
+        ApiError { code: d.code, message: d.message, param: d.param, retry_after: None, status: None }
     }
 }
 

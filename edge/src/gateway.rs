@@ -7,6 +7,8 @@ use crate::engine::{self, Command, Settings, ORGANISATIONS};
 use crate::runtime::random_hex;
 use crate::http::error_response;
 use crate::payments;
+use crate::proxy::{self, Upstream};
+use crate::runtime::setting;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::route::{Method, Route};
 use std::cell::RefCell;
@@ -63,12 +65,23 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
     ex.organisation = route.organisation().map(str::to_string);
     let self_origin = url.origin().ascii_serialization();
 
+    let upstream = Upstream::from_env(env);
     if let Route::Public(booker, call) = &route {
-        let target = builtin::target(env, booker).await?;
-        ex.organisation = Some(target.slug.clone());
         let origin = req.headers().get("Origin").ok().flatten().filter(|o| *o != self_origin);
+        let target = match &upstream {
+            None => Some(builtin::target(env, booker).await?),
+            Some(_) => None,
+        };
+        if let Some(t) = &target {
+            ex.organisation = Some(t.slug.clone());
+        }
         if let Some(origin) = origin {
-            if !origin_allowed(env, &target.slug, &origin).await? {
+            let allowed = match &target {
+                Some(t) => origin_allowed(env, &t.slug, &origin).await?,
+                // Proxy mode: the edge's own list, as the upstream's organisations are not known here.
+                None => setting(env, "ALLOWED_ORIGINS").unwrap_or_default().split(',').any(|o| o.trim().trim_end_matches('/') == origin),
+            };
+            if !allowed {
                 return Err(ApiError::new(ErrorCode::OriginNotAllowed, "This website is not allowed to book for this organisation"));
             }
             ex.cors_origin = Some(origin);
@@ -76,16 +89,23 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
         if preflight {
             return preflight_answer();
         }
-        return builtin::public(req, env, &target, call, &url, &self_origin).await;
+        return match (&upstream, &target) {
+            (Some(up), _) => proxy::public(req, up, booker, call, &url, &ex.request_id).await,
+            (None, Some(t)) => builtin::public(req, env, t, call, &url, &self_origin).await,
+            (None, None) => unreachable!("built-in mode always has a target"),
+        };
     }
     if preflight {
         return Err(ApiError::new(ErrorCode::MethodNotAllowed, "Cross-origin calls are not allowed on this route"));
     }
     match route {
-        Route::Staff(call) => builtin::staff(req, env, call, &url, ex).await,
+        Route::Staff(call) => match &upstream {
+            Some(up) => proxy::staff(req, up, &call, &url, &ex.request_id).await,
+            None => builtin::staff(req, env, call, &url, ex).await,
+        },
         Route::AdminImport(slug) => builtin::import(req, env, &slug).await,
         Route::Public(..) => unreachable!("answered above"),
-        Route::StripeWebhook => payments::webhook(req, env).await,
+        Route::StripeWebhook => payments::webhook(req, env, upstream.as_ref(), &ex.request_id).await,
         Route::TestCheckout(session) => payments::test_checkout_page(env, &session, &self_origin).await,
         Route::TestCheckoutAction(session) => payments::test_checkout_complete(req, env, &session, &self_origin).await,
     }

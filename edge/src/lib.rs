@@ -2,7 +2,9 @@
 //! or the built-in booking engine (Durable Objects with SQLite storage).
 //!
 //! - [`gateway`]: the request path every API call takes (request id, CORS, routing, error shape, log line).
-//! - [`builtin`]: the routes answered by the built-in engine.
+//! - [`builtin`]: the routes answered by the built-in engine; [`proxy`]: the same routes sent to a venue's
+//!   booking backend when `UPSTREAM_URL` is set.
+//! - [`payments`]: the Stripe webhook and the local test checkout; [`stripe`]: Stripe's REST API.
 //! - [`engine`]: the Durable Objects: one [`engine::Organisation`] per organisation, and the
 //!   [`engine::Directory`] that maps booking tokens and API keys to organisations.
 //! - [`http`]: JSON answers and the error answer.
@@ -12,6 +14,7 @@ mod engine;
 mod gateway;
 mod http;
 mod payments;
+mod proxy;
 mod runtime;
 mod stripe;
 

@@ -2,25 +2,52 @@
 //! test checkout that stands in for Stripe Checkout when no STRIPE_SECRET_KEY is set. The test checkout sends
 //! its result through the same verification path as Stripe's own events, signed with the webhook secret.
 
-use crate::engine::{self, Command, ORGANISATIONS};
+use crate::engine::{self, Command, DirectoryCommand, DIRECTORY, ORGANISATIONS};
+use crate::proxy::{Outgoing, Upstream};
 use crate::http::internal;
 use crate::runtime::{now, random_hex, setting};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::stripe::{self, local_session_organisation};
-use worker::{Env, Headers, Request, Response};
+use worker::{Env, Headers, Method, Request, Response};
 
-/// `POST /api/payments/stripe/webhook`.
-pub async fn webhook(mut req: Request, env: &Env) -> ApiResult<Response> {
+/// `POST /api/payments/stripe/webhook`. In proxy mode a verified event goes to the upstream unchanged (raw
+/// body and signature), and counts as processed only once the upstream accepted it.
+pub async fn webhook(mut req: Request, env: &Env, upstream: Option<&Upstream>, request_id: &str) -> ApiResult<Response> {
     let signature = req.headers().get("Stripe-Signature").ok().flatten();
     let body = req.bytes().await.map_err(|_| ApiError::validation("body", "The request body could not be read"))?;
-    apply_signed(env, signature.as_deref(), &body).await
+    let Some(upstream) = upstream else {
+        return apply_signed(env, signature.as_deref(), &body).await;
+    };
+    let event = verified(env, signature.as_deref(), &body)?;
+    let seen: serde_json::Value = engine::call_json(env, DIRECTORY, "directory", &DirectoryCommand::EventForwarded { event_id: event.id.clone() }).await?;
+    if seen["seen"] == true {
+        return crate::http::json(200, &serde_json::json!({"received": true, "duplicate": true}));
+    }
+    let out = Outgoing {
+        method: Method::Post,
+        path_and_query: "/api/payments/stripe/webhook".into(),
+        headers: vec![
+            ("content-type".into(), req.headers().get("Content-Type").ok().flatten().unwrap_or_else(|| "application/json".into())),
+            ("stripe-signature".into(), signature.unwrap_or_default()),
+            ("x-request-id".into(), request_id.to_string()),
+        ],
+        body: Some(body),
+        keep_status: true,
+    };
+    let answer = upstream.forward(&out).await?;
+    engine::call(env, DIRECTORY, "directory", &DirectoryCommand::MarkForwarded { event_id: event.id, at: now().0 }).await?;
+    Ok(answer)
 }
 
-async fn apply_signed(env: &Env, signature: Option<&str>, body: &[u8]) -> ApiResult<Response> {
+fn verified(env: &Env, signature: Option<&str>, body: &[u8]) -> ApiResult<stripe::CheckoutEvent> {
     let secrets = setting(env, "STRIPE_WEBHOOK_SECRET").unwrap_or_default();
     stripe::verify(signature, body, &stripe::secrets(&secrets), now().0)
         .map_err(|e| ApiError::new(ErrorCode::InvalidSignature, e.message()))?;
-    let event = stripe::parse_event(body).ok_or_else(|| ApiError::validation("body", "The body is not a Stripe event"))?;
+    stripe::parse_event(body).ok_or_else(|| ApiError::validation("body", "The body is not a Stripe event"))
+}
+
+async fn apply_signed(env: &Env, signature: Option<&str>, body: &[u8]) -> ApiResult<Response> {
+    let event = verified(env, signature, body)?;
     let organisation = event.organisation.clone().or_else(|| local_session_organisation(&event.session_id).map(str::to_string));
     let Some(slug) = organisation.filter(|_| event.kind.starts_with("checkout.session.")) else {
         worker::console_log!("{{\"stripe_event\":{:?},\"type\":{:?},\"ignored\":true}}", event.id, event.kind);

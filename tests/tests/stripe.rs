@@ -112,7 +112,7 @@ fn checkout_sessions_are_created_with_stripes_parameters_and_holds_expire() {
         ("cancel_url", "https://acme.example/spa?lang=en&booking_session_id={CHECKOUT_SESSION_ID}".to_string()),
     ];
     for (field, value) in expect {
-        assert_eq!(create.field(field), Some(value.as_str()), "{field}");
+        assert_eq!(create.field(field).as_deref(), Some(value.as_str()), "{field}");
     }
     let expires_at: i64 = create.field("expires_at").unwrap().parse().unwrap();
     assert!((expires_at - (started + HOLD_SECONDS as i64)).abs() <= 2, "expires_at is the hold's end");

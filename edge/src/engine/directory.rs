@@ -14,6 +14,8 @@ const MIGRATIONS: &[&str] = &["
     CREATE INDEX tokens_by_slug ON tokens (slug);
     CREATE TABLE api_keys (key_hash TEXT PRIMARY KEY, slug TEXT NOT NULL);
     CREATE INDEX api_keys_by_slug ON api_keys (slug)
+", "
+    CREATE TABLE forwarded_events (id TEXT PRIMARY KEY, forwarded_at INTEGER NOT NULL)
 "];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -29,6 +31,10 @@ pub enum DirectoryCommand {
     Register { slug: String, tokens: Vec<TokenEntry>, key_hashes: Vec<String> },
     ResolveToken { token_hash: String },
     ResolveKey { key_hash: String },
+    /// Proxy mode: whether the upstream already accepted this Stripe event.
+    EventForwarded { event_id: String },
+    /// Proxy mode: the upstream accepted this Stripe event.
+    MarkForwarded { event_id: String, at: i64 },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -78,6 +84,19 @@ impl Directory {
                 let row = found.into_iter().next().ok_or_else(|| ApiError::not_found("Booking link"))?;
                 let scope = Scope { resource_type_id: row.resource_type_id, resource_id: row.resource_id };
                 json(200, &Resolved { slug: row.slug, scope: Some(scope) })
+            }
+            DirectoryCommand::EventForwarded { event_id } => {
+                #[derive(Deserialize)]
+                struct Row {
+                    #[allow(dead_code)]
+                    id: String,
+                }
+                let seen = !rows::<Row>(&sql, "SELECT id FROM forwarded_events WHERE id = ?", vec![event_id.into()])?.is_empty();
+                json(200, &serde_json::json!({"seen": seen}))
+            }
+            DirectoryCommand::MarkForwarded { event_id, at } => {
+                exec(&sql, "INSERT OR IGNORE INTO forwarded_events (id, forwarded_at) VALUES (?, ?)", vec![event_id.into(), at.into()])?;
+                json(200, &serde_json::json!({"marked": true}))
             }
             DirectoryCommand::ResolveKey { key_hash } => {
                 #[derive(Deserialize)]

@@ -1,0 +1,190 @@
+//! Proxy mode (`UPSTREAM_URL` set): the public booking and staff routes go to a venue's booking backend.
+//! Only an allow-list of headers is forwarded (plus `X-Forwarded-For` and the request id), with a timeout;
+//! GETs are retried once on a network error, POSTs never. Upstream errors of any shape come back in ours.
+
+use crate::http::internal;
+use slotbook_core::route::{Booker, PublicCall, StaffCall};
+use slotbook_core::validate::{self, Query};
+use crate::runtime::setting;
+use futures_util::future::{select, Either};
+use slotbook_core::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use std::time::Duration;
+use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, Response};
+
+const FORWARDED_HEADERS: &[&str] =
+    &["content-type", "accept", "accept-language", "authorization", "idempotency-key", "stripe-signature", "user-agent"];
+const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+
+pub struct Upstream {
+    base: String,
+    timeout: Duration,
+}
+
+/// What goes upstream: the method, path and query, the headers worth forwarding, the body as received.
+pub struct Outgoing {
+    pub method: Method,
+    pub path_and_query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    /// Keep the upstream's own error status (the Stripe webhook: a 5xx must stay a 5xx so Stripe retries).
+    pub keep_status: bool,
+}
+
+impl Outgoing {
+    /// Takes the allow-listed headers of `req`, and adds who asked and under which request id.
+    pub fn from_request(req: &Request, path_and_query: String, body: Option<Vec<u8>>, request_id: &str) -> Outgoing {
+        let mut headers: Vec<(String, String)> = FORWARDED_HEADERS
+            .iter()
+            .filter_map(|h| req.headers().get(h).ok().flatten().map(|v| (h.to_string(), v)))
+            .collect();
+        if let Some(ip) = req.headers().get("CF-Connecting-IP").ok().flatten() {
+            headers.push(("x-forwarded-for".into(), ip));
+        }
+        headers.push(("x-request-id".into(), request_id.to_string()));
+        Outgoing { method: req.method(), path_and_query, headers, body, keep_status: false }
+    }
+}
+
+impl Upstream {
+    pub fn from_env(env: &Env) -> Option<Upstream> {
+        let base = setting(env, "UPSTREAM_URL")?;
+        let timeout = setting(env, "UPSTREAM_TIMEOUT_MS").and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_TIMEOUT_MS);
+        Some(Upstream { base: base.trim_end_matches('/').to_string(), timeout: Duration::from_millis(timeout) })
+    }
+
+    /// Sends `out` upstream and returns its answer: 2xx as it came, anything else in the shared error shape.
+    pub async fn forward(&self, out: &Outgoing) -> ApiResult<Response> {
+        let attempts = if out.method == Method::Get { 2 } else { 1 };
+        let mut last = ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service could not be reached");
+        for _ in 0..attempts {
+            match self.send(out).await {
+                Ok(response) => return translate(response, out.keep_status).await,
+                Err(e) if e.code == ErrorCode::UpstreamTimeout => return Err(e),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    async fn send(&self, out: &Outgoing) -> ApiResult<Response> {
+        let headers = Headers::new();
+        for (k, v) in &out.headers {
+            let _ = headers.set(k, v);
+        }
+        let controller = AbortController::default();
+        let mut init = RequestInit::new();
+        init.with_method(out.method.clone()).with_headers(headers);
+        if let Some(body) = &out.body {
+            init.with_body(Some(js_sys::Uint8Array::from(body.as_slice()).into()));
+        }
+        let url = format!("{}{}", self.base, out.path_and_query);
+        let request = Request::new_with_init(&url, &init).map_err(|e| internal("upstream request", e))?;
+        let signal = controller.signal();
+        let fetcher = Fetch::Request(request);
+        let fetch = Box::pin(fetcher.send_with_signal(&signal));
+        let timer = Box::pin(Delay::from(self.timeout));
+        let outcome = select(fetch, timer).await;
+        match outcome {
+            Either::Left((Ok(response), _)) => Ok(response),
+            Either::Left((Err(e), _)) => {
+                worker::console_error!("{{\"upstream\":{:?},\"network_error\":{:?}}}", out.path_and_query, e.to_string());
+                Err(ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service could not be reached"))
+            }
+            Either::Right(_) => {
+                controller.abort();
+                Err(ApiError::new(ErrorCode::UpstreamTimeout, "The booking service did not answer in time"))
+            }
+        }
+    }
+}
+
+/// A public booking call in proxy mode: validated here like in built-in mode, then forwarded as received.
+pub async fn public(mut req: Request, upstream: &Upstream, booker: &Booker, call: &PublicCall, url: &worker::Url, request_id: &str) -> ApiResult<Response> {
+    let by_org = matches!(booker, Booker::Organisation(_));
+    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let query = Query::new(&pairs);
+    let body = match call {
+        PublicCall::Catalog => None,
+        PublicCall::Availability => {
+            validate::availability_query(&query, by_org)?;
+            None
+        }
+        PublicCall::CheckoutStatus => {
+            query.required_string("sessionId")?;
+            None
+        }
+        PublicCall::Reserve => {
+            let body = validated_body(&mut req, |v| validate::reserve_request(v, by_org).map(|_| ())).await?;
+            Some(body)
+        }
+    };
+    upstream.forward(&Outgoing::from_request(&req, path_and_query(url), body, request_id)).await
+}
+
+/// A staff call in proxy mode: the body checked against the DTO, the Authorization header passed on.
+pub async fn staff(mut req: Request, upstream: &Upstream, call: &StaffCall, url: &worker::Url, request_id: &str) -> ApiResult<Response> {
+    let body = match call {
+        StaffCall::Create => Some(validated_body(&mut req, |v| validate::reservation_changes(v, true).map(|_| ())).await?),
+        StaffCall::Update(_) => Some(validated_body(&mut req, |v| validate::reservation_changes(v, false).map(|_| ())).await?),
+        StaffCall::List => {
+            let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            validate::reservation_filter(&Query::new(&pairs))?;
+            None
+        }
+        StaffCall::Get(_) | StaffCall::Delete(_) => None,
+    };
+    upstream.forward(&Outgoing::from_request(&req, path_and_query(url), body, request_id)).await
+}
+
+async fn validated_body(req: &mut Request, check: impl Fn(&serde_json::Value) -> ApiResult<()>) -> ApiResult<Vec<u8>> {
+    let bytes = req.bytes().await.map_err(|_| ApiError::validation("body", "The request body could not be read"))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::validation("body", format!("The request body is not valid JSON: {e}")))?;
+    check(&value)?;
+    Ok(bytes)
+}
+
+fn path_and_query(url: &worker::Url) -> String {
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    }
+}
+
+/// An upstream answer in our terms. Errors already in the shared shape keep their code and message;
+/// others (such as NestJS's `{"statusCode","message","error"}`) are mapped by status.
+async fn translate(mut response: Response, keep_status: bool) -> ApiResult<Response> {
+    let status = response.status_code();
+    let body = response.bytes().await.map_err(|_| ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service answer was cut off"))?;
+    if (200..300).contains(&status) {
+        let headers = Headers::new();
+        let content_type = response.headers().get("Content-Type").ok().flatten().unwrap_or_else(|| "application/json".into());
+        let _ = headers.set("Content-Type", &content_type);
+        return Ok(Response::from_bytes(body).map_err(|e| internal("upstream answer", e))?.with_status(status).with_headers(headers));
+    }
+    let text = String::from_utf8_lossy(&body);
+    if let Ok(shared) = serde_json::from_str::<ErrorBody>(&text) {
+        let mut e: ApiError = shared.error.into();
+        e.status = Some(status).filter(|_| keep_status || status < 500);
+        return Err(e);
+    }
+    let upstream_message = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| match &v["message"] {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(items) => Some(items.iter().filter_map(|i| i.as_str()).collect::<Vec<_>>().join("; ")),
+        _ => None,
+    });
+    let retry_after = response.headers().get("Retry-After").ok().flatten().and_then(|v| v.parse().ok());
+    let mut e = match status {
+        400 | 422 => ApiError::new(ErrorCode::ValidationError, upstream_message.unwrap_or_else(|| "The booking service rejected the request".into())),
+        401 => ApiError::new(ErrorCode::InvalidApiKey, "The API key is missing or invalid"),
+        403 => ApiError::new(ErrorCode::AccountDisabled, "The booking service refused the request"),
+        404 => ApiError::not_found("The requested booking resource"),
+        409 => ApiError::new(ErrorCode::SlotUnavailable, upstream_message.unwrap_or_else(|| "This time is no longer available".into())),
+        429 => ApiError::new(ErrorCode::RateLimited, "Too many requests; try again shortly").with_retry_after(retry_after.unwrap_or(10)),
+        _ => ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service failed to answer"),
+    };
+    if keep_status {
+        e.status = Some(status);
+    }
+    Err(e)
+}

@@ -1,0 +1,120 @@
+//! Proxy mode (`UPSTREAM_URL` set) against a stand-in for a venue's booking backend.
+
+use serde_json::json;
+use slotbook_core::stripe::sign;
+use slotbook_tests::double::{Recorded, Server};
+use slotbook_tests::http;
+use slotbook_tests::{Edge, WEBHOOK_SECRET};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+struct Setup {
+    edge: Edge,
+    upstream: Server,
+}
+
+fn setup() -> &'static Setup {
+    static SETUP: OnceLock<Setup> = OnceLock::new();
+    SETUP.get_or_init(|| {
+        let webhook_calls = Arc::new(AtomicUsize::new(0));
+        let upstream = Server::start(move |r: &Recorded| {
+            let path = r.path.split('?').next().unwrap_or_default().to_string();
+            match (r.method.as_str(), path.as_str()) {
+                ("GET", "/api/public/booking/organisations/acme-spa") => (200, json!({"organisation": {"slug": "acme-spa"}, "resourceTypes": []}).to_string()),
+                ("GET", "/api/public/booking/organisations/acme-spa/availability") => (200, json!({"slots": []}).to_string()),
+                ("POST", "/api/public/booking/organisations/acme-spa/reserve") => (201, json!({"reservationId": 77, "status": "confirmed"}).to_string()),
+                ("GET", "/api/public/booking/organisations/broken") => (500, json!({"statusCode": 500, "message": "Internal server error"}).to_string()),
+                ("GET", "/api/public/booking/organisations/nest-400/availability") => {
+                    (400, json!({"statusCode": 400, "message": ["date must be a valid ISO 8601 date string"], "error": "Bad Request"}).to_string())
+                }
+                ("GET", "/api/public/booking/organisations/taken/availability") => (409, json!({"error": {"type": "resource_conflict_error",
+                    "code": "class_full", "message": "The class is full", "request_id": "req_upstream"}}).to_string()),
+                ("GET", "/api/public/booking/organisations/slow") => {
+                    std::thread::sleep(std::time::Duration::from_secs(3));
+                    (200, "{}".to_string())
+                }
+                ("POST", "/api/payments/stripe/webhook") => {
+                    // The first delivery fails, as a backend in trouble would; later ones succeed.
+                    if webhook_calls.fetch_add(1, Ordering::SeqCst) == 0 { (500, r#"{"message":"down"}"#.into()) } else { (200, r#"{"received":true}"#.into()) }
+                }
+                _ => (404, json!({"statusCode": 404, "message": "Not Found"}).to_string()),
+            }
+        });
+        let edge = Edge::start_with(&[("UPSTREAM_URL", upstream.base.as_str()), ("UPSTREAM_TIMEOUT_MS", "1000")]);
+        Setup { edge, upstream }
+    })
+}
+
+fn requests_to(path: &str) -> Vec<Recorded> {
+    setup().upstream.requests().into_iter().filter(|r| r.path.starts_with(path)).collect()
+}
+
+#[test]
+fn public_calls_are_forwarded_with_only_the_allowed_headers() {
+    let s = setup();
+    let body = r#"{"resourceTypeId":8,"startTime":"2030-04-01T08:00:00.000Z","endTime":"2030-04-01T09:00:00.000Z","quantity":1,"customerName":"May","customerEmail":"may@example.com","customerPhone":"+36301112222"}"#;
+    let a = http::send("POST", &s.edge.url("/api/public/booking/organisations/acme-spa/reserve"), Some(body),
+        &[("Idempotency-Key", "key-1"), ("Accept-Language", "de"), ("Cookie", "session=secret"), ("X-Custom", "1")]).unwrap();
+    assert_eq!(a.status, 201, "{}", a.body);
+    assert_eq!(a.json()["reservationId"], 77);
+    let sent = requests_to("/api/public/booking/organisations/acme-spa/reserve");
+    assert_eq!(sent.len(), 1);
+    let r = &sent[0];
+    assert_eq!(r.text(), body, "the body goes unchanged");
+    assert_eq!(r.headers.get("idempotency-key").map(String::as_str), Some("key-1"));
+    assert_eq!(r.headers.get("accept-language").map(String::as_str), Some("de"));
+    assert_eq!(r.headers.get("x-request-id").map(String::as_str), a.header("x-request-id"));
+    assert!(!r.headers.contains_key("cookie") && !r.headers.contains_key("x-custom"), "{:?}", r.headers);
+
+    let q = http::get(&s.edge.url("/api/public/booking/organisations/acme-spa/availability?date=2030-04-01&resourceTypeId=8")).unwrap();
+    assert_eq!(q.status, 200);
+    assert!(requests_to("/api/public/booking/organisations/acme-spa/availability").iter().any(|r| r.path.ends_with("?date=2030-04-01&resourceTypeId=8")));
+}
+
+#[test]
+fn bad_input_is_refused_before_the_upstream_sees_it() {
+    let s = setup();
+    let a = http::send("POST", &s.edge.url("/api/public/booking/organisations/acme-spa/reserve"), Some(r#"{"resourceTypeId":8}"#), &[]).unwrap();
+    assert_eq!(a.error(400, "validation_error")["param"], "startTime");
+    let a = http::get(&s.edge.url("/api/public/booking/organisations/acme-spa/availability?date=soon&resourceTypeId=8")).unwrap();
+    assert_eq!(a.error(400, "validation_error")["param"], "date");
+    // Other tests share the upstream: look for these two requests, not at the count.
+    let leaked = s.upstream.requests().into_iter().any(|r| r.text() == r#"{"resourceTypeId":8}"# || r.path.contains("date=soon"));
+    assert!(!leaked, "an invalid request reached the upstream");
+}
+
+#[test]
+fn upstream_errors_of_any_shape_come_back_in_ours() {
+    let s = setup();
+    http::get(&s.edge.url("/api/public/booking/organisations/broken")).unwrap().error(502, "upstream_unavailable");
+    let e = http::get(&s.edge.url("/api/public/booking/organisations/nest-400/availability?date=2030-04-01&resourceTypeId=8")).unwrap();
+    assert_eq!(e.error(400, "validation_error")["message"], "date must be a valid ISO 8601 date string");
+    let e = http::get(&s.edge.url("/api/public/booking/organisations/taken/availability?date=2030-04-01&resourceTypeId=8")).unwrap();
+    let e = e.error(409, "unknown");
+    assert_eq!(e["message"], "The class is full");
+    assert_ne!(e["request_id"], "req_upstream", "our request id, not theirs");
+    http::get(&s.edge.url("/api/public/booking/organisations/slow")).unwrap().error(504, "upstream_timeout");
+    http::get(&s.edge.url("/api/public/booking/organisations/missing")).unwrap().error(404, "resource_not_found");
+}
+
+#[test]
+fn webhooks_are_verified_then_forwarded_until_the_upstream_accepts() {
+    let s = setup();
+    let url = s.edge.url("/api/payments/stripe/webhook");
+    let body = json!({"id": "evt_proxy_1", "type": "checkout.session.completed", "data": {"object": {"id": "cs_up_1", "payment_status": "paid"}}}).to_string();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    http::send("POST", &url, Some(&body), &[("Stripe-Signature", &sign(body.as_bytes(), "whsec_wrong", now))]).unwrap().error(400, "invalid_signature");
+    assert!(requests_to("/api/payments/stripe/webhook").is_empty(), "nothing unverified is forwarded");
+
+    let signature = sign(body.as_bytes(), WEBHOOK_SECRET, now);
+    let first = http::send("POST", &url, Some(&body), &[("Stripe-Signature", &signature)]).unwrap();
+    first.error(500, "upstream_unavailable");
+    let second = http::send("POST", &url, Some(&body), &[("Stripe-Signature", &signature)]).unwrap();
+    assert_eq!(second.status, 200, "{}", second.body);
+    let third = http::send("POST", &url, Some(&body), &[("Stripe-Signature", &signature)]).unwrap();
+    assert_eq!((third.status, third.json()["duplicate"].clone()), (200, json!(true)));
+    let forwarded = requests_to("/api/payments/stripe/webhook");
+    assert_eq!(forwarded.len(), 2, "delivered until accepted, then never again");
+    assert_eq!(forwarded[1].text(), body, "raw body unchanged");
+    assert_eq!(forwarded[1].headers.get("stripe-signature"), Some(&signature));
+}
