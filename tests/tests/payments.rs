@@ -115,3 +115,33 @@ fn webhooks_need_a_valid_signature_and_apply_once() {
     let unknown = event("evt_unknown", "checkout.session.completed", "cs_nobody", "paid");
     assert_eq!(webhook(&unknown, Some(sign(unknown.as_bytes(), WEBHOOK_SECRET, now()))).status, 200);
 }
+
+#[test]
+fn delayed_payment_methods_settle_through_async_events() {
+    let signed = |body: &str| webhook(body, Some(sign(body.as_bytes(), WEBHOOK_SECRET, now())));
+    // Completed but unpaid (a bank debit still running): stays pending; later it succeeds.
+    let (r, _) = reserve_paid(1);
+    let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    assert_eq!(signed(&event("evt_unpaid_1", "checkout.session.completed", &session, "unpaid")).status, 200);
+    assert_eq!(status(&session)["status"], "pending_payment");
+    assert_eq!(signed(&event("evt_async_ok_1", "checkout.session.async_payment_succeeded", &session, "paid")).status, 200);
+    let s = status(&session);
+    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str()), (Some("confirmed"), Some("succeeded")));
+    // A later expiry cannot undo a confirmed booking.
+    assert_eq!(signed(&event("evt_late_expiry_1", "checkout.session.expired", &session, "unpaid")).status, 200);
+    assert_eq!(status(&session)["status"], "confirmed");
+
+    // The debit fails: the reservation fails and its room is released.
+    let (r, slot) = reserve_paid(1);
+    let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    let date = &slot["startTime"].as_str().unwrap()[..10];
+    let left = || {
+        let a = http::get(&format!("{}/availability?date={date}&resourceTypeId=8", base())).unwrap().json();
+        a["slots"].as_array().unwrap().iter().find(|s| s["startTime"] == slot["startTime"]).map(|s| s["available"].as_u64().unwrap()).unwrap_or(0)
+    };
+    let held = left();
+    assert_eq!(signed(&event("evt_async_fail_1", "checkout.session.async_payment_failed", &session, "unpaid")).status, 200);
+    let s = status(&session);
+    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str(), s["canRetryPayment"].as_bool()), (Some("failed"), Some("failed"), Some(false)));
+    assert_eq!(left(), held + 1);
+}
