@@ -8,6 +8,7 @@ use crate::time::{Date, Timestamp};
 use crate::wire::Slot;
 use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
+use std::collections::HashMap;
 
 /// An IANA time zone from the bundled tz database.
 #[derive(Clone, Debug)]
@@ -129,8 +130,8 @@ impl Schedule<'_> {
     pub fn day(&self, date: Date, resources: &[ResourceCapacity], booked: &[Booked], now: Timestamp) -> Vec<Slot> {
         let times: Vec<_> = self.slot_times(date).into_iter().filter(|(s, _)| *s > now).collect();
         let (Some(first), Some(last)) = (times.first(), times.last()) else { return Vec::new() };
-        let (from, to) = (first.0, last.1);
-        let day_booked: Vec<Booked> = booked.iter().filter(|b| b.start < to && b.end > from).copied().collect();
+        let day_booked: Vec<Booked> = booked.iter().filter(|b| b.start < last.1 && b.end > first.0).copied().collect();
+        let occupancy = Occupancy::new(&day_booked);
         let capacity = resources.iter().map(|r| r.capacity).sum();
         times
             .into_iter()
@@ -138,26 +139,42 @@ impl Schedule<'_> {
                 start_time: start,
                 end_time: end,
                 capacity,
-                available: places_left(resources, &day_booked, start, end).iter().map(|(_, left)| left).sum(),
+                available: resources.iter().map(|r| occupancy.left(r, start, end)).sum(),
             })
             .collect()
     }
 }
 
-/// Places left on each resource during `[start, end)`. Every reservation overlapping the interval counts
-/// in full, which never overbooks even when staff book times that do not line up with the slots.
+/// Reservations grouped by resource, so a slot only looks at its own resources' bookings.
+struct Occupancy<'a> {
+    by_resource: HashMap<i64, Vec<&'a Booked>>,
+}
+
+impl<'a> Occupancy<'a> {
+    fn new(booked: &'a [Booked]) -> Self {
+        let mut by_resource: HashMap<i64, Vec<&Booked>> = HashMap::new();
+        for b in booked {
+            by_resource.entry(b.resource_id).or_default().push(b);
+        }
+        Occupancy { by_resource }
+    }
+
+    /// Places left on `r` during `[start, end)`. Every reservation overlapping the interval counts in full,
+    /// which never overbooks even when staff book times that do not line up with the slots.
+    fn left(&self, r: &ResourceCapacity, start: Timestamp, end: Timestamp) -> u32 {
+        let used: u32 = self
+            .by_resource
+            .get(&r.resource_id)
+            .map(|list| list.iter().filter(|b| b.start < end && b.end > start).map(|b| b.quantity).sum())
+            .unwrap_or(0);
+        r.capacity.saturating_sub(used)
+    }
+}
+
+/// Places left on each resource during `[start, end)`.
 pub fn places_left(resources: &[ResourceCapacity], booked: &[Booked], start: Timestamp, end: Timestamp) -> Vec<(i64, u32)> {
-    resources
-        .iter()
-        .map(|r| {
-            let used: u32 = booked
-                .iter()
-                .filter(|b| b.resource_id == r.resource_id && b.start < end && b.end > start)
-                .map(|b| b.quantity)
-                .sum();
-            (r.resource_id, r.capacity.saturating_sub(used))
-        })
-        .collect()
+    let occupancy = Occupancy::new(booked);
+    resources.iter().map(|r| (r.resource_id, occupancy.left(r, start, end))).collect()
 }
 
 /// Spreads `quantity` places over resources: the one resource that fits them all with the least room to
