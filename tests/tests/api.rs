@@ -265,3 +265,57 @@ fn state_survives_a_restart() {
     let list = http::send("GET", &own.url("/api/reservations"), None, &[("Authorization", &format!("Bearer {}", staff_key("restart-spa")))]).unwrap();
     assert_eq!(list.json()["data"].as_array().unwrap().len(), 1, "{}", list.body);
 }
+
+#[test]
+fn staff_changes_keep_the_no_overbooking_rule_and_name_bad_fields() {
+    setup("move-spa");
+    let key = format!("Bearer {}", staff_key("move-spa"));
+    let auth = [("Authorization", key.as_str())];
+    let url = edge().url("/api/reservations");
+    let base = org("move-spa");
+    let first = next_slot(&base, 8, 3);
+    // The next massage slot after `first` on the same day or later.
+    let date = &first["startTime"].as_str().unwrap()[..10];
+    let day = http::get(&format!("{base}/availability?date={date}&resourceTypeId=8")).unwrap().json();
+    let second = day["slots"].as_array().unwrap().iter().find(|s| s["startTime"] != first["startTime"] && s["available"] == 3).cloned().expect("a second free slot");
+
+    let fill = json!({"startTime": first["startTime"], "endTime": first["endTime"], "resourceTypeId": 8, "quantity": 3});
+    assert_eq!(http::send("POST", &url, Some(&fill.to_string()), &auth).unwrap().status, 201);
+    let other = json!({"startTime": second["startTime"], "endTime": second["endTime"], "resourceTypeId": 8, "quantity": 1});
+    let created = http::send("POST", &url, Some(&other.to_string()), &auth).unwrap().json();
+    let id = created["id"].as_i64().unwrap();
+
+    // Moving into the full slot is refused, and nothing changes.
+    let move_body = json!({"startTime": first["startTime"], "endTime": first["endTime"]}).to_string();
+    http::send("PATCH", &format!("{url}/{id}"), Some(&move_body), &auth).unwrap().error(409, "slot_unavailable");
+    assert_eq!(available_at(&base, 8, &second), 2);
+    // Cancelling the blocker frees the slot; then the move goes through and the places follow.
+    let list = http::send("GET", &format!("{url}?startFrom={}&endTo={}", first["startTime"].as_str().unwrap(), first["endTime"].as_str().unwrap()), None, &auth).unwrap().json();
+    let blocker = list["data"][0]["id"].as_i64().unwrap();
+    assert_eq!(http::send("PATCH", &format!("{url}/{blocker}"), Some(r#"{"status":"cancelled"}"#), &auth).unwrap().status, 200);
+    let moved = http::send("PATCH", &format!("{url}/{id}"), Some(&move_body), &auth).unwrap();
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(moved.json()["startTime"], first["startTime"]);
+    assert_eq!(available_at(&base, 8, &first), 2);
+    assert_eq!(available_at(&base, 8, &second), 3);
+
+    let cases: Vec<(&str, Value)> = vec![
+        ("startTime", json!("later")),
+        ("endTime", json!("2000-01-01T00:00:00Z")),
+        ("quantity", json!(0)),
+        ("resourceTypeId", json!(0)),
+        ("resourceId", json!("21")),
+        ("resourceIds", json!([21, 21])),
+        ("notes", json!("n".repeat(2049))),
+        ("customerInfo", json!("May")),
+        ("status", json!("confirmed")),
+    ];
+    for (field, value) in cases {
+        let mut body = other.clone();
+        body[field] = value;
+        let a = http::send("POST", &url, Some(&body.to_string()), &auth).unwrap();
+        assert_eq!(a.error(400, "validation_error")["param"], field, "{field}: {}", a.body);
+    }
+    let a = http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"status":"pending_payment"}"#), &auth).unwrap();
+    assert_eq!(a.error(400, "validation_error")["param"], "status");
+}
