@@ -9,6 +9,7 @@
 use serde_json::{json, Value};
 use slotbook_core::availability::{Booked, OpeningHours, ResourceCapacity, Schedule, Zone};
 use slotbook_core::time::{Date, Timestamp};
+use slotbook_tests::booking::find_slot;
 use slotbook_tests::double::Server;
 use slotbook_tests::http;
 use slotbook_tests::webdriver::Browser;
@@ -156,16 +157,8 @@ fn availability(rows: &mut Vec<Row>, out: &mut serde_json::Map<String, Value>) {
     out.insert("availability_ms".into(), json!({"p50": p50, "p99": p99}));
 }
 
-fn first_slot(edge: &Edge, type_id: i64, need: u64) -> (String, Value) {
-    let today = Timestamp(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64).utc_date();
-    for i in 1..30 {
-        let date = today.add_days(i).to_string();
-        let a = http::get(&edge.url(&format!("/api/public/booking/organisations/acme-spa/availability?date={date}&resourceTypeId={type_id}"))).unwrap().json();
-        if let Some(s) = a["slots"].as_array().unwrap().iter().find(|s| s["available"].as_u64().unwrap() >= need) {
-            return (date, s.clone());
-        }
-    }
-    panic!("no slot");
+fn acme(edge: &Edge) -> String {
+    edge.url("/api/public/booking/organisations/acme-spa")
 }
 
 /// Runs `n` calls of `f` on `threads` threads; returns each call's latency in ms.
@@ -190,8 +183,8 @@ fn load(threads: usize, n: usize, f: impl Fn(usize) -> u16 + Send + Sync + Clone
 }
 
 fn edge_latency(edge: &Edge, rows: &mut Vec<Row>, out: &mut serde_json::Map<String, Value>) {
-    let (date, _) = first_slot(edge, 10, 1);
-    let catalog = edge.url("/api/public/booking/organisations/acme-spa");
+    let date = find_slot(&acme(edge), 10, 1, 0)["date"].as_str().unwrap().to_string();
+    let catalog = acme(edge);
     let avail = format!("{catalog}/availability?date={date}&resourceTypeId=10");
     for (route, url) in [("catalog", catalog.clone()), ("availability", avail)] {
         let (p50, p99) = summary(load(4, 400, move |_| http::get(&url).unwrap().status));
@@ -199,9 +192,8 @@ fn edge_latency(edge: &Edge, rows: &mut Vec<Row>, out: &mut serde_json::Map<Stri
         out.insert(format!("edge_{route}_ms"), json!({"p50": p50, "p99": p99}));
     }
     // Reserve round trip: sauna places across the next days, 4 clients.
-    let days: Vec<Value> = (0..4).map(|_| first_slot(edge, 9, 1).1).collect();
     let reserve_url = format!("{catalog}/reserve");
-    let slot = days[0].clone();
+    let slot = find_slot(&catalog, 9, 1, 0);
     let (p50, p99) = summary(load(4, 200, move |i| {
         let body = json!({"resourceTypeId": 9, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
             "customerName": format!("Bench {i}"), "customerEmail": "bench@example.com", "customerPhone": "+3612345678"});
@@ -219,9 +211,7 @@ fn contention(edge: &Edge, rows: &mut Vec<Row>, out: &mut serde_json::Map<String
     doc["apiKeys"] = json!([]);
     assert_eq!(edge.import("bench-courts", &doc).status, 200);
     let base = edge.url("/api/public/booking/organisations/bench-courts");
-    let today = Timestamp(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64).utc_date();
-    let a = http::get(&format!("{base}/availability?date={}&resourceTypeId=1", today.add_days(2))).unwrap().json();
-    let slot = a["slots"][0].clone();
+    let slot = find_slot(&base, 1, 100, 0);
     let url = format!("{base}/reserve");
     let started = Instant::now();
     let statuses = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -243,7 +233,7 @@ fn contention(edge: &Edge, rows: &mut Vec<Row>, out: &mut serde_json::Map<String
 }
 
 fn time_to_slots(edge: &Edge, rows: &mut Vec<Row>, out: &mut serde_json::Map<String, Value>) {
-    let (date, _) = first_slot(edge, 10, 1);
+    let date = find_slot(&acme(edge), 10, 1, 0)["date"].as_str().unwrap().to_string();
     let browser = Browser::start();
     let started = Instant::now();
     browser.goto(&edge.url("/"));

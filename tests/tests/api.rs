@@ -1,6 +1,7 @@
 //! The edge's HTTP API against the real Workers runtime (`wrangler dev`) with the built-in engine.
 
 use serde_json::{json, Value};
+use slotbook_tests::booking::{find_slot, places_left};
 use slotbook_tests::http::{self, Answer};
 use slotbook_tests::{document_for, staff_key, token_for, Edge, ADMIN_TOKEN};
 use std::sync::OnceLock;
@@ -19,36 +20,9 @@ fn setup(slug: &str) {
     assert_eq!(a.status, 200, "{}", a.body);
 }
 
-/// The first slot with places left for a type, searching the next three weeks.
-fn next_slot(base: &str, type_id: i64, need: u64) -> Value {
-    let today = slotbook_core::time::Timestamp(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64).utc_date();
-    for i in 1..21 {
-        let date = today.add_days(i);
-        let a = http::get(&format!("{base}/availability?date={date}&resourceTypeId={type_id}")).unwrap();
-        assert_eq!(a.status, 200, "{}", a.body);
-        if let Some(s) = a.json()["slots"].as_array().unwrap().iter().find(|s| s["available"].as_u64().unwrap() >= need) {
-            return s.clone();
-        }
-    }
-    panic!("no slot for type {type_id}");
-}
-
 fn booking(type_id: i64, slot: &Value, quantity: u32) -> Value {
     json!({"resourceTypeId": type_id, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": quantity,
            "customerName": "May B. Late", "customerEmail": "may@example.com", "customerPhone": "+36301112222"})
-}
-
-fn available_at(base: &str, type_id: i64, slot: &Value) -> u64 {
-    let date = &slot["startTime"].as_str().unwrap()[..10];
-    let a = http::get(&format!("{base}/availability?date={date}&resourceTypeId={type_id}")).unwrap().json();
-    let day = slotbook_core::time::Date::parse(date).unwrap();
-    // A slot near midnight UTC may sit on the organisation's previous or next day.
-    let mut all: Vec<Value> = a["slots"].as_array().unwrap().clone();
-    for d in [day.add_days(-1), day.add_days(1)] {
-        let more = http::get(&format!("{base}/availability?date={d}&resourceTypeId={type_id}")).unwrap().json();
-        all.extend(more["slots"].as_array().unwrap().iter().cloned());
-    }
-    all.iter().find(|s| s["startTime"] == slot["startTime"]).map(|s| s["available"].as_u64().unwrap()).expect("slot listed")
 }
 
 #[test]
@@ -102,14 +76,14 @@ fn free_reservation_is_stored_and_counted() {
     let catalog = http::get(&base).unwrap().json();
     assert_eq!(catalog["organisation"]["timeZone"], "Europe/Budapest");
     assert_eq!(catalog["resourceTypes"].as_array().unwrap().len(), 3);
-    let slot = next_slot(&base, 10, 2);
-    let before = available_at(&base, 10, &slot);
+    let slot = find_slot(&base, 10, 2, 0);
+    let before = places_left(&base, 10, &slot);
     let a = http::post_json(&format!("{base}/reserve"), &booking(10, &slot, 2));
     assert_eq!(a.status, 201, "{}", a.body);
     let r = a.json();
     assert_eq!(r["status"], "confirmed");
     assert_eq!(r["requiresPayment"], false);
-    assert_eq!(available_at(&base, 10, &slot), before - 2);
+    assert_eq!(places_left(&base, 10, &slot), before - 2);
     let staff = http::send("GET", &edge().url(&format!("/api/reservations/{}", r["reservationId"])), None, &[("Authorization", &format!("Bearer {}", staff_key("free-spa")))]).unwrap();
     assert_eq!(staff.status, 200, "{}", staff.body);
     assert_eq!(staff.json()["customerInfo"]["email"], "may@example.com");
@@ -123,7 +97,7 @@ fn free_reservation_is_stored_and_counted() {
 fn each_bad_reserve_field_is_named() {
     setup("dto-spa");
     let base = org("dto-spa");
-    let slot = next_slot(&base, 9, 1);
+    let slot = find_slot(&base, 9, 1, 0);
     let cases: Vec<(&str, Value)> = vec![
         ("resourceTypeId", json!(-3)),
         ("resourceTypeId", Value::Null),
@@ -163,7 +137,7 @@ fn concurrent_reserves_never_overbook() {
     }]);
     assert_eq!(edge().import(slug, &doc).status, 200);
     let base = org(slug);
-    let slot = next_slot(&base, 1, 3);
+    let slot = find_slot(&base, 1, 3, 0);
     assert_eq!(slot["available"], 3);
     let body = booking(1, &slot, 1).to_string();
     let url = format!("{base}/reserve");
@@ -177,7 +151,7 @@ fn concurrent_reserves_never_overbook() {
     let created = answers.iter().filter(|a| a.status == 201).count();
     let refused = answers.iter().filter(|a| a.status == 409 && a.json()["error"]["code"] == "slot_unavailable").count();
     assert_eq!((created, refused), (3, 97), "statuses: {:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
-    assert_eq!(available_at(&base, 1, &slot), 0);
+    assert_eq!(places_left(&base, 1, &slot), 0);
 }
 
 #[test]
@@ -190,7 +164,7 @@ fn staff_api_manages_reservations_with_an_api_key() {
     http::get(&url).unwrap().error(401, "invalid_api_key");
     http::send("GET", &url, None, &[("Authorization", "Bearer sk_wrong_key_000000000000000")]).unwrap().error(401, "invalid_api_key");
 
-    let slot = next_slot(&org("staff-spa"), 8, 3);
+    let slot = find_slot(&org("staff-spa"), 8, 3, 0);
     let body = json!({"startTime": slot["startTime"], "endTime": slot["endTime"], "resourceTypeId": 8,
                       "resourceIds": [21, 22], "quantity": 2, "customerInfo": {"name": "Walk-in"}});
     let created = http::send("POST", &url, Some(&body.to_string()), &auth).unwrap();
@@ -200,7 +174,7 @@ fn staff_api_manages_reservations_with_an_api_key() {
     assert_eq!(r["status"], "confirmed");
     assert_eq!(r["quotedTotalAmount"], 13000);
     let id = r["id"].as_i64().unwrap();
-    assert_eq!(available_at(&org("staff-spa"), 8, &slot), 1);
+    assert_eq!(places_left(&org("staff-spa"), 8, &slot), 1);
 
     let list = http::send("GET", &format!("{url}?resourceId=22&status=confirmed"), None, &auth).unwrap().json();
     assert!(list["data"].as_array().unwrap().iter().any(|x| x["id"] == id));
@@ -217,7 +191,7 @@ fn staff_api_manages_reservations_with_an_api_key() {
 
     let cancelled = http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"status":"cancelled"}"#), &auth).unwrap();
     assert_eq!(cancelled.json()["status"], "cancelled", "{}", cancelled.body);
-    assert_eq!(available_at(&org("staff-spa"), 8, &slot), 3, "cancelling releases the places");
+    assert_eq!(places_left(&org("staff-spa"), 8, &slot), 3, "cancelling releases the places");
     http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"status":"confirmed"}"#), &auth).unwrap().error(409, "already_cancelled");
     http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"quantity":0}"#), &auth).unwrap().error(400, "validation_error");
     let deleted = http::send("DELETE", &format!("{url}/{id}"), None, &auth).unwrap();
@@ -235,7 +209,7 @@ fn legacy_token_books_one_resource_and_rotates() {
     let types = meta.json()["resourceTypes"].clone();
     assert_eq!(types.as_array().unwrap().len(), 1);
     assert_eq!(types[0]["resources"], json!([{"id": 22, "name": "Room Birch", "capacity": 1}]));
-    let slot = next_slot(&base, 8, 1);
+    let slot = find_slot(&base, 8, 1, 0);
     let free = |s: &Value| json!({"startTime": s["startTime"], "endTime": s["endTime"], "quantity": 1,
         "customerName": "Ann", "customerEmail": "ann@example.com", "customerPhone": "+3612345678"});
     // The massage is paid: the token flow gets the same payment answer.
@@ -255,13 +229,13 @@ fn state_survives_a_restart() {
     let doc = document_for("restart-spa");
     assert_eq!(own.import("restart-spa", &doc).status, 200);
     let base = own.url("/api/public/booking/organisations/restart-spa");
-    let slot = next_slot(&base, 10, 3);
+    let slot = find_slot(&base, 10, 3, 0);
     let a = http::post_json(&format!("{base}/reserve"), &booking(10, &slot, 3));
     assert_eq!(a.status, 201, "{}", a.body);
-    let before = available_at(&base, 10, &slot);
+    let before = places_left(&base, 10, &slot);
     own.restart();
     let base = own.url("/api/public/booking/organisations/restart-spa");
-    assert_eq!(available_at(&base, 10, &slot), before);
+    assert_eq!(places_left(&base, 10, &slot), before);
     let list = http::send("GET", &own.url("/api/reservations"), None, &[("Authorization", &format!("Bearer {}", staff_key("restart-spa")))]).unwrap();
     assert_eq!(list.json()["data"].as_array().unwrap().len(), 1, "{}", list.body);
 }
@@ -273,7 +247,7 @@ fn staff_changes_keep_the_no_overbooking_rule_and_name_bad_fields() {
     let auth = [("Authorization", key.as_str())];
     let url = edge().url("/api/reservations");
     let base = org("move-spa");
-    let first = next_slot(&base, 8, 3);
+    let first = find_slot(&base, 8, 3, 0);
     // The next massage slot after `first` on the same day or later.
     let date = &first["startTime"].as_str().unwrap()[..10];
     let day = http::get(&format!("{base}/availability?date={date}&resourceTypeId=8")).unwrap().json();
@@ -288,7 +262,7 @@ fn staff_changes_keep_the_no_overbooking_rule_and_name_bad_fields() {
     // Moving into the full slot is refused, and nothing changes.
     let move_body = json!({"startTime": first["startTime"], "endTime": first["endTime"]}).to_string();
     http::send("PATCH", &format!("{url}/{id}"), Some(&move_body), &auth).unwrap().error(409, "slot_unavailable");
-    assert_eq!(available_at(&base, 8, &second), 2);
+    assert_eq!(places_left(&base, 8, &second), 2);
     // Cancelling the blocker frees the slot; then the move goes through and the places follow.
     let list = http::send("GET", &format!("{url}?startFrom={}&endTo={}", first["startTime"].as_str().unwrap(), first["endTime"].as_str().unwrap()), None, &auth).unwrap().json();
     let blocker = list["data"][0]["id"].as_i64().unwrap();
@@ -296,8 +270,8 @@ fn staff_changes_keep_the_no_overbooking_rule_and_name_bad_fields() {
     let moved = http::send("PATCH", &format!("{url}/{id}"), Some(&move_body), &auth).unwrap();
     assert_eq!(moved.status, 200, "{}", moved.body);
     assert_eq!(moved.json()["startTime"], first["startTime"]);
-    assert_eq!(available_at(&base, 8, &first), 2);
-    assert_eq!(available_at(&base, 8, &second), 3);
+    assert_eq!(places_left(&base, 8, &first), 2);
+    assert_eq!(places_left(&base, 8, &second), 3);
 
     let cases: Vec<(&str, Value)> = vec![
         ("startTime", json!("later")),

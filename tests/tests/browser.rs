@@ -1,29 +1,41 @@
 //! The widget in a real browser: the demo venue page served by the edge, driven through chromedriver.
 
 use serde_json::{json, Value};
+use slotbook_tests::booking::{find_slot, places_left};
 use slotbook_tests::http;
 use slotbook_tests::webdriver::Browser;
 use slotbook_tests::{demo_document, Edge, DEMO_KEY};
 
-/// The first day (in the organisation's zone) with a free yoga place, through the API.
-fn first_free_day(edge: &Edge, type_id: i64) -> (String, Value) {
-    let today = slotbook_core::time::Timestamp(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64).utc_date();
-    for i in 1..21 {
-        let date = today.add_days(i).to_string();
-        let url = edge.url(&format!("/api/public/booking/organisations/acme-spa/availability?date={date}&resourceTypeId={type_id}"));
-        let a = http::get(&url).unwrap().json();
-        if let Some(s) = a["slots"].as_array().unwrap().iter().find(|s| s["available"].as_u64().unwrap() > 0) {
-            return (date, s.clone());
+fn acme(edge: &Edge) -> String {
+    edge.url("/api/public/booking/organisations/acme-spa")
+}
+
+/// Opens the service, moves the calendar to the slot's day, picks the day and the slot.
+fn choose(browser: &Browser, type_id: i64, slot: &Value) {
+    let date = slot["date"].as_str().unwrap();
+    browser.click(&browser.widget_element(&format!(".sb-service[data-resource-type='{type_id}']")));
+    for _ in 0..3 {
+        let found = browser.script(&format!("return !!document.querySelector('[data-booking-widget]').shadowRoot.querySelector(\".sb-day[data-date='{date}']\");"), json!([]));
+        if found == json!(true) {
+            break;
         }
+        browser.click(&browser.widget_element(".sb-nav[aria-label='Next month']"));
     }
-    panic!("no free day");
+    browser.click(&browser.widget_element(&format!(".sb-day[data-date='{date}']")));
+    browser.click(&browser.widget_element(&format!(".sb-slot[data-start='{}']", slot["startTime"].as_str().unwrap())));
+}
+
+fn fill(browser: &Browser, name: &str, email: &str, phone: &str) {
+    browser.type_into(&browser.widget_element("#sb-name"), name);
+    browser.type_into(&browser.widget_element("#sb-email"), email);
+    browser.type_into(&browser.widget_element("#sb-tel"), phone);
 }
 
 #[test]
 fn a_customer_books_a_free_class_on_the_demo_page() {
     let edge = Edge::start();
     assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
-    let (date, slot) = first_free_day(&edge, 9);
+    let slot = find_slot(&acme(&edge), 9, 1, 0);
     let before = slot["available"].as_u64().unwrap();
 
     let browser = Browser::start();
@@ -43,25 +55,9 @@ fn a_customer_books_a_free_class_on_the_demo_page() {
     );
     assert_ne!(font, json!("30px"), "host CSS leaked into the widget");
 
-    browser.click(&browser.widget_element(".sb-service[data-resource-type='9']"));
-    // Move the calendar to the day's month if needed, then pick the day.
-    for _ in 0..3 {
-        let found = browser.script(
-            &format!("return !!document.querySelector('[data-booking-widget]').shadowRoot.querySelector(\".sb-day[data-date='{date}']\");"),
-            json!([]),
-        );
-        if found == json!(true) {
-            break;
-        }
-        browser.click(&browser.widget_element(".sb-nav[aria-label='Next month']"));
-    }
-    browser.click(&browser.widget_element(&format!(".sb-day[data-date='{date}']")));
+    choose(&browser, 9, &slot);
     let start = slot["startTime"].as_str().unwrap();
-    browser.click(&browser.widget_element(&format!(".sb-slot[data-start='{start}']")));
-
-    browser.type_into(&browser.widget_element("#sb-name"), "Erika Mustermann");
-    browser.type_into(&browser.widget_element("#sb-email"), "erika@example.com");
-    browser.type_into(&browser.widget_element("#sb-tel"), "+49 30 1234567");
+    fill(&browser, "Erika Mustermann", "erika@example.com", "+49 30 1234567");
     browser.click(&browser.widget_element(".sb-primary"));
 
     let confirmed = browser.widget_element(".sb-confirmed");
@@ -84,28 +80,17 @@ fn a_customer_books_a_free_class_on_the_demo_page() {
     assert_eq!(r["customerInfo"]["name"], "Erika Mustermann");
     assert_eq!(r["status"], "confirmed");
     assert_eq!(r["startTime"], start);
-    let after = http::get(&edge.url(&format!("/api/public/booking/organisations/acme-spa/availability?date={date}&resourceTypeId=9"))).unwrap().json();
-    let left = after["slots"].as_array().unwrap().iter().find(|s| s["startTime"] == start).unwrap()["available"].as_u64().unwrap();
-    assert_eq!(left, before - 1);
+    assert_eq!(places_left(&acme(&edge), 9, &slot), before - 1);
 }
 
 #[test]
 fn the_form_checks_fields_as_you_type() {
     let edge = Edge::start();
     assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
-    let (date, slot) = first_free_day(&edge, 10);
+    let slot = find_slot(&acme(&edge), 10, 1, 0);
     let browser = Browser::start();
     browser.goto(&edge.url("/"));
-    browser.click(&browser.widget_element(".sb-service[data-resource-type='10']"));
-    for _ in 0..3 {
-        let found = browser.script(&format!("return !!document.querySelector('[data-booking-widget]').shadowRoot.querySelector(\".sb-day[data-date='{date}']\");"), json!([]));
-        if found == json!(true) {
-            break;
-        }
-        browser.click(&browser.widget_element(".sb-nav[aria-label='Next month']"));
-    }
-    browser.click(&browser.widget_element(&format!(".sb-day[data-date='{date}']")));
-    browser.click(&browser.widget_element(&format!(".sb-slot[data-start='{}']", slot["startTime"].as_str().unwrap())));
+    choose(&browser, 10, &slot);
     browser.click(&browser.widget_element(".sb-primary"));
     let text = browser.wait_for("field errors", "const t = document.querySelector('[data-booking-widget]').shadowRoot.textContent; return t.includes('Please enter your name.') && t;");
     let text = text.as_str().unwrap();
@@ -118,32 +103,15 @@ fn the_form_checks_fields_as_you_type() {
     assert_eq!(list["data"].as_array().unwrap().len(), 0);
 }
 
-/// Picks the service, the day and the slot in the widget, and fills the form.
-fn choose_and_fill(browser: &Browser, type_id: i64, date: &str, start: &str) {
-    browser.click(&browser.widget_element(&format!(".sb-service[data-resource-type='{type_id}']")));
-    for _ in 0..3 {
-        let found = browser.script(&format!("return !!document.querySelector('[data-booking-widget]').shadowRoot.querySelector(\".sb-day[data-date='{date}']\");"), json!([]));
-        if found == json!(true) {
-            break;
-        }
-        browser.click(&browser.widget_element(".sb-nav[aria-label='Next month']"));
-    }
-    browser.click(&browser.widget_element(&format!(".sb-day[data-date='{date}']")));
-    browser.click(&browser.widget_element(&format!(".sb-slot[data-start='{start}']")));
-    browser.type_into(&browser.widget_element("#sb-name"), "Paula Payer");
-    browser.type_into(&browser.widget_element("#sb-email"), "paula@example.com");
-    browser.type_into(&browser.widget_element("#sb-tel"), "+36 30 111 2222");
-}
-
 #[test]
 fn a_paid_booking_goes_through_checkout_and_comes_back_confirmed() {
     let edge = Edge::start();
     assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
-    let (date, slot) = first_free_day(&edge, 8);
-    let start = slot["startTime"].as_str().unwrap();
+    let slot = find_slot(&acme(&edge), 8, 1, 0);
     let browser = Browser::start();
     browser.goto(&edge.url("/"));
-    choose_and_fill(&browser, 8, &date, start);
+    choose(&browser, 8, &slot);
+    fill(&browser, "Paula Payer", "paula@example.com", "+36 30 111 2222");
     assert!(browser.widget_text().contains("65.00"), "the price is shown");
     browser.click(&browser.widget_element(".sb-primary"));
 
@@ -169,12 +137,12 @@ fn a_paid_booking_goes_through_checkout_and_comes_back_confirmed() {
 fn a_cancelled_payment_offers_another_time() {
     let edge = Edge::start();
     assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
-    let (date, slot) = first_free_day(&edge, 8);
+    let slot = find_slot(&acme(&edge), 8, 1, 0);
     let before = slot["available"].as_u64().unwrap();
-    let start = slot["startTime"].as_str().unwrap();
     let browser = Browser::start();
     browser.goto(&edge.url("/"));
-    choose_and_fill(&browser, 8, &date, start);
+    choose(&browser, 8, &slot);
+    fill(&browser, "Paula Payer", "paula@example.com", "+36 30 111 2222");
     browser.click(&browser.widget_element(".sb-primary"));
     browser.wait_for("the checkout page", "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');");
     let cancel = browser.script("return document.querySelector('button:not(.pay)');", json!([]));
@@ -182,7 +150,5 @@ fn a_cancelled_payment_offers_another_time() {
     browser.wait_for("the return to the venue page", "return location.search.includes('booking_session_id=');");
     browser.widget_element(".sb-failed");
     assert!(browser.widget_text().contains("Pick another time"));
-    let after = http::get(&edge.url(&format!("/api/public/booking/organisations/acme-spa/availability?date={date}&resourceTypeId=8"))).unwrap().json();
-    let left = after["slots"].as_array().unwrap().iter().find(|s| s["startTime"] == start).unwrap()["available"].as_u64().unwrap();
-    assert_eq!(left, before, "the held room is released");
+    assert_eq!(places_left(&acme(&edge), 8, &slot), before, "the held room is released");
 }

@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 use slotbook_core::stripe::sign;
+use slotbook_tests::booking::{find_slot, now, places_left};
 use slotbook_tests::http::{self, Answer};
 use slotbook_tests::{document_for, Edge, WEBHOOK_SECRET};
 use std::sync::OnceLock;
@@ -20,26 +21,15 @@ fn base() -> String {
     edge().url("/api/public/booking/organisations/pay-spa")
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
 /// Reserves one massage at the first slot with at least `need` rooms free; returns (answer, slot).
 fn reserve_paid(need: u64) -> (Value, Value) {
-    let today = slotbook_core::time::Timestamp(now()).utc_date();
-    for i in 1..21 {
-        let date = today.add_days(i);
-        let a = http::get(&format!("{}/availability?date={date}&resourceTypeId=8", base())).unwrap().json();
-        if let Some(slot) = a["slots"].as_array().unwrap().iter().find(|s| s["available"].as_u64().unwrap() >= need) {
-            let body = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
-                "customerName": "Pay Er", "customerEmail": "pay@example.com", "customerPhone": "+36301112222",
-                "returnUrl": "http://localhost:8787/book?x=1"});
-            let r = http::post_json(&format!("{}/reserve", base()), &body);
-            assert_eq!(r.status, 201, "{}", r.body);
-            return (r.json(), slot.clone());
-        }
-    }
-    panic!("no massage slot");
+    let slot = find_slot(&base(), 8, need, 0);
+    let body = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+        "customerName": "Pay Er", "customerEmail": "pay@example.com", "customerPhone": "+36301112222",
+        "returnUrl": "http://localhost:8787/book?x=1"});
+    let r = http::post_json(&format!("{}/reserve", base()), &body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    (r.json(), slot)
 }
 
 fn status(session: &str) -> Value {
@@ -86,12 +76,7 @@ fn paid_booking_through_the_local_test_checkout() {
 fn webhooks_need_a_valid_signature_and_apply_once() {
     let (r, slot) = reserve_paid(2);
     let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
-    let left = |slot: &Value| {
-        let date = &slot["startTime"].as_str().unwrap()[..10];
-        let a = http::get(&format!("{}/availability?date={date}&resourceTypeId=8", base())).unwrap().json();
-        a["slots"].as_array().unwrap().iter().find(|s| s["startTime"] == slot["startTime"]).map(|s| s["available"].as_u64().unwrap()).unwrap_or(0)
-    };
-    let held = left(&slot);
+    let held = places_left(&base(), 8, &slot);
     let body = event("evt_expired_1", "checkout.session.expired", &session, "unpaid");
     // Every bad signature is refused and changes nothing.
     webhook(&body, None).error(400, "invalid_signature");
@@ -104,7 +89,7 @@ fn webhooks_need_a_valid_signature_and_apply_once() {
     let ok = webhook(&body, Some(sign(body.as_bytes(), WEBHOOK_SECRET, now())));
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert_eq!(status(&session)["status"], "cancelled");
-    assert_eq!(left(&slot), held + 1, "places released");
+    assert_eq!(places_left(&base(), 8, &slot), held + 1, "places released");
     // The same event again, and a late payment after expiry: the reservation stays cancelled.
     let again = webhook(&body, Some(sign(body.as_bytes(), WEBHOOK_SECRET, now())));
     assert_eq!(again.json()["duplicate"], true);
@@ -134,14 +119,9 @@ fn delayed_payment_methods_settle_through_async_events() {
     // The debit fails: the reservation fails and its room is released.
     let (r, slot) = reserve_paid(1);
     let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
-    let date = &slot["startTime"].as_str().unwrap()[..10];
-    let left = || {
-        let a = http::get(&format!("{}/availability?date={date}&resourceTypeId=8", base())).unwrap().json();
-        a["slots"].as_array().unwrap().iter().find(|s| s["startTime"] == slot["startTime"]).map(|s| s["available"].as_u64().unwrap()).unwrap_or(0)
-    };
-    let held = left();
+    let held = places_left(&base(), 8, &slot);
     assert_eq!(signed(&event("evt_async_fail_1", "checkout.session.async_payment_failed", &session, "unpaid")).status, 200);
     let s = status(&session);
     assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str(), s["canRetryPayment"].as_bool()), (Some("failed"), Some("failed"), Some(false)));
-    assert_eq!(left(), held + 1);
+    assert_eq!(places_left(&base(), 8, &slot), held + 1);
 }

@@ -2,16 +2,13 @@
 //! stand-in speaking its wire format), holds that end with the session expired, late payments confirmed.
 
 use serde_json::{json, Value};
+use slotbook_tests::booking::{find_slot, now, places_left};
 use slotbook_tests::http::{self, Answer};
 use slotbook_tests::stripe_double::StripeDouble;
 use slotbook_tests::{document_for, Edge};
 use std::time::{Duration, Instant};
 
 const HOLD_SECONDS: u64 = 4;
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
 
 fn start(stripe: &StripeDouble, hold_override: bool) -> Edge {
     let hold = HOLD_SECONDS.to_string();
@@ -28,23 +25,6 @@ fn start(stripe: &StripeDouble, hold_override: bool) -> Edge {
 
 fn base(edge: &Edge) -> String {
     edge.url("/api/public/booking/organisations/stripe-spa")
-}
-
-fn massage_slot(edge: &Edge, need: u64, skip: usize) -> Value {
-    let today = slotbook_core::time::Timestamp(now()).utc_date();
-    let mut seen = 0;
-    for i in 1..21 {
-        let a = http::get(&format!("{}/availability?date={}&resourceTypeId=8", base(edge), today.add_days(i))).unwrap().json();
-        for s in a["slots"].as_array().unwrap() {
-            if s["available"].as_u64().unwrap() >= need {
-                if seen == skip {
-                    return s.clone();
-                }
-                seen += 1;
-            }
-        }
-    }
-    panic!("no slot");
 }
 
 fn reserve(edge: &Edge, slot: &Value, quantity: u32) -> Answer {
@@ -70,18 +50,12 @@ fn wait_for_status(edge: &Edge, session: &str, want: &str) -> Value {
     }
 }
 
-fn left(edge: &Edge, slot: &Value) -> u64 {
-    let date = &slot["startTime"].as_str().unwrap()[..10];
-    let a = http::get(&format!("{}/availability?date={date}&resourceTypeId=8", base(edge))).unwrap().json();
-    a["slots"].as_array().unwrap().iter().find(|s| s["startTime"] == slot["startTime"]).map(|s| s["available"].as_u64().unwrap()).unwrap_or(0)
-}
-
 #[test]
 fn checkout_sessions_are_created_with_stripes_parameters_and_holds_expire() {
     let stripe = StripeDouble::start();
     let edge = start(&stripe, true);
-    let slot = massage_slot(&edge, 2, 0);
-    let before = left(&edge, &slot);
+    let slot = find_slot(&base(&edge), 8, 2, 0);
+    let before = places_left(&base(&edge), 8, &slot);
     let started = now();
     let a = reserve(&edge, &slot, 2);
     assert_eq!(a.status, 201, "{}", a.body);
@@ -116,7 +90,7 @@ fn checkout_sessions_are_created_with_stripes_parameters_and_holds_expire() {
     }
     let expires_at: i64 = create.field("expires_at").unwrap().parse().unwrap();
     assert!((expires_at - (started + HOLD_SECONDS as i64)).abs() <= 2, "expires_at is the hold's end");
-    assert_eq!(left(&edge, &slot), before - 2, "held while paying");
+    assert_eq!(places_left(&base(&edge), 8, &slot), before - 2, "held while paying");
     let s = status(&edge, &session);
     assert_eq!((s["canRetryPayment"].as_bool(), s["checkoutUrl"].as_str()), (Some(true), Some(r["paymentData"]["checkoutUrl"].as_str().unwrap())));
 
@@ -125,14 +99,14 @@ fn checkout_sessions_are_created_with_stripes_parameters_and_holds_expire() {
     assert_eq!(s["paymentStatus"], "expired");
     assert_eq!(s["canRetryPayment"], false);
     assert!(stripe.requests().iter().any(|q| q.method == "POST" && q.path == format!("/v1/checkout/sessions/{session}/expire")));
-    assert_eq!(left(&edge, &slot), before);
+    assert_eq!(places_left(&base(&edge), 8, &slot), before);
 }
 
 #[test]
 fn a_payment_completed_as_the_hold_ends_confirms_the_booking() {
     let stripe = StripeDouble::start();
     let edge = start(&stripe, true);
-    let slot = massage_slot(&edge, 1, 1);
+    let slot = find_slot(&base(&edge), 8, 1, 1);
     let a = reserve(&edge, &slot, 1);
     assert_eq!(a.status, 201, "{}", a.body);
     let session = a.json()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
@@ -149,7 +123,7 @@ fn a_payment_completed_as_the_hold_ends_confirms_the_booking() {
 fn fifty_concurrent_paid_reserves_for_three_rooms() {
     let stripe = StripeDouble::start();
     let edge = start(&stripe, false);
-    let slot = massage_slot(&edge, 3, 0);
+    let slot = find_slot(&base(&edge), 8, 3, 0);
     assert_eq!(slot["available"], 3);
     let threads: Vec<_> = (0..50)
         .map(|_| {
@@ -170,5 +144,5 @@ fn fifty_concurrent_paid_reserves_for_three_rooms() {
     assert_eq!(rooms, vec![21, 22, 23], "one room each");
     assert!(created.iter().all(|a| a.json()["status"] == "pending_payment"));
     assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/checkout/sessions").count(), 3, "a session only for each hold");
-    assert_eq!(left(&edge, &slot), 0);
+    assert_eq!(places_left(&base(&edge), 8, &slot), 0);
 }
