@@ -21,9 +21,10 @@ fn base() -> String {
     edge().url("/api/public/booking/organisations/pay-spa")
 }
 
-/// Reserves one massage at the first slot with at least `need` rooms free; returns (answer, slot).
-fn reserve_paid(need: u64) -> (Value, Value) {
-    let slot = find_slot(&base(), 8, need, 0);
+/// Reserves one massage at the `nth` slot with at least `need` rooms free; returns (answer, slot).
+/// Tests run in parallel on one organisation, so each books its own slot.
+fn reserve_paid(need: u64, nth: usize) -> (Value, Value) {
+    let slot = find_slot(&base(), 8, need, nth);
     let body = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
         "customerName": "Pay Er", "customerEmail": "pay@example.com", "customerPhone": "+36301112222",
         "returnUrl": "http://localhost:8787/book?x=1"});
@@ -48,7 +49,7 @@ fn event(id: &str, kind: &str, session: &str, paid: &str) -> String {
 
 #[test]
 fn paid_booking_through_the_local_test_checkout() {
-    let (r, _) = reserve_paid(1);
+    let (r, _) = reserve_paid(1, 0);
     assert_eq!(r["status"], "pending_payment");
     assert_eq!(r["requiresPayment"], true);
     assert_eq!(r["quotedAmount"], 6500);
@@ -74,7 +75,7 @@ fn paid_booking_through_the_local_test_checkout() {
 
 #[test]
 fn webhooks_need_a_valid_signature_and_apply_once() {
-    let (r, slot) = reserve_paid(2);
+    let (r, slot) = reserve_paid(2, 1);
     let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
     let held = places_left(&base(), 8, &slot);
     let body = event("evt_expired_1", "checkout.session.expired", &session, "unpaid");
@@ -105,7 +106,7 @@ fn webhooks_need_a_valid_signature_and_apply_once() {
 fn delayed_payment_methods_settle_through_async_events() {
     let signed = |body: &str| webhook(body, Some(sign(body.as_bytes(), WEBHOOK_SECRET, now())));
     // Completed but unpaid (a bank debit still running): stays pending; later it succeeds.
-    let (r, _) = reserve_paid(1);
+    let (r, _) = reserve_paid(1, 2);
     let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
     assert_eq!(signed(&event("evt_unpaid_1", "checkout.session.completed", &session, "unpaid")).status, 200);
     assert_eq!(status(&session)["status"], "pending_payment");
@@ -117,11 +118,40 @@ fn delayed_payment_methods_settle_through_async_events() {
     assert_eq!(status(&session)["status"], "confirmed");
 
     // The debit fails: the reservation fails and its room is released.
-    let (r, slot) = reserve_paid(1);
+    let (r, slot) = reserve_paid(1, 3);
     let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
     let held = places_left(&base(), 8, &slot);
     assert_eq!(signed(&event("evt_async_fail_1", "checkout.session.async_payment_failed", &session, "unpaid")).status, 200);
     let s = status(&session);
     assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str(), s["canRetryPayment"].as_bool()), (Some("failed"), Some("failed"), Some(false)));
     assert_eq!(places_left(&base(), 8, &slot), held + 1);
+}
+
+#[test]
+fn an_organisation_without_payments_refuses_paid_services() {
+    let mut doc = document_for("nopay-spa");
+    doc["acceptsPayments"] = json!(false);
+    assert_eq!(edge().import("nopay-spa", &doc).status, 200);
+    let base = edge().url("/api/public/booking/organisations/nopay-spa");
+    let catalog = http::get(&base).unwrap().json();
+    assert_eq!(catalog["organisation"]["acceptsPayments"], false);
+    let slot = find_slot(&base, 8, 1, 0);
+    let body = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+        "customerName": "No Pay", "customerEmail": "nopay@example.com", "customerPhone": "+36301112222"});
+    http::post_json(&format!("{base}/reserve"), &body).error(409, "payments_unavailable");
+    assert_eq!(places_left(&base, 8, &slot), slot["available"].as_u64().unwrap(), "nothing held");
+}
+
+#[test]
+fn signatures_from_the_future_and_rotated_secrets() {
+    let (r, _) = reserve_paid(1, 4);
+    let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    let body = event("evt_future_1", "checkout.session.expired", &session, "unpaid");
+    webhook(&body, Some(sign(body.as_bytes(), WEBHOOK_SECRET, now() + 600))).error(400, "invalid_signature");
+    // Two v1 signatures, one under an old secret: accepted because one matches a configured secret.
+    let old = sign(body.as_bytes(), "whsec_retired", now());
+    let current = sign(body.as_bytes(), WEBHOOK_SECRET, now());
+    let both = format!("{},{}", old, current.split(',').nth(1).unwrap());
+    assert_eq!(webhook(&body, Some(both)).status, 200);
+    assert_eq!(status(&session)["status"], "cancelled");
 }
