@@ -75,7 +75,7 @@ fn paid_booking_through_the_local_test_checkout() {
 
 #[test]
 fn webhooks_need_a_valid_signature_and_apply_once() {
-    let (r, slot) = reserve_paid(2, 1);
+    let (r, slot) = reserve_paid(2, 10);
     let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
     let held = places_left(&base(), 8, &slot);
     let body = event("evt_expired_1", "checkout.session.expired", &session, "unpaid");
@@ -118,7 +118,7 @@ fn delayed_payment_methods_settle_through_async_events() {
     assert_eq!(status(&session)["status"], "confirmed");
 
     // The debit fails: the reservation fails and its room is released.
-    let (r, slot) = reserve_paid(1, 3);
+    let (r, slot) = reserve_paid(1, 14);
     let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
     let held = places_left(&base(), 8, &slot);
     assert_eq!(signed(&event("evt_async_fail_1", "checkout.session.async_payment_failed", &session, "unpaid")).status, 200);
