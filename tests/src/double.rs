@@ -30,7 +30,7 @@ impl Recorded {
     }
 }
 
-type Handler = dyn Fn(&Recorded) -> (u16, String) + Send + Sync;
+type Handler = dyn Fn(&Recorded) -> (u16, &'static str, String) + Send + Sync;
 
 #[derive(Clone)]
 pub struct Server {
@@ -39,8 +39,16 @@ pub struct Server {
 }
 
 impl Server {
-    /// Serves on a free loopback port until the test process ends.
+    /// Serves JSON answers on a free loopback port until the test process ends.
     pub fn start(handler: impl Fn(&Recorded) -> (u16, String) + Send + Sync + 'static) -> Server {
+        Server::start_typed(move |r| {
+            let (status, body) = handler(r);
+            (status, "application/json", body)
+        })
+    }
+
+    /// Serves answers with their own content type (for example a venue's HTML page).
+    pub fn start_typed(handler: impl Fn(&Recorded) -> (u16, &'static str, String) + Send + Sync + 'static) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -85,9 +93,9 @@ fn serve(stream: std::net::TcpStream, recorded: &Mutex<Vec<Recorded>>, handler: 
     reader.read_exact(&mut body)?;
     let request = Recorded { method, path, headers, body };
     recorded.lock().unwrap().push(request.clone());
-    let (status, text) = handler(&request);
+    let (status, content_type, text) = handler(&request);
     let mut out = stream;
-    write!(out, "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len())?;
+    write!(out, "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len())?;
     out.flush()
 }
 

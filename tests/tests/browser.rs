@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 use slotbook_tests::booking::{find_slot, places_left};
+use slotbook_tests::double::Server;
 use slotbook_tests::http;
 use slotbook_tests::webdriver::Browser;
 use slotbook_tests::{demo_document, Edge, DEMO_KEY};
@@ -151,4 +152,61 @@ fn a_cancelled_payment_offers_another_time() {
     browser.widget_element(".sb-failed");
     assert!(browser.widget_text().contains("Pick another time"));
     assert_eq!(places_left(&acme(&edge), 8, &slot), before, "the held room is released");
+}
+
+/// A venue's own site on another origin, embedding the widget with its script tag.
+fn host_page(edge: &Edge, slug: &str) -> Server {
+    let page = format!(
+        r#"<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Studio Nord</title></head><body>
+<h1>Studio Nord</h1><div id="booking-here"></div>
+<script src="{edge}/widget.js" data-organisation="{slug}" data-target="#booking-here" async></script>
+</body></html>"#,
+        edge = edge.base,
+    );
+    Server::start_typed(move |_| (200, "text/html; charset=utf-8", page.clone()))
+}
+
+#[test]
+fn a_venue_site_on_another_origin_embeds_the_widget_and_books() {
+    let edge = Edge::start();
+    let browser = Browser::start();
+    let host = host_page(&edge, "nord-studio");
+    let mut doc = demo_document();
+    doc["allowedOrigins"] = json!([host.base]);
+    assert_eq!(edge.import("nord-studio", &doc).status, 200);
+    let slot = find_slot(&edge.url("/api/public/booking/organisations/nord-studio"), 10, 1, 0);
+
+    browser.goto(&format!("{}/", host.base));
+    browser.widget_element(".sb-service[data-resource-type='10']");
+    let text = browser.widget_text();
+    assert!(text.contains("Leistung wählen"), "German from <html lang>: {text}");
+    let placed = browser.script("return document.querySelector('#booking-here').hasAttribute('data-booking-widget');", json!([]));
+    assert_eq!(placed, json!(true), "mounted into data-target");
+    choose(&browser, 10, &slot);
+    fill(&browser, "Nora Nord", "nora@example.com", "+49 40 1234567");
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.widget_element(".sb-confirmed");
+    assert!(browser.widget_text().contains("Ihre Buchung ist bestätigt!"));
+
+    // The API answers that origin with CORS, and only that origin.
+    let catalog = edge.url("/api/public/booking/organisations/nord-studio");
+    let ok = http::send("GET", &catalog, None, &[("Origin", &host.base)]).unwrap();
+    assert_eq!(ok.header("access-control-allow-origin"), Some(host.base.as_str()));
+    assert!(ok.header("vary").is_some_and(|v| v.contains("Origin")));
+    let preflight = http::send("OPTIONS", &format!("{catalog}/reserve"), None,
+        &[("Origin", &host.base), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "content-type, idempotency-key")]).unwrap();
+    assert_eq!(preflight.status, 204);
+    assert!(preflight.header("access-control-allow-headers").is_some_and(|h| h.contains("Idempotency-Key")));
+    http::send("GET", &catalog, None, &[("Origin", "https://evil.example")]).unwrap().error(403, "origin_not_allowed");
+}
+
+#[test]
+fn a_site_that_is_not_allowed_gets_a_clear_error_not_a_widget() {
+    let edge = Edge::start();
+    let browser = Browser::start();
+    let host = host_page(&edge, "closed-studio");
+    assert_eq!(edge.import("closed-studio", &demo_document()).status, 200);
+    browser.goto(&format!("{}/", host.base));
+    browser.widget_element(".sb-error button");
+    assert!(browser.widget_text().contains("Das konnte nicht geladen werden"), "{}", browser.widget_text());
 }
