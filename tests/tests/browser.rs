@@ -157,10 +157,10 @@ fn a_cancelled_payment_offers_another_time() {
 /// A venue's own site on another origin, embedding the widget with its script tag.
 fn host_page(edge: &Edge, slug: &str) -> Server {
     let page = format!(
-        r#"<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Studio Nord</title></head><body>
+        r##"<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Studio Nord</title></head><body>
 <h1>Studio Nord</h1><div id="booking-here"></div>
 <script src="{edge}/widget.js" data-organisation="{slug}" data-target="#booking-here" async></script>
-</body></html>"#,
+</body></html>"##,
         edge = edge.base,
     );
     Server::start_typed(move |_| (200, "text/html; charset=utf-8", page.clone()))
