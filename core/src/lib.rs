@@ -5,6 +5,7 @@
 //! Stripe signatures and digests. The widget builds without it.
 
 pub mod error;
+pub mod idempotency;
 pub mod reservation;
 pub mod route;
 pub mod time;

@@ -1,12 +1,13 @@
 //! The API answered by the built-in engine: each route's input is validated here (before anything runs),
 //! then sent to the organisation's Durable Object as a typed command.
 
-use crate::engine::{self, Command, DirectoryCommand, Scope, TokenEntry, DIRECTORY, ORGANISATIONS};
+use crate::engine::{self, Command, DirectoryCommand, IdempotencyKey, Scope, TokenEntry, DIRECTORY, ORGANISATIONS, REPLAYED_HEADER};
 use crate::gateway::Exchange;
 use crate::http::raw_json;
 use crate::runtime::setting;
 use serde::Deserialize;
-use slotbook_core::digest::sha256_hex;
+use slotbook_core::digest::{fingerprint, sha256_hex};
+use slotbook_core::idempotency;
 use slotbook_core::document::{is_valid_slug, OrganisationDocument};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::route::{Booker, PublicCall, StaffCall};
@@ -45,12 +46,23 @@ pub async fn public(mut req: Request, env: &Env, target: &Target, call: &PublicC
         PublicCall::Catalog => Command::Catalog { scope: target.scope },
         PublicCall::Availability => Command::Availability { query: validate::availability_query(&query, by_org)?, scope: target.scope },
         PublicCall::Reserve => {
+            let key = req.headers().get(idempotency::HEADER).ok().flatten();
             let body = json_body(&mut req).await?;
+            let request = validate::reserve_request(&body, by_org)?;
+            let idempotency = match key {
+                Some(key) => {
+                    idempotency::check_key(&key)?;
+                    let canonical = serde_json::to_value(&request).map_err(|e| crate::http::internal("fingerprint", e))?;
+                    Some(IdempotencyKey { key, fingerprint: fingerprint(&canonical) })
+                }
+                None => None,
+            };
             Command::Reserve {
-                request: validate::reserve_request(&body, by_org)?,
+                request,
                 scope: target.scope,
                 base_url: self_origin.to_string(),
                 public_path: url.path().trim_end_matches("/reserve").to_string(),
+                idempotency,
             }
         }
         PublicCall::CheckoutStatus => {
@@ -111,7 +123,11 @@ pub async fn import(mut req: Request, env: &Env, slug: &str) -> ApiResult<Respon
 
 async fn forward(env: &Env, slug: &str, command: &Command) -> ApiResult<Response> {
     let answer = engine::call(env, ORGANISATIONS, slug, command).await?;
-    raw_json(answer.status, answer.body)
+    let mut response = raw_json(answer.status, answer.body)?;
+    if answer.replayed {
+        let _ = response.headers_mut().set(REPLAYED_HEADER, "true");
+    }
+    Ok(response)
 }
 
 async fn json_body(req: &mut Request) -> ApiResult<serde_json::Value> {

@@ -5,6 +5,7 @@
 use crate::double::{Recorded, Server};
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 #[derive(Default)]
@@ -18,21 +19,31 @@ pub struct StripeDouble {
     pub base: String,
     server: Server,
     state: Arc<Mutex<State>>,
+    create_delay_ms: Arc<AtomicU64>,
 }
 
 impl StripeDouble {
     pub fn start() -> StripeDouble {
         let state = Arc::new(Mutex::new(State::default()));
-        let shared = state.clone();
+        let create_delay_ms = Arc::new(AtomicU64::new(0));
+        let (shared, delay) = (state.clone(), create_delay_ms.clone());
         let server = Server::start(move |r: &Recorded| {
+            if r.path == "/v1/checkout/sessions" {
+                std::thread::sleep(std::time::Duration::from_millis(delay.load(Ordering::SeqCst)));
+            }
             let (status, body) = answer(&mut shared.lock().unwrap(), &r.method, &r.path, &r.headers, &r.form());
             (status, body.to_string())
         });
-        StripeDouble { base: server.base.clone(), server, state }
+        StripeDouble { base: server.base.clone(), server, state, create_delay_ms }
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.server.requests()
+    }
+
+    /// Makes session creation slow, as Stripe sometimes is.
+    pub fn slow_down_creates(&self, ms: u64) {
+        self.create_delay_ms.store(ms, Ordering::SeqCst);
     }
 
     /// The customer pays on Stripe's page (no webhook is sent).

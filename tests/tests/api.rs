@@ -293,3 +293,38 @@ fn staff_changes_keep_the_no_overbooking_rule_and_name_bad_fields() {
     let a = http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"status":"pending_payment"}"#), &auth).unwrap();
     assert_eq!(a.error(400, "validation_error")["param"], "status");
 }
+
+#[test]
+fn a_retried_reserve_with_its_idempotency_key_books_once() {
+    setup("idem-spa");
+    let base = org("idem-spa");
+    let slot = find_slot(&base, 10, 4, 0);
+    let before = places_left(&base, 10, &slot);
+    let body = booking(10, &slot, 2).to_string();
+    let url = format!("{base}/reserve");
+    let first = http::send("POST", &url, Some(&body), &[("Idempotency-Key", "attempt-1")]).unwrap();
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(first.header("idempotent-replayed"), None);
+    // The same body with keys in another order and other spacing is the same request.
+    let reordered: Value = serde_json::from_str(&body).unwrap();
+    let again = http::send("POST", &url, Some(&serde_json::to_string_pretty(&reordered).unwrap()), &[("Idempotency-Key", "attempt-1")]).unwrap();
+    assert_eq!(again.status, 201);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.json()["reservationId"], first.json()["reservationId"]);
+    assert_eq!(places_left(&base, 10, &slot), before - 2, "booked once");
+
+    let other = booking(10, &slot, 1).to_string();
+    http::send("POST", &url, Some(&other), &[("Idempotency-Key", "attempt-1")]).unwrap().error(409, "idempotency_key_reused");
+    let e = http::send("POST", &url, Some(&other), &[("Idempotency-Key", "")]).unwrap();
+    assert_eq!(e.error(400, "validation_error")["param"], "Idempotency-Key");
+    // A refusal is remembered too: the same attempt gets the same answer.
+    let too_many = booking(10, &slot, 9).to_string();
+    http::send("POST", &url, Some(&too_many), &[("Idempotency-Key", "attempt-2")]).unwrap().error(409, "capacity_exceeded");
+    http::send("POST", &url, Some(&too_many), &[("Idempotency-Key", "attempt-2")]).unwrap().error(409, "capacity_exceeded");
+    // Keys are per organisation.
+    setup("idem-other");
+    let other_org = format!("{}/reserve", org("idem-other"));
+    let slot2 = find_slot(&org("idem-other"), 10, 1, 0);
+    let a = http::send("POST", &other_org, Some(&booking(10, &slot2, 1).to_string()), &[("Idempotency-Key", "attempt-1")]).unwrap();
+    assert_eq!((a.status, a.header("idempotent-replayed")), (201, None));
+}

@@ -146,3 +146,26 @@ fn fifty_concurrent_paid_reserves_for_three_rooms() {
     assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/checkout/sessions").count(), 3, "a session only for each hold");
     assert_eq!(places_left(&base(&edge), 8, &slot), 0);
 }
+
+#[test]
+fn a_key_still_running_is_in_use() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, false);
+    stripe.slow_down_creates(1500);
+    let slot = find_slot(&base(&edge), 8, 1, 0);
+    let body = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+        "customerName": "Sam", "customerEmail": "sam@example.com", "customerPhone": "+36301112222"}).to_string();
+    let url = format!("{}/reserve", base(&edge));
+    let (u, b) = (url.clone(), body.clone());
+    let first = std::thread::spawn(move || http::send("POST", &u, Some(&b), &[("Idempotency-Key", "slow-1")]).unwrap());
+    std::thread::sleep(Duration::from_millis(500));
+    let second = http::send("POST", &url, Some(&body), &[("Idempotency-Key", "slow-1")]).unwrap();
+    second.error(409, "idempotency_key_in_use");
+    assert_eq!(second.header("retry-after"), Some("1"));
+    let first = first.join().unwrap();
+    assert_eq!(first.status, 201, "{}", first.body);
+    let third = http::send("POST", &url, Some(&body), &[("Idempotency-Key", "slow-1")]).unwrap();
+    assert_eq!((third.status, third.header("idempotent-replayed")), (201, Some("true")));
+    assert_eq!(third.json()["stripeCheckoutSessionId"], first.json()["stripeCheckoutSessionId"]);
+    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/checkout/sessions").count(), 1);
+}

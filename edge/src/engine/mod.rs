@@ -36,7 +36,13 @@ pub enum Command {
     Catalog { scope: Option<Scope> },
     Availability { query: AvailabilityQuery, scope: Option<Scope> },
     /// `public_path` is where the caller booked (`/api/public/booking/organisations/:slug` or `/…/:token`).
-    Reserve { request: ReserveRequest, scope: Option<Scope>, base_url: String, public_path: String },
+    Reserve {
+        request: ReserveRequest,
+        scope: Option<Scope>,
+        base_url: String,
+        public_path: String,
+        idempotency: Option<IdempotencyKey>,
+    },
     CheckoutStatus { session_id: String, scope: Option<Scope> },
     ListReservations { filter: ReservationFilter },
     CreateReservation { changes: ReservationChanges },
@@ -46,6 +52,16 @@ pub enum Command {
     ApplyCheckoutEvent { event_id: String, kind: String, session_id: String, payment_status: Option<String> },
     CheckoutSession { session_id: String, base_url: String },
 }
+
+/// The Idempotency-Key of a reserve and the fingerprint of its (validated, canonical) request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// Set by the engine on an answer given again for a repeated Idempotency-Key.
+pub const REPLAYED_HEADER: &str = "Idempotent-Replayed";
 
 /// An organisation's settings the gateway needs before routing (CORS).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,6 +74,7 @@ pub struct Settings {
 pub struct Answer {
     pub status: u16,
     pub body: String,
+    pub replayed: bool,
 }
 
 /// Sends a command to a Durable Object by name and returns its answer, or its error.
@@ -70,11 +87,15 @@ pub async fn call<C: Serialize>(env: &Env, binding: &str, name: &str, command: &
     let req = Request::new_with_init("https://engine.internal/", &init).map_err(|e| internal("engine request", e))?;
     let mut resp = stub.fetch_with_request(req).await.map_err(|e| internal("engine call", e))?;
     let status = resp.status_code();
+    let replayed = resp.headers().get(REPLAYED_HEADER).ok().flatten().is_some();
+    let retry_after = resp.headers().get("Retry-After").ok().flatten().and_then(|v| v.parse().ok());
     let body = resp.text().await.map_err(|e| internal("engine answer", e))?;
     if status >= 400 {
-        return Err(parse_error(status, &body));
+        let mut e = parse_error(status, &body);
+        e.retry_after = retry_after;
+        return Err(e);
     }
-    Ok(Answer { status, body })
+    Ok(Answer { status, body, replayed })
 }
 
 /// Like [`call`], for answers the Worker reads itself.

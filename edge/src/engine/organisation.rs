@@ -3,7 +3,8 @@
 //! checking places and allocating them is one synchronous step, so concurrent reserves never overbook.
 
 use super::sql::{exec, flag, last_insert_id, migrate, rows, transaction, Params};
-use super::{Command, Scope, Settings};
+use super::{Command, IdempotencyKey, Scope, Settings};
+use slotbook_core::idempotency::{self, Decision, StoredKey};
 use crate::http::{error_response, internal, json};
 use crate::runtime::{now, random_hex};
 use crate::stripe::Stripe;
@@ -60,6 +61,11 @@ const MIGRATIONS: &[&str] = &["
     CREATE INDEX allocations_by_time ON allocations (start_time, end_time)
 ", "
     CREATE TABLE stripe_events (id TEXT PRIMARY KEY, type TEXT NOT NULL, received_at INTEGER NOT NULL)
+", "
+    CREATE TABLE idempotency_keys (
+        key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, finished INTEGER NOT NULL,
+        status INTEGER, body TEXT, created_at INTEGER NOT NULL);
+    CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)
 "];
 
 /// Statuses whose allocations may hold places (pending_payment only until its hold expires).
@@ -131,9 +137,16 @@ impl Organisation {
                 json(200, &loaded.doc.catalog(&loaded.slug, today, scope.map(|s| (s.resource_type_id, s.resource_id))))
             }
             Command::Availability { query, scope } => json(200, &self.availability(query, scope, now)?),
-            Command::Reserve { request, scope, base_url, public_path } => {
-                let answer = self.reserve(request, scope, &base_url, &public_path, now).await?;
-                json(201, &answer)
+            Command::Reserve { request, scope, base_url, public_path, idempotency: None } => {
+                json(201, &self.reserve(request, scope, &base_url, &public_path, now).await?)
+            }
+            Command::Reserve { request, scope, base_url, public_path, idempotency: Some(key) } => {
+                if let Some(replay) = self.claim_key(&key, now)? {
+                    return Ok(replay);
+                }
+                let result = self.reserve(request, scope, &base_url, &public_path, now).await;
+                self.finish_key(&key.key, &result)?;
+                json(201, &result?)
             }
             Command::CheckoutStatus { session_id, scope } => json(200, &self.checkout_status(&session_id, scope, now)?),
             Command::ListReservations { filter } => json(200, &self.list(&filter)?),
@@ -350,6 +363,51 @@ impl Organisation {
             can_retry_payment: open,
             checkout_url: if open { r.checkout_url.clone() } else { None },
         })
+    }
+
+    /// Claims an Idempotency-Key for a reserve about to run, or returns the answer to give again.
+    /// The check and the claim are one synchronous step, so two requests cannot both claim a key.
+    fn claim_key(&self, key: &IdempotencyKey, now: Timestamp) -> ApiResult<Option<Response>> {
+        #[derive(Deserialize)]
+        struct Row {
+            fingerprint: String,
+            finished: i64,
+            status: Option<i64>,
+            body: Option<String>,
+            created_at: i64,
+        }
+        let sql = self.sql();
+        transaction(&self.state.storage(), || {
+            exec(&sql, "DELETE FROM idempotency_keys WHERE created_at <= ?", vec![(now.0 - idempotency::KEEP_SECONDS).into()])?;
+            let row = rows::<Row>(&sql, "SELECT fingerprint, finished, status, body, created_at FROM idempotency_keys WHERE key = ?", vec![key.key.clone().into()])?
+                .into_iter()
+                .next();
+            let stored = row.as_ref().map(|r| StoredKey { fingerprint: r.fingerprint.clone(), finished: r.finished != 0, created_at: Timestamp(r.created_at) });
+            match idempotency::decide(stored.as_ref(), &key.fingerprint, now)? {
+                Decision::Replay => {
+                    let row = row.expect("a replay has a stored answer");
+                    let mut response = crate::http::raw_json(row.status.unwrap_or(200) as u16, row.body.unwrap_or_default())?;
+                    let _ = response.headers_mut().set(super::REPLAYED_HEADER, "true");
+                    Ok(Some(response))
+                }
+                Decision::Run => {
+                    exec(&sql, "INSERT OR REPLACE INTO idempotency_keys (key, fingerprint, finished, created_at) VALUES (?, ?, 0, ?)",
+                        vec![key.key.clone().into(), key.fingerprint.clone().into(), now.0.into()])?;
+                    Ok(None)
+                }
+            }
+        })
+    }
+
+    /// Remembers a reserve's answer under its key. A failure on our side (5xx) frees the key for a retry.
+    fn finish_key(&self, key: &str, result: &ApiResult<ReserveResponse>) -> ApiResult<()> {
+        let sql = self.sql();
+        let (status, body) = match result {
+            Ok(answer) => (201, serde_json::to_string(answer).map_err(|e| internal("store answer", e))?),
+            Err(e) if e.status() < 500 => (e.status(), serde_json::to_string(&e.body("")).map_err(|e| internal("store answer", e))?),
+            Err(_) => return exec(&sql, "DELETE FROM idempotency_keys WHERE key = ?", vec![key.into()]),
+        };
+        exec(&sql, "UPDATE idempotency_keys SET finished = 1, status = ?, body = ? WHERE key = ?", vec![(status as i64).into(), body.into(), key.into()])
     }
 
     /// How long payment holds last: the organisation's setting, unless HOLD_SECONDS_OVERRIDE is set (tests).
