@@ -210,3 +210,37 @@ fn a_site_that_is_not_allowed_gets_a_clear_error_not_a_widget() {
     browser.widget_element(".sb-error button");
     assert!(browser.widget_text().contains("Das konnte nicht geladen werden"), "{}", browser.widget_text());
 }
+
+#[test]
+fn a_time_taken_meanwhile_refreshes_the_slots_and_keeps_the_form() {
+    let edge = Edge::start();
+    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
+    let slot = find_slot(&acme(&edge), 10, 8, 0);
+    let browser = Browser::start();
+    browser.goto(&edge.url("/"));
+    choose(&browser, 10, &slot);
+    // Focus follows the flow: picking a time moves it to the details step.
+    let focused = browser.wait_for("focus on the details step", "const r = document.querySelector('[data-booking-widget]').shadowRoot; return r.activeElement && r.activeElement.id;");
+    assert_eq!(focused, json!("sb-details"));
+    fill(&browser, "Tom Late", "tom@example.com", "+36 30 999 8888");
+
+    // Someone else takes every place of that time before Tom submits.
+    for name in ["A", "B"] {
+        let body = json!({"resourceTypeId": 10, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 4,
+            "customerName": name, "customerEmail": "other@example.com", "customerPhone": "+3612345678"});
+        assert_eq!(http::post_json(&format!("{}/reserve", acme(&edge)), &body).status, 201);
+    }
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.widget_element(".sb-notice");
+    assert!(browser.widget_text().contains("that time was just taken"));
+    let start = slot["startTime"].as_str().unwrap();
+    let disabled = browser.wait_for("the refreshed, full slot", &format!(
+        "const b = document.querySelector('[data-booking-widget]').shadowRoot.querySelector(\".sb-slot[data-start='{start}']\"); return b && b.disabled;"));
+    assert_eq!(disabled, json!(true));
+    // Another time: what Tom typed is still there.
+    browser.click(&browser.widget_element(".sb-slot:not([disabled])"));
+    let name = browser.wait_for("the form again", "const i = document.querySelector('[data-booking-widget]').shadowRoot.querySelector('#sb-name'); return i && i.value;");
+    assert_eq!(name, json!("Tom Late"));
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.widget_element(".sb-confirmed");
+}

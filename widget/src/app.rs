@@ -42,6 +42,15 @@ struct Pending {
     reservation_id: i64,
 }
 
+/// What the customer typed; kept while they pick another time, so nothing is lost.
+#[derive(Clone, Copy)]
+struct Customer {
+    name: RwSignal<String>,
+    email: RwSignal<String>,
+    phone: RwSignal<String>,
+    notes: RwSignal<String>,
+}
+
 #[derive(Clone)]
 struct Ctx {
     api: Api,
@@ -57,6 +66,17 @@ impl Ctx {
 
     fn locale(&self) -> String {
         self.locale.get_value()
+    }
+
+    /// Moves focus to the new step once it is on screen (keyboard and screen-reader users follow the flow).
+    fn focus(&self, selector: &'static str) {
+        let host = self.host.get_value();
+        request_animation_frame(move || {
+            let target = host.shadow_root().and_then(|r| r.query_selector(selector).ok().flatten());
+            if let Some(el) = target.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+                let _ = el.focus();
+            }
+        });
     }
 
     /// Dispatches `booking:<name>` on the host element (bubbling, composed); never personal data.
@@ -205,6 +225,12 @@ fn Flow(ctx: Ctx, catalog: Catalog, outcome: RwSignal<Option<Outcome>>, status: 
     let month = RwSignal::new(initial_day.unwrap_or(today).first_of_month());
     let slots = RwSignal::new(None::<Load<Availability>>);
     let slot = RwSignal::new(None::<Slot>);
+    let customer = Customer {
+        name: RwSignal::new(options.name.clone()),
+        email: RwSignal::new(options.email.clone()),
+        phone: RwSignal::new(options.phone.clone()),
+        notes: RwSignal::new(String::new()),
+    };
     let notice = RwSignal::new(None::<&'static str>);
     let generation = StoredValue::new(0u32);
 
@@ -278,7 +304,10 @@ fn Flow(ctx: Ctx, catalog: Catalog, outcome: RwSignal<Option<Outcome>>, status: 
                                             aria-pressed=move || (service.get() == Some(id)).to_string()
                                             class:selected=move || service.get() == Some(id)
                                             disabled=disabled
-                                            on:click=move |_| { service.set(Some(id)); resource.set(None); }>
+                                            on:click={
+                                                let ctx = ctx.clone();
+                                                move |_| { service.set(Some(id)); resource.set(None); ctx.focus("#sb-days"); }
+                                            }>
                                             <span class="sb-service-name">{rt.name.clone()}</span>
                                             <span class="sb-service-meta">{format!("{} min · {}", rt.duration_minutes, price)}</span>
                                             <span class="sb-service-desc">{rt.description.clone()}</span>
@@ -328,6 +357,7 @@ fn Flow(ctx: Ctx, catalog: Catalog, outcome: RwSignal<Option<Outcome>>, status: 
                                                         on:click=move |_| {
                                                             notice.set(None);
                                                             slot.set(Some(s));
+                                                            c.focus("#sb-details");
                                                             c.emit("slot-selected", serde_json::json!({"resourceTypeId": service.get_untracked(), "startTime": s.start_time, "endTime": s.end_time, "available": s.available}));
                                                         }>
                                                         <span class="sb-slot-time">{label}</span>
@@ -346,14 +376,16 @@ fn Flow(ctx: Ctx, catalog: Catalog, outcome: RwSignal<Option<Outcome>>, status: 
                             let ctx = form_ctx.clone();
                             let lang = ctx.lang;
                             let reload = reload_slots.clone();
+                            let focus_ctx = ctx.clone();
                             let on_taken = Callback::new(move |_: ()| {
                                 notice.set(Some(t(lang, Text::SlotTaken)));
                                 slot.set(None);
                                 reload();
+                                focus_ctx.focus("#sb-times");
                             });
                             Some(view! {
                                 <DetailsForm ctx=ctx.clone() rt=rt chosen=s resource=resource.get_untracked() options=options.clone()
-                                    outcome=outcome status=status on_taken=on_taken />
+                                    customer=customer outcome=outcome status=status on_taken=on_taken />
                             })
                         }
                         _ => None,
@@ -393,9 +425,10 @@ fn Calendar(ctx: Ctx, rt: ResourceTypeInfo, month: RwSignal<Date>, day: RwSignal
     let open = rt.open_weekdays.clone();
     let bookable = move |d: Date| d >= today && d <= last && open.contains(&d.weekday()) && !closed.contains(&d);
     let ctx2 = ctx.clone();
+    let ctx3 = ctx.clone();
     view! {
         <section class="sb-step" aria-labelledby="sb-days">
-            <h3 id="sb-days" class="sb-step-title">{ctx.t(Text::ChooseDay)}</h3>
+            <h3 id="sb-days" class="sb-step-title" tabindex="-1">{ctx.t(Text::ChooseDay)}</h3>
             <div class="sb-cal-head">
                 <button class="sb-nav" aria-label=ctx.t(Text::PreviousMonth) disabled=move || month.get() <= today.first_of_month()
                     on:click=move |_| month.update(|m| *m = m.add_months(-1))>"‹"</button>
@@ -410,6 +443,7 @@ fn Calendar(ctx: Ctx, rt: ResourceTypeInfo, month: RwSignal<Date>, day: RwSignal
                     let lead = (first.weekday() - 1) as i64;
                     let bookable = bookable.clone();
                     let locale = locale.clone();
+                    let ctx3 = ctx3.clone();
                     (0..lead).map(|_| view! { <span class="sb-pad"></span> }.into_any())
                         .chain((0..first.days_in_month() as i64).map(move |i| {
                             let d = first.add_days(i);
@@ -419,7 +453,10 @@ fn Calendar(ctx: Ctx, rt: ResourceTypeInfo, month: RwSignal<Date>, day: RwSignal
                                 <button class="sb-day" data-date=d.to_string() aria-label=long disabled=!ok
                                     class:selected=move || day.get() == Some(d)
                                     aria-pressed=move || (day.get() == Some(d)).to_string()
-                                    on:click=move |_| day.set(Some(d))>{d.day}</button>
+                                    on:click={
+                                        let ctx = ctx3.clone();
+                                        move |_| { day.set(Some(d)); ctx.focus("#sb-times"); }
+                                    }>{d.day}</button>
                             }.into_any()
                         }))
                         .collect_view()
@@ -430,14 +467,11 @@ fn Calendar(ctx: Ctx, rt: ResourceTypeInfo, month: RwSignal<Date>, day: RwSignal
 }
 
 #[component]
-fn DetailsForm(ctx: Ctx, rt: ResourceTypeInfo, chosen: Slot, resource: Option<i64>, options: Options, outcome: RwSignal<Option<Outcome>>, status: RwSignal<String>, on_taken: Callback<()>) -> impl IntoView {
+fn DetailsForm(ctx: Ctx, rt: ResourceTypeInfo, chosen: Slot, resource: Option<i64>, options: Options, customer: Customer, outcome: RwSignal<Option<Outcome>>, status: RwSignal<String>, on_taken: Callback<()>) -> impl IntoView {
     let slot = chosen;
     let max = rt.max_quantity.min(slot.available).max(1);
     let quantity = RwSignal::new(1u32);
-    let name = RwSignal::new(options.name.clone());
-    let email = RwSignal::new(options.email.clone());
-    let phone = RwSignal::new(options.phone.clone());
-    let notes = RwSignal::new(String::new());
+    let Customer { name, email, phone, notes } = customer;
     let touched = RwSignal::new(false);
     let in_flight = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -535,7 +569,7 @@ fn DetailsForm(ctx: Ctx, rt: ResourceTypeInfo, chosen: Slot, resource: Option<i6
     let lang = ctx.lang;
     view! {
         <form class="sb-step sb-form" novalidate=true on:submit=submit>
-            <h3 class="sb-step-title">{ctx.t(Text::YourDetails)}</h3>
+            <h3 id="sb-details" class="sb-step-title" tabindex="-1">{ctx.t(Text::YourDetails)}</h3>
             <label class="sb-field">
                 <span>{ctx.t(Text::Quantity)}</span>
                 <select class="sb-input" name="quantity" on:change=move |ev| quantity.set(event_target_value(&ev).parse().unwrap_or(1))>
@@ -582,6 +616,7 @@ fn reserved(ctx: &Ctx, r: ReserveResponse, outcome: RwSignal<Option<Outcome>>, s
             ctx.emit("confirmed", detail);
             status.set(ctx.t(Text::Confirmed).into());
             outcome.set(Some(Outcome::Confirmed { reservation_id: r.reservation_id }));
+            ctx.focus(".sb-outcome");
         }
     }
 }
