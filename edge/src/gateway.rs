@@ -1,14 +1,14 @@
 //! The request path every API call takes, in this order: request id → route → CORS (preflight answered;
-//! allowed origins per organisation, echoed with `Vary: Origin`) → validation and the backend → error
-//! shape → one JSON log line. Proxy mode and the rate-limit and idempotency layers slot in here.
+//! allowed origins per organisation, echoed with `Vary: Origin`) → the backend, built-in or upstream (each
+//! validates first; the built-in engine also checks Idempotency-Keys) → error shape → one JSON log line.
+//! Rate limits are the next layer to slot in, between CORS and the backend.
 
 use crate::builtin;
 use crate::engine::{self, Command, Settings, ORGANISATIONS};
-use crate::runtime::random_hex;
 use crate::http::error_response;
 use crate::payments;
 use crate::proxy::{self, Upstream};
-use crate::runtime::setting;
+use crate::runtime::{random_hex, setting};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::route::{Method, Route};
 use std::cell::RefCell;
