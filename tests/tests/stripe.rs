@@ -8,7 +8,7 @@ use slotbook_tests::stripe_double::StripeDouble;
 use slotbook_tests::{document_for, Edge};
 use std::time::{Duration, Instant};
 
-const HOLD_SECONDS: u64 = 4;
+const HOLD_SECONDS: u64 = 8;
 
 fn start(stripe: &StripeDouble, hold_override: bool) -> Edge {
     let hold = HOLD_SECONDS.to_string();
