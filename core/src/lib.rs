@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod idempotency;
+pub mod ratelimit;
 pub mod reservation;
 pub mod route;
 pub mod time;

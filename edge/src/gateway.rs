@@ -1,7 +1,7 @@
 //! The request path every API call takes, in this order: request id → route → CORS (preflight answered;
 //! allowed origins per organisation, echoed with `Vary: Origin`) → the backend, built-in or upstream (each
 //! validates first; the built-in engine also checks Idempotency-Keys) → error shape → one JSON log line.
-//! Rate limits are the next layer to slot in, between CORS and the backend.
+//! Public calls are rate-limited per client IP between CORS and the backend.
 
 use crate::builtin;
 use crate::engine::{self, Command, Settings, ORGANISATIONS};
@@ -10,6 +10,7 @@ use crate::payments;
 use crate::proxy::{self, Upstream};
 use crate::runtime::{random_hex, setting};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
+use slotbook_core::ratelimit::{self, ClientLimit};
 use slotbook_core::route::{Method, Route};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -89,6 +90,7 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
         if preflight {
             return preflight_answer();
         }
+        limit_client(env, &route, &req).await?;
         return match (&upstream, &target) {
             (Some(up), _) => proxy::public(req, up, booker, call, &url, &ex.request_id).await,
             (None, Some(t)) => builtin::public(req, env, t, call, &url, &self_origin).await,
@@ -108,6 +110,23 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
         Route::StripeWebhook => payments::webhook(req, env, upstream.as_ref(), &ex.request_id).await,
         Route::TestCheckout(session) => payments::test_checkout_page(env, &session, &self_origin).await,
         Route::TestCheckoutAction(session) => payments::test_checkout_complete(req, env, &session, &self_origin).await,
+    }
+}
+
+/// Per-client-IP limits through the Workers Rate Limiting bindings; a binding that is not configured
+/// means no limit of that kind.
+async fn limit_client(env: &Env, route: &Route, req: &Request) -> ApiResult<()> {
+    let Some(limit) = ClientLimit::of(route) else { return Ok(()) };
+    let Ok(limiter) = env.rate_limiter(limit.binding()) else { return Ok(()) };
+    let ip = req.headers().get("CF-Connecting-IP").ok().flatten();
+    match limiter.limit(limit.key(ip.as_deref())).await {
+        Ok(outcome) if !outcome.success => Err(ratelimit::limited(ratelimit::CLIENT_PERIOD_SECONDS)),
+        Ok(_) => Ok(()),
+        Err(e) => {
+            // A limiter failure must not take booking down with it.
+            worker::console_error!("rate limiter {} failed: {e}", limit.binding());
+            Ok(())
+        }
     }
 }
 

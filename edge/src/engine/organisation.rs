@@ -5,6 +5,7 @@
 use super::sql::{exec, flag, last_insert_id, migrate, rows, transaction, Params};
 use super::{Command, IdempotencyKey, Scope, Settings};
 use slotbook_core::idempotency::{self, Decision, StoredKey};
+use slotbook_core::ratelimit;
 use crate::http::{error_response, internal, json};
 use crate::runtime::{now, random_hex};
 use crate::stripe::Stripe;
@@ -66,6 +67,8 @@ const MIGRATIONS: &[&str] = &["
         key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, finished INTEGER NOT NULL,
         status INTEGER, body TEXT, created_at INTEGER NOT NULL);
     CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)
+", "
+    CREATE TABLE reserve_windows (window_start INTEGER PRIMARY KEY, count INTEGER NOT NULL)
 "];
 
 /// Statuses whose allocations may hold places (pending_payment only until its hold expires).
@@ -202,6 +205,7 @@ impl Organisation {
     async fn reserve(&self, req: ReserveRequest, scope: Option<Scope>, base_url: &str, public_path: &str, now: Timestamp) -> ApiResult<ReserveResponse> {
         let loaded = self.load()?;
         let doc = &loaded.doc;
+        self.count_reserve(now)?;
         let type_id = scope.map(|s| s.resource_type_id).or(req.resource_type_id).ok_or_else(|| {
             ApiError::validation("resourceTypeId", "resourceTypeId is required")
         })?;
@@ -408,6 +412,26 @@ impl Organisation {
             Err(_) => return exec(&sql, "DELETE FROM idempotency_keys WHERE key = ?", vec![key.into()]),
         };
         exec(&sql, "UPDATE idempotency_keys SET finished = 1, status = ?, body = ? WHERE key = ?", vec![(status as i64).into(), body.into(), key.into()])
+    }
+
+    /// Counts a reserve in this minute's window; over RESERVES_PER_ORGANISATION_PER_MINUTE it is refused.
+    fn count_reserve(&self, now: Timestamp) -> ApiResult<()> {
+        let Some(limit) = crate::runtime::setting(&self.env, "RESERVES_PER_ORGANISATION_PER_MINUTE").and_then(|v| v.parse::<i64>().ok()) else {
+            return Ok(());
+        };
+        #[derive(Deserialize)]
+        struct Count {
+            count: i64,
+        }
+        let (window, retry_after) = ratelimit::minute_window(now);
+        let sql = self.sql();
+        exec(&sql, "DELETE FROM reserve_windows WHERE window_start < ?", vec![window.into()])?;
+        exec(&sql, "INSERT INTO reserve_windows (window_start, count) VALUES (?, 1) ON CONFLICT (window_start) DO UPDATE SET count = count + 1", vec![window.into()])?;
+        let count = rows::<Count>(&sql, "SELECT count FROM reserve_windows WHERE window_start = ?", vec![window.into()])?.first().map_or(0, |c| c.count);
+        if count > limit {
+            return Err(ratelimit::limited(retry_after));
+        }
+        Ok(())
     }
 
     /// How long payment holds last: the organisation's setting, unless HOLD_SECONDS_OVERRIDE is set (tests).
