@@ -156,10 +156,14 @@ fn a_cancelled_payment_offers_another_time() {
 
 /// A venue's own site on another origin, embedding the widget with its script tag.
 fn host_page(edge: &Edge, slug: &str) -> Server {
+    host_page_with(edge, slug, "")
+}
+
+fn host_page_with(edge: &Edge, slug: &str, attributes: &str) -> Server {
     let page = format!(
         r##"<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Studio Nord</title></head><body>
 <h1>Studio Nord</h1><div id="booking-here"></div>
-<script src="{edge}/widget.js" data-organisation="{slug}" data-target="#booking-here" async></script>
+<script src="{edge}/widget.js" data-organisation="{slug}" data-target="#booking-here" {attributes} async></script>
 </body></html>"##,
         edge = edge.base,
     );
@@ -243,4 +247,25 @@ fn a_time_taken_meanwhile_refreshes_the_slots_and_keeps_the_form() {
     assert_eq!(name, json!("Tom Late"));
     browser.click(&browser.widget_element(".sb-primary"));
     browser.widget_element(".sb-confirmed");
+}
+
+#[test]
+fn popup_mode_loads_the_widget_only_when_asked() {
+    let edge = Edge::start();
+    let browser = Browser::start();
+    let host = host_page_with(&edge, "popup-studio", r#"data-mode="popup""#);
+    let mut doc = demo_document();
+    doc["allowedOrigins"] = json!([host.base]);
+    assert_eq!(edge.import("popup-studio", &doc).status, 200);
+    browser.goto(&format!("{}/", host.base));
+    let button = browser.wait_for("the popup button", "const h = document.querySelector('#booking-here'); return h && h.shadowRoot && h.shadowRoot.querySelector('button.open');");
+    let label = browser.script("return document.querySelector('#booking-here').shadowRoot.querySelector('button.open').textContent;", json!([]));
+    assert_eq!(label, json!("Jetzt buchen"));
+    let wasm_fetched = "return performance.getEntriesByType('resource').some(e => e.name.endsWith('_bg.wasm'));";
+    assert_eq!(browser.script(wasm_fetched, json!([])), json!(false), "nothing heavy before the customer asks");
+    browser.click(&button);
+    browser.wait_for("the catalog in the dialog", "const h = document.querySelector('#booking-here').shadowRoot; \
+        const d = h.querySelector('dialog'); const i = h.querySelector('.inner'); \
+        return d.open && i.shadowRoot && i.shadowRoot.querySelector(\".sb-service[data-resource-type='10']\");");
+    assert_eq!(browser.script(wasm_fetched, json!([])), json!(true));
 }

@@ -1,8 +1,10 @@
 /* The booking widget's loader: a small classic script a venue adds to its page.
  *   <script src="https://EDGE/widget.js" data-organisation="acme-spa" async></script>
  * It reserves the widget's space with a skeleton, then loads the wasm and its glue from the same origin and
- * mounts the widget into a shadow root. JS API: window.BookingWidget.mount(element, options) -> Promise,
- * BookingWidget.unmount(element). __GLUE__ and __WASM__ are replaced by the build with hashed file names. */
+ * mounts the widget into a shadow root. With data-mode="popup" it shows a button instead and loads the
+ * widget on first hover, focus or click, into a dialog. JS API: window.BookingWidget.mount(element, options)
+ * -> Promise, BookingWidget.open(element) for a popup, BookingWidget.unmount(element).
+ * __GLUE__ and __WASM__ are replaced by the build with hashed file names. */
 (function () {
   "use strict";
   var GLUE = "__GLUE__";
@@ -13,8 +15,15 @@
     "name", "email", "phone", "returnUrl"];
   var SKELETON = ":host{display:block}.skeleton{font:15px system-ui,sans-serif;color:#6b7280;min-height:320px;" +
     "border:1px solid #e5e7eb;border-radius:10px;padding:20px;box-sizing:border-box}";
+  var POPUP = ":host{display:inline-block}.open{font:600 15px system-ui,sans-serif;padding:10px 18px;" +
+    "border-radius:var(--booking-radius,10px);border:0;cursor:pointer;color:#fff;background:var(--booking-accent,#2563eb)}" +
+    "dialog{border:0;border-radius:12px;padding:0;width:min(680px,96vw);max-height:92vh}" +
+    "dialog::backdrop{background:rgba(17,24,39,.5)}.close{position:absolute;right:8px;top:8px;z-index:1;border:0;" +
+    "background:transparent;font:24px system-ui;cursor:pointer}.inner{padding:8px}";
+  var LABELS = { en: "Book now", de: "Jetzt buchen", hu: "Foglalás" };
   var loading = null;
   var mounted = new WeakMap();
+  var popups = new WeakMap();
 
   function load() {
     if (!loading) {
@@ -30,11 +39,17 @@
     try { var s = new CSSStyleSheet(); s.replaceSync(css); return [s]; } catch (e) { return []; }
   }
 
-  function mount(host, options) {
+  function normalise(options) {
     var opts = {};
     KEYS.forEach(function (k) { if (options && options[k] != null) opts[k] = String(options[k]); });
     opts.api = opts.api || base.origin;
     opts.locale = opts.locale || document.documentElement.lang || navigator.language || "en";
+    return opts;
+  }
+
+  function mount(host, options) {
+    var opts = normalise(options);
+    if (opts.mode === "popup") return Promise.resolve(popup(host, opts));
     unmount(host);
     host.setAttribute("data-booking-widget", "");
     var root = host.shadowRoot || host.attachShadow({ mode: "open" });
@@ -53,7 +68,52 @@
     });
   }
 
+  // A button that opens the widget in a dialog; the wasm loads on first hover, focus or click.
+  function popup(host, opts) {
+    var root = host.shadowRoot || host.attachShadow({ mode: "open" });
+    root.adoptedStyleSheets = sheet(POPUP);
+    root.innerHTML = '<button class="open" type="button"></button>' +
+      '<dialog><button class="close" type="button">\u00d7</button><div class="inner"></div></dialog>';
+    var button = root.querySelector(".open");
+    var dialog = root.querySelector("dialog");
+    var lang = opts.locale.slice(0, 2).toLowerCase();
+    button.textContent = LABELS[lang] || LABELS.en;
+    dialog.setAttribute("aria-label", button.textContent);
+    root.querySelector(".close").setAttribute("aria-label", "Close");
+    var inner = root.querySelector(".inner");
+    var started = false;
+    function preload() { load().catch(function () {}); }
+    function open() {
+      if (!dialog.open) dialog.showModal();
+      if (!started) {
+        started = true;
+        var inline = Object.assign({}, opts, { mode: "inline" });
+        mount(inner, inline).catch(function (err) { console.error("booking widget:", err); });
+      }
+    }
+    button.addEventListener("mouseenter", preload, { once: true });
+    button.addEventListener("focus", preload, { once: true });
+    button.addEventListener("click", open);
+    root.querySelector(".close").addEventListener("click", function () { dialog.close(); });
+    popups.set(host, open);
+    // Back from the payment page: open at once, so the customer sees how the payment went.
+    if (/[?&]booking_session_id=/.test(location.search)) open();
+    return null;
+  }
+
+  function open(host) {
+    var opener = popups.get(host);
+    if (opener) opener();
+  }
+
   function unmount(host) {
+    if (popups.has(host)) {
+      popups.delete(host);
+      var inner = host.shadowRoot.querySelector(".inner");
+      if (inner) unmount(inner);
+      host.shadowRoot.innerHTML = "";
+      return;
+    }
     var entry = mounted.get(host);
     if (!entry) return;
     mounted.delete(host);
@@ -61,7 +121,7 @@
     if (host.shadowRoot) host.shadowRoot.innerHTML = "";
   }
 
-  window.BookingWidget = { mount: mount, unmount: unmount };
+  window.BookingWidget = { mount: mount, open: open, unmount: unmount };
 
   if (script && (script.dataset.organisation || script.dataset.token)) {
     var target = script.dataset.target && document.querySelector(script.dataset.target);
