@@ -92,7 +92,7 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
         }
         limit_client(env, &route, &req).await?;
         return match (&upstream, &target) {
-            (Some(up), _) => proxy::public(req, up, booker, call, &url, &ex.request_id).await,
+            (Some(up), _) => proxy::public(req, env, up, booker, call, &url, &ex.request_id).await,
             (None, Some(t)) => builtin::public(req, env, t, call, &url, &self_origin).await,
             (None, None) => unreachable!("built-in mode always has a target"),
         };

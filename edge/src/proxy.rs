@@ -2,7 +2,11 @@
 //! Only an allow-list of headers is forwarded (plus `X-Forwarded-For` and the request id), with a timeout;
 //! GETs are retried once on a network error, POSTs never. Upstream errors of any shape come back in ours.
 
+use crate::engine::{self, idempotency_answer, Command, IdempotencyKey, ORGANISATIONS, REPLAYED_HEADER};
 use crate::http::internal;
+use slotbook_core::digest::{fingerprint, sha256_hex};
+use slotbook_core::idempotency;
+use slotbook_core::wire::ReserveRequest;
 use slotbook_core::route::{Booker, PublicCall, StaffCall};
 use slotbook_core::validate::{self, Query};
 use crate::runtime::setting;
@@ -99,7 +103,8 @@ impl Upstream {
 }
 
 /// A public booking call in proxy mode: validated here like in built-in mode, then forwarded as received.
-pub async fn public(mut req: Request, upstream: &Upstream, booker: &Booker, call: &PublicCall, url: &worker::Url, request_id: &str) -> ApiResult<Response> {
+/// Reserves with an Idempotency-Key are de-duplicated here too, in the organisation's Durable Object.
+pub async fn public(mut req: Request, env: &Env, upstream: &Upstream, booker: &Booker, call: &PublicCall, url: &worker::Url, request_id: &str) -> ApiResult<Response> {
     let by_org = matches!(booker, Booker::Organisation(_));
     let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let query = Query::new(&pairs);
@@ -114,11 +119,50 @@ pub async fn public(mut req: Request, upstream: &Upstream, booker: &Booker, call
             None
         }
         PublicCall::Reserve => {
-            let body = validated_body(&mut req, |v| validate::reserve_request(v, by_org).map(|_| ())).await?;
-            Some(body)
+            let key = req.headers().get(idempotency::HEADER).ok().flatten();
+            let mut request = None;
+            let body = validated_body(&mut req, |v| {
+                request = Some(validate::reserve_request(v, by_org)?);
+                Ok(())
+            })
+            .await?;
+            let out = Outgoing::from_request(&req, path_and_query(url), Some(body), request_id);
+            if let (Some(key), Some(request)) = (key, request) {
+                return reserve_once(env, upstream, booker, key, &request, &out).await;
+            }
+            return upstream.forward(&out).await;
         }
     };
     upstream.forward(&Outgoing::from_request(&req, path_and_query(url), body, request_id)).await
+}
+
+/// Forwards a reserve once per Idempotency-Key: the same key and request get the kept answer again.
+async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: String, request: &ReserveRequest, out: &Outgoing) -> ApiResult<Response> {
+    idempotency::check_key(&key)?;
+    let canonical = serde_json::to_value(request).map_err(|e| internal("fingerprint", e))?;
+    // Keys are scoped to the organisation (or to the booking link in the token flow).
+    let scope = match booker {
+        Booker::Organisation(slug) => slug.clone(),
+        Booker::Token(token) => format!("token-{}", &sha256_hex(token.as_bytes())[..32]),
+    };
+    let claim = Command::ClaimIdempotencyKey { key: IdempotencyKey { key: key.clone(), fingerprint: fingerprint(&canonical) } };
+    let claimed = engine::call(env, ORGANISATIONS, &scope, &claim).await?;
+    if claimed.replayed {
+        let mut response = crate::http::raw_json(claimed.status, claimed.body)?;
+        let _ = response.headers_mut().set(REPLAYED_HEADER, "true");
+        return Ok(response);
+    }
+    let result = upstream.forward(out).await;
+    let (kept, response) = match result {
+        Ok(mut response) => {
+            let status = response.status_code();
+            let body = response.text().await.map_err(|e| internal("upstream answer", e))?;
+            (Some((status, body.clone())), crate::http::raw_json(status, body))
+        }
+        Err(e) => (idempotency_answer(&e), Err(e)),
+    };
+    engine::call(env, ORGANISATIONS, &scope, &Command::FinishIdempotencyKey { key, answer: kept }).await?;
+    response
 }
 
 /// A staff call in proxy mode: the body checked against the DTO, the Authorization header passed on.
@@ -136,7 +180,7 @@ pub async fn staff(mut req: Request, upstream: &Upstream, call: &StaffCall, url:
     upstream.forward(&Outgoing::from_request(&req, path_and_query(url), body, request_id)).await
 }
 
-async fn validated_body(req: &mut Request, check: impl Fn(&serde_json::Value) -> ApiResult<()>) -> ApiResult<Vec<u8>> {
+async fn validated_body(req: &mut Request, mut check: impl FnMut(&serde_json::Value) -> ApiResult<()>) -> ApiResult<Vec<u8>> {
     let bytes = req.bytes().await.map_err(|_| ApiError::validation("body", "The request body could not be read"))?;
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::validation("body", format!("The request body is not valid JSON: {e}")))?;

@@ -57,7 +57,11 @@ fn public_calls_are_forwarded_with_only_the_allowed_headers() {
         &[("Idempotency-Key", "key-1"), ("Accept-Language", "de"), ("Cookie", "session=secret"), ("X-Custom", "1")]).unwrap();
     assert_eq!(a.status, 201, "{}", a.body);
     assert_eq!(a.json()["reservationId"], 77);
-    let sent = requests_to("/api/public/booking/organisations/acme-spa/reserve");
+    // Tests share the upstream: find this request by its key.
+    let sent: Vec<Recorded> = requests_to("/api/public/booking/organisations/acme-spa/reserve")
+        .into_iter()
+        .filter(|r| r.headers.get("idempotency-key").map(String::as_str) == Some("key-1"))
+        .collect();
     assert_eq!(sent.len(), 1);
     let r = &sent[0];
     assert_eq!(r.text(), body, "the body goes unchanged");
@@ -117,4 +121,20 @@ fn webhooks_are_verified_then_forwarded_until_the_upstream_accepts() {
     assert_eq!(forwarded.len(), 2, "delivered until accepted, then never again");
     assert_eq!(forwarded[1].text(), body, "raw body unchanged");
     assert_eq!(forwarded[1].headers.get("stripe-signature"), Some(&signature));
+}
+
+#[test]
+fn a_retried_reserve_reaches_the_upstream_once() {
+    let s = setup();
+    let url = s.edge.url("/api/public/booking/organisations/acme-spa/reserve");
+    let body = r#"{"resourceTypeId":8,"startTime":"2030-05-01T08:00:00Z","endTime":"2030-05-01T09:00:00Z","quantity":1,"customerName":"Ida","customerEmail":"ida@example.com","customerPhone":"+36301112222"}"#;
+    let first = http::send("POST", &url, Some(body), &[("Idempotency-Key", "proxy-attempt-1")]).unwrap();
+    assert_eq!(first.status, 201, "{}", first.body);
+    let again = http::send("POST", &url, Some(body), &[("Idempotency-Key", "proxy-attempt-1")]).unwrap();
+    assert_eq!((again.status, again.header("idempotent-replayed")), (201, Some("true")));
+    assert_eq!(again.json(), first.json());
+    let sent = requests_to("/api/public/booking/organisations/acme-spa/reserve").into_iter().filter(|r| r.text() == body).count();
+    assert_eq!(sent, 1, "forwarded once");
+    let other = body.replace("\"quantity\":1", "\"quantity\":2");
+    http::send("POST", &url, Some(&other), &[("Idempotency-Key", "proxy-attempt-1")]).unwrap().error(409, "idempotency_key_reused");
 }

@@ -143,6 +143,14 @@ impl Organisation {
             Command::Reserve { request, scope, base_url, public_path, idempotency: None } => {
                 json(201, &self.reserve(request, scope, &base_url, &public_path, now).await?)
             }
+            Command::ClaimIdempotencyKey { key } => match self.claim_key(&key, now)? {
+                Some(replay) => Ok(replay),
+                None => Ok(Response::empty().map_err(|e| internal("claim", e))?.with_status(204)),
+            },
+            Command::FinishIdempotencyKey { key, answer } => {
+                self.store_answer(&key, answer)?;
+                Ok(Response::empty().map_err(|e| internal("finish", e))?.with_status(204))
+            }
             Command::Reserve { request, scope, base_url, public_path, idempotency: Some(key) } => {
                 if let Some(replay) = self.claim_key(&key, now)? {
                     return Ok(replay);
@@ -405,13 +413,20 @@ impl Organisation {
 
     /// Remembers a reserve's answer under its key. A failure on our side (5xx) frees the key for a retry.
     fn finish_key(&self, key: &str, result: &ApiResult<ReserveResponse>) -> ApiResult<()> {
-        let sql = self.sql();
-        let (status, body) = match result {
-            Ok(answer) => (201, serde_json::to_string(answer).map_err(|e| internal("store answer", e))?),
-            Err(e) if e.status() < 500 => (e.status(), serde_json::to_string(&e.body("")).map_err(|e| internal("store answer", e))?),
-            Err(_) => return exec(&sql, "DELETE FROM idempotency_keys WHERE key = ?", vec![key.into()]),
+        let answer = match result {
+            Ok(answer) => Some((201, serde_json::to_string(answer).map_err(|e| internal("store answer", e))?)),
+            Err(e) => idempotency_answer(e),
         };
-        exec(&sql, "UPDATE idempotency_keys SET finished = 1, status = ?, body = ? WHERE key = ?", vec![(status as i64).into(), body.into(), key.into()])
+        self.store_answer(key, answer)
+    }
+
+    fn store_answer(&self, key: &str, answer: Option<(u16, String)>) -> ApiResult<()> {
+        let sql = self.sql();
+        match answer {
+            Some((status, body)) => exec(&sql, "UPDATE idempotency_keys SET finished = 1, status = ?, body = ? WHERE key = ?",
+                vec![(status as i64).into(), body.into(), key.into()]),
+            None => exec(&sql, "DELETE FROM idempotency_keys WHERE key = ?", vec![key.into()]),
+        }
     }
 
     /// Counts a reserve in this minute's window; over RESERVES_PER_ORGANISATION_PER_MINUTE it is refused.
@@ -668,6 +683,12 @@ impl Organisation {
         })?;
         self.reservation(id)
     }
+}
+
+/// What an Idempotency-Key keeps of a refusal: refusals are answers too; a failure on our side (5xx) is
+/// not kept, so a retry can succeed.
+pub fn idempotency_answer(e: &ApiError) -> Option<(u16, String)> {
+    (e.status() < 500).then(|| (e.status(), serde_json::to_string(&e.body("")).unwrap_or_default()))
 }
 
 /// Moves a reservation waiting for payment as a Checkout Session event says (see `stripe::transition`).
