@@ -13,7 +13,7 @@ use crate::runtime::setting;
 use futures_util::future::{select, Either};
 use slotbook_core::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use std::time::Duration;
-use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, Response};
+use worker::{AbortController, Cache, Delay, Env, Fetch, Headers, Method, Request, RequestInit, Response};
 
 const FORWARDED_HEADERS: &[&str] =
     &["content-type", "accept", "accept-language", "authorization", "idempotency-key", "stripe-signature", "user-agent"];
@@ -109,7 +109,9 @@ pub async fn public(mut req: Request, env: &Env, upstream: &Upstream, booker: &B
     let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let query = Query::new(&pairs);
     let body = match call {
-        PublicCall::Catalog => None,
+        PublicCall::Catalog => {
+            return cached_catalog(upstream, &Outgoing::from_request(&req, path_and_query(url), None, request_id)).await;
+        }
         PublicCall::Availability => {
             validate::availability_query(&query, by_org)?;
             None
@@ -134,6 +136,38 @@ pub async fn public(mut req: Request, env: &Env, upstream: &Upstream, booker: &B
         }
     };
     upstream.forward(&Outgoing::from_request(&req, path_and_query(url), body, request_id)).await
+}
+
+/// How long the edge keeps an upstream catalog (services and prices change rarely; slots are never cached).
+const CATALOG_CACHE_SECONDS: u32 = 60;
+
+/// The catalog from the edge's cache (Cache API) when fresh, else from the upstream, then kept briefly.
+async fn cached_catalog(upstream: &Upstream, out: &Outgoing) -> ApiResult<Response> {
+    let cache = Cache::default();
+    let key = format!("{}{}", upstream.base, out.path_and_query);
+    if let Ok(Some(mut hit)) = cache.get(key.as_str(), false).await {
+        if let Ok(body) = hit.bytes().await {
+            return catalog_answer(body, "HIT");
+        }
+    }
+    let mut fresh = upstream.forward(out).await?;
+    let body = fresh.bytes().await.map_err(|e| internal("upstream catalog", e))?;
+    let mut kept = catalog_answer(body.clone(), "MISS")?;
+    if let Ok(copy) = kept.cloned() {
+        if let Err(e) = cache.put(key.as_str(), copy).await {
+            worker::console_error!("catalog cache put failed: {e}");
+        }
+    }
+    Ok(kept)
+}
+
+/// A fresh response (cached ones have immutable headers, and the gateway adds its own).
+fn catalog_answer(body: Vec<u8>, cache: &str) -> ApiResult<Response> {
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", "application/json");
+    let _ = headers.set("Cache-Control", &format!("public, max-age={CATALOG_CACHE_SECONDS}"));
+    let _ = headers.set("X-Cache", cache);
+    Ok(Response::from_bytes(body).map_err(|e| internal("catalog answer", e))?.with_headers(headers))
 }
 
 /// Forwards a reserve once per Idempotency-Key: the same key and request get the kept answer again.

@@ -138,3 +138,17 @@ fn a_retried_reserve_reaches_the_upstream_once() {
     let other = body.replace("\"quantity\":1", "\"quantity\":2");
     http::send("POST", &url, Some(&other), &[("Idempotency-Key", "proxy-attempt-1")]).unwrap().error(409, "idempotency_key_reused");
 }
+
+#[test]
+fn the_catalog_is_kept_briefly_at_the_edge() {
+    let s = setup();
+    let url = s.edge.url("/api/public/booking/organisations/acme-spa");
+    let first = http::get(&url).unwrap();
+    let second = http::get(&url).unwrap();
+    assert_eq!((first.status, second.status), (200, 200));
+    assert_eq!(first.json(), second.json());
+    assert_eq!(second.header("x-cache"), Some("HIT"), "{:?}", second.headers);
+    assert!(second.header("x-request-id").is_some_and(|id| Some(id) != first.header("x-request-id")), "a fresh request id");
+    let fetched = s.upstream.requests().into_iter().filter(|r| r.method == "GET" && r.path == "/api/public/booking/organisations/acme-spa").count();
+    assert_eq!(fetched, 1);
+}
