@@ -3,7 +3,7 @@
 
 use crate::engine::{self, Command, DirectoryCommand, IdempotencyKey, Scope, TokenEntry, DIRECTORY, ORGANISATIONS, REPLAYED_HEADER};
 use crate::gateway::Exchange;
-use crate::http::raw_json;
+use crate::http::{json_body, query_pairs, raw_json};
 use crate::runtime::setting;
 use serde::Deserialize;
 use slotbook_core::digest::{fingerprint, sha256_hex};
@@ -39,7 +39,7 @@ pub async fn target(env: &Env, booker: &Booker) -> ApiResult<Target> {
 }
 
 pub async fn public(mut req: Request, env: &Env, target: &Target, call: &PublicCall, url: &Url, self_origin: &str) -> ApiResult<Response> {
-    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let pairs = query_pairs(url);
     let query = Query::new(&pairs);
     let by_org = target.scope.is_none();
     let command = match call {
@@ -47,7 +47,7 @@ pub async fn public(mut req: Request, env: &Env, target: &Target, call: &PublicC
         PublicCall::Availability => Command::Availability { query: validate::availability_query(&query, by_org)?, scope: target.scope },
         PublicCall::Reserve => {
             let key = req.headers().get(idempotency::HEADER).ok().flatten();
-            let body = json_body(&mut req).await?;
+            let (_, body) = json_body(&mut req).await?;
             let request = validate::reserve_request(&body, by_org)?;
             let idempotency = match key {
                 Some(key) => {
@@ -79,12 +79,12 @@ pub async fn staff(mut req: Request, env: &Env, call: StaffCall, url: &Url, ex: 
     ex.organisation = Some(resolved.slug.clone());
     let command = match call {
         StaffCall::List => {
-            let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            let pairs = query_pairs(url);
             Command::ListReservations { filter: validate::reservation_filter(&Query::new(&pairs))? }
         }
-        StaffCall::Create => Command::CreateReservation { changes: validate::reservation_changes(&json_body(&mut req).await?, true)? },
+        StaffCall::Create => Command::CreateReservation { changes: validate::reservation_changes(&json_body(&mut req).await?.1, true)? },
         StaffCall::Get(id) => Command::GetReservation { id },
-        StaffCall::Update(id) => Command::UpdateReservation { id, changes: validate::reservation_changes(&json_body(&mut req).await?, false)? },
+        StaffCall::Update(id) => Command::UpdateReservation { id, changes: validate::reservation_changes(&json_body(&mut req).await?.1, false)? },
         StaffCall::Delete(id) => Command::DeleteReservation { id },
     };
     forward(env, &resolved.slug, &command).await
@@ -128,11 +128,6 @@ async fn forward(env: &Env, slug: &str, command: &Command) -> ApiResult<Response
         let _ = response.headers_mut().set(REPLAYED_HEADER, "true");
     }
     Ok(response)
-}
-
-async fn json_body(req: &mut Request) -> ApiResult<serde_json::Value> {
-    let text = req.text().await.map_err(|_| ApiError::validation("body", "The request body could not be read"))?;
-    serde_json::from_str(&text).map_err(|e| ApiError::validation("body", format!("The request body is not valid JSON: {e}")))
 }
 
 fn bearer(req: &Request) -> Option<String> {

@@ -46,3 +46,16 @@ pub fn parse_error(status: u16, body: &str) -> ApiError {
         Err(e) => internal(&format!("unreadable error answer with status {status}"), e),
     }
 }
+
+/// A request's query string, decoded.
+pub fn query_pairs(url: &worker::Url) -> Vec<(String, String)> {
+    url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+/// A JSON request body: its bytes as received (to forward unchanged) and its value (to validate).
+pub async fn json_body(req: &mut worker::Request) -> Result<(Vec<u8>, serde_json::Value), ApiError> {
+    let bytes = req.bytes().await.map_err(|_| ApiError::validation("body", "The request body could not be read"))?;
+    let value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::validation("body", format!("The request body is not valid JSON: {e}")))?;
+    Ok((bytes, value))
+}

@@ -3,7 +3,7 @@
 //! GETs are retried once on a network error, POSTs never. Upstream errors of any shape come back in ours.
 
 use crate::engine::{self, idempotency_answer, Command, IdempotencyKey, ORGANISATIONS, REPLAYED_HEADER};
-use crate::http::internal;
+use crate::http::{internal, json_body, query_pairs};
 use slotbook_core::digest::{fingerprint, sha256_hex};
 use slotbook_core::idempotency;
 use slotbook_core::wire::ReserveRequest;
@@ -106,7 +106,7 @@ impl Upstream {
 /// Reserves with an Idempotency-Key are de-duplicated here too, in the organisation's Durable Object.
 pub async fn public(mut req: Request, env: &Env, upstream: &Upstream, booker: &Booker, call: &PublicCall, url: &worker::Url, request_id: &str) -> ApiResult<Response> {
     let by_org = matches!(booker, Booker::Organisation(_));
-    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let pairs = query_pairs(url);
     let query = Query::new(&pairs);
     let body = match call {
         PublicCall::Catalog => {
@@ -122,17 +122,13 @@ pub async fn public(mut req: Request, env: &Env, upstream: &Upstream, booker: &B
         }
         PublicCall::Reserve => {
             let key = req.headers().get(idempotency::HEADER).ok().flatten();
-            let mut request = None;
-            let body = validated_body(&mut req, |v| {
-                request = Some(validate::reserve_request(v, by_org)?);
-                Ok(())
-            })
-            .await?;
+            let (body, value) = json_body(&mut req).await?;
+            let request = validate::reserve_request(&value, by_org)?;
             let out = Outgoing::from_request(&req, path_and_query(url), Some(body), request_id);
-            if let (Some(key), Some(request)) = (key, request) {
-                return reserve_once(env, upstream, booker, key, &request, &out).await;
-            }
-            return upstream.forward(&out).await;
+            return match key {
+                Some(key) => reserve_once(env, upstream, booker, key, &request, &out).await,
+                None => upstream.forward(&out).await,
+            };
         }
     };
     upstream.forward(&Outgoing::from_request(&req, path_and_query(url), body, request_id)).await
@@ -202,24 +198,19 @@ async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: Stri
 /// A staff call in proxy mode: the body checked against the DTO, the Authorization header passed on.
 pub async fn staff(mut req: Request, upstream: &Upstream, call: &StaffCall, url: &worker::Url, request_id: &str) -> ApiResult<Response> {
     let body = match call {
-        StaffCall::Create => Some(validated_body(&mut req, |v| validate::reservation_changes(v, true).map(|_| ())).await?),
-        StaffCall::Update(_) => Some(validated_body(&mut req, |v| validate::reservation_changes(v, false).map(|_| ())).await?),
+        StaffCall::Create | StaffCall::Update(_) => {
+            let (body, value) = json_body(&mut req).await?;
+            validate::reservation_changes(&value, matches!(call, StaffCall::Create))?;
+            Some(body)
+        }
         StaffCall::List => {
-            let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            let pairs = query_pairs(url);
             validate::reservation_filter(&Query::new(&pairs))?;
             None
         }
         StaffCall::Get(_) | StaffCall::Delete(_) => None,
     };
     upstream.forward(&Outgoing::from_request(&req, path_and_query(url), body, request_id)).await
-}
-
-async fn validated_body(req: &mut Request, mut check: impl FnMut(&serde_json::Value) -> ApiResult<()>) -> ApiResult<Vec<u8>> {
-    let bytes = req.bytes().await.map_err(|_| ApiError::validation("body", "The request body could not be read"))?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::validation("body", format!("The request body is not valid JSON: {e}")))?;
-    check(&value)?;
-    Ok(bytes)
 }
 
 fn path_and_query(url: &worker::Url) -> String {
