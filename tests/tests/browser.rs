@@ -65,6 +65,8 @@ fn a_customer_books_a_free_class_on_the_demo_page() {
     assert!(!confirmed.is_null());
     let text = browser.widget_text();
     assert!(text.contains("You're booked!"), "confirmation shown: {text}");
+    let brand = browser.script("return getComputedStyle(document.querySelector('[data-booking-widget]').shadowRoot.querySelector('.sb-card')).getPropertyValue('--sb-brand').trim();", json!([]));
+    assert_eq!(brand, json!("#0f766e"), "the organisation's brand colour");
     let events = browser.script("return window.__events;", json!([]));
     let names: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["slot-selected", "reserved", "confirmed"]);
@@ -156,12 +158,12 @@ fn a_cancelled_payment_offers_another_time() {
 
 /// A venue's own site on another origin, embedding the widget with its script tag.
 fn host_page(edge: &Edge, slug: &str) -> Server {
-    host_page_with(edge, slug, "")
+    host_page_with(edge, slug, "", "")
 }
 
-fn host_page_with(edge: &Edge, slug: &str, attributes: &str) -> Server {
+fn host_page_with(edge: &Edge, slug: &str, attributes: &str, head: &str) -> Server {
     let page = format!(
-        r##"<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Studio Nord</title></head><body>
+        r##"<!doctype html><html lang="de"><head><meta charset="utf-8">{head}<title>Studio Nord</title></head><body>
 <h1>Studio Nord</h1><div id="booking-here"></div>
 <script src="{edge}/widget.js" data-organisation="{slug}" data-target="#booking-here" {attributes} async></script>
 </body></html>"##,
@@ -253,7 +255,7 @@ fn a_time_taken_meanwhile_refreshes_the_slots_and_keeps_the_form() {
 fn popup_mode_loads_the_widget_only_when_asked() {
     let edge = Edge::start();
     let browser = Browser::start();
-    let host = host_page_with(&edge, "popup-studio", r#"data-mode="popup""#);
+    let host = host_page_with(&edge, "popup-studio", r#"data-mode="popup""#, "");
     let mut doc = demo_document();
     doc["allowedOrigins"] = json!([host.base]);
     assert_eq!(edge.import("popup-studio", &doc).status, 200);
@@ -268,4 +270,27 @@ fn popup_mode_loads_the_widget_only_when_asked() {
         const d = h.querySelector('dialog'); const i = h.querySelector('.inner'); \
         return d.open && i.shadowRoot && i.shadowRoot.querySelector(\".sb-service[data-resource-type='10']\");");
     assert_eq!(browser.script(wasm_fetched, json!([])), json!(true));
+}
+
+#[test]
+fn the_documented_strict_csp_is_enough() {
+    let edge = Edge::start();
+    let browser = Browser::start();
+    let csp = format!(
+        r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src {e} 'wasm-unsafe-eval'; connect-src {e}">"#,
+        e = edge.base
+    );
+    let host = host_page_with(&edge, "csp-studio", "", &csp);
+    let mut doc = demo_document();
+    doc["allowedOrigins"] = json!([host.base]);
+    assert_eq!(edge.import("csp-studio", &doc).status, 200);
+    let slot = find_slot(&edge.url("/api/public/booking/organisations/csp-studio"), 10, 1, 0);
+    browser.goto(&format!("{}/", host.base));
+    choose(&browser, 10, &slot);
+    fill(&browser, "Carl Strict", "carl@example.com", "+49 40 7654321");
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.widget_element(".sb-confirmed");
+    // Styles arrived through constructable stylesheets: the card has its border radius.
+    let radius = browser.script("return getComputedStyle(document.querySelector('[data-booking-widget]').shadowRoot.querySelector('.sb-card')).borderTopLeftRadius;", json!([]));
+    assert_eq!(radius, json!("10px"));
 }

@@ -152,7 +152,7 @@ pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
                 Load::Ready(c) => {
                     let brand = c.organisation.branding.brand_color.clone().unwrap_or_default();
                     view! {
-                        <div class="sb-card" style=format!("--sb-brand: {brand}")>
+                        <div class="sb-card" style:--sb-brand=brand>
                             <header class="sb-header">
                                 {c.organisation.branding.logo_url.clone().map(|src| view! { <img class="sb-logo" src=src alt="" /> })}
                                 <h2 class="sb-title">{c.organisation.name.clone()}</h2>
