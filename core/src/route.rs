@@ -59,6 +59,8 @@ pub enum Route {
     Staff(StaffCall),
     AdminImport(String),
     StripeWebhook,
+    /// The page the widget runs in when a host embeds it with `data-mode="iframe"`.
+    Embed,
     /// The local test checkout page (only without a Stripe key) and its Pay/Cancel action.
     TestCheckout(String),
     TestCheckoutAction(String),
@@ -105,6 +107,7 @@ impl Route {
                 (Some(Route::AdminImport(slug.to_string())), &[Method::Put])
             }
             ["api", "payments", "stripe", "webhook"] => (Some(Route::StripeWebhook), &[Method::Post]),
+            ["api", "embed"] => (Some(Route::Embed), &[Method::Get]),
             ["api", "test-checkout", session] => (Some(Route::TestCheckout(session.to_string())), &[Method::Get]),
             ["api", "test-checkout", session, "complete"] => {
                 (Some(Route::TestCheckoutAction(session.to_string())), &[Method::Post])
@@ -143,6 +146,7 @@ impl Route {
             Route::Staff(StaffCall::Delete(_)) => "reservations.delete",
             Route::AdminImport(_) => "admin.import",
             Route::StripeWebhook => "stripe.webhook",
+            Route::Embed => "embed",
             Route::TestCheckout(_) => "test_checkout.page",
             Route::TestCheckoutAction(_) => "test_checkout.complete",
         }

@@ -5,6 +5,7 @@
 
 use crate::builtin;
 use crate::engine::{self, Command, Settings, ORGANISATIONS};
+use crate::embed;
 use crate::http::error_response;
 use crate::payments;
 use crate::proxy::{self, Upstream};
@@ -106,6 +107,7 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
             None => builtin::staff(req, env, call, &url, ex).await,
         },
         Route::AdminImport(slug) => builtin::import(req, env, &slug).await,
+        Route::Embed => embed::page(env, &url, &self_origin, upstream.is_some()).await,
         Route::Public(..) => unreachable!("answered above"),
         Route::StripeWebhook => payments::webhook(req, env, upstream.as_ref(), &ex.request_id).await,
         Route::TestCheckout(session) => payments::test_checkout_page(env, &session, &self_origin).await,

@@ -10,6 +10,7 @@
 //! - [`http`]: JSON answers and the error answer.
 
 mod builtin;
+mod embed;
 mod engine;
 mod gateway;
 mod http;

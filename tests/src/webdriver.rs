@@ -104,6 +104,15 @@ impl Browser {
         self.call("POST", &format!("/element/{id}/value"), Some(json!({"text": text})));
     }
 
+    /// Moves into an iframe (given as an element reference) for the following commands.
+    pub fn switch_to_frame(&self, frame: &Value) {
+        self.call("POST", "/frame", Some(json!({"id": frame})));
+    }
+
+    pub fn switch_to_top(&self) {
+        self.call("POST", "/frame", Some(json!({"id": null})));
+    }
+
     pub fn screenshot(&self, path: &std::path::Path) {
         use std::io::Write;
         let b64 = self.call("GET", "/screenshot", None);

@@ -294,3 +294,62 @@ fn the_documented_strict_csp_is_enough() {
     let radius = browser.script("return getComputedStyle(document.querySelector('[data-booking-widget]').shadowRoot.querySelector('.sb-card')).borderTopLeftRadius;", json!([]));
     assert_eq!(radius, json!("10px"));
 }
+
+#[test]
+fn iframe_mode_books_inside_a_frame_and_reports_events_to_the_host() {
+    let edge = Edge::start();
+    let browser = Browser::start();
+    let csp = format!(r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src {e}; frame-src {e}">"#, e = edge.base);
+    let host = host_page_with(&edge, "frame-studio", r#"data-mode="iframe""#, &csp);
+    let mut doc = demo_document();
+    doc["allowedOrigins"] = json!([host.base]);
+    assert_eq!(edge.import("frame-studio", &doc).status, 200);
+    let slot = find_slot(&edge.url("/api/public/booking/organisations/frame-studio"), 10, 1, 0);
+    browser.goto(&format!("{}/", host.base));
+    browser.script(
+        "window.__events = []; ['ready','slot-selected','reserved','confirmed'].forEach(n => \
+         document.addEventListener('booking:' + n, e => window.__events.push(n)));",
+        json!([]),
+    );
+    let frame = browser.wait_for("the frame", "const h = document.querySelector('#booking-here'); return h && h.shadowRoot && h.shadowRoot.querySelector('iframe');");
+    browser.switch_to_frame(&frame);
+    choose(&browser, 10, &slot);
+    fill(&browser, "Frida Frame", "frida@example.com", "+49 40 1112223");
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.widget_element(".sb-confirmed");
+    browser.switch_to_top();
+    let events = browser.wait_for("the events on the host page", "return window.__events.includes('confirmed') && window.__events;");
+    let names: Vec<&str> = events.as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+    assert_eq!(names.iter().filter(|n| ["slot-selected", "reserved", "confirmed"].contains(n)).count(), 3, "{names:?}");
+    let height = browser.script("return document.querySelector('#booking-here').shadowRoot.querySelector('iframe').getBoundingClientRect().height;", json!([]));
+    assert!(height.as_f64().unwrap() > 400.0, "the frame grew with its content: {height}");
+
+    // Only the organisation's sites may frame it.
+    let page = http::get(&edge.url(&format!("/api/embed?organisation=frame-studio&parentOrigin={}", host.base))).unwrap();
+    assert_eq!(page.header("content-security-policy"), Some(format!("frame-ancestors {}", host.base).as_str()));
+    http::get(&edge.url("/api/embed?organisation=frame-studio&parentOrigin=https://evil.example")).unwrap().error(403, "origin_not_allowed");
+}
+
+#[test]
+fn iframe_mode_sends_the_whole_page_to_checkout_and_resumes_after() {
+    let edge = Edge::start();
+    let browser = Browser::start();
+    let host = host_page_with(&edge, "frame-pay", r#"data-mode="iframe""#, "");
+    let mut doc = demo_document();
+    doc["allowedOrigins"] = json!([host.base]);
+    assert_eq!(edge.import("frame-pay", &doc).status, 200);
+    let slot = find_slot(&edge.url("/api/public/booking/organisations/frame-pay"), 8, 1, 0);
+    browser.goto(&format!("{}/", host.base));
+    let frame = browser.wait_for("the frame", "const h = document.querySelector('#booking-here'); return h && h.shadowRoot && h.shadowRoot.querySelector('iframe');");
+    browser.switch_to_frame(&frame);
+    choose(&browser, 8, &slot);
+    fill(&browser, "Petra Frame", "petra@example.com", "+49 40 1112224");
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.switch_to_top();
+    browser.wait_for("the checkout as the whole page", "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');");
+    browser.click(&browser.script("return document.querySelector('button.pay');", json!([])));
+    browser.wait_for("back on the venue's page", &format!("return location.origin === '{}' && location.search.includes('booking_session_id=');", host.base));
+    let frame = browser.wait_for("the frame again", "const h = document.querySelector('#booking-here'); return h && h.shadowRoot && h.shadowRoot.querySelector('iframe');");
+    browser.switch_to_frame(&frame);
+    browser.widget_element(".sb-confirmed");
+}

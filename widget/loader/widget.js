@@ -2,7 +2,9 @@
  *   <script src="https://EDGE/widget.js" data-organisation="acme-spa" async></script>
  * It reserves the widget's space with a skeleton, then loads the wasm and its glue from the same origin and
  * mounts the widget into a shadow root. With data-mode="popup" it shows a button instead and loads the
- * widget on first hover, focus or click, into a dialog. JS API: window.BookingWidget.mount(element, options)
+ * widget on first hover, focus or click, into a dialog. With data-mode="iframe" the widget runs in a frame
+ * served by the edge (for hosts whose CSP allows only frame-src EDGE); its events arrive by postMessage,
+ * checked for origin and source, and are dispatched again on the host element. JS API: window.BookingWidget.mount(element, options)
  * -> Promise, BookingWidget.open(element) for a popup, BookingWidget.unmount(element).
  * __GLUE__ and __WASM__ are replaced by the build with hashed file names. */
 (function () {
@@ -47,9 +49,13 @@
     return opts;
   }
 
+  var EVENTS = ["ready", "slot-selected", "reserved", "payment-started", "confirmed", "failed"];
+  var SESSION = /[?&]booking_session_id=([^&#]*)/;
+
   function mount(host, options) {
     var opts = normalise(options);
     if (opts.mode === "popup") return Promise.resolve(popup(host, opts));
+    if (opts.mode === "iframe") return Promise.resolve(frame(host, opts));
     unmount(host);
     host.setAttribute("data-booking-widget", "");
     var root = host.shadowRoot || host.attachShadow({ mode: "open" });
@@ -101,6 +107,52 @@
     return null;
   }
 
+  // The widget in a frame from the edge; the frame tells its height and the widget's events by postMessage.
+  function frame(host, opts) {
+    var params = new URLSearchParams();
+    KEYS.forEach(function (k) { if (opts[k] && k !== "mode" && k !== "api") params.set(k, opts[k]); });
+    params.set("parentOrigin", location.origin);
+    if (!opts.returnUrl) params.set("returnUrl", location.href.replace(/([?&])booking_session_id=[^&#]*&?/, "$1").replace(/[?&]$/, ""));
+    var session = SESSION.exec(location.search);
+    if (session) params.set("booking_session_id", decodeURIComponent(session[1]));
+    var edge = new URL(opts.api).origin;
+    var root = host.shadowRoot || host.attachShadow({ mode: "open" });
+    root.adoptedStyleSheets = sheet(":host{display:block}iframe{display:block;width:100%;min-height:320px;border:0}");
+    var iframe = document.createElement("iframe");
+    iframe.title = "Booking";
+    iframe.src = edge + "/api/embed?" + params.toString();
+    root.innerHTML = "";
+    root.appendChild(iframe);
+    window.addEventListener("message", function (e) {
+      var d = e.data;
+      if (e.origin !== edge || e.source !== iframe.contentWindow || !d || d.source !== "slotbook") return;
+      if (d.type === "resize") iframe.style.height = Math.ceil(d.height) + "px";
+      else if (EVENTS.indexOf(d.type.replace("booking:", "")) >= 0) {
+        host.dispatchEvent(new CustomEvent(d.type, { bubbles: true, composed: true, detail: d.detail }));
+      }
+    });
+    host.setAttribute("data-booking-frame", "");
+    return null;
+  }
+
+  // Inside the edge's embed page: options from the frame's URL, events and height to the parent only.
+  function embedded(host) {
+    var q = new URLSearchParams(location.search);
+    var opts = {};
+    KEYS.forEach(function (k) { if (q.get(k)) opts[k] = q.get(k); });
+    opts.mode = "inline";
+    var parentOrigin = q.get("parentOrigin");
+    function tell(type, detail) { if (parent !== window) parent.postMessage({ source: "slotbook", type: type, detail: detail }, parentOrigin); }
+    EVENTS.forEach(function (name) {
+      host.addEventListener("booking:" + name, function (e) { tell(e.type, e.detail); });
+    });
+    function tellHeight() {
+      if (parent !== window) parent.postMessage({ source: "slotbook", type: "resize", height: document.documentElement.scrollHeight }, parentOrigin);
+    }
+    if (window.ResizeObserver) new ResizeObserver(tellHeight).observe(host);
+    return mount(host, opts);
+  }
+
   function open(host) {
     var opener = popups.get(host);
     if (opener) opener();
@@ -123,7 +175,9 @@
 
   window.BookingWidget = { mount: mount, open: open, unmount: unmount };
 
-  if (script && (script.dataset.organisation || script.dataset.token)) {
+  if (script && script.dataset.embed) {
+    embedded(document.querySelector(script.dataset.target)).catch(function (err) { console.error("booking widget:", err); });
+  } else if (script && (script.dataset.organisation || script.dataset.token)) {
     var target = script.dataset.target && document.querySelector(script.dataset.target);
     var host = target || document.createElement("div");
     if (!target) script.parentNode.insertBefore(host, script);

@@ -1,0 +1,48 @@
+//! `GET /api/embed`: the page the widget runs in when a host uses `data-mode="iframe"` (for hosts whose
+//! Content Security Policy allows only `frame-src EDGE`). Only the organisation's allowed origins may frame
+//! it (`frame-ancestors`), and the widget reports its events to that parent only.
+
+use crate::builtin;
+use crate::engine::{self, Command, Settings, ORGANISATIONS};
+use crate::http::{internal, query_pairs};
+use crate::runtime::setting;
+use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
+use slotbook_core::route::Booker;
+use slotbook_core::validate::{origin_of, Query};
+use worker::{Env, Headers, Response, Url};
+
+pub async fn page(env: &Env, url: &Url, self_origin: &str, proxy: bool) -> ApiResult<Response> {
+    let pairs = query_pairs(url);
+    let query = Query::new(&pairs);
+    let booker = match (query.get("organisation"), query.get("token")) {
+        (Some(slug), _) => Booker::Organisation(slug.to_string()),
+        (None, Some(token)) => Booker::Token(token.to_string()),
+        (None, None) => return Err(ApiError::validation("organisation", "organisation or token is required")),
+    };
+    let parent = query.required_string("parentOrigin")?;
+    let parent = origin_of(parent).filter(|o| o == parent).ok_or_else(|| ApiError::validation("parentOrigin", "parentOrigin must be an origin"))?;
+    let allowed: Vec<String> = if proxy {
+        setting(env, "ALLOWED_ORIGINS").unwrap_or_default().split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect()
+    } else {
+        let target = builtin::target(env, &booker).await?;
+        let settings: Settings = engine::call_json(env, ORGANISATIONS, &target.slug, &Command::Settings).await?;
+        settings.allowed_origins.iter().map(|o| o.trim_end_matches('/').to_string()).collect()
+    };
+    if parent != self_origin && !allowed.contains(&parent) {
+        return Err(ApiError::new(ErrorCode::OriginNotAllowed, "This website is not allowed to embed the booking widget"));
+    }
+    let lang = query.get("locale").map(|l| escape(l)).unwrap_or_else(|| "en".into());
+    let html = format!(
+        r##"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Booking</title></head>
+<body><div id="booking"></div><script src="/widget.js" data-embed="true" data-target="#booking" async></script></body></html>"##
+    );
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", "text/html; charset=utf-8");
+    let _ = headers.set("Cache-Control", "no-store");
+    let _ = headers.set("Content-Security-Policy", &format!("frame-ancestors {parent}"));
+    Ok(Response::ok(html).map_err(|e| internal("embed page", e))?.with_headers(headers))
+}
+
+fn escape(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(35).collect()
+}
