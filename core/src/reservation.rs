@@ -27,6 +27,8 @@ pub enum ReservationStatus {
 pub enum PaymentStatus {
     NotRequired,
     Pending,
+    /// Paid with a delayed method (a bank debit): Stripe has not got the money yet.
+    Processing,
     Succeeded,
     Failed,
     Expired,
@@ -110,6 +112,7 @@ impl PaymentStatus {
         match self {
             Self::NotRequired => "not_required",
             Self::Pending => "pending",
+            Self::Processing => "processing",
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
             Self::Expired => "expired",
@@ -117,7 +120,7 @@ impl PaymentStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::NotRequired, Self::Pending, Self::Succeeded, Self::Failed, Self::Expired]
+        [Self::NotRequired, Self::Pending, Self::Processing, Self::Succeeded, Self::Failed, Self::Expired]
             .into_iter()
             .find(|p| p.as_str() == s)
     }

@@ -120,7 +120,9 @@ pub fn transition(kind: &str, payment_status: Option<&str>, current: Reservation
         }
         ("checkout.session.async_payment_failed", _) => Some((ReservationStatus::Failed, PaymentStatus::Failed)),
         ("checkout.session.expired", _) => Some((ReservationStatus::Cancelled, PaymentStatus::Expired)),
-        _ => None, // completed but unpaid (delayed methods): stays pending
+        // Completed but unpaid (delayed methods): still waiting, no longer payable again.
+        ("checkout.session.completed", _) => Some((ReservationStatus::PendingPayment, PaymentStatus::Processing)),
+        _ => None,
     }
 }
 
@@ -262,7 +264,7 @@ mod tests {
         use ReservationStatus::*;
         let paid = transition("checkout.session.completed", Some("paid"), PendingPayment);
         assert_eq!(paid, Some((Confirmed, PaymentStatus::Succeeded)));
-        assert_eq!(transition("checkout.session.completed", Some("unpaid"), PendingPayment), None);
+        assert_eq!(transition("checkout.session.completed", Some("unpaid"), PendingPayment), Some((PendingPayment, PaymentStatus::Processing)));
         assert_eq!(transition("checkout.session.async_payment_succeeded", None, PendingPayment), Some((Confirmed, PaymentStatus::Succeeded)));
         assert_eq!(transition("checkout.session.async_payment_failed", None, PendingPayment), Some((Failed, PaymentStatus::Failed)));
         assert_eq!(transition("checkout.session.expired", None, PendingPayment), Some((Cancelled, PaymentStatus::Expired)));

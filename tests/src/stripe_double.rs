@@ -48,10 +48,19 @@ impl StripeDouble {
 
     /// The customer pays on Stripe's page (no webhook is sent).
     pub fn complete(&self, session_id: &str) {
+        self.set(session_id, "complete", "paid");
+    }
+
+    /// The customer chose a delayed payment method: the session is complete, the money not there yet.
+    pub fn complete_unpaid(&self, session_id: &str) {
+        self.set(session_id, "complete", "unpaid");
+    }
+
+    fn set(&self, session_id: &str, status: &str, payment_status: &str) {
         let mut state = self.state.lock().unwrap();
         let s = state.sessions.get_mut(session_id).expect("known session");
-        s["status"] = json!("complete");
-        s["payment_status"] = json!("paid");
+        s["status"] = json!(status);
+        s["payment_status"] = json!(payment_status);
     }
 }
 

@@ -169,3 +169,26 @@ fn a_key_still_running_is_in_use() {
     assert_eq!(third.json()["stripeCheckoutSessionId"], first.json()["stripeCheckoutSessionId"]);
     assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/checkout/sessions").count(), 1);
 }
+
+#[test]
+fn a_delayed_payment_keeps_its_places_past_the_hold() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, true);
+    let slot = find_slot(&base(&edge), 8, 1, 2);
+    let before = places_left(&base(&edge), 8, &slot);
+    let a = reserve(&edge, &slot, 1);
+    assert_eq!(a.status, 201, "{}", a.body);
+    let session = a.json()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    stripe.complete_unpaid(&session);
+    // Past the hold: the alarm found the payment still processing and kept the reservation and its place.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !stripe.requests().iter().any(|q| q.method == "GET" && q.path == format!("/v1/checkout/sessions/{session}")) {
+        assert!(std::time::Instant::now() < deadline, "the hold's alarm did not look at the session");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let s = status(&edge, &session);
+    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str()), (Some("pending_payment"), Some("processing")));
+    assert_eq!(s["canRetryPayment"], false, "a completed session cannot be paid again");
+    assert_eq!(places_left(&base(&edge), 8, &slot), before - 1);
+}

@@ -30,6 +30,8 @@ enum Outcome {
     Confirmed { reservation_id: i64 },
     Redirecting,
     Checking,
+    /// Polling gave up while the payment was still pending (slow payment methods): say so, offer to check again.
+    StillProcessing,
     PaymentFailed { checkout_url: Option<String> },
 }
 
@@ -207,7 +209,8 @@ fn resume_payment(ctx: &Ctx, outcome: RwSignal<Option<Outcome>>, status: RwSigna
             sleep(delay).await;
             delay = (delay * 3 / 2).min(5000);
         }
-        outcome.set(Some(Outcome::PaymentFailed { checkout_url: None }));
+        status.set(ctx.t(Text::StillProcessing).into());
+        outcome.set(Some(Outcome::StillProcessing));
     });
 }
 
@@ -283,7 +286,11 @@ fn Flow(ctx: Ctx, catalog: Catalog, outcome: RwSignal<Option<Outcome>>, status: 
     let zone_label = zone.clone();
     view! {
         {move || match outcome.get() {
-            Some(o) => view! { <OutcomeView ctx=c1.clone() outcome=o on_again=move || { outcome.set(None); slot.set(None); day.set(None); } /> }.into_any(),
+            Some(o) => {
+                let ctx = c1.clone();
+                let check = move || resume_payment(&ctx, outcome, status);
+                view! { <OutcomeView ctx=c1.clone() outcome=o on_again=move || { outcome.set(None); slot.set(None); day.set(None); } on_check=check /> }.into_any()
+            }
             None => {
                 let ctx = c2.clone();
                 let services = types.clone();
@@ -622,7 +629,7 @@ fn reserved(ctx: &Ctx, r: ReserveResponse, outcome: RwSignal<Option<Outcome>>, s
 }
 
 #[component]
-fn OutcomeView(ctx: Ctx, outcome: Outcome, on_again: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+fn OutcomeView(ctx: Ctx, outcome: Outcome, on_again: impl Fn() + Clone + Send + Sync + 'static, on_check: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
     let again = on_again.clone();
     match outcome {
         Outcome::Confirmed { reservation_id } => view! {
@@ -635,6 +642,12 @@ fn OutcomeView(ctx: Ctx, outcome: Outcome, on_again: impl Fn() + Clone + Send + 
         }.into_any(),
         Outcome::Redirecting => view! { <section class="sb-outcome" aria-busy="true"><p>{ctx.t(Text::RedirectingToPay)}</p></section> }.into_any(),
         Outcome::Checking => view! { <section class="sb-outcome" aria-busy="true"><p>{ctx.t(Text::CheckingPayment)}</p></section> }.into_any(),
+        Outcome::StillProcessing => view! {
+            <section class="sb-outcome" role="status">
+                <p>{ctx.t(Text::StillProcessing)}</p>
+                <button class="sb-button sb-primary" on:click=move |_| on_check()>{ctx.t(Text::CheckAgain)}</button>
+            </section>
+        }.into_any(),
         Outcome::PaymentFailed { checkout_url } => view! {
             <section class="sb-outcome sb-failed" role="alert">
                 <h3>{ctx.t(Text::PaymentFailed)}</h3>

@@ -71,6 +71,9 @@ const MIGRATIONS: &[&str] = &["
     CREATE TABLE reserve_windows (window_start INTEGER PRIMARY KEY, count INTEGER NOT NULL)
 "];
 
+/// How often a hold whose payment Stripe is still processing (delayed methods) is looked at again.
+const DELAYED_PAYMENT_RECHECK_SECONDS: i64 = 24 * 3600;
+
 /// Statuses whose allocations may hold places (pending_payment only until its hold expires).
 const HOLDING: &str = "('pending', 'pending_payment', 'confirmed', 'completed')";
 
@@ -366,7 +369,9 @@ impl Organisation {
         if scope.is_some_and(|s| !r.resource_ids.contains(&s.resource_id)) {
             return Err(ApiError::not_found("Checkout session"));
         }
-        let open = r.status == ReservationStatus::PendingPayment && r.hold_expires_at.is_some_and(|t| t > now);
+        let open = r.status == ReservationStatus::PendingPayment
+            && r.payment_status == PaymentStatus::Pending
+            && r.hold_expires_at.is_some_and(|t| t > now);
         Ok(CheckoutStatus {
             reservation_id: r.id,
             status: r.status,
@@ -483,16 +488,32 @@ impl Organisation {
         let stripe = Stripe::from_env(&self.env);
         for hold in due {
             let session = hold.stripe_session_id.unwrap_or_default();
-            let paid = match (&stripe, local_session_organisation(&session)) {
+            let session_now = match (&stripe, local_session_organisation(&session)) {
                 (Some(stripe), None) if !session.is_empty() => match stripe.expire(&session).await {
-                    Ok(s) => s.is_paid(),
+                    Ok(s) => Some(s),
                     // Stripe refuses to expire a session that is no longer open: ask how it ended.
-                    Err(_) => stripe.retrieve(&session).await?.is_paid(),
+                    Err(_) => Some(stripe.retrieve(&session).await?),
                 },
-                _ => false,
+                _ => None,
             };
-            let (kind, payment_status) = if paid { ("checkout.session.completed", "paid") } else { ("checkout.session.expired", "unpaid") };
-            transaction(&self.state.storage(), || settle(&sql, hold.id, kind, Some(payment_status), now))?;
+            match session_now {
+                Some(s) if s.is_paid() => {
+                    transaction(&self.state.storage(), || settle(&sql, hold.id, "checkout.session.completed", Some("paid"), now))?
+                }
+                // Completed with a delayed payment method, or still open: the result comes later (by webhook,
+                // or at the next look), and the places stay held until then.
+                Some(s) if s.status != "expired" => {
+                    let processing = s.status == "complete";
+                    let again = now.0 + if processing { DELAYED_PAYMENT_RECHECK_SECONDS } else { 60 };
+                    transaction(&self.state.storage(), || {
+                        if processing {
+                            settle(&sql, hold.id, "checkout.session.completed", Some("unpaid"), now)?;
+                        }
+                        exec(&sql, "UPDATE reservations SET hold_expires_at = ? WHERE id = ? AND status = 'pending_payment'", vec![again.into(), hold.id.into()])
+                    })?;
+                }
+                _ => transaction(&self.state.storage(), || settle(&sql, hold.id, "checkout.session.expired", Some("unpaid"), now))?,
+            }
         }
         #[derive(Deserialize)]
         struct Next {
