@@ -26,6 +26,16 @@ fn choose(browser: &Browser, type_id: i64, slot: &Value) {
     browser.click(&browser.widget_element(&format!(".sb-slot[data-start='{}']", slot["startTime"].as_str().unwrap())));
 }
 
+/// An edge with the demo organisation, a slot of `type_id` with `need` places, and a browser on the demo page.
+fn demo_page(type_id: i64, need: u64) -> (Edge, Value, Browser) {
+    let edge = Edge::start();
+    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
+    let slot = find_slot(&acme(&edge), type_id, need, 0);
+    let browser = Browser::start();
+    browser.goto(&edge.url("/"));
+    (edge, slot, browser)
+}
+
 fn fill(browser: &Browser, name: &str, email: &str, phone: &str) {
     browser.type_into(&browser.widget_element("#sb-name"), name);
     browser.type_into(&browser.widget_element("#sb-email"), email);
@@ -34,13 +44,8 @@ fn fill(browser: &Browser, name: &str, email: &str, phone: &str) {
 
 #[test]
 fn a_customer_books_a_free_class_on_the_demo_page() {
-    let edge = Edge::start();
-    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
-    let slot = find_slot(&acme(&edge), 9, 1, 0);
+    let (edge, slot, browser) = demo_page(9, 1);
     let before = slot["available"].as_u64().unwrap();
-
-    let browser = Browser::start();
-    browser.goto(&edge.url("/"));
     // The catalog arrives from the edge into the widget's shadow root.
     browser.widget_element(".sb-service[data-resource-type='9']");
     assert!(browser.widget_text().contains("Deep tissue massage"), "catalog shown");
@@ -88,11 +93,7 @@ fn a_customer_books_a_free_class_on_the_demo_page() {
 
 #[test]
 fn the_form_checks_fields_as_you_type() {
-    let edge = Edge::start();
-    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
-    let slot = find_slot(&acme(&edge), 10, 1, 0);
-    let browser = Browser::start();
-    browser.goto(&edge.url("/"));
+    let (edge, slot, browser) = demo_page(10, 1);
     choose(&browser, 10, &slot);
     browser.click(&browser.widget_element(".sb-primary"));
     let text = browser.wait_for("field errors", "const t = document.querySelector('[data-booking-widget]').shadowRoot.textContent; return t.includes('Please enter your name.') && t;");
@@ -108,11 +109,7 @@ fn the_form_checks_fields_as_you_type() {
 
 #[test]
 fn a_paid_booking_goes_through_checkout_and_comes_back_confirmed() {
-    let edge = Edge::start();
-    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
-    let slot = find_slot(&acme(&edge), 8, 1, 0);
-    let browser = Browser::start();
-    browser.goto(&edge.url("/"));
+    let (edge, slot, browser) = demo_page(8, 1);
     choose(&browser, 8, &slot);
     fill(&browser, "Paula Payer", "paula@example.com", "+36 30 111 2222");
     assert!(browser.widget_text().contains("65.00"), "the price is shown");
@@ -138,12 +135,8 @@ fn a_paid_booking_goes_through_checkout_and_comes_back_confirmed() {
 
 #[test]
 fn a_cancelled_payment_offers_another_time() {
-    let edge = Edge::start();
-    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
-    let slot = find_slot(&acme(&edge), 8, 1, 0);
+    let (edge, slot, browser) = demo_page(8, 1);
     let before = slot["available"].as_u64().unwrap();
-    let browser = Browser::start();
-    browser.goto(&edge.url("/"));
     choose(&browser, 8, &slot);
     fill(&browser, "Paula Payer", "paula@example.com", "+36 30 111 2222");
     browser.click(&browser.widget_element(".sb-primary"));
@@ -154,6 +147,15 @@ fn a_cancelled_payment_offers_another_time() {
     browser.widget_element(".sb-failed");
     assert!(browser.widget_text().contains("Pick another time"));
     assert_eq!(places_left(&acme(&edge), 8, &slot), before, "the held room is released");
+}
+
+/// A venue's site on another origin whose organisation (the demo's catalog) allows it.
+fn venue_site(edge: &Edge, slug: &str, attributes: &str, head: &str) -> Server {
+    let host = host_page_with(edge, slug, attributes, head);
+    let mut doc = demo_document();
+    doc["allowedOrigins"] = json!([host.base]);
+    assert_eq!(edge.import(slug, &doc).status, 200);
+    host
 }
 
 /// A venue's own site on another origin, embedding the widget with its script tag.
@@ -176,10 +178,7 @@ fn host_page_with(edge: &Edge, slug: &str, attributes: &str, head: &str) -> Serv
 fn a_venue_site_on_another_origin_embeds_the_widget_and_books() {
     let edge = Edge::start();
     let browser = Browser::start();
-    let host = host_page(&edge, "nord-studio");
-    let mut doc = demo_document();
-    doc["allowedOrigins"] = json!([host.base]);
-    assert_eq!(edge.import("nord-studio", &doc).status, 200);
+    let host = venue_site(&edge, "nord-studio", "", "");
     let slot = find_slot(&edge.url("/api/public/booking/organisations/nord-studio"), 10, 1, 0);
 
     browser.goto(&format!("{}/", host.base));
@@ -219,11 +218,7 @@ fn a_site_that_is_not_allowed_gets_a_clear_error_not_a_widget() {
 
 #[test]
 fn a_time_taken_meanwhile_refreshes_the_slots_and_keeps_the_form() {
-    let edge = Edge::start();
-    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
-    let slot = find_slot(&acme(&edge), 10, 8, 0);
-    let browser = Browser::start();
-    browser.goto(&edge.url("/"));
+    let (edge, slot, browser) = demo_page(10, 8);
     choose(&browser, 10, &slot);
     // Focus follows the flow: picking a time moves it to the details step.
     let focused = browser.wait_for("focus on the details step", "const r = document.querySelector('[data-booking-widget]').shadowRoot; return r.activeElement && r.activeElement.id;");
@@ -255,10 +250,7 @@ fn a_time_taken_meanwhile_refreshes_the_slots_and_keeps_the_form() {
 fn popup_mode_loads_the_widget_only_when_asked() {
     let edge = Edge::start();
     let browser = Browser::start();
-    let host = host_page_with(&edge, "popup-studio", r#"data-mode="popup""#, "");
-    let mut doc = demo_document();
-    doc["allowedOrigins"] = json!([host.base]);
-    assert_eq!(edge.import("popup-studio", &doc).status, 200);
+    let host = venue_site(&edge, "popup-studio", r#"data-mode="popup""#, "");
     browser.goto(&format!("{}/", host.base));
     let button = browser.wait_for("the popup button", "const h = document.querySelector('#booking-here'); return h && h.shadowRoot && h.shadowRoot.querySelector('button.open');");
     let label = browser.script("return document.querySelector('#booking-here').shadowRoot.querySelector('button.open').textContent;", json!([]));
@@ -280,10 +272,7 @@ fn the_documented_strict_csp_is_enough() {
         r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src {e} 'wasm-unsafe-eval'; connect-src {e}">"#,
         e = edge.base
     );
-    let host = host_page_with(&edge, "csp-studio", "", &csp);
-    let mut doc = demo_document();
-    doc["allowedOrigins"] = json!([host.base]);
-    assert_eq!(edge.import("csp-studio", &doc).status, 200);
+    let host = venue_site(&edge, "csp-studio", "", &csp);
     let slot = find_slot(&edge.url("/api/public/booking/organisations/csp-studio"), 10, 1, 0);
     browser.goto(&format!("{}/", host.base));
     choose(&browser, 10, &slot);
@@ -300,10 +289,7 @@ fn iframe_mode_books_inside_a_frame_and_reports_events_to_the_host() {
     let edge = Edge::start();
     let browser = Browser::start();
     let csp = format!(r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src {e}; frame-src {e}">"#, e = edge.base);
-    let host = host_page_with(&edge, "frame-studio", r#"data-mode="iframe""#, &csp);
-    let mut doc = demo_document();
-    doc["allowedOrigins"] = json!([host.base]);
-    assert_eq!(edge.import("frame-studio", &doc).status, 200);
+    let host = venue_site(&edge, "frame-studio", r#"data-mode="iframe""#, &csp);
     let slot = find_slot(&edge.url("/api/public/booking/organisations/frame-studio"), 10, 1, 0);
     browser.goto(&format!("{}/", host.base));
     browser.script(
@@ -334,10 +320,7 @@ fn iframe_mode_books_inside_a_frame_and_reports_events_to_the_host() {
 fn iframe_mode_sends_the_whole_page_to_checkout_and_resumes_after() {
     let edge = Edge::start();
     let browser = Browser::start();
-    let host = host_page_with(&edge, "frame-pay", r#"data-mode="iframe""#, "");
-    let mut doc = demo_document();
-    doc["allowedOrigins"] = json!([host.base]);
-    assert_eq!(edge.import("frame-pay", &doc).status, 200);
+    let host = venue_site(&edge, "frame-pay", r#"data-mode="iframe""#, "");
     let slot = find_slot(&edge.url("/api/public/booking/organisations/frame-pay"), 8, 1, 0);
     browser.goto(&format!("{}/", host.base));
     let frame = browser.wait_for("the frame", "const h = document.querySelector('#booking-here'); return h && h.shadowRoot && h.shadowRoot.querySelector('iframe');");

@@ -27,10 +27,14 @@ fn base(edge: &Edge) -> String {
     edge.url("/api/public/booking/organisations/stripe-spa")
 }
 
+fn massage(slot: &Value, quantity: u32) -> Value {
+    json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": quantity,
+        "customerName": "Sam", "customerEmail": "sam@example.com", "customerPhone": "+36301112222"})
+}
+
 fn reserve(edge: &Edge, slot: &Value, quantity: u32) -> Answer {
-    let body = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": quantity,
-        "customerName": "Sam", "customerEmail": "sam@example.com", "customerPhone": "+36301112222",
-        "returnUrl": "https://acme.example/spa?lang=en"});
+    let mut body = massage(slot, quantity);
+    body["returnUrl"] = json!("https://acme.example/spa?lang=en");
     http::post_json(&format!("{}/reserve", base(edge)), &body)
 }
 
@@ -128,11 +132,7 @@ fn fifty_concurrent_paid_reserves_for_three_rooms() {
     let threads: Vec<_> = (0..50)
         .map(|_| {
             let (url, slot) = (format!("{}/reserve", base(&edge)), slot.clone());
-            std::thread::spawn(move || {
-                let body = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
-                    "customerName": "Sam", "customerEmail": "sam@example.com", "customerPhone": "+36301112222"});
-                http::send("POST", &url, Some(&body.to_string()), &[]).unwrap()
-            })
+            std::thread::spawn(move || http::send("POST", &url, Some(&massage(&slot, 1).to_string()), &[]).unwrap())
         })
         .collect();
     let answers: Vec<Answer> = threads.into_iter().map(|t| t.join().unwrap()).collect();
@@ -153,8 +153,7 @@ fn a_key_still_running_is_in_use() {
     let edge = start(&stripe, false);
     stripe.slow_down_creates(1500);
     let slot = find_slot(&base(&edge), 8, 1, 0);
-    let body = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
-        "customerName": "Sam", "customerEmail": "sam@example.com", "customerPhone": "+36301112222"}).to_string();
+    let body = massage(&slot, 1).to_string();
     let url = format!("{}/reserve", base(&edge));
     let (u, b) = (url.clone(), body.clone());
     let first = std::thread::spawn(move || http::send("POST", &u, Some(&b), &[("Idempotency-Key", "slow-1")]).unwrap());

@@ -361,10 +361,7 @@ impl Organisation {
     }
 
     fn checkout_status(&self, session_id: &str, scope: Option<Scope>, now: Timestamp) -> ApiResult<CheckoutStatus> {
-        let row = rows::<ReservationRow>(&self.sql(), &format!("{SELECT_RESERVATION} WHERE stripe_session_id = ?"), vec![session_id.into()])?
-            .into_iter()
-            .next()
-            .ok_or_else(|| ApiError::not_found("Checkout session"))?;
+        let row = by_session(&self.sql(), session_id)?.ok_or_else(|| ApiError::not_found("Checkout session"))?;
         let r = self.with_resources(row)?;
         if scope.is_some_and(|s| !r.resource_ids.contains(&s.resource_id)) {
             return Err(ApiError::not_found("Checkout session"));
@@ -539,7 +536,7 @@ impl Organisation {
                 return Ok(serde_json::json!({"received": true, "duplicate": true}));
             }
             exec(&sql, "INSERT INTO stripe_events (id, type, received_at) VALUES (?, ?, ?)", vec![event_id.into(), kind.into(), now.0.into()])?;
-            let Some(row) = rows::<ReservationRow>(&sql, &format!("{SELECT_RESERVATION} WHERE stripe_session_id = ?"), vec![session_id.into()])?.into_iter().next() else {
+            let Some(row) = by_session(&sql, session_id)? else {
                 worker::console_warn!("{{\"stripe_event\":{:?},\"unknown_session\":{:?}}}", event_id, session_id);
                 return Ok(serde_json::json!({"received": true, "reservation": null}));
             };
@@ -551,10 +548,7 @@ impl Organisation {
     /// What the local test checkout page shows, and where it sends the customer afterwards.
     fn checkout_session(&self, session_id: &str, base_url: &str) -> ApiResult<serde_json::Value> {
         let loaded = self.load()?;
-        let row = rows::<ReservationRow>(&self.sql(), &format!("{SELECT_RESERVATION} WHERE stripe_session_id = ?"), vec![session_id.into()])?
-            .into_iter()
-            .next()
-            .ok_or_else(|| ApiError::not_found("Checkout session"))?;
+        let row = by_session(&self.sql(), session_id)?.ok_or_else(|| ApiError::not_found("Checkout session"))?;
         #[derive(Deserialize)]
         struct Back {
             return_url: Option<String>,
@@ -849,6 +843,11 @@ const SELECT_RESERVATION: &str = "SELECT id, resource_type_id, start_time, end_t
     customer_name, customer_email, customer_phone, notes, quoted_unit_amount, quoted_total_amount, quoted_currency,
     payment_required_snapshot, hold_expires_at, stripe_session_id, checkout_url, source, created_at, updated_at
     FROM reservations";
+
+/// The reservation a checkout session was created for.
+fn by_session(sql: &SqlStorage, session_id: &str) -> ApiResult<Option<ReservationRow>> {
+    Ok(rows::<ReservationRow>(sql, &format!("{SELECT_RESERVATION} WHERE stripe_session_id = ?"), vec![session_id.into()])?.into_iter().next())
+}
 
 #[derive(Deserialize)]
 struct ReservationRow {
