@@ -22,10 +22,6 @@ impl Timestamp {
         Timestamp((ms / 1000.0).floor() as i64)
     }
 
-    pub fn seconds(self) -> i64 {
-        self.0
-    }
-
     pub fn plus_minutes(self, minutes: i64) -> Self {
         Timestamp(self.0 + minutes * 60)
     }

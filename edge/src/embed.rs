@@ -3,9 +3,8 @@
 //! it (`frame-ancestors`), and the widget reports its events to that parent only.
 
 use crate::builtin;
-use crate::engine::{self, Command, Settings, ORGANISATIONS};
+use crate::gateway::allowed_origins;
 use crate::http::{internal, query_pairs};
-use crate::runtime::setting;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::route::Booker;
 use slotbook_core::validate::{origin_of, Query};
@@ -21,13 +20,8 @@ pub async fn page(env: &Env, url: &Url, self_origin: &str, proxy: bool) -> ApiRe
     };
     let parent = query.required_string("parentOrigin")?;
     let parent = origin_of(parent).filter(|o| o == parent).ok_or_else(|| ApiError::validation("parentOrigin", "parentOrigin must be an origin"))?;
-    let allowed: Vec<String> = if proxy {
-        setting(env, "ALLOWED_ORIGINS").unwrap_or_default().split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect()
-    } else {
-        let target = builtin::target(env, &booker).await?;
-        let settings: Settings = engine::call_json(env, ORGANISATIONS, &target.slug, &Command::Settings).await?;
-        settings.allowed_origins.iter().map(|o| o.trim_end_matches('/').to_string()).collect()
-    };
+    let slug = if proxy { None } else { Some(builtin::target(env, &booker).await?.slug) };
+    let allowed = allowed_origins(env, slug.as_deref()).await?;
     if parent != self_origin && !allowed.contains(&parent) {
         return Err(ApiError::new(ErrorCode::OriginNotAllowed, "This website is not allowed to embed the booking widget"));
     }

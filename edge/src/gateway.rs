@@ -78,12 +78,8 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
             ex.organisation = Some(t.slug.clone());
         }
         if let Some(origin) = origin {
-            let allowed = match &target {
-                Some(t) => origin_allowed(env, &t.slug, &origin).await?,
-                // Proxy mode: the edge's own list, as the upstream's organisations are not known here.
-                None => setting(env, "ALLOWED_ORIGINS").unwrap_or_default().split(',').any(|o| o.trim().trim_end_matches('/') == origin),
-            };
-            if !allowed {
+            // Proxy mode (no target): the edge's own list, as the upstream's organisations are not known here.
+            if !allowed_origins(env, target.as_ref().map(|t| t.slug.as_str())).await?.contains(&origin) {
                 return Err(ApiError::new(ErrorCode::OriginNotAllowed, "This website is not allowed to book for this organisation"));
             }
             ex.cors_origin = Some(origin);
@@ -147,17 +143,21 @@ thread_local! {
 
 const ORIGINS_TTL_MS: f64 = 30_000.0;
 
-async fn origin_allowed(env: &Env, slug: &str, origin: &str) -> ApiResult<bool> {
+/// The origins that may call or frame the widget for an organisation (built-in mode: its document, kept
+/// briefly per isolate; proxy mode, `slug` None: the ALLOWED_ORIGINS setting). Without trailing slashes.
+pub async fn allowed_origins(env: &Env, slug: Option<&str>) -> ApiResult<Vec<String>> {
+    let Some(slug) = slug else {
+        let setting = setting(env, "ALLOWED_ORIGINS").unwrap_or_default();
+        return Ok(setting.split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect());
+    };
     let now = js_sys::Date::now();
     let cached = ORIGINS.with(|c| c.borrow().get(slug).filter(|(at, _)| now - at < ORIGINS_TTL_MS).map(|(_, o)| o.clone()));
-    let origins = match cached {
-        Some(o) => o,
-        None => {
-            let settings: Settings = engine::call_json(env, ORGANISATIONS, slug, &Command::Settings).await?;
-            ORIGINS.with(|c| c.borrow_mut().insert(slug.to_string(), (now, settings.allowed_origins.clone())));
-            settings.allowed_origins
-        }
-    };
-    Ok(origins.iter().any(|o| o.trim_end_matches('/') == origin))
+    if let Some(origins) = cached {
+        return Ok(origins);
+    }
+    let settings: Settings = engine::call_json(env, ORGANISATIONS, slug, &Command::Settings).await?;
+    let origins: Vec<String> = settings.allowed_origins.iter().map(|o| o.trim_end_matches('/').to_string()).collect();
+    ORIGINS.with(|c| c.borrow_mut().insert(slug.to_string(), (now, origins.clone())));
+    Ok(origins)
 }
 

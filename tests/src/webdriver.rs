@@ -112,13 +112,6 @@ impl Browser {
     pub fn switch_to_top(&self) {
         self.call("POST", "/frame", Some(json!({"id": null})));
     }
-
-    pub fn screenshot(&self, path: &std::path::Path) {
-        use std::io::Write;
-        let b64 = self.call("GET", "/screenshot", None);
-        let bytes = decode_base64(b64.as_str().unwrap_or_default());
-        let _ = std::fs::File::create(path).and_then(|mut f| f.write_all(&bytes));
-    }
 }
 
 impl Drop for Browser {
@@ -127,23 +120,4 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
-}
-
-fn decode_base64(s: &str) -> Vec<u8> {
-    let table = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let vals: Vec<u8> = s.bytes().filter_map(table).collect();
-    vals.chunks(4)
-        .flat_map(|c| {
-            let n = c.iter().enumerate().fold(0u32, |acc, (i, v)| acc | ((*v as u32) << (18 - 6 * i)));
-            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-            bytes.into_iter().take(c.len().saturating_sub(1))
-        })
-        .collect()
 }

@@ -1,7 +1,7 @@
 //! The directory: one Durable Object that knows which organisation a legacy booking token or a staff API
 //! key belongs to. Both are kept only as SHA-256 digests.
 
-use super::sql::{exec, migrate, rows, transaction};
+use super::sql::{exec, exists, migrate, rows, transaction};
 use super::Scope;
 use crate::http::{error_response, json};
 use serde::{Deserialize, Serialize};
@@ -86,12 +86,7 @@ impl Directory {
                 json(200, &Resolved { slug: row.slug, scope: Some(scope) })
             }
             DirectoryCommand::EventForwarded { event_id } => {
-                #[derive(Deserialize)]
-                struct Row {
-                    #[allow(dead_code)]
-                    id: String,
-                }
-                let seen = !rows::<Row>(&sql, "SELECT id FROM forwarded_events WHERE id = ?", vec![event_id.into()])?.is_empty();
+                let seen = exists(&sql, "SELECT 1 FROM forwarded_events WHERE id = ?", vec![event_id.into()])?;
                 json(200, &serde_json::json!({"seen": seen}))
             }
             DirectoryCommand::MarkForwarded { event_id, at } => {

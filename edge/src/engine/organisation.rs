@@ -2,7 +2,7 @@
 //! storage. Everything that must be consistent for an organisation happens here, one request at a time:
 //! checking places and allocating them is one synchronous step, so concurrent reserves never overbook.
 
-use super::sql::{exec, flag, last_insert_id, migrate, rows, transaction, Params};
+use super::sql::{exec, exists, flag, last_insert_id, migrate, rows, transaction, Params};
 use super::{Command, IdempotencyKey, Scope, Settings};
 use slotbook_core::idempotency::{self, Decision, StoredKey};
 use slotbook_core::ratelimit;
@@ -80,7 +80,6 @@ const HOLDING: &str = "('pending', 'pending_payment', 'confirmed', 'completed')"
 #[durable_object]
 pub struct Organisation {
     state: State,
-    #[allow(dead_code)]
     env: Env,
     /// The catalog as stored, read once per object life and after each import.
     loaded: RefCell<Option<Rc<Loaded>>>,
@@ -527,12 +526,7 @@ impl Organisation {
     fn apply_checkout_event(&self, event_id: &str, kind: &str, session_id: &str, payment_status: Option<&str>, now: Timestamp) -> ApiResult<serde_json::Value> {
         let sql = self.sql();
         transaction(&self.state.storage(), || {
-            #[derive(Deserialize)]
-            struct Seen {
-                #[allow(dead_code)]
-                id: String,
-            }
-            if !rows::<Seen>(&sql, "SELECT id FROM stripe_events WHERE id = ?", vec![event_id.into()])?.is_empty() {
+            if exists(&sql, "SELECT 1 FROM stripe_events WHERE id = ?", vec![event_id.into()])? {
                 return Ok(serde_json::json!({"received": true, "duplicate": true}));
             }
             exec(&sql, "INSERT INTO stripe_events (id, type, received_at) VALUES (?, ?, ?)", vec![event_id.into(), kind.into(), now.0.into()])?;

@@ -42,6 +42,13 @@ pub fn rows<T: DeserializeOwned>(sql: &SqlStorage, query: &str, params: Params) 
     sql.exec(query, params).and_then(|c| c.to_array::<T>()).map_err(|e| internal(query, e))
 }
 
+/// Whether `query` finds any row.
+pub fn exists(sql: &SqlStorage, query: &str, params: Params) -> ApiResult<bool> {
+    let cursor = sql.exec(query, params).map_err(|e| internal(query, e))?;
+    let first = cursor.raw().next();
+    first.transpose().map(|row| row.is_some()).map_err(|e| internal(query, e))
+}
+
 /// The id SQLite gave the last inserted row.
 pub fn last_insert_id(sql: &SqlStorage) -> ApiResult<i64> {
     #[derive(serde::Deserialize)]
