@@ -9,6 +9,10 @@ bash "$ROOT/scripts/build.sh"
 source "$ROOT/scripts/env.sh"
 cd "$ROOT"
 [ -f .dev.vars ] || cp .dev.vars.example .dev.vars
+# Local development pays through the edge's test checkout unless a Stripe key is configured.
+if ! grep -q '^TEST_CHECKOUT=' .dev.vars && ! grep -q '^STRIPE_SECRET_KEY=' .dev.vars; then
+  printf '\n# Local development only: the edge signs its own test payments. Never set this in production.\nTEST_CHECKOUT=true\n' >> .dev.vars
+fi
 admin_token=$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars | head -n 1)
 
 wrangler dev --port "$PORT" --ip localhost --persist-to .wrangler/state &

@@ -27,6 +27,7 @@ pub enum ErrorCode {
     OriginNotAllowed,
     AccountDisabled,
     ResourceNotFound,
+    PayloadTooLarge,
     IdempotencyKeyReused,
     IdempotencyKeyInUse,
     SlotUnavailable,
@@ -34,6 +35,7 @@ pub enum ErrorCode {
     PaymentsUnavailable,
     AlreadyCancelled,
     InvalidTransition,
+    TooLateToChange,
     RateLimited,
     UpstreamUnavailable,
     UpstreamTimeout,
@@ -52,8 +54,9 @@ impl ErrorCode {
             OriginNotAllowed | AccountDisabled => 403,
             ResourceNotFound => 404,
             MethodNotAllowed => 405,
+            PayloadTooLarge => 413,
             IdempotencyKeyReused | IdempotencyKeyInUse | SlotUnavailable | CapacityExceeded
-            | PaymentsUnavailable | AlreadyCancelled | InvalidTransition => 409,
+            | PaymentsUnavailable | AlreadyCancelled | InvalidTransition | TooLateToChange => 409,
             RateLimited => 429,
             UpstreamUnavailable => 502,
             UpstreamTimeout => 504,
@@ -64,14 +67,14 @@ impl ErrorCode {
     pub fn error_type(self) -> ErrorType {
         use ErrorCode::*;
         match self {
-            ValidationError | InvalidSignature | MethodNotAllowed | ResourceNotFound => {
+            ValidationError | InvalidSignature | MethodNotAllowed | ResourceNotFound | PayloadTooLarge => {
                 ErrorType::InvalidRequestError
             }
             InvalidApiKey => ErrorType::AuthenticationError,
             OriginNotAllowed | AccountDisabled => ErrorType::PermissionError,
             IdempotencyKeyReused | IdempotencyKeyInUse => ErrorType::IdempotencyError,
             SlotUnavailable | CapacityExceeded | PaymentsUnavailable | AlreadyCancelled
-            | InvalidTransition => ErrorType::ResourceConflictError,
+            | InvalidTransition | TooLateToChange => ErrorType::ResourceConflictError,
             RateLimited => ErrorType::RateLimitError,
             UpstreamUnavailable | UpstreamTimeout | InternalServerError | Unknown => ErrorType::ApiError,
         }
@@ -89,13 +92,15 @@ pub struct ApiError {
     /// An HTTP status other than the code's own, to pass an upstream's status through (a 5xx from a
     /// venue's backend answering a Stripe webhook must stay a 5xx so Stripe retries).
     pub status: Option<u16>,
+    /// The stored refusal of an earlier request with the same Idempotency-Key, given again.
+    pub replayed: bool,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), param: None, retry_after: None, status: None }
+        ApiError { code, message: message.into(), param: None, retry_after: None, status: None, replayed: false }
     }
 
     pub fn validation(param: &str, message: impl Into<String>) -> Self {
@@ -160,7 +165,7 @@ pub struct ErrorDetail {
 
 impl From<ErrorDetail> for ApiError {
     fn from(d: ErrorDetail) -> Self {
-        ApiError { code: d.code, message: d.message, param: d.param, retry_after: None, status: None }
+        ApiError { code: d.code, message: d.message, param: d.param, retry_after: None, status: None, replayed: false }
     }
 }
 
@@ -187,6 +192,9 @@ mod tests {
         assert_eq!(ErrorCode::IdempotencyKeyInUse.error_type(), ErrorType::IdempotencyError);
         assert_eq!(ErrorCode::InvalidApiKey.status(), 401);
         assert_eq!(ErrorCode::RateLimited.status(), 429);
+        assert_eq!(ErrorCode::PayloadTooLarge.status(), 413);
+        assert_eq!(ErrorCode::PayloadTooLarge.error_type(), ErrorType::InvalidRequestError);
+        assert_eq!(serde_json::to_value(ErrorCode::PayloadTooLarge).unwrap(), "payload_too_large");
     }
 
     #[test]

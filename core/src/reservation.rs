@@ -32,6 +32,8 @@ pub enum PaymentStatus {
     Succeeded,
     Failed,
     Expired,
+    /// Paid, then given back (a payment that arrived after the reservation had ended).
+    Refunded,
 }
 
 impl ReservationStatus {
@@ -116,11 +118,12 @@ impl PaymentStatus {
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
             Self::Expired => "expired",
+            Self::Refunded => "refunded",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::NotRequired, Self::Pending, Self::Processing, Self::Succeeded, Self::Failed, Self::Expired]
+        [Self::NotRequired, Self::Pending, Self::Processing, Self::Succeeded, Self::Failed, Self::Expired, Self::Refunded]
             .into_iter()
             .find(|p| p.as_str() == s)
     }

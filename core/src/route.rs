@@ -3,6 +3,11 @@
 
 use crate::error::{ApiError, ErrorCode};
 
+/// Request body limits, in bytes: reserve and staff calls, Stripe's webhook, an organisation document.
+pub const BODY_LIMIT: usize = 16 * 1024;
+pub const WEBHOOK_BODY_LIMIT: usize = 256 * 1024;
+pub const IMPORT_BODY_LIMIT: usize = 1024 * 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
@@ -61,6 +66,8 @@ pub enum Route {
     StripeWebhook,
     /// The page the widget runs in when a host embeds it with `data-mode="iframe"`.
     Embed,
+    /// The API's OpenAPI document.
+    OpenApi,
     /// The local test checkout page (only without a Stripe key) and its Pay/Cancel action.
     TestCheckout(String),
     TestCheckoutAction(String),
@@ -108,6 +115,7 @@ impl Route {
             }
             ["api", "payments", "stripe", "webhook"] => (Some(Route::StripeWebhook), &[Method::Post]),
             ["api", "embed"] => (Some(Route::Embed), &[Method::Get]),
+            ["api", "openapi.json"] => (Some(Route::OpenApi), &[Method::Get]),
             ["api", "test-checkout", session] => (Some(Route::TestCheckout(session.to_string())), &[Method::Get]),
             ["api", "test-checkout", session, "complete"] => {
                 (Some(Route::TestCheckoutAction(session.to_string())), &[Method::Post])
@@ -132,6 +140,15 @@ impl Route {
         }
     }
 
+    /// The largest request body the route reads, in bytes; a larger one is refused (413) before it is read.
+    pub fn body_limit(&self) -> usize {
+        match self {
+            Route::AdminImport(_) => IMPORT_BODY_LIMIT,
+            Route::StripeWebhook => WEBHOOK_BODY_LIMIT,
+            _ => BODY_LIMIT,
+        }
+    }
+
     /// A short label for log lines (no ids or personal data).
     pub fn label(&self) -> &'static str {
         match self {
@@ -147,6 +164,7 @@ impl Route {
             Route::AdminImport(_) => "admin.import",
             Route::StripeWebhook => "stripe.webhook",
             Route::Embed => "embed",
+            Route::OpenApi => "openapi",
             Route::TestCheckout(_) => "test_checkout.page",
             Route::TestCheckoutAction(_) => "test_checkout.complete",
         }
@@ -201,6 +219,15 @@ mod tests {
         assert_eq!(e.code, ErrorCode::ResourceNotFound);
         let e = Route::resolve(Method::Get, "/api/reservations/abc").unwrap_err();
         assert_eq!(e.code, ErrorCode::ResourceNotFound);
+    }
+
+    #[test]
+    fn body_limits_per_route() {
+        let limit = |m, p| Route::resolve(m, p).unwrap().body_limit();
+        assert_eq!(limit(Method::Post, "/api/public/booking/organisations/acme-spa/reserve"), 16 * 1024);
+        assert_eq!(limit(Method::Patch, "/api/reservations/1"), 16 * 1024);
+        assert_eq!(limit(Method::Post, "/api/payments/stripe/webhook"), 256 * 1024);
+        assert_eq!(limit(Method::Put, "/api/admin/organisations/acme-spa"), 1024 * 1024);
     }
 
     #[test]

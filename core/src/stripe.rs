@@ -91,6 +91,8 @@ pub struct CheckoutEvent {
     pub payment_status: Option<String>,
     pub reservation_id: Option<i64>,
     pub organisation: Option<String>,
+    /// The payment's id (`pi_…`), once there is one: what a refund names.
+    pub payment_intent: Option<String>,
 }
 
 /// Reads a Stripe event (`{"id", "type", "data": {"object": {…session…}}}`); `None` if it is not one.
@@ -105,6 +107,7 @@ pub fn parse_event(body: &[u8]) -> Option<CheckoutEvent> {
         payment_status: object["payment_status"].as_str().map(str::to_string),
         reservation_id: metadata["reservation_id"].as_str().and_then(|s| s.parse().ok()),
         organisation: metadata["organisation"].as_str().map(str::to_string),
+        payment_intent: object["payment_intent"].as_str().map(str::to_string),
     })
 }
 
@@ -138,6 +141,78 @@ pub fn local_session_organisation(session_id: &str) -> Option<&str> {
     let rest = session_id.strip_prefix(LOCAL_PREFIX)?;
     let (random, slug) = rest.split_once('_')?;
     (!random.is_empty() && random.bytes().all(|b| b.is_ascii_hexdigit()) && crate::document::is_valid_slug(slug)).then_some(slug)
+}
+
+/// How an edge takes payments, from its settings. Fails closed: without a Stripe key and a webhook secret
+/// to confirm payments with, it takes none, unless local development opts into the test checkout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentsMode {
+    /// Stripe Checkout through Stripe's API; events verified with the webhook secret.
+    Stripe,
+    /// The edge's own test checkout (`TEST_CHECKOUT=true`, local development only): no money moves.
+    TestCheckout,
+    Unavailable,
+}
+
+impl PaymentsMode {
+    /// `secret_key`: STRIPE_SECRET_KEY; `webhook_secret`: STRIPE_WEBHOOK_SECRET; `test_checkout`: TEST_CHECKOUT.
+    pub fn from_settings(secret_key: Option<&str>, webhook_secret: Option<&str>, test_checkout: Option<&str>) -> PaymentsMode {
+        let has = |v: Option<&str>| v.is_some_and(|v| !v.trim().is_empty());
+        let webhooks = webhook_secret.is_some_and(|s| !secrets(s).is_empty());
+        match (has(secret_key), webhooks) {
+            (true, true) => PaymentsMode::Stripe,
+            (true, false) => PaymentsMode::Unavailable,
+            (false, _) if webhooks && test_checkout.is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) => PaymentsMode::TestCheckout,
+            (false, _) => PaymentsMode::Unavailable,
+        }
+    }
+}
+
+/// The Stripe API version every call is pinned to (`Stripe-Version`), so an account's default version
+/// changing on Stripe's side cannot change what the edge sends or reads.
+pub const API_VERSION: &str = "2026-02-25.clover";
+
+/// Stripe accepts a Checkout Session's `expires_at` from 30 minutes to 24 hours after the session's creation.
+pub const SESSION_MIN_SECONDS: i64 = 30 * 60;
+pub const SESSION_MAX_SECONDS: i64 = 24 * 3600;
+/// Kept off both ends of that window: the time the request takes to reach Stripe, and clock skew.
+pub const SESSION_MARGIN_SECONDS: i64 = 5 * 60;
+
+/// The `expires_at` to send for a hold that began at `held_at` (Unix seconds) and ends at `hold_end`: the
+/// hold's end, moved inside Stripe's window with a margin on both sides. It depends only on the reservation,
+/// so a retried create (same Idempotency-Key) sends the same parameters, as Stripe requires. The hold still
+/// governs the places; the hold's alarm expires the session at the hold's end.
+pub fn session_expires_at(held_at: i64, hold_end: i64) -> i64 {
+    hold_end.clamp(held_at + SESSION_MIN_SECONDS + SESSION_MARGIN_SECONDS, held_at + SESSION_MAX_SECONDS - SESSION_MARGIN_SECONDS)
+}
+
+/// A refund of a whole payment (`POST /v1/refunds`), one per reservation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest<'a> {
+    pub organisation: &'a str,
+    pub reservation_id: i64,
+    pub payment_intent: &'a str,
+    /// Why, in Stripe's words: `duplicate`, `fraudulent` or `requested_by_customer`.
+    pub reason: &'a str,
+}
+
+impl RefundRequest<'_> {
+    pub fn form(&self) -> Vec<(String, String)> {
+        [
+            ("payment_intent", self.payment_intent.to_string()),
+            ("reason", self.reason.to_string()),
+            ("metadata[reservation_id]", self.reservation_id.to_string()),
+            ("metadata[organisation]", self.organisation.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// One refund per reservation, however often it is asked for.
+    pub fn idempotency_key(&self) -> String {
+        format!("refund-{}-{}", self.organisation, self.reservation_id)
+    }
 }
 
 /// What a Checkout Session is created for (mode payment, one line item from the quote).
@@ -222,15 +297,11 @@ mod tests {
 
     #[test]
     fn matches_an_independent_hmac() {
-        // Computed with: printf '%s' '1780000000.{body}' | openssl dgst -sha256 -hmac whsec_test
+        // Computed outside this crate:
+        // printf '%s' '1780000000.{"id":"evt_1","type":"checkout.session.completed"}' | openssl dgst -sha256 -hmac whsec_test
+        const EXPECTED: &str = "83fd372b67449ea588b58d7eb6e8653b9ecb3e9f833425a0bb4258b0a765904c";
         let header = sign(BODY, "whsec_test", NOW);
-        let expected = {
-            let mut m = Hmac::<Sha256>::new_from_slice(b"whsec_test").unwrap();
-            m.update(format!("{NOW}.").as_bytes());
-            m.update(BODY);
-            crate::digest::hex(&m.finalize().into_bytes())
-        };
-        assert_eq!(header, format!("t={NOW},v1={expected}"));
+        assert_eq!(header, format!("t={NOW},v1={EXPECTED}"));
         assert_eq!(verify(Some(&header), BODY, &["whsec_test"], NOW), Ok(NOW));
     }
 
@@ -285,6 +356,47 @@ mod tests {
         assert_eq!(local_session_organisation(&id), Some("acme-spa"));
         assert_eq!(local_session_organisation("cs_test_local_zz_acme"), None);
         assert_eq!(local_session_organisation("cs_live_123"), None);
+    }
+
+    #[test]
+    fn payments_fail_closed_without_their_settings() {
+        use PaymentsMode::*;
+        let mode = PaymentsMode::from_settings;
+        assert_eq!(mode(Some("sk_live_x"), Some("whsec_1"), None), Stripe);
+        // A key wins over the test checkout: production never signs its own "paid" events.
+        assert_eq!(mode(Some("sk_live_x"), Some("whsec_1"), Some("true")), Stripe);
+        assert_eq!(mode(Some("sk_live_x"), None, None), Unavailable, "no way to confirm payments");
+        assert_eq!(mode(Some("sk_live_x"), Some(" , "), None), Unavailable);
+        assert_eq!(mode(None, Some("whsec_1"), None), Unavailable, "a deploy that forgot the key");
+        assert_eq!(mode(None, Some("whsec_1"), Some("1")), Unavailable, "only the word true opts in");
+        assert_eq!(mode(None, Some("whsec_1"), Some("true")), TestCheckout);
+        assert_eq!(mode(None, None, Some("true")), Unavailable);
+        assert_eq!(mode(Some(" "), Some("whsec_1"), Some("TRUE")), TestCheckout);
+    }
+
+    #[test]
+    fn session_expiry_stays_inside_stripes_window() {
+        let t = NOW;
+        // A 30-minute hold (the demo's) would leave Stripe less than 30 minutes: moved out past the minimum.
+        assert_eq!(session_expires_at(t, t + 1800), t + SESSION_MIN_SECONDS + SESSION_MARGIN_SECONDS);
+        // A day-long hold would be past 24 hours once the request reaches Stripe: moved in.
+        assert_eq!(session_expires_at(t, t + 86_400), t + SESSION_MAX_SECONDS - SESSION_MARGIN_SECONDS);
+        assert_eq!(session_expires_at(t, t + 8), t + 2100);
+        // In between, the hold's end itself.
+        assert_eq!(session_expires_at(t, t + 7200), t + 7200);
+        for hold in [0, 60, 1800, 2100, 3600, 50_000, 86_400, 200_000] {
+            let e = session_expires_at(t, t + hold);
+            // Even a request that takes the whole margin to arrive is inside the window.
+            assert!(e - (t + SESSION_MARGIN_SECONDS) >= 1800 && e - t <= 86_400 - SESSION_MARGIN_SECONDS, "{hold}");
+        }
+    }
+
+    #[test]
+    fn refund_form_names_the_payment() {
+        let r = RefundRequest { organisation: "acme-spa", reservation_id: 7, payment_intent: "pi_123", reason: "requested_by_customer" };
+        let form = form_encode(&r.form());
+        assert_eq!(form, "payment_intent=pi_123&reason=requested_by_customer&metadata%5Breservation_id%5D=7&metadata%5Borganisation%5D=acme-spa");
+        assert_eq!(r.idempotency_key(), "refund-acme-spa-7");
     }
 
     #[test]

@@ -2,15 +2,15 @@
 //! then sent to the organisation's Durable Object as a typed command.
 
 use crate::engine::{self, Command, DirectoryCommand, IdempotencyKey, Scope, TokenEntry, DIRECTORY, ORGANISATIONS, REPLAYED_HEADER};
-use crate::gateway::Exchange;
-use crate::http::{json_body, query_pairs, raw_json};
+use crate::http::{json_body, query_pairs, raw_json, read_body};
+use crate::origins;
 use crate::runtime::setting;
 use serde::Deserialize;
 use slotbook_core::digest::{fingerprint, sha256_hex};
 use slotbook_core::idempotency;
 use slotbook_core::document::{is_valid_slug, OrganisationDocument};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
-use slotbook_core::route::{Booker, PublicCall, StaffCall};
+use slotbook_core::route::{Booker, PublicCall, StaffCall, BODY_LIMIT, IMPORT_BODY_LIMIT};
 use slotbook_core::validate::{self, Query};
 use worker::{Env, Request, Response, Url};
 
@@ -26,9 +26,14 @@ struct Resolved {
     scope: Option<Scope>,
 }
 
+/// The organisation a public call addresses; an unknown one is 404 without reaching (or creating) any
+/// organisation's Durable Object.
 pub async fn target(env: &Env, booker: &Booker) -> ApiResult<Target> {
     match booker {
-        Booker::Organisation(slug) if is_valid_slug(slug) => Ok(Target { slug: slug.clone(), scope: None }),
+        Booker::Organisation(slug) if is_valid_slug(slug) => {
+            origins::of_organisation(env, slug).await?;
+            Ok(Target { slug: slug.clone(), scope: None })
+        }
         Booker::Organisation(_) => Err(ApiError::not_found("Organisation")),
         Booker::Token(token) => {
             let command = DirectoryCommand::ResolveToken { token_hash: sha256_hex(token.as_bytes()) };
@@ -47,7 +52,7 @@ pub async fn public(mut req: Request, env: &Env, target: &Target, call: &PublicC
         PublicCall::Availability => Command::Availability { query: validate::availability_query(&query, by_org)?, scope: target.scope },
         PublicCall::Reserve => {
             let key = req.headers().get(idempotency::HEADER).ok().flatten();
-            let (_, body) = json_body(&mut req).await?;
+            let (_, body) = json_body(&mut req, BODY_LIMIT).await?;
             let request = validate::reserve_request(&body, by_org)?;
             let idempotency = match key {
                 Some(key) => {
@@ -72,22 +77,31 @@ pub async fn public(mut req: Request, env: &Env, target: &Target, call: &PublicC
     forward(env, &target.slug, &command).await
 }
 
-pub async fn staff(mut req: Request, env: &Env, call: StaffCall, url: &Url, ex: &mut Exchange) -> ApiResult<Response> {
-    let key = bearer(&req).ok_or_else(|| ApiError::new(ErrorCode::InvalidApiKey, "The API key is missing or invalid"))?;
-    let resolved: Resolved =
-        engine::call_json(env, DIRECTORY, "directory", &DirectoryCommand::ResolveKey { key_hash: sha256_hex(key.as_bytes()) }).await?;
-    ex.organisation = Some(resolved.slug.clone());
+/// A staff call; answers with the organisation the key belongs to (once known), for the log line.
+pub async fn staff(req: Request, env: &Env, call: StaffCall, url: &Url) -> (Option<String>, ApiResult<Response>) {
+    let key = bearer(&req);
+    let resolved: ApiResult<Resolved> = match key {
+        None => Err(ApiError::new(ErrorCode::InvalidApiKey, "The API key is missing or invalid")),
+        Some(key) => engine::call_json(env, DIRECTORY, "directory", &DirectoryCommand::ResolveKey { key_hash: sha256_hex(key.as_bytes()) }).await,
+    };
+    match resolved {
+        Ok(r) => (Some(r.slug.clone()), staff_call(req, env, call, url, &r.slug).await),
+        Err(e) => (None, Err(e)),
+    }
+}
+
+async fn staff_call(mut req: Request, env: &Env, call: StaffCall, url: &Url, slug: &str) -> ApiResult<Response> {
     let command = match call {
         StaffCall::List => {
             let pairs = query_pairs(url);
             Command::ListReservations { filter: validate::reservation_filter(&Query::new(&pairs))? }
         }
-        StaffCall::Create => Command::CreateReservation { changes: validate::reservation_changes(&json_body(&mut req).await?.1, true)? },
+        StaffCall::Create => Command::CreateReservation { changes: validate::reservation_changes(&json_body(&mut req, BODY_LIMIT).await?.1, true)? },
         StaffCall::Get(id) => Command::GetReservation { id },
-        StaffCall::Update(id) => Command::UpdateReservation { id, changes: validate::reservation_changes(&json_body(&mut req).await?.1, false)? },
+        StaffCall::Update(id) => Command::UpdateReservation { id, changes: validate::reservation_changes(&json_body(&mut req, BODY_LIMIT).await?.1, false)? },
         StaffCall::Delete(id) => Command::DeleteReservation { id },
     };
-    forward(env, &resolved.slug, &command).await
+    forward(env, slug, &command).await
 }
 
 /// `PUT /api/admin/organisations/:slug`: replaces an organisation's catalog from one document.
@@ -101,7 +115,8 @@ pub async fn import(mut req: Request, env: &Env, slug: &str) -> ApiResult<Respon
     if !is_valid_slug(slug) {
         return Err(ApiError::validation("slug", "The slug must be 2 to 64 lower-case letters, digits or dashes"));
     }
-    let text = req.text().await.map_err(|_| ApiError::validation("body", "The request body could not be read"))?;
+    let bytes = read_body(&mut req, IMPORT_BODY_LIMIT).await?;
+    let text = String::from_utf8(bytes).map_err(|_| ApiError::validation("body", "The request body is not UTF-8 text"))?;
     let document = OrganisationDocument::parse(&text)?;
     let tokens = document
         .resource_types
@@ -116,7 +131,7 @@ pub async fn import(mut req: Request, env: &Env, slug: &str) -> ApiResult<Respon
         })
         .collect();
     let key_hashes = document.api_keys.iter().map(|k| sha256_hex(k.key.as_bytes())).collect();
-    let register = DirectoryCommand::Register { slug: slug.to_string(), tokens, key_hashes };
+    let register = DirectoryCommand::Register { slug: slug.to_string(), allowed_origins: document.allowed_origins.clone(), tokens, key_hashes };
     engine::call(env, DIRECTORY, "directory", &register).await?;
     forward(env, slug, &Command::Import { slug: slug.to_string(), document }).await
 }

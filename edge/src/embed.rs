@@ -3,7 +3,7 @@
 //! it (`frame-ancestors`), and the widget reports its events to that parent only.
 
 use crate::builtin;
-use crate::gateway::allowed_origins;
+use crate::origins;
 use crate::http::{internal, query_pairs};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::route::Booker;
@@ -20,8 +20,10 @@ pub async fn page(env: &Env, url: &Url, self_origin: &str, proxy: bool) -> ApiRe
     };
     let parent = query.required_string("parentOrigin")?;
     let parent = origin_of(parent).filter(|o| o == parent).ok_or_else(|| ApiError::validation("parentOrigin", "parentOrigin must be an origin"))?;
-    let slug = if proxy { None } else { Some(builtin::target(env, &booker).await?.slug) };
-    let allowed = allowed_origins(env, slug.as_deref()).await?;
+    let allowed = match proxy {
+        true => origins::of_setting(env),
+        false => origins::of_organisation(env, &builtin::target(env, &booker).await?.slug).await?,
+    };
     if parent != self_origin && !allowed.contains(&parent) {
         return Err(ApiError::new(ErrorCode::OriginNotAllowed, "This website is not allowed to embed the booking widget"));
     }

@@ -1,27 +1,26 @@
-//! The request path every API call takes, in this order: request id → route → CORS (preflight answered;
-//! allowed origins per organisation, echoed with `Vary: Origin`) → the backend, built-in or upstream (each
-//! validates first; the built-in engine also checks Idempotency-Keys) → error shape → one JSON log line.
-//! Public calls are rate-limited per client IP between CORS and the backend.
+//! The request path every API call takes, in this order: request id → route → body size (413 on a declared
+//! length over the route's limit) → per-client-IP rate limit (public calls, before any Durable Object work)
+//! → CORS (preflight answered; allowed origins per organisation, echoed with `Vary: Origin`) → the backend,
+//! built-in or upstream (each validates first; the built-in engine also checks Idempotency-Keys) → error
+//! shape → one JSON log line.
 
 use crate::builtin;
-use crate::engine::{self, Command, Settings, ORGANISATIONS};
 use crate::embed;
-use crate::http::error_response;
+use crate::http::{error_response, too_large};
+use crate::origins;
 use crate::payments;
 use crate::proxy::{self, Upstream};
-use crate::runtime::{random_hex, setting};
+use crate::runtime::random_hex;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::ratelimit::{self, ClientLimit};
 use slotbook_core::route::{Method, Route};
-use std::cell::RefCell;
-use std::collections::HashMap;
 use worker::{Env, Headers, Request, Response};
 
 /// What the gateway learns about a request on its way, for headers and the log line.
-pub struct Exchange {
+struct Exchange {
     request_id: String,
     route: &'static str,
-    pub organisation: Option<String>,
+    organisation: Option<String>,
     /// The Origin to echo in CORS headers, once allowed.
     cors_origin: Option<String>,
 }
@@ -66,9 +65,15 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
     ex.route = route.label();
     ex.organisation = route.organisation().map(str::to_string);
     let self_origin = url.origin().ascii_serialization();
+    let declared = req.headers().get("Content-Length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > route.body_limit() as u64) {
+        return Err(too_large(route.body_limit()));
+    }
 
     let upstream = Upstream::from_env(env);
     if let Route::Public(booker, call) = &route {
+        // Preflights count as reads, so a browser's reserve is counted once against the stricter limit.
+        limit_client(env, if preflight { Some(ClientLimit::Reads) } else { ClientLimit::of(&route) }, &req).await?;
         let origin = req.headers().get("Origin").ok().flatten().filter(|o| *o != self_origin);
         let target = match &upstream {
             None => Some(builtin::target(env, booker).await?),
@@ -79,7 +84,11 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
         }
         if let Some(origin) = origin {
             // Proxy mode (no target): the edge's own list, as the upstream's organisations are not known here.
-            if !allowed_origins(env, target.as_ref().map(|t| t.slug.as_str())).await?.contains(&origin) {
+            let allowed = match &target {
+                Some(t) => origins::of_organisation(env, &t.slug).await?,
+                None => origins::of_setting(env),
+            };
+            if !allowed.contains(&origin) {
                 return Err(ApiError::new(ErrorCode::OriginNotAllowed, "This website is not allowed to book for this organisation"));
             }
             ex.cors_origin = Some(origin);
@@ -87,7 +96,6 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
         if preflight {
             return preflight_answer();
         }
-        limit_client(env, &route, &req).await?;
         return match (&upstream, &target) {
             (Some(up), _) => proxy::public(req, env, up, booker, call, &url, &ex.request_id).await,
             (None, Some(t)) => builtin::public(req, env, t, call, &url, &self_origin).await,
@@ -100,10 +108,15 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
     match route {
         Route::Staff(call) => match &upstream {
             Some(up) => proxy::staff(req, up, &call, &url, &ex.request_id).await,
-            None => builtin::staff(req, env, call, &url, ex).await,
+            None => {
+                let (organisation, answer) = builtin::staff(req, env, call, &url).await;
+                ex.organisation = organisation.or(ex.organisation.take());
+                answer
+            }
         },
         Route::AdminImport(slug) => builtin::import(req, env, &slug).await,
         Route::Embed => embed::page(env, &url, &self_origin, upstream.is_some()).await,
+        Route::OpenApi => crate::openapi::document(),
         Route::Public(..) => unreachable!("answered above"),
         Route::StripeWebhook => payments::webhook(req, env, upstream.as_ref(), &ex.request_id).await,
         Route::TestCheckout(session) => payments::test_checkout_page(env, &session, &self_origin).await,
@@ -113,8 +126,8 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
 
 /// Per-client-IP limits through the Workers Rate Limiting bindings; a binding that is not configured
 /// means no limit of that kind.
-async fn limit_client(env: &Env, route: &Route, req: &Request) -> ApiResult<()> {
-    let Some(limit) = ClientLimit::of(route) else { return Ok(()) };
+async fn limit_client(env: &Env, limit: Option<ClientLimit>, req: &Request) -> ApiResult<()> {
+    let Some(limit) = limit else { return Ok(()) };
     let Ok(limiter) = env.rate_limiter(limit.binding()) else { return Ok(()) };
     let ip = req.headers().get("CF-Connecting-IP").ok().flatten();
     match limiter.limit(limit.key(ip.as_deref())).await {
@@ -135,29 +148,3 @@ fn preflight_answer() -> ApiResult<Response> {
     let _ = headers.set("Access-Control-Max-Age", "600");
     Ok(Response::empty().map_err(|e| crate::http::internal("preflight", e))?.with_status(204).with_headers(headers))
 }
-
-thread_local! {
-    /// Allowed origins per organisation, kept briefly per isolate so preflights do not each call the engine.
-    static ORIGINS: RefCell<HashMap<String, (f64, Vec<String>)>> = RefCell::new(HashMap::new());
-}
-
-const ORIGINS_TTL_MS: f64 = 30_000.0;
-
-/// The origins that may call or frame the widget for an organisation (built-in mode: its document, kept
-/// briefly per isolate; proxy mode, `slug` None: the ALLOWED_ORIGINS setting). Without trailing slashes.
-pub async fn allowed_origins(env: &Env, slug: Option<&str>) -> ApiResult<Vec<String>> {
-    let Some(slug) = slug else {
-        let setting = setting(env, "ALLOWED_ORIGINS").unwrap_or_default();
-        return Ok(setting.split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect());
-    };
-    let now = js_sys::Date::now();
-    let cached = ORIGINS.with(|c| c.borrow().get(slug).filter(|(at, _)| now - at < ORIGINS_TTL_MS).map(|(_, o)| o.clone()));
-    if let Some(origins) = cached {
-        return Ok(origins);
-    }
-    let settings: Settings = engine::call_json(env, ORGANISATIONS, slug, &Command::Settings).await?;
-    let origins: Vec<String> = settings.allowed_origins.iter().map(|o| o.trim_end_matches('/').to_string()).collect();
-    ORIGINS.with(|c| c.borrow_mut().insert(slug.to_string(), (now, origins.clone())));
-    Ok(origins)
-}
-

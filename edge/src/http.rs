@@ -25,6 +25,9 @@ pub fn error_response(error: &ApiError, request_id: &str) -> Response {
     let body = serde_json::to_string(&error.body(request_id)).unwrap_or_default();
     let headers = Headers::new();
     let _ = headers.set("Content-Type", "application/json");
+    if error.replayed {
+        let _ = headers.set(crate::engine::REPLAYED_HEADER, "true");
+    }
     if let Some(seconds) = error.retry_after {
         let _ = headers.set("Retry-After", &seconds.to_string());
     }
@@ -52,9 +55,52 @@ pub fn query_pairs(url: &worker::Url) -> Vec<(String, String)> {
     url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
-/// A JSON request body: its bytes as received (to forward unchanged) and its value (to validate).
-pub async fn json_body(req: &mut worker::Request) -> Result<(Vec<u8>, serde_json::Value), ApiError> {
-    let bytes = req.bytes().await.map_err(|_| ApiError::validation("body", "The request body could not be read"))?;
+/// A request body of at most `limit` bytes, refused with 413 `payload_too_large`: by its Content-Length
+/// before anything is read, else as it streams in, never holding more than `limit` bytes.
+pub async fn read_body(req: &mut worker::Request, limit: usize) -> Result<Vec<u8>, ApiError> {
+    use wasm_bindgen::JsCast;
+    let declared = req.headers().get("Content-Length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(limit));
+    }
+    let unreadable = |_| ApiError::validation("body", "The request body could not be read");
+    let Some(stream) = req.inner().body() else { return Ok(Vec::new()) };
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    let mut over = false;
+    loop {
+        let chunk = wasm_bindgen_futures::JsFuture::from(reader.read()).await.map_err(unreadable)?;
+        let done = js_sys::Reflect::get(&chunk, &"done".into()).map_err(unreadable)?.as_bool().unwrap_or(true);
+        if done {
+            break;
+        }
+        if over {
+            // Past the limit nothing is kept. The rest is let through, not cut off: a local runtime drops
+            // its connection when an answer overtakes a body still streaming in.
+            continue;
+        }
+        let bytes = js_sys::Uint8Array::new(&js_sys::Reflect::get(&chunk, &"value".into()).map_err(unreadable)?);
+        if body.len() + bytes.length() as usize > limit {
+            over = true;
+            body = Vec::new();
+            continue;
+        }
+        body.extend_from_slice(&bytes.to_vec());
+    }
+    if over {
+        return Err(too_large(limit));
+    }
+    Ok(body)
+}
+
+pub fn too_large(limit: usize) -> ApiError {
+    ApiError::new(slotbook_core::ErrorCode::PayloadTooLarge, format!("The request body is larger than {} KB", limit / 1024))
+}
+
+/// A JSON request body (at most `limit` bytes): its bytes as received (to forward unchanged) and its value
+/// (to validate).
+pub async fn json_body(req: &mut worker::Request, limit: usize) -> Result<(Vec<u8>, serde_json::Value), ApiError> {
+    let bytes = read_body(req, limit).await?;
     let value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::validation("body", format!("The request body is not valid JSON: {e}")))?;
     Ok((bytes, value))

@@ -7,13 +7,17 @@
 //! - [`payments`]: the Stripe webhook and the local test checkout; [`stripe`]: Stripe's REST API.
 //! - [`engine`]: the Durable Objects: one [`engine::Organisation`] per organisation, and the
 //!   [`engine::Directory`] that maps booking tokens and API keys to organisations.
-//! - [`http`]: JSON answers and the error answer.
+//! - [`origins`]: which organisations exist and which websites may book with each.
+//! - [`openapi`]: the API's OpenAPI document.
+//! - [`http`]: JSON answers, the error answer, request bodies within their limits.
 
 mod builtin;
 mod embed;
 mod engine;
 mod gateway;
 mod http;
+mod openapi;
+mod origins;
 mod payments;
 mod proxy;
 mod runtime;

@@ -1,20 +1,22 @@
 //! Payments: the Stripe webhook (verified before anything else, then applied once per event), and the local
-//! test checkout that stands in for Stripe Checkout when no STRIPE_SECRET_KEY is set. The test checkout sends
-//! its result through the same verification path as Stripe's own events, signed with the webhook secret.
+//! test checkout that stands in for Stripe Checkout in local development. The test checkout is on only with
+//! `TEST_CHECKOUT=true` and no Stripe key (see `PaymentsMode`); otherwise its routes are 404. It sends its
+//! result through the same verification path as Stripe's own events, signed with the webhook secret.
 
-use crate::engine::{self, Command, DirectoryCommand, DIRECTORY, ORGANISATIONS};
+use crate::engine::{self, CheckoutEventCommand, Command, DirectoryCommand, DIRECTORY, ORGANISATIONS};
 use crate::proxy::{Outgoing, Upstream};
 use crate::http::internal;
 use crate::runtime::{now, random_hex, setting};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
-use slotbook_core::stripe::{self, local_session_organisation};
+use slotbook_core::route::WEBHOOK_BODY_LIMIT;
+use slotbook_core::stripe::{self, local_session_organisation, PaymentsMode};
 use worker::{Env, Headers, Method, Request, Response};
 
 /// `POST /api/payments/stripe/webhook`. In proxy mode a verified event goes to the upstream unchanged (raw
 /// body and signature), and counts as processed only once the upstream accepted it.
 pub async fn webhook(mut req: Request, env: &Env, upstream: Option<&Upstream>, request_id: &str) -> ApiResult<Response> {
     let signature = req.headers().get("Stripe-Signature").ok().flatten();
-    let body = req.bytes().await.map_err(|_| ApiError::validation("body", "The request body could not be read"))?;
+    let body = crate::http::read_body(&mut req, WEBHOOK_BODY_LIMIT).await?;
     let Some(upstream) = upstream else {
         return apply_signed(env, signature.as_deref(), &body).await;
     };
@@ -53,25 +55,35 @@ async fn apply_signed(env: &Env, signature: Option<&str>, body: &[u8]) -> ApiRes
         worker::console_log!("{{\"stripe_event\":{:?},\"type\":{:?},\"ignored\":true}}", event.id, event.kind);
         return crate::http::json(200, &serde_json::json!({"received": true}));
     };
+    // An event for an organisation nobody imported is acknowledged, and creates no Durable Object.
+    if crate::origins::of_organisation(env, &slug).await.is_err() {
+        worker::console_warn!("{{\"stripe_event\":{:?},\"unknown_organisation\":true}}", event.id);
+        return crate::http::json(200, &serde_json::json!({"received": true, "reservation": null}));
+    }
     let command = Command::ApplyCheckoutEvent {
-        event_id: event.id,
-        kind: event.kind,
-        session_id: event.session_id,
-        payment_status: event.payment_status,
+        event: CheckoutEventCommand {
+            event_id: event.id,
+            kind: event.kind,
+            session_id: event.session_id,
+            payment_status: event.payment_status,
+            payment_intent: event.payment_intent,
+        },
     };
     let answer = engine::call(env, ORGANISATIONS, &slug, &command).await?;
     crate::http::raw_json(answer.status, answer.body)
 }
 
 fn test_checkout_enabled(env: &Env) -> ApiResult<()> {
-    if setting(env, "STRIPE_SECRET_KEY").is_some() {
-        return Err(ApiError::not_found("Test checkout"));
+    if crate::stripe::payments_mode(env) != PaymentsMode::TestCheckout {
+        return Err(ApiError::new(ErrorCode::ResourceNotFound, "No route for this path"));
     }
     Ok(())
 }
 
 async fn session(env: &Env, session_id: &str, base_url: &str) -> ApiResult<serde_json::Value> {
     let slug = local_session_organisation(session_id).ok_or_else(|| ApiError::not_found("Checkout session"))?;
+    // Only organisations the directory knows reach a Durable Object.
+    crate::origins::of_organisation(env, slug).await?;
     let command = Command::CheckoutSession { session_id: session_id.to_string(), base_url: base_url.to_string() };
     engine::call_json(env, ORGANISATIONS, slug, &command).await
 }
@@ -110,7 +122,7 @@ pub async fn test_checkout_page(env: &Env, session_id: &str, base_url: &str) -> 
 /// webhook path, and sends the customer back as Stripe would.
 pub async fn test_checkout_complete(mut req: Request, env: &Env, session_id: &str, base_url: &str) -> ApiResult<Response> {
     test_checkout_enabled(env)?;
-    let form = req.text().await.unwrap_or_default();
+    let form = String::from_utf8(crate::http::read_body(&mut req, slotbook_core::route::BODY_LIMIT).await?).unwrap_or_default();
     let pay = form.split('&').any(|p| p == "outcome=pay");
     let s = session(env, session_id, base_url).await?;
     let slug = local_session_organisation(session_id).unwrap_or_default();

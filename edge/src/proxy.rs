@@ -122,7 +122,7 @@ pub async fn public(mut req: Request, env: &Env, upstream: &Upstream, booker: &B
         }
         PublicCall::Reserve => {
             let key = req.headers().get(idempotency::HEADER).ok().flatten();
-            let (body, value) = json_body(&mut req).await?;
+            let (body, value) = json_body(&mut req, slotbook_core::route::BODY_LIMIT).await?;
             let request = validate::reserve_request(&value, by_org)?;
             let out = Outgoing::from_request(&req, path_and_query(url), Some(body), request_id);
             return match key {
@@ -182,6 +182,12 @@ async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: Stri
         let _ = response.headers_mut().set(REPLAYED_HEADER, "true");
         return Ok(response);
     }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Claimed {
+        claim_id: String,
+    }
+    let claim_id = serde_json::from_str::<Claimed>(&claimed.body).map_err(|e| internal("claim", e))?.claim_id;
     let result = upstream.forward(out).await;
     let (kept, response) = match result {
         Ok(mut response) => {
@@ -191,7 +197,7 @@ async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: Stri
         }
         Err(e) => (idempotency_answer(&e), Err(e)),
     };
-    engine::call(env, ORGANISATIONS, &scope, &Command::FinishIdempotencyKey { key, answer: kept }).await?;
+    engine::call(env, ORGANISATIONS, &scope, &Command::FinishIdempotencyKey { key, claim_id, answer: kept }).await?;
     response
 }
 
@@ -199,7 +205,7 @@ async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: Stri
 pub async fn staff(mut req: Request, upstream: &Upstream, call: &StaffCall, url: &worker::Url, request_id: &str) -> ApiResult<Response> {
     let body = match call {
         StaffCall::Create | StaffCall::Update(_) => {
-            let (body, value) = json_body(&mut req).await?;
+            let (body, value) = json_body(&mut req, slotbook_core::route::BODY_LIMIT).await?;
             validate::reservation_changes(&value, matches!(call, StaffCall::Create))?;
             Some(body)
         }

@@ -1,15 +1,25 @@
-//! Stripe's REST API, as the built-in engine uses it: create a Checkout Session, expire one, read one.
-//! The base URL is configurable (`STRIPE_API_BASE`) so tests can point it at a local server that speaks
-//! Stripe's wire format.
+//! Stripe's REST API, as the built-in engine uses it: create a Checkout Session, expire one, read one,
+//! refund a payment. Every call names the pinned API version. The base URL is configurable
+//! (`STRIPE_API_BASE`) so tests can point it at a local server that speaks Stripe's wire format.
 
 use crate::http::internal;
 use crate::runtime::setting;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
-use slotbook_core::stripe::{form_encode, CheckoutRequest};
+use slotbook_core::stripe::{form_encode, CheckoutRequest, PaymentsMode, RefundRequest, API_VERSION};
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
 
 const DEFAULT_BASE: &str = "https://api.stripe.com";
+
+/// How this edge takes payments, from its settings (fails closed; see [`PaymentsMode`]).
+pub fn payments_mode(env: &Env) -> PaymentsMode {
+    PaymentsMode::from_settings(
+        setting(env, "STRIPE_SECRET_KEY").as_deref(),
+        setting(env, "STRIPE_WEBHOOK_SECRET").as_deref(),
+        setting(env, "TEST_CHECKOUT").as_deref(),
+    )
+}
 
 pub struct Stripe {
     key: String,
@@ -25,6 +35,9 @@ pub struct Session {
     pub status: String,
     /// `paid`, `unpaid` or `no_payment_required`.
     pub payment_status: String,
+    /// The payment's id once the customer paid (what a refund names).
+    #[serde(default)]
+    pub payment_intent: Option<String>,
 }
 
 impl Session {
@@ -33,9 +46,28 @@ impl Session {
     }
 }
 
+#[derive(Debug, Clone, Deserialize)]
+pub struct Refund {
+    pub id: String,
+}
+
+/// The parts of Stripe's error body that are safe to log (its message can quote the customer's email).
+#[derive(Deserialize, Default)]
+struct StripeError {
+    #[serde(default)]
+    r#type: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    param: Option<String>,
+}
+
 impl Stripe {
-    /// The client, when a Stripe key is configured; `None` means the local test checkout is used.
+    /// The client, when payments go through Stripe (a key and a webhook secret are set).
     pub fn from_env(env: &Env) -> Option<Stripe> {
+        if payments_mode(env) != PaymentsMode::Stripe {
+            return None;
+        }
         let key = setting(env, "STRIPE_SECRET_KEY")?;
         let base = setting(env, "STRIPE_API_BASE").unwrap_or_else(|| DEFAULT_BASE.to_string());
         Some(Stripe { key, base: base.trim_end_matches('/').to_string() })
@@ -54,9 +86,15 @@ impl Stripe {
         self.send(Method::Get, &format!("/v1/checkout/sessions/{session_id}"), None, None).await
     }
 
-    async fn send(&self, method: Method, path: &str, body: Option<String>, idempotency_key: Option<&str>) -> ApiResult<Session> {
+    pub async fn refund(&self, request: &RefundRequest<'_>) -> ApiResult<Refund> {
+        let body = form_encode(&request.form());
+        self.send(Method::Post, "/v1/refunds", Some(body), Some(&request.idempotency_key())).await
+    }
+
+    async fn send<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<String>, idempotency_key: Option<&str>) -> ApiResult<T> {
         let headers = Headers::new();
         let _ = headers.set("Authorization", &format!("Bearer {}", self.key));
+        let _ = headers.set("Stripe-Version", API_VERSION);
         if let Some(key) = idempotency_key {
             let _ = headers.set("Idempotency-Key", key);
         }
@@ -72,9 +110,18 @@ impl Stripe {
             ApiError::new(ErrorCode::UpstreamUnavailable, "The payment provider could not be reached. Please try again.")
         })?;
         let status = response.status_code();
+        let request_id = response.headers().get("Request-Id").ok().flatten();
         let text = response.text().await.unwrap_or_default();
         if !(200..300).contains(&status) {
-            worker::console_error!("{{\"stripe\":{:?},\"status\":{},\"body\":{:?}}}", path, status, text);
+            #[derive(Deserialize)]
+            struct Body {
+                error: StripeError,
+            }
+            let e = serde_json::from_str::<Body>(&text).map(|b| b.error).unwrap_or_default();
+            worker::console_error!(
+                "{}",
+                serde_json::json!({"stripe": path, "status": status, "type": e.r#type, "code": e.code, "param": e.param, "stripe_request_id": request_id})
+            );
             return Err(ApiError::new(ErrorCode::UpstreamUnavailable, "The payment provider refused the request. Please try again."));
         }
         serde_json::from_str(&text).map_err(|e| internal("stripe answer", e))

@@ -32,6 +32,7 @@ pub struct Edge {
     pub port: u16,
     pub base: String,
     pub state_dir: PathBuf,
+    vars: Vec<(String, String)>,
 }
 
 static GROUPS: [AtomicI32; 8] = [const { AtomicI32::new(0) }; 8];
@@ -51,16 +52,26 @@ impl Edge {
         Edge::start_with(&[])
     }
 
-    /// Starts an edge with extra vars (`NAME`, `value`) and a fresh state directory.
+    /// Starts an edge as local development runs it (the test checkout on, `TEST_CHECKOUT=true`), with extra
+    /// vars (`NAME`, `value`) and a fresh state directory.
     pub fn start_with(vars: &[(&str, &str)]) -> Edge {
-        let dir = std::env::temp_dir().join(format!("slotbook-e2e-{}-{}", std::process::id(), free_port()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Edge::launch(dir, vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        let mut all = vec![("TEST_CHECKOUT", "true")];
+        all.retain(|(k, _)| !vars.iter().any(|(n, _)| n == k));
+        all.extend_from_slice(vars);
+        Edge::start_deployed(&all)
     }
 
-    /// Starts an edge on `state_dir` (kept across restarts).
-    pub fn start_in(state_dir: PathBuf) -> Edge {
-        Edge::launch(state_dir, Vec::new())
+    /// Starts an edge configured as a deploy would be: only the vars given (besides the admin token and the
+    /// webhook secret, which every deploy sets), so no test checkout.
+    pub fn start_deployed(vars: &[(&str, &str)]) -> Edge {
+        let dir = std::env::temp_dir().join(format!("slotbook-e2e-{}-{}", std::process::id(), free_port()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        // A developer's .dev.vars must not switch the test checkout on where a test wants it off.
+        if !vars.iter().any(|(k, _)| k == "TEST_CHECKOUT") {
+            vars.push(("TEST_CHECKOUT".into(), "false".into()));
+        }
+        Edge::launch(dir, vars)
     }
 
     fn launch(state_dir: PathBuf, vars: Vec<(String, String)>) -> Edge {
@@ -99,7 +110,7 @@ impl Edge {
         if let Some(slot) = GROUPS.iter().find(|g| g.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst).is_ok()) {
             let _ = slot;
         }
-        let edge = Edge { child: Some(child), port, base: format!("http://127.0.0.1:{port}"), state_dir };
+        let edge = Edge { child: Some(child), port, base: format!("http://127.0.0.1:{port}"), state_dir, vars };
         edge.wait_ready();
         edge
     }
@@ -139,10 +150,24 @@ impl Edge {
         }
     }
 
-    /// Stops and starts again on the same state directory (and a new port).
+    /// Kills the runtime at once (SIGKILL to the whole process group), as a crash would: requests in flight
+    /// get no answer and nothing is flushed on the way out.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let pgid = child.id() as i32;
+            unsafe { libc::kill(-pgid, libc::SIGKILL) };
+            let _ = child.wait();
+            for g in &GROUPS {
+                let _ = g.compare_exchange(pgid, 0, Ordering::SeqCst, Ordering::SeqCst);
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    /// Stops (if running) and starts again on the same state directory, with the same vars (and a new port).
     pub fn restart(&mut self) {
         self.stop();
-        let fresh = Edge::start_in(self.state_dir.clone());
+        let fresh = Edge::launch(self.state_dir.clone(), self.vars.clone());
         let mut fresh = std::mem::ManuallyDrop::new(fresh);
         self.child = fresh.child.take();
         self.port = fresh.port;

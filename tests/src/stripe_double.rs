@@ -1,6 +1,10 @@
 //! A stand-in for Stripe's API (which cannot run here), speaking its wire format: form-encoded requests,
-//! Checkout Session objects, `{"error": {...}}` answers. It records every request so tests can check them
-//! field by field, and lets a test play the customer who pays on Stripe's page.
+//! Checkout Session and Refund objects, `{"error": {...}}` answers. It refuses what Stripe's live API
+//! refuses for the calls the edge makes: a key that is not a secret key, a malformed `Stripe-Version`,
+//! parameters the endpoint does not have, missing required ones, an `expires_at` outside 30 minutes to
+//! 24 hours from the session's creation, an Idempotency-Key reused with other parameters, a refund of a
+//! payment that is not paid or already refunded. It records every request so tests can check them field by
+//! field, and lets a test play the customer who pays on Stripe's page.
 
 use crate::double::{Recorded, Server};
 use serde_json::{json, Value};
@@ -8,10 +12,23 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// The parameters of `POST /v1/checkout/sessions` the edge may send (Stripe has more; these are all real).
+const SESSION_PARAMS: &[&str] = &[
+    "mode", "line_items[0][price_data][currency]", "line_items[0][price_data][unit_amount]",
+    "line_items[0][price_data][product_data][name]", "line_items[0][quantity]", "customer_email",
+    "client_reference_id", "metadata[reservation_id]", "metadata[organisation]",
+    "payment_intent_data[metadata][reservation_id]", "payment_intent_data[metadata][organisation]",
+    "success_url", "cancel_url", "expires_at", "locale",
+];
+const SESSION_REQUIRED: &[&str] = &["mode", "success_url", "line_items[0][quantity]"];
+const REFUND_PARAMS: &[&str] = &["payment_intent", "amount", "reason", "metadata[reservation_id]", "metadata[organisation]"];
+
 #[derive(Default)]
 struct State {
     sessions: HashMap<String, Value>,
-    by_idempotency_key: HashMap<String, String>,
+    refunds: HashMap<String, Value>,
+    /// Idempotency-Key → (request body, answer).
+    by_idempotency_key: HashMap<String, (String, Value)>,
 }
 
 #[derive(Clone)]
@@ -31,7 +48,7 @@ impl StripeDouble {
             if r.path == "/v1/checkout/sessions" {
                 std::thread::sleep(std::time::Duration::from_millis(delay.load(Ordering::SeqCst)));
             }
-            let (status, body) = answer(&mut shared.lock().unwrap(), &r.method, &r.path, &r.headers, &r.form());
+            let (status, body) = answer(&mut shared.lock().unwrap(), r);
             (status, body.to_string())
         });
         StripeDouble { base: server.base.clone(), server, state, create_delay_ms }
@@ -46,61 +63,155 @@ impl StripeDouble {
         self.create_delay_ms.store(ms, Ordering::SeqCst);
     }
 
-    /// The customer pays on Stripe's page (no webhook is sent).
-    pub fn complete(&self, session_id: &str) {
-        self.set(session_id, "complete", "paid");
+    /// The customer pays on Stripe's page (no webhook is sent). Returns the payment's id.
+    pub fn complete(&self, session_id: &str) -> String {
+        self.set(session_id, "complete", "paid")
     }
 
     /// The customer chose a delayed payment method: the session is complete, the money not there yet.
-    pub fn complete_unpaid(&self, session_id: &str) {
-        self.set(session_id, "complete", "unpaid");
+    pub fn complete_unpaid(&self, session_id: &str) -> String {
+        self.set(session_id, "complete", "unpaid")
     }
 
-    fn set(&self, session_id: &str, status: &str, payment_status: &str) {
+    /// The refunds made, by payment intent.
+    pub fn refunds(&self) -> Vec<Value> {
+        self.state.lock().unwrap().refunds.values().cloned().collect()
+    }
+
+    pub fn session(&self, session_id: &str) -> Value {
+        self.state.lock().unwrap().sessions[session_id].clone()
+    }
+
+    fn set(&self, session_id: &str, status: &str, payment_status: &str) -> String {
         let mut state = self.state.lock().unwrap();
         let s = state.sessions.get_mut(session_id).expect("known session");
+        let intent = format!("pi_double_{}", session_id.trim_start_matches("cs_test_double_"));
         s["status"] = json!(status);
         s["payment_status"] = json!(payment_status);
+        s["payment_intent"] = json!(intent);
+        intent
     }
 }
 
-fn answer(st: &mut State, method: &str, path: &str, headers: &HashMap<String, String>, form: &[(String, String)]) -> (u16, Value) {
-    if headers.get("authorization").is_none_or(|a| !a.starts_with("Bearer sk_test_")) {
-        return (401, json!({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}));
+fn error(status: u16, kind: &str, message: &str, param: Option<&str>) -> (u16, Value) {
+    let mut e = json!({"type": kind, "message": message});
+    if let Some(p) = param {
+        e["param"] = json!(p);
     }
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match (method, segments.as_slice()) {
-        ("POST", ["v1", "checkout", "sessions"]) => {
-            if let Some(existing) = headers.get("idempotency-key").and_then(|k| st.by_idempotency_key.get(k)) {
-                return (200, st.sessions[existing].clone());
-            }
-            let id = format!("cs_test_double_{}", st.sessions.len() + 1);
-            let get = |k: &str| form.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default();
-            let session = json!({
-                "id": id, "object": "checkout.session", "mode": get("mode"), "status": "open", "payment_status": "unpaid",
-                "url": format!("https://checkout.stripe.com/c/pay/{id}"), "client_reference_id": get("client_reference_id"),
-                "expires_at": get("expires_at").parse::<i64>().unwrap_or(0),
-                "metadata": {"reservation_id": get("metadata[reservation_id]"), "organisation": get("metadata[organisation]")},
-            });
-            st.sessions.insert(id.clone(), session.clone());
-            if let Some(k) = headers.get("idempotency-key") {
-                st.by_idempotency_key.insert(k.clone(), id);
-            }
-            (200, session)
+    (status, json!({ "error": e }))
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
+    let headers = &r.headers;
+    if headers.get("authorization").is_none_or(|a| !a.starts_with("Bearer sk_test_")) {
+        return error(401, "invalid_request_error", "Invalid API Key provided", None);
+    }
+    // Stripe-Version is a date and a release name, e.g. 2026-02-25.clover; anything else is refused.
+    if let Some(v) = headers.get("stripe-version") {
+        let (date, name) = v.split_once('.').unwrap_or((v, ""));
+        let date_ok = date.len() == 10 && date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        if !date_ok || name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase()) {
+            return error(400, "invalid_request_error", &format!("Invalid Stripe API version: {v}"), None);
         }
+    }
+    let form = r.form();
+    let key = headers.get("idempotency-key").cloned();
+    if let Some(k) = &key {
+        if let Some((body, kept)) = st.by_idempotency_key.get(k) {
+            if *body != r.text() {
+                return error(400, "idempotency_error",
+                    "Keys for idempotent requests can only be used with the same parameters they were first used with.", None);
+            }
+            return (200, kept.clone());
+        }
+    }
+    let segments: Vec<&str> = r.path.trim_start_matches('/').split('/').collect();
+    let result = match (r.method.as_str(), segments.as_slice()) {
+        ("POST", ["v1", "checkout", "sessions"]) => create_session(st, &form),
         ("POST", ["v1", "checkout", "sessions", id, "expire"]) => match st.sessions.get_mut(*id) {
             Some(s) if s["status"] == "open" => {
                 s["status"] = json!("expired");
                 (200, s.clone())
             }
-            Some(_) => (400, json!({"error": {"type": "invalid_request_error",
-                "message": "Only Checkout Sessions with a status in [\"open\"] can be expired."}})),
-            None => (404, json!({"error": {"type": "invalid_request_error", "message": "No such checkout.session"}})),
+            Some(_) => error(400, "invalid_request_error", "Only Checkout Sessions with a status in [\"open\"] can be expired.", None),
+            None => error(404, "invalid_request_error", &format!("No such checkout.session: '{id}'"), Some("session")),
         },
         ("GET", ["v1", "checkout", "sessions", id]) => match st.sessions.get(*id) {
             Some(s) => (200, s.clone()),
-            None => (404, json!({"error": {"type": "invalid_request_error", "message": "No such checkout.session"}})),
+            None => error(404, "invalid_request_error", &format!("No such checkout.session: '{id}'"), Some("session")),
         },
-        _ => (404, json!({"error": {"type": "invalid_request_error", "message": "Unrecognized request URL"}})),
+        ("POST", ["v1", "refunds"]) => refund(st, &form),
+        _ => error(404, "invalid_request_error", &format!("Unrecognized request URL ({} /{}).", r.method, segments.join("/")), None),
+    };
+    if let (Some(k), (200, body)) = (key, &result) {
+        st.by_idempotency_key.insert(k, (r.text(), body.clone()));
     }
+    result
+}
+
+fn unknown_param(form: &[(String, String)], known: &[&str]) -> Option<(u16, Value)> {
+    form.iter().find(|(k, _)| !known.contains(&k.as_str())).map(|(k, _)| {
+        error(400, "invalid_request_error", &format!("Received unknown parameter: {k}"), Some(k))
+    })
+}
+
+fn create_session(st: &mut State, form: &[(String, String)]) -> (u16, Value) {
+    if let Some(refused) = unknown_param(form, SESSION_PARAMS) {
+        return refused;
+    }
+    let get = |k: &str| form.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
+    if let Some(missing) = SESSION_REQUIRED.iter().find(|k| get(k).is_none()) {
+        return error(400, "invalid_request_error", &format!("Missing required param: {missing}."), Some(missing));
+    }
+    let created = now();
+    if let Some(expires_at) = get("expires_at") {
+        let Ok(at) = expires_at.parse::<i64>() else {
+            return error(400, "invalid_request_error", "Invalid integer: expires_at", Some("expires_at"));
+        };
+        if at < created + 1800 || at > created + 86_400 {
+            return error(400, "invalid_request_error",
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours after the Checkout Session is created.",
+                Some("expires_at"));
+        }
+    }
+    let id = format!("cs_test_double_{}", st.sessions.len() + 1);
+    let session = json!({
+        "id": id, "object": "checkout.session", "mode": get("mode"), "status": "open", "payment_status": "unpaid",
+        "url": format!("https://checkout.stripe.com/c/pay/{id}"), "client_reference_id": get("client_reference_id"),
+        "created": created, "expires_at": get("expires_at").and_then(|v| v.parse::<i64>().ok()).unwrap_or(created + 86_400),
+        "payment_intent": null,
+        "metadata": {"reservation_id": get("metadata[reservation_id]"), "organisation": get("metadata[organisation]")},
+    });
+    st.sessions.insert(id, session.clone());
+    (200, session)
+}
+
+fn refund(st: &mut State, form: &[(String, String)]) -> (u16, Value) {
+    if let Some(refused) = unknown_param(form, REFUND_PARAMS) {
+        return refused;
+    }
+    let get = |k: &str| form.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
+    if let Some(reason) = get("reason") {
+        if !["duplicate", "fraudulent", "requested_by_customer"].contains(&reason.as_str()) {
+            return error(400, "invalid_request_error", &format!("Invalid reason: {reason}"), Some("reason"));
+        }
+    }
+    let Some(intent) = get("payment_intent") else {
+        return error(400, "invalid_request_error", "One of the following params should be provided for this request: payment_intent or charge.", None);
+    };
+    let paid = st.sessions.values().any(|s| s["payment_intent"] == intent.as_str() && s["payment_status"] == "paid");
+    if !paid {
+        return error(400, "invalid_request_error", &format!("No such payment_intent: '{intent}'"), Some("payment_intent"));
+    }
+    if st.refunds.contains_key(&intent) {
+        return error(400, "invalid_request_error", &format!("Charge for payment intent {intent} has already been refunded."), None);
+    }
+    let refund = json!({"id": format!("re_double_{}", st.refunds.len() + 1), "object": "refund", "payment_intent": intent,
+        "status": "succeeded", "reason": get("reason"), "metadata": {"reservation_id": get("metadata[reservation_id]")}});
+    st.refunds.insert(intent, refund.clone());
+    (200, refund)
 }

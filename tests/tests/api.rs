@@ -319,8 +319,12 @@ fn a_retried_reserve_with_its_idempotency_key_books_once() {
     assert_eq!(e.error(400, "validation_error")["param"], "Idempotency-Key");
     // A refusal is remembered too: the same attempt gets the same answer.
     let too_many = booking(10, &slot, 9).to_string();
-    http::send("POST", &url, Some(&too_many), &[("Idempotency-Key", "attempt-2")]).unwrap().error(409, "capacity_exceeded");
-    http::send("POST", &url, Some(&too_many), &[("Idempotency-Key", "attempt-2")]).unwrap().error(409, "capacity_exceeded");
+    let refused = http::send("POST", &url, Some(&too_many), &[("Idempotency-Key", "attempt-2")]).unwrap();
+    refused.error(409, "capacity_exceeded");
+    assert_eq!(refused.header("idempotent-replayed"), None, "the first refusal is answered, not replayed");
+    let replayed = http::send("POST", &url, Some(&too_many), &[("Idempotency-Key", "attempt-2")]).unwrap();
+    replayed.error(409, "capacity_exceeded");
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"), "the same attempt gets the stored refusal");
     // Keys are per organisation.
     setup("idem-other");
     let other_org = format!("{}/reserve", org("idem-other"));

@@ -62,3 +62,91 @@ fn an_organisation_takes_only_so_many_reserves_a_minute() {
     let wait: u64 = answers[3].header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait));
 }
+
+fn raw_chunked_post(path: &str, chunk: &[u8], chunks: usize) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", edge().port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let head = format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nCF-Connecting-IP: 192.0.2.77\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    for _ in 0..chunks {
+        // The edge may answer and close before every chunk is sent.
+        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_err() || s.write_all(chunk).is_err() || s.write_all(b"\r\n").is_err() {
+            break;
+        }
+    }
+    let _ = s.write_all(b"0\r\n\r\n");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    let status = answer.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, answer)
+}
+
+#[test]
+fn bodies_over_their_limit_are_refused_before_being_read() {
+    let big = |kb: usize| format!("{{\"notes\":\"{}\"}}", "x".repeat(kb * 1024));
+    let reserve = format!("{}/reserve", base());
+    let e = http::send("POST", &reserve, Some(&big(17)), &[]).unwrap().error(413, "payload_too_large");
+    assert_eq!(e["type"], "invalid_request_error");
+    // Just under the limit is read (and then found invalid).
+    assert_eq!(http::send("POST", &reserve, Some(&big(15)), &[]).unwrap().status, 400);
+    let staff = [("Authorization", format!("Bearer {}", slotbook_tests::staff_key("limit-spa")))];
+    let staff: Vec<(&str, &str)> = staff.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    http::send("PATCH", &edge().url("/api/reservations/1"), Some(&big(17)), &staff).unwrap().error(413, "payload_too_large");
+    http::send("POST", &edge().url("/api/reservations"), Some(&big(17)), &staff).unwrap().error(413, "payload_too_large");
+    http::send("POST", &edge().url("/api/payments/stripe/webhook"), Some(&big(257)), &[("Stripe-Signature", "t=1,v1=00")]).unwrap().error(413, "payload_too_large");
+    let admin = format!("Bearer {}", slotbook_tests::ADMIN_TOKEN);
+    http::send("PUT", &edge().url("/api/admin/organisations/limit-spa"), Some(&big(1025)), &[("Authorization", &admin)]).unwrap().error(413, "payload_too_large");
+    // A 300 KB document is within the import's limit: it is read, then refused for what it says.
+    assert_eq!(http::send("PUT", &edge().url("/api/admin/organisations/limit-spa"), Some(&big(300)), &[("Authorization", &admin)]).unwrap().status, 400);
+    // A body that does not say its length is cut off as it streams in.
+    let (status, answer) = raw_chunked_post("/api/public/booking/organisations/limit-spa/reserve", &[b'x'; 4096], 64);
+    assert_eq!(status, 413, "{answer}");
+    assert!(answer.contains("payload_too_large"));
+}
+
+/// Files the runtime keeps for the organisations' Durable Objects (one SQLite database each).
+fn organisation_objects() -> usize {
+    fn walk(dir: &std::path::Path, n: &mut usize) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, n);
+            } else if path.to_string_lossy().contains("Organisation") && path.extension().is_some_and(|e| e == "sqlite") {
+                *n += 1;
+            }
+        }
+    }
+    let mut n = 0;
+    walk(&edge().state_dir, &mut n);
+    n
+}
+
+#[test]
+fn an_unknown_organisation_creates_no_durable_object() {
+    let before = organisation_objects();
+    assert!(before >= 1, "the imported organisation has its object");
+    for slug in ["no-such-spa", "nobody-here", "ghost-venue"] {
+        let base = edge().url(&format!("/api/public/booking/organisations/{slug}"));
+        http::get(&base).unwrap().error(404, "resource_not_found");
+        http::get(&format!("{base}/availability?date=2030-01-01&resourceTypeId=1")).unwrap().error(404, "resource_not_found");
+        http::get(&format!("{base}/checkout-status?sessionId=cs_x")).unwrap().error(404, "resource_not_found");
+        http::send("POST", &format!("{base}/reserve"), Some("{}"), &[]).unwrap().error(404, "resource_not_found");
+        let pre = http::send("OPTIONS", &format!("{base}/reserve"), None, &[("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")]).unwrap();
+        assert_eq!(pre.status, 404);
+        http::get(&edge().url(&format!("/api/test-checkout/cs_test_local_00ff_{slug}"))).unwrap().error(404, "resource_not_found");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(organisation_objects(), before, "no object (and no schema) for a slug nobody imported");
+}
+
+#[test]
+fn the_per_ip_limit_applies_before_any_lookup() {
+    // An unknown organisation is answered 404 only while the client is within its limit: the limit is
+    // checked first, so a flood of lookups for made-up slugs is stopped at the edge.
+    let answers: Vec<u16> = (0..21)
+        .map(|i| http::send("POST", &edge().url(&format!("/api/public/booking/organisations/made-up-{i}/reserve")), Some("{}"), &[("CF-Connecting-IP", "203.0.113.50")]).unwrap().status)
+        .collect();
+    assert!(answers[..20].iter().all(|s| *s == 404), "{answers:?}");
+    assert_eq!(answers[20], 429);
+}

@@ -1,16 +1,23 @@
 //! The built-in engine with a Stripe key: Checkout Sessions created through Stripe's REST API (here a local
-//! stand-in speaking its wire format), holds that end with the session expired, late payments confirmed.
+//! stand-in speaking its wire format and refusing what Stripe refuses), holds that end with the session
+//! expired, late payments confirmed or refunded, staff cancels that expire the session.
 
 use serde_json::{json, Value};
 use slotbook_tests::booking::{find_slot, now, places_left};
 use slotbook_tests::http::{self, Answer};
+use slotbook_core::stripe::sign;
 use slotbook_tests::stripe_double::StripeDouble;
-use slotbook_tests::{document_for, Edge};
+use slotbook_tests::{document_for, staff_key, Edge, WEBHOOK_SECRET};
 use std::time::{Duration, Instant};
 
 const HOLD_SECONDS: u64 = 8;
 
 fn start(stripe: &StripeDouble, hold_override: bool) -> Edge {
+    start_holding(stripe, hold_override, 30)
+}
+
+/// An edge with a Stripe key, its organisation's holds lasting `hold_minutes` (unless overridden for speed).
+fn start_holding(stripe: &StripeDouble, hold_override: bool, hold_minutes: u32) -> Edge {
     let hold = HOLD_SECONDS.to_string();
     let mut vars = vec![("STRIPE_SECRET_KEY", "sk_test_double_key"), ("STRIPE_API_BASE", stripe.base.as_str())];
     if hold_override {
@@ -19,6 +26,7 @@ fn start(stripe: &StripeDouble, hold_override: bool) -> Edge {
     let edge = Edge::start_with(&vars);
     let mut doc = document_for("stripe-spa");
     doc["allowedOrigins"] = json!(["https://acme.example"]);
+    doc["holdMinutes"] = json!(hold_minutes);
     assert_eq!(edge.import("stripe-spa", &doc).status, 200);
     edge
 }
@@ -92,8 +100,14 @@ fn checkout_sessions_are_created_with_stripes_parameters_and_holds_expire() {
     for (field, value) in expect {
         assert_eq!(create.field(field).as_deref(), Some(value.as_str()), "{field}");
     }
+    // The 8-second hold is far inside Stripe's minimum: expires_at is moved out to 30 minutes plus a margin,
+    // while the hold itself (and the alarm that expires the session) keeps its own end.
     let expires_at: i64 = create.field("expires_at").unwrap().parse().unwrap();
-    assert!((expires_at - (started + HOLD_SECONDS as i64)).abs() <= 2, "expires_at is the hold's end");
+    assert!((expires_at - (started + 35 * 60)).abs() <= 3, "expires_at {expires_at} inside Stripe's window");
+    assert_eq!(r["paymentData"]["expiresAt"].as_str().map(|t| t.len()), Some(20), "the hold's end on the wire");
+    for q in stripe.requests() {
+        assert_eq!(q.headers.get("stripe-version").map(String::as_str), Some(slotbook_core::stripe::API_VERSION), "{} {}", q.method, q.path);
+    }
     assert_eq!(places_left(&base(&edge), 8, &slot), before - 2, "held while paying");
     let s = status(&edge, &session);
     assert_eq!((s["canRetryPayment"].as_bool(), s["checkoutUrl"].as_str()), (Some(true), Some(r["paymentData"]["checkoutUrl"].as_str().unwrap())));
@@ -190,4 +204,122 @@ fn a_delayed_payment_keeps_its_places_past_the_hold() {
     assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str()), (Some("pending_payment"), Some("processing")));
     assert_eq!(s["canRetryPayment"], false, "a completed session cannot be paid again");
     assert_eq!(places_left(&base(&edge), 8, &slot), before - 1);
+}
+
+/// The stand-in answers as Stripe would when a test asks it directly: what the edge must never send.
+#[test]
+fn the_stand_in_refuses_what_stripe_refuses() {
+    let stripe = StripeDouble::start();
+    let auth = ("Authorization", "Bearer sk_test_x");
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    let post = |body: &str, extra: &[(&str, &str)]| {
+        let mut headers = vec![auth, form];
+        headers.extend_from_slice(extra);
+        http::send("POST", &format!("{}/v1/checkout/sessions", stripe.base), Some(body), &headers).unwrap()
+    };
+    let base = "mode=payment&success_url=https%3A%2F%2Fa.example%2F&line_items[0][quantity]=1";
+    let soon = format!("{base}&expires_at={}", now() + 600);
+    assert_eq!(post(&soon, &[]).json()["error"]["param"], "expires_at", "less than 30 minutes");
+    let late = format!("{base}&expires_at={}", now() + 90_000);
+    assert_eq!(post(&late, &[]).json()["error"]["param"], "expires_at", "more than 24 hours");
+    assert_eq!(post(&format!("{base}&expires_in=3600"), &[]).status, 400, "an unknown parameter");
+    assert_eq!(post(base, &[("Stripe-Version", "latest")]).status, 400, "a malformed version");
+    assert_eq!(post(base, &[("Idempotency-Key", "k1")]).status, 200);
+    assert_eq!(post(&format!("{base}&customer_email=x%40y.example"), &[("Idempotency-Key", "k1")]).json()["error"]["type"], "idempotency_error");
+}
+
+#[test]
+fn holds_of_30_minutes_and_of_a_day_give_sessions_stripe_accepts() {
+    for (minutes, nth) in [(30u32, 3usize), (1440, 4)] {
+        let stripe = StripeDouble::start();
+        let edge = start_holding(&stripe, false, minutes);
+        let slot = find_slot(&base(&edge), 8, 1, nth);
+        let started = now();
+        let a = reserve(&edge, &slot, 1);
+        assert_eq!(a.status, 201, "holdMinutes {minutes}: {}", a.body);
+        let create = stripe.requests().into_iter().find(|q| q.path == "/v1/checkout/sessions").unwrap();
+        let expires_at: i64 = create.field("expires_at").unwrap().parse().unwrap();
+        assert!(expires_at - started >= 30 * 60 + 60 && expires_at - started <= 24 * 3600 - 60, "holdMinutes {minutes}: {}", expires_at - started);
+        let hold_end = a.json()["paymentData"]["expiresAt"].as_str().unwrap().to_string();
+        let hold_end = slotbook_core::time::Timestamp::parse(&hold_end).unwrap().0;
+        assert!((hold_end - (started + minutes as i64 * 60)).abs() <= 3, "the hold keeps its own length");
+    }
+}
+
+fn signed_webhook(edge: &Edge, body: &str) -> Answer {
+    let signature = sign(body.as_bytes(), WEBHOOK_SECRET, now());
+    http::send("POST", &edge.url("/api/payments/stripe/webhook"), Some(body), &[("Stripe-Signature", &signature)]).unwrap()
+}
+
+fn wait_for_refund(stripe: &StripeDouble, intent: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(r) = stripe.refunds().into_iter().find(|r| r["payment_intent"] == intent) {
+            return r;
+        }
+        assert!(Instant::now() < deadline, "no refund of {intent}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_payment_after_the_hold_was_released_is_refunded_once() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, true);
+    let slot = find_slot(&base(&edge), 8, 1, 5);
+    let a = reserve(&edge, &slot, 1);
+    assert_eq!(a.status, 201, "{}", a.body);
+    let id = a.json()["reservationId"].as_i64().unwrap();
+    let session = a.json()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    wait_for_status(&edge, &session, "cancelled");
+    // The customer's payment went through at Stripe after all (the expiry crossed it).
+    let intent = stripe.complete(&session);
+    let event = json!({"id": "evt_late_paid_1", "type": "checkout.session.completed", "data": {"object": {"id": session,
+        "object": "checkout.session", "payment_status": "paid", "payment_intent": intent,
+        "metadata": {"organisation": "stripe-spa", "reservation_id": id.to_string()}}}}).to_string();
+    assert_eq!(signed_webhook(&edge, &event).status, 200);
+    let refund = wait_for_refund(&stripe, &intent);
+    assert_eq!(refund["reason"], "requested_by_customer");
+    let call = stripe.requests().into_iter().find(|q| q.path == "/v1/refunds").unwrap();
+    assert_eq!(call.headers["idempotency-key"], format!("refund-stripe-spa-{id}"));
+    assert_eq!(call.field("payment_intent").as_deref(), Some(intent.as_str()));
+    let s = status(&edge, &session);
+    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str()), (Some("cancelled"), Some("refunded")));
+    // Stripe sends the event again: still one refund.
+    let again = json!({"id": "evt_late_paid_1b", "type": "checkout.session.completed", "data": {"object": {"id": session,
+        "payment_status": "paid", "payment_intent": intent, "metadata": {"organisation": "stripe-spa"}}}}).to_string();
+    assert_eq!(signed_webhook(&edge, &again).status, 200);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 1);
+    let staff = http::send("GET", &edge.url(&format!("/api/reservations/{id}")), None, &[("Authorization", &format!("Bearer {}", staff_key("stripe-spa")))]).unwrap();
+    assert_eq!(staff.json()["paymentStatus"], "refunded");
+}
+
+#[test]
+fn staff_cancelling_a_hold_expires_its_session_or_refunds_it() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, false);
+    let key = format!("Bearer {}", staff_key("stripe-spa"));
+    let cancel = |id: i64| {
+        http::send("PATCH", &edge.url(&format!("/api/reservations/{id}")), Some(r#"{"status":"cancelled"}"#), &[("Authorization", &key)]).unwrap()
+    };
+    // Unpaid: the session is expired at Stripe, so the customer can no longer pay for it.
+    let slot = find_slot(&base(&edge), 8, 1, 6);
+    let a = reserve(&edge, &slot, 1).json();
+    let (id, session) = (a["reservationId"].as_i64().unwrap(), a["stripeCheckoutSessionId"].as_str().unwrap().to_string());
+    let c = cancel(id);
+    assert_eq!(c.status, 200, "{}", c.body);
+    assert_eq!(stripe.session(&session)["status"], "expired");
+    assert!(stripe.requests().iter().any(|q| q.path == format!("/v1/checkout/sessions/{session}/expire")));
+    let s = status(&edge, &session);
+    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str(), s["canRetryPayment"].as_bool()), (Some("cancelled"), Some("expired"), Some(false)));
+
+    // Paid at Stripe a moment before staff cancelled (the webhook not there yet): the payment goes back.
+    let slot = find_slot(&base(&edge), 8, 1, 7);
+    let a = reserve(&edge, &slot, 1).json();
+    let (id, session) = (a["reservationId"].as_i64().unwrap(), a["stripeCheckoutSessionId"].as_str().unwrap().to_string());
+    let intent = stripe.complete(&session);
+    assert_eq!(cancel(id).status, 200);
+    wait_for_refund(&stripe, &intent);
+    assert_eq!(status(&edge, &session)["paymentStatus"], "refunded");
 }

@@ -1,5 +1,6 @@
-//! The directory: one Durable Object that knows which organisation a legacy booking token or a staff API
-//! key belongs to. Both are kept only as SHA-256 digests.
+//! The directory: one Durable Object that knows which organisations exist (and the websites allowed to
+//! book with each), and which organisation a legacy booking token or a staff API key belongs to. Tokens
+//! and keys are kept only as SHA-256 digests.
 
 use super::sql::{exec, exists, migrate, rows, transaction};
 use super::Scope;
@@ -16,6 +17,9 @@ const MIGRATIONS: &[&str] = &["
     CREATE INDEX api_keys_by_slug ON api_keys (slug)
 ", "
     CREATE TABLE forwarded_events (id TEXT PRIMARY KEY, forwarded_at INTEGER NOT NULL)
+", "
+    CREATE TABLE organisations (slug TEXT PRIMARY KEY, allowed_origins TEXT);
+    INSERT OR IGNORE INTO organisations (slug) SELECT slug FROM tokens UNION SELECT slug FROM api_keys
 "];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -27,8 +31,11 @@ pub struct TokenEntry {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum DirectoryCommand {
-    /// Replaces an organisation's tokens and keys; refused whole if one belongs to another organisation.
-    Register { slug: String, tokens: Vec<TokenEntry>, key_hashes: Vec<String> },
+    /// Records an organisation and replaces its tokens and keys; refused whole if one belongs to another
+    /// organisation.
+    Register { slug: String, allowed_origins: Vec<String>, tokens: Vec<TokenEntry>, key_hashes: Vec<String> },
+    /// Answers `{"allowedOrigins"}` for a known organisation, 404 for any other slug.
+    LookupOrganisation { slug: String },
     ResolveToken { token_hash: String },
     ResolveKey { key_hash: String },
     /// Proxy mode: whether the upstream already accepted this Stripe event.
@@ -69,9 +76,23 @@ impl Directory {
     fn run(&self, command: DirectoryCommand) -> ApiResult<Response> {
         let sql = self.state.storage().sql();
         match command {
-            DirectoryCommand::Register { slug, tokens, key_hashes } => {
-                transaction(&self.state.storage(), || register(&sql, &slug, &tokens, &key_hashes))?;
+            DirectoryCommand::Register { slug, allowed_origins, tokens, key_hashes } => {
+                transaction(&self.state.storage(), || {
+                    register(&sql, &slug, &tokens, &key_hashes)?;
+                    let origins = serde_json::to_string(&allowed_origins).map_err(|e| crate::http::internal("origins", e))?;
+                    exec(&sql, "INSERT OR REPLACE INTO organisations (slug, allowed_origins) VALUES (?, ?)", vec![slug.clone().into(), origins.into()])
+                })?;
                 json(200, &serde_json::json!({"registered": true}))
+            }
+            DirectoryCommand::LookupOrganisation { slug } => {
+                #[derive(Deserialize)]
+                struct Row {
+                    allowed_origins: Option<String>,
+                }
+                let found = rows::<Row>(&sql, "SELECT allowed_origins FROM organisations WHERE slug = ?", vec![slug.into()])?;
+                let row = found.into_iter().next().ok_or_else(super::not_found_organisation)?;
+                let origins: Option<Vec<String>> = row.allowed_origins.and_then(|o| serde_json::from_str(&o).ok());
+                json(200, &serde_json::json!({"allowedOrigins": origins}))
             }
             DirectoryCommand::ResolveToken { token_hash } => {
                 #[derive(Deserialize)]

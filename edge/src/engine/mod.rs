@@ -6,7 +6,7 @@ mod organisation;
 mod sql;
 
 pub use directory::{Directory, DirectoryCommand, TokenEntry};
-pub use organisation::{idempotency_answer, Organisation};
+pub use organisation::{idempotency_answer, CheckoutEventCommand, Organisation};
 
 use crate::http::{internal, parse_error};
 use serde::de::DeserializeOwned;
@@ -49,12 +49,12 @@ pub enum Command {
     GetReservation { id: i64 },
     UpdateReservation { id: i64, changes: ReservationChanges },
     DeleteReservation { id: i64 },
-    /// Proxy mode: the edge keeps the Idempotency-Keys of reserves it forwards. Answers 204 when the key is
-    /// claimed for a new request, or the stored answer (with `Idempotent-Replayed`).
+    /// Proxy mode: the edge keeps the Idempotency-Keys of reserves it forwards. Answers `{"claimId"}` when
+    /// the key is claimed for a new request, or the stored answer (with `Idempotent-Replayed`).
     ClaimIdempotencyKey { key: IdempotencyKey },
     /// Proxy mode: the answer to keep for a claimed key; `None` releases the key (the upstream failed).
-    FinishIdempotencyKey { key: String, answer: Option<(u16, String)> },
-    ApplyCheckoutEvent { event_id: String, kind: String, session_id: String, payment_status: Option<String> },
+    FinishIdempotencyKey { key: String, claim_id: String, answer: Option<(u16, String)> },
+    ApplyCheckoutEvent { event: CheckoutEventCommand },
     CheckoutSession { session_id: String, base_url: String },
 }
 
@@ -98,6 +98,7 @@ pub async fn call<C: Serialize>(env: &Env, binding: &str, name: &str, command: &
     if status >= 400 {
         let mut e = parse_error(status, &body);
         e.retry_after = retry_after;
+        e.replayed = replayed;
         return Err(e);
     }
     Ok(Answer { status, body, replayed })

@@ -1,0 +1,309 @@
+//! Payments after the reserve: holds released at their end by the object's alarm (asking Stripe first),
+//! verified Stripe events applied once, and the follow-ups that talk to Stripe after a reservation ended:
+//! expiring the Checkout Session of a hold staff cancelled, and refunding a payment that arrived for a
+//! reservation that no longer exists. A follow-up is written with the change that needs it (the
+//! reservation's `payment_action`), so it is retried by the alarm until Stripe has done it.
+
+use super::reservations::{by_session, matching};
+use super::Organisation;
+use crate::engine::sql::{exec, exists, rows, transaction};
+use crate::http::internal;
+use crate::stripe::{Session, Stripe};
+use serde::Deserialize;
+use slotbook_core::error::{ApiError, ApiResult};
+use slotbook_core::reservation::{PaymentStatus, ReservationStatus};
+use slotbook_core::stripe::{local_session_organisation, transition, with_session_param, RefundRequest};
+use slotbook_core::time::Timestamp;
+use worker::SqlStorage;
+
+/// How often a hold whose payment Stripe is still processing (delayed methods) is looked at again.
+const DELAYED_PAYMENT_RECHECK_SECONDS: i64 = 24 * 3600;
+/// How soon a follow-up that Stripe did not accept is tried again.
+const FOLLOW_UP_RETRY_SECONDS: i64 = 60;
+
+/// A verified Checkout Session event, as the engine applies it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CheckoutEventCommand {
+    pub event_id: String,
+    pub kind: String,
+    pub session_id: String,
+    pub payment_status: Option<String>,
+    pub payment_intent: Option<String>,
+}
+
+/// What to do at Stripe for a reservation that ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FollowUp {
+    /// Staff cancelled a hold: its Checkout Session must not stay payable.
+    ExpireSession,
+    /// Money arrived for a reservation that no longer holds places: give it back.
+    Refund,
+}
+
+impl FollowUp {
+    fn as_str(self) -> &'static str {
+        match self {
+            FollowUp::ExpireSession => "expire_session",
+            FollowUp::Refund => "refund",
+        }
+    }
+
+    fn parse(s: &str) -> Option<FollowUp> {
+        [FollowUp::ExpireSession, FollowUp::Refund].into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+impl Organisation {
+    /// Makes sure the alarm fires by `at`.
+    pub(super) async fn wake_at(&self, at: Timestamp) {
+        let storage = self.state.storage();
+        let wanted = at.0 as f64 * 1000.0;
+        let current = storage.get_alarm().await.ok().flatten();
+        if current.is_none_or(|c| c as f64 > wanted) {
+            let when = worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(wanted)));
+            if let Err(e) = storage.set_alarm(when).await {
+                worker::console_error!("set_alarm failed: {e}");
+            }
+        }
+    }
+
+    /// The alarm's work: holds past their end, then follow-ups due; then the alarm is set for the next.
+    pub(super) async fn settle_due(&self, now: Timestamp) -> ApiResult<()> {
+        self.release_expired_holds(now).await?;
+        self.run_follow_ups(now).await;
+        #[derive(Deserialize)]
+        struct Next {
+            next: Option<i64>,
+        }
+        let next = rows::<Next>(
+            &self.sql(),
+            "SELECT MIN(t) AS next FROM (SELECT MIN(hold_expires_at) AS t FROM reservations WHERE status = 'pending_payment'
+             UNION ALL SELECT MIN(payment_action_at) FROM reservations WHERE payment_action IS NOT NULL)",
+            vec![],
+        )?;
+        if let Some(next) = next.first().and_then(|n| n.next) {
+            self.wake_at(Timestamp(next.max(now.0 + 1))).await;
+        }
+        Ok(())
+    }
+
+    /// Ends every payment hold past its time: Stripe's session is expired first, and a session Stripe
+    /// reports paid confirms the reservation instead.
+    async fn release_expired_holds(&self, now: Timestamp) -> ApiResult<()> {
+        #[derive(Deserialize)]
+        struct Hold {
+            id: i64,
+            stripe_session_id: Option<String>,
+        }
+        let sql = self.sql();
+        let due = rows::<Hold>(&sql, "SELECT id, stripe_session_id FROM reservations WHERE status = 'pending_payment' AND hold_expires_at <= ?", vec![now.0.into()])?;
+        let stripe = Stripe::from_env(&self.env);
+        for hold in due {
+            let session = hold.stripe_session_id.unwrap_or_default();
+            let session_now = match (&stripe, local_session_organisation(&session)) {
+                (Some(stripe), None) if !session.is_empty() => match stripe.expire(&session).await {
+                    Ok(s) => Some(s),
+                    // Stripe refuses to expire a session that is no longer open: ask how it ended.
+                    Err(_) => Some(stripe.retrieve(&session).await?),
+                },
+                _ => None,
+            };
+            let storage = self.state.storage();
+            match session_now {
+                Some(s) if s.is_paid() => transaction(&storage, || {
+                    settle(&sql, hold.id, "checkout.session.completed", Some("paid"), s.payment_intent.as_deref(), now).map(|_| ())
+                })?,
+                // Completed with a delayed payment method, or still open: the result comes later (by webhook,
+                // or at the next look), and the places stay held until then.
+                Some(s) if s.status != "expired" => {
+                    let processing = s.status == "complete";
+                    let again = now.0 + if processing { DELAYED_PAYMENT_RECHECK_SECONDS } else { 60 };
+                    transaction(&storage, || {
+                        if processing {
+                            settle(&sql, hold.id, "checkout.session.completed", Some("unpaid"), s.payment_intent.as_deref(), now)?;
+                        }
+                        exec(&sql, "UPDATE reservations SET hold_expires_at = ? WHERE id = ? AND status = 'pending_payment'", vec![again.into(), hold.id.into()])
+                    })?;
+                }
+                _ => transaction(&storage, || settle(&sql, hold.id, "checkout.session.expired", Some("unpaid"), None, now).map(|_| ()))?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a verified Stripe event once (by event id). Unknown sessions are acknowledged. A payment for a
+    /// reservation that has ended is refunded.
+    pub(super) async fn apply_checkout_event(&self, e: &CheckoutEventCommand, now: Timestamp) -> ApiResult<serde_json::Value> {
+        let sql = self.sql();
+        let (answer, follow_up) = transaction(&self.state.storage(), || {
+            if exists(&sql, "SELECT 1 FROM stripe_events WHERE id = ?", vec![e.event_id.clone().into()])? {
+                return Ok((serde_json::json!({"received": true, "duplicate": true}), false));
+            }
+            exec(&sql, "INSERT INTO stripe_events (id, type, received_at) VALUES (?, ?, ?)", vec![e.event_id.clone().into(), e.kind.clone().into(), now.0.into()])?;
+            let Some(row) = by_session(&sql, &e.session_id)? else {
+                worker::console_warn!("{{\"stripe_event\":{:?},\"unknown_session\":{:?}}}", e.event_id, e.session_id);
+                return Ok((serde_json::json!({"received": true, "reservation": null}), false));
+            };
+            let follow_up = settle(&sql, row.id, &e.kind, e.payment_status.as_deref(), e.payment_intent.as_deref(), now)?;
+            Ok((serde_json::json!({"received": true, "reservation": row.id}), follow_up))
+        })?;
+        if follow_up {
+            // Tried at once; the alarm tries again if Stripe did not take it.
+            self.run_follow_ups(now).await;
+            self.wake_for_follow_ups(now).await?;
+        }
+        Ok(answer)
+    }
+
+    /// After staff cancelled a hold (in the same transaction as the change): expire its session.
+    pub(super) fn schedule_session_expiry(sql: &SqlStorage, id: i64, now: Timestamp) -> ApiResult<()> {
+        exec(sql, "UPDATE reservations SET payment_status = ?, payment_action = ?, payment_action_at = ? WHERE id = ? AND stripe_session_id IS NOT NULL",
+            vec![PaymentStatus::Expired.as_str().into(), FollowUp::ExpireSession.as_str().into(), now.0.into(), id.into()])
+    }
+
+    pub(super) async fn wake_for_follow_ups(&self, now: Timestamp) -> ApiResult<()> {
+        #[derive(Deserialize)]
+        struct Next {
+            next: Option<i64>,
+        }
+        let next = rows::<Next>(&self.sql(), "SELECT MIN(payment_action_at) AS next FROM reservations WHERE payment_action IS NOT NULL", vec![])?;
+        if let Some(next) = next.first().and_then(|n| n.next) {
+            self.wake_at(Timestamp(next.max(now.0 + 1))).await;
+        }
+        Ok(())
+    }
+
+    /// Runs every follow-up that is due; one Stripe refused stays due and is tried again later.
+    pub(super) async fn run_follow_ups(&self, now: Timestamp) {
+        let due = match matching(&self.sql(), "payment_action IS NOT NULL AND payment_action_at <= ? ORDER BY payment_action_at", vec![now.0.into()]) {
+            Ok(due) => due,
+            Err(e) => return worker::console_error!("follow-ups: {e}"),
+        };
+        for row in due {
+            let Ok(stored) = self.with_resources(row) else { continue };
+            let action = self.action_of(stored.id);
+            let outcome = match action {
+                Some(FollowUp::ExpireSession) => self.expire_session(&stored, now).await,
+                Some(FollowUp::Refund) => self.refund(&stored, now).await,
+                None => Ok(()),
+            };
+            if let Err(e) = outcome {
+                worker::console_error!("{{\"follow_up\":{:?},\"reservation\":{},\"error\":{:?}}}", action.map(FollowUp::as_str), stored.id, e.message);
+                let _ = exec(&self.sql(), "UPDATE reservations SET payment_action_at = ? WHERE id = ?", vec![(now.0 + FOLLOW_UP_RETRY_SECONDS).into(), stored.id.into()]);
+            }
+        }
+    }
+
+    fn action_of(&self, id: i64) -> Option<FollowUp> {
+        #[derive(Deserialize)]
+        struct Row {
+            payment_action: Option<String>,
+        }
+        rows::<Row>(&self.sql(), "SELECT payment_action FROM reservations WHERE id = ?", vec![id.into()])
+            .ok()?
+            .into_iter()
+            .next()?
+            .payment_action
+            .as_deref()
+            .and_then(FollowUp::parse)
+    }
+
+    async fn expire_session(&self, r: &super::reservations::Stored, now: Timestamp) -> ApiResult<()> {
+        let session = r.stripe_checkout_session_id.clone().unwrap_or_default();
+        let stripe = Stripe::from_env(&self.env);
+        let ended: Option<Session> = match (&stripe, local_session_organisation(&session)) {
+            (Some(stripe), None) => match stripe.expire(&session).await {
+                Ok(s) => Some(s),
+                Err(_) => Some(stripe.retrieve(&session).await?),
+            },
+            // The test checkout's sessions end with the reservation; without Stripe there is nothing to call.
+            _ => None,
+        };
+        let sql = self.sql();
+        match ended {
+            Some(s) if s.status == "open" => Err(internal("expire session", "Stripe still reports the session open")),
+            // Paid before the expiry reached Stripe: the money goes back.
+            Some(s) if s.is_paid() => {
+                exec(&sql,
+                    "UPDATE reservations SET payment_status = ?, payment_intent = COALESCE(?, payment_intent), payment_action = ?, payment_action_at = ?, updated_at = ? WHERE id = ?",
+                    vec![PaymentStatus::Succeeded.as_str().into(), s.payment_intent.clone().into(), FollowUp::Refund.as_str().into(), now.0.into(), now.0.into(), r.id.into()])?;
+                self.refund(&self.stored(r.id)?, now).await
+            }
+            _ => exec(&sql, "UPDATE reservations SET payment_action = NULL, payment_action_at = NULL WHERE id = ?", vec![r.id.into()]),
+        }
+    }
+
+    /// Refunds the reservation's payment in full, once (Stripe's Idempotency-Key is one per reservation).
+    async fn refund(&self, r: &super::reservations::Stored, now: Timestamp) -> ApiResult<()> {
+        let session = r.stripe_checkout_session_id.clone().unwrap_or_default();
+        let refund_id = match (Stripe::from_env(&self.env), local_session_organisation(&session)) {
+            (Some(stripe), None) => {
+                let payment_intent = match &r.payment_intent {
+                    Some(p) => p.clone(),
+                    None => stripe.retrieve(&session).await?.payment_intent.ok_or_else(|| internal("refund", "the session names no payment"))?,
+                };
+                let slug = self.load()?.slug.clone();
+                let request = RefundRequest { organisation: &slug, reservation_id: r.id, payment_intent: &payment_intent, reason: "requested_by_customer" };
+                Some(stripe.refund(&request).await?.id)
+            }
+            // The test checkout moved no money: nothing to give back.
+            (_, Some(_)) => None,
+            (None, None) => return Err(internal("refund", "no Stripe key to refund with")),
+        };
+        worker::console_log!("{{\"refunded\":true,\"reservation\":{}}}", r.id);
+        exec(&self.sql(),
+            "UPDATE reservations SET payment_status = ?, refund_id = ?, payment_action = NULL, payment_action_at = NULL, updated_at = ? WHERE id = ?",
+            vec![PaymentStatus::Refunded.as_str().into(), refund_id.into(), now.0.into(), r.id.into()])
+    }
+
+    /// What the local test checkout page shows, and where it sends the customer afterwards.
+    pub(super) fn checkout_session(&self, session_id: &str, base_url: &str) -> ApiResult<serde_json::Value> {
+        let loaded = self.load()?;
+        let row = by_session(&self.sql(), session_id)?.ok_or_else(|| ApiError::not_found("Checkout session"))?;
+        let r = self.with_resources(row)?;
+        let back = r.return_url.clone().unwrap_or_else(|| format!("{base_url}/"));
+        let success_url = with_session_param(&back, session_id);
+        let service = loaded.doc.resource_type(r.resource_type_id).map(|rt| rt.name.clone()).unwrap_or_default();
+        Ok(serde_json::json!({
+            "organisation": loaded.doc.name, "service": service, "quantity": r.quantity,
+            "amount": r.quoted_total_amount, "currency": r.quoted_currency, "status": r.status,
+            "reservationId": r.id, "startTime": r.start_time, "timeZone": loaded.doc.time_zone,
+            "successUrl": success_url, "cancelUrl": success_url,
+        }))
+    }
+}
+
+/// Moves a reservation waiting for payment as a Checkout Session event says (see `stripe::transition`).
+/// A payment for a reservation that has ended gets a refund scheduled; returns whether one was.
+fn settle(sql: &SqlStorage, id: i64, kind: &str, payment_status: Option<&str>, payment_intent: Option<&str>, now: Timestamp) -> ApiResult<bool> {
+    #[derive(Deserialize)]
+    struct Current {
+        status: String,
+        payment_status: String,
+    }
+    let Some(row) = rows::<Current>(sql, "SELECT status, payment_status FROM reservations WHERE id = ?", vec![id.into()])?.into_iter().next() else {
+        return Ok(false);
+    };
+    let current = ReservationStatus::parse(&row.status).ok_or_else(|| internal("stored status", &row.status))?;
+    if let Some((status, payment)) = transition(kind, payment_status, current) {
+        exec(
+            sql,
+            "UPDATE reservations SET status = ?, payment_status = ?, payment_intent = COALESCE(?, payment_intent), updated_at = ? WHERE id = ?",
+            vec![status.as_str().into(), payment.as_str().into(), payment_intent.into(), now.0.into(), id.into()],
+        )?;
+        return Ok(false);
+    }
+    let paid = (kind == "checkout.session.completed" && payment_status == Some("paid")) || kind == "checkout.session.async_payment_succeeded";
+    let ended = matches!(current, ReservationStatus::Cancelled | ReservationStatus::Failed);
+    let refunded = row.payment_status == PaymentStatus::Refunded.as_str();
+    if paid && ended && !refunded {
+        worker::console_warn!("{{\"late_payment\":true,\"reservation\":{},\"status\":{:?},\"refund\":\"scheduled\"}}", id, row.status);
+        exec(
+            sql,
+            "UPDATE reservations SET payment_status = ?, payment_intent = COALESCE(?, payment_intent), payment_action = ?, payment_action_at = ?, updated_at = ? WHERE id = ?",
+            vec![PaymentStatus::Succeeded.as_str().into(), payment_intent.into(), FollowUp::Refund.as_str().into(), now.0.into(), now.0.into(), id.into()],
+        )?;
+        return Ok(true);
+    }
+    Ok(false)
+}

@@ -1,0 +1,268 @@
+//! A public reserve, in three steps: validate (the request against the catalog) → hold places (check and
+//! allocate in one transaction, with the Idempotency-Key's record) → start checkout (for a paid service: a
+//! Stripe Checkout Session, or the local test checkout). And the checkout status the widget polls.
+
+use super::idempotency::Claim;
+use super::reservations::{by_session, insert_reservation, holding, NewReservation, Stored};
+use super::{candidates, resource_type, Loaded, Organisation};
+use crate::engine::sql::{exec, rows, transaction};
+use crate::engine::Scope;
+use crate::http::internal;
+use crate::runtime::random_hex;
+use crate::stripe::Stripe;
+use serde::Deserialize;
+use slotbook_core::availability::{allocate, places_left, ResourceCapacity};
+use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
+use slotbook_core::ratelimit;
+use slotbook_core::reservation::{PaymentStatus, ReservationStatus};
+use slotbook_core::stripe::{local_session_id, session_expires_at, CheckoutRequest, PaymentsMode};
+use slotbook_core::time::Timestamp;
+use slotbook_core::validate::origin_of;
+use slotbook_core::wire::{CheckoutStatus, CustomerInfo, PaymentData, ReserveRequest, ReserveResponse};
+
+/// A validated reserve: where it goes and what it will store.
+struct Plan {
+    resources: Vec<ResourceCapacity>,
+    new: NewReservation,
+}
+
+impl Organisation {
+    /// Runs a reserve. With a claim, the key's record is written with the reservation (see `idempotency`).
+    pub(super) async fn reserve(&self, req: ReserveRequest, scope: Option<Scope>, base_url: &str, public_path: &str, claim: Option<&Claim>, now: Timestamp) -> ApiResult<ReserveResponse> {
+        let loaded = self.load()?;
+        self.count_reserve(now)?;
+        let plan = self.validate(&loaded, &req, scope, base_url, now)?;
+        let stored = self.hold_places(&plan, claim, public_path, now)?;
+        if !plan.new.payment_required {
+            return Ok(reserve_answer(&stored, public_path));
+        }
+        self.start_checkout(&loaded, stored, base_url, public_path, claim, now).await
+    }
+
+    /// Checks the request against the catalog; nothing is written.
+    fn validate(&self, loaded: &Loaded, req: &ReserveRequest, scope: Option<Scope>, base_url: &str, now: Timestamp) -> ApiResult<Plan> {
+        let doc = &loaded.doc;
+        let type_id = scope.map(|s| s.resource_type_id).or(req.resource_type_id).ok_or_else(|| {
+            ApiError::validation("resourceTypeId", "resourceTypeId is required")
+        })?;
+        let rt = resource_type(doc, type_id)?;
+        let only = scope.map(|s| s.resource_id).or(req.resource_id);
+        if req.resource_id.is_some() && scope.is_some_and(|s| Some(s.resource_id) != req.resource_id) {
+            return Err(ApiError::not_found("Resource"));
+        }
+        let resources = candidates(rt, only.map(|r| vec![r]).as_deref())?;
+        if req.quantity > rt.max_quantity {
+            return Err(ApiError {
+                param: Some("quantity".into()),
+                ..ApiError::new(ErrorCode::CapacityExceeded, format!("At most {} places can be booked at once", rt.max_quantity))
+            });
+        }
+        if rt.requires_payment && (!doc.accepts_payments || self.payments_mode() == PaymentsMode::Unavailable) {
+            return Err(ApiError::new(ErrorCode::PaymentsUnavailable, "This service needs online payment, which the venue cannot take right now"));
+        }
+        if let Some(url) = &req.return_url {
+            // The edge's own pages (the demo) may always receive customers back.
+            let allowed = origin_of(url).is_some_and(|o| o == base_url || doc.allowed_origins.iter().any(|a| a.trim_end_matches('/') == o));
+            if !allowed {
+                return Err(ApiError::validation("returnUrl", "returnUrl must be on one of the organisation's allowed origins"));
+            }
+        }
+        let schedule = rt.schedule(&loaded.zone, &loaded.hours[&rt.id], &doc.closed_dates);
+        let (start, end) = schedule
+            .slot_at(req.start_time)
+            .ok_or_else(|| ApiError::validation("startTime", "startTime is not the start of a slot of this service"))?;
+        if end != req.end_time {
+            return Err(ApiError::validation("endTime", format!("endTime must be {end} for a slot starting at {start}")));
+        }
+        let window_end = loaded.zone.local_date(now).add_days(doc.booking_window_days as i64);
+        if start <= now || loaded.zone.local_date(start) >= window_end {
+            return Err(ApiError::new(ErrorCode::SlotUnavailable, "This time can no longer be booked"));
+        }
+        let payment = rt.requires_payment;
+        let new = NewReservation {
+            resource_type_id: rt.id,
+            start,
+            end,
+            quantity: req.quantity,
+            status: if payment { ReservationStatus::PendingPayment } else { ReservationStatus::Confirmed },
+            payment_status: if payment { PaymentStatus::Pending } else { PaymentStatus::NotRequired },
+            customer: CustomerInfo {
+                name: Some(req.customer_name.clone()),
+                email: Some(req.customer_email.clone()),
+                phone: Some(req.customer_phone.clone()),
+            },
+            notes: req.notes.clone(),
+            unit_amount: rt.unit_amount,
+            currency: doc.currency.clone(),
+            payment_required: payment,
+            hold_expires_at: payment.then(|| Timestamp(now.0 + self.hold_seconds(doc))),
+            // Kept as sent to Stripe, so a resumed request sends Stripe the very same parameters.
+            return_url: payment.then(|| req.return_url.clone().unwrap_or_else(|| format!("{base_url}/"))),
+            source: if scope.is_some() { "public_token" } else { "public" },
+        };
+        Ok(Plan { resources, new })
+    }
+
+    /// Checks places and allocates them, with the key's record, in one transaction (no await inside, so
+    /// nothing interleaves). A free booking's answer is complete here and stored with it.
+    fn hold_places(&self, plan: &Plan, claim: Option<&Claim>, public_path: &str, now: Timestamp) -> ApiResult<Stored> {
+        let sql = self.sql();
+        let new = &plan.new;
+        transaction(&self.state.storage(), || {
+            let booked = holding(&sql, new.start, new.end, None, now)?;
+            let left = places_left(&plan.resources, &booked, new.start, new.end);
+            let allocated = allocate(&left, new.quantity)
+                .ok_or_else(|| ApiError::new(ErrorCode::SlotUnavailable, "Not enough places are left at this time"))?;
+            let id = insert_reservation(&sql, new, &allocated, now)?;
+            let stored = self.stored(id)?;
+            if let Some(claim) = claim {
+                let answer = (!new.payment_required).then(|| reserve_answer(&stored, public_path));
+                claim.link(&sql, id, answer.as_ref())?;
+            }
+            Ok(stored)
+        })
+    }
+
+    /// Starts payment for a held reservation (or finds the session started before a crash: Stripe's
+    /// Idempotency-Key is one per reservation) and answers the reserve.
+    pub(super) async fn start_checkout(&self, loaded: &Loaded, stored: Stored, base_url: &str, public_path: &str, claim: Option<&Claim>, now: Timestamp) -> ApiResult<ReserveResponse> {
+        let id = stored.id;
+        let hold_end = stored.hold_expires_at.ok_or_else(|| internal("checkout", "a paid reservation without a hold"))?;
+        // The alarm is set before Stripe is asked, so a hold is released even if this request dies here.
+        self.wake_at(hold_end).await;
+        let (session_id, checkout_url) = match (&stored.stripe_checkout_session_id, &stored.checkout_url) {
+            (Some(session), Some(url)) => (session.clone(), url.clone()),
+            _ => match self.create_session(loaded, &stored, base_url).await {
+                Ok(found) => found,
+                Err(e) => {
+                    // No session, no hold: the places go back at once, and the key is free for a retry.
+                    let sql = self.sql();
+                    transaction(&self.state.storage(), || {
+                        exec(&sql, "UPDATE reservations SET status = ?, payment_status = ?, updated_at = ? WHERE id = ?",
+                            vec![ReservationStatus::Cancelled.as_str().into(), PaymentStatus::Failed.as_str().into(), now.0.into(), id.into()])?;
+                        claim.map_or(Ok(()), |c| c.forget(&sql))
+                    })?;
+                    return Err(e);
+                }
+            },
+        };
+        exec(&self.sql(), "UPDATE reservations SET stripe_session_id = ?, checkout_url = ? WHERE id = ?",
+            vec![session_id.into(), checkout_url.into(), id.into()])?;
+        let answer = reserve_answer(&self.stored(id)?, public_path);
+        if let Some(claim) = claim {
+            claim.finish(&self.sql(), Some((201, serde_json::to_string(&answer).map_err(|e| internal("store answer", e))?)))?;
+        }
+        Ok(answer)
+    }
+
+    async fn create_session(&self, loaded: &Loaded, r: &Stored, base_url: &str) -> ApiResult<(String, String)> {
+        let Some(stripe) = Stripe::from_env(&self.env) else {
+            // Only reached with the test checkout on (`validate` refuses paid services otherwise).
+            let session_id = local_session_id(&random_hex(12), &loaded.slug);
+            let url = format!("{base_url}/api/test-checkout/{session_id}");
+            return Ok((session_id, url));
+        };
+        let return_url = r.return_url.clone().unwrap_or_else(|| format!("{base_url}/"));
+        let product_name = loaded.doc.resource_type(r.resource_type_id).map(|rt| rt.name.clone()).unwrap_or_default();
+        let hold_end = r.hold_expires_at.map_or(0, |t| t.0);
+        let checkout = CheckoutRequest {
+            organisation: &loaded.slug,
+            reservation_id: r.id,
+            product_name: &product_name,
+            currency: &r.quoted_currency,
+            unit_amount: r.quoted_unit_amount,
+            quantity: r.quantity,
+            customer_email: r.customer_info.email.as_deref().unwrap_or_default(),
+            return_url: &return_url,
+            expires_at: session_expires_at(r.created_at.0, hold_end),
+        };
+        let session = stripe.create_checkout(&checkout).await?;
+        let url = session.url.clone().ok_or_else(|| internal("stripe session", "no url"))?;
+        Ok((session.id, url))
+    }
+
+    pub(super) fn checkout_status(&self, session_id: &str, scope: Option<Scope>, now: Timestamp) -> ApiResult<CheckoutStatus> {
+        let row = by_session(&self.sql(), session_id)?.ok_or_else(|| ApiError::not_found("Checkout session"))?;
+        let r = self.with_resources(row)?;
+        if scope.is_some_and(|s| !r.resource_ids.contains(&s.resource_id)) {
+            return Err(ApiError::not_found("Checkout session"));
+        }
+        let open = r.status == ReservationStatus::PendingPayment
+            && r.payment_status == PaymentStatus::Pending
+            && r.hold_expires_at.is_some_and(|t| t > now);
+        Ok(CheckoutStatus {
+            reservation_id: r.id,
+            status: r.status,
+            payment_status: r.payment_status,
+            requires_payment: r.payment_required_snapshot,
+            can_retry_payment: open,
+            checkout_url: if open { r.checkout_url.clone() } else { None },
+        })
+    }
+
+    /// Counts a reserve in this minute's window; over RESERVES_PER_ORGANISATION_PER_MINUTE it is refused.
+    fn count_reserve(&self, now: Timestamp) -> ApiResult<()> {
+        let Some(limit) = crate::runtime::setting(&self.env, "RESERVES_PER_ORGANISATION_PER_MINUTE").and_then(|v| v.parse::<i64>().ok()) else {
+            return Ok(());
+        };
+        #[derive(Deserialize)]
+        struct Count {
+            count: i64,
+        }
+        let (window, retry_after) = ratelimit::minute_window(now);
+        let sql = self.sql();
+        exec(&sql, "DELETE FROM reserve_windows WHERE window_start < ?", vec![window.into()])?;
+        exec(&sql, "INSERT INTO reserve_windows (window_start, count) VALUES (?, 1) ON CONFLICT (window_start) DO UPDATE SET count = count + 1", vec![window.into()])?;
+        let count = rows::<Count>(&sql, "SELECT count FROM reserve_windows WHERE window_start = ?", vec![window.into()])?.first().map_or(0, |c| c.count);
+        if count > limit {
+            return Err(ratelimit::limited(retry_after));
+        }
+        Ok(())
+    }
+
+    /// How long payment holds last: the organisation's setting, unless HOLD_SECONDS_OVERRIDE is set (tests;
+    /// honoured only with the test checkout or a Stripe test key, never with a live key).
+    fn hold_seconds(&self, doc: &slotbook_core::document::OrganisationDocument) -> i64 {
+        let live = crate::runtime::setting(&self.env, "STRIPE_SECRET_KEY").is_some_and(|k| !k.starts_with("sk_test_"));
+        crate::runtime::setting(&self.env, "HOLD_SECONDS_OVERRIDE")
+            .filter(|_| !live)
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|s| *s > 0)
+            .unwrap_or(doc.hold_minutes as i64 * 60)
+    }
+}
+
+/// The answer to a reserve, from the reservation as stored: the same for the first answer, a replay's
+/// stored copy, and a resumed request.
+pub(super) fn reserve_answer(r: &Stored, public_path: &str) -> ReserveResponse {
+    let payment_data = match (&r.stripe_checkout_session_id, &r.checkout_url, r.hold_expires_at) {
+        (Some(session), Some(url), Some(expires_at)) if r.payment_required_snapshot => Some(PaymentData {
+            provider: "stripe".into(),
+            mode: "checkout".into(),
+            checkout_url: url.clone(),
+            stripe_checkout_session_id: session.clone(),
+            amount: r.quoted_total_amount,
+            currency: r.quoted_currency.clone(),
+            status: r.payment_status,
+            status_url: format!("{public_path}/checkout-status?sessionId={session}"),
+            expires_at,
+        }),
+        _ => None,
+    };
+    ReserveResponse {
+        reservation_id: r.id,
+        status: r.status,
+        payment_status: r.payment_status,
+        requires_payment: r.payment_required_snapshot,
+        resource_type_id: r.resource_type_id,
+        resource_ids: r.resource_ids.clone(),
+        start_time: r.start_time,
+        end_time: r.end_time,
+        quantity: r.quantity,
+        quoted_amount: r.quoted_total_amount,
+        quoted_currency: r.quoted_currency.clone(),
+        checkout_url: payment_data.as_ref().map(|p| p.checkout_url.clone()),
+        stripe_checkout_session_id: payment_data.as_ref().map(|p| p.stripe_checkout_session_id.clone()),
+        payment_data,
+    }
+}
