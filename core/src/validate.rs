@@ -46,6 +46,25 @@ pub fn origin_of(url: &str) -> Option<String> {
     Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
 }
 
+/// Whether the widget may send the browser to `url` to pay: Stripe Checkout's own host over https, or the
+/// edge's local test checkout on the widget's API origin (`api`). Plain http only for a loopback host, so a
+/// `checkoutUrl` can never run script (`javascript:`) or lead a customer to another site.
+pub fn is_checkout_url(url: &str, api: &str) -> bool {
+    let Some(origin) = origin_of(url) else { return false };
+    if !url.starts_with(&origin) || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return false;
+    }
+    let path = &url[origin.len()..];
+    if origin == "https://checkout.stripe.com" {
+        return path.starts_with('/');
+    }
+    let authority = origin.split_once("://").map_or("", |(_, a)| a);
+    let host = if authority.ends_with(']') { authority } else { authority.rsplit_once(':').map_or(authority, |(h, _)| h) };
+    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+    let secure = origin.starts_with("https://") || loopback;
+    secure && origin_of(api).is_some_and(|a| a == origin) && path.starts_with("/api/test-checkout/")
+}
+
 /// Reads the fields of a JSON object body. `null` counts as absent; unknown fields are ignored.
 pub struct Fields<'a> {
     obj: &'a Map<String, Value>,
@@ -393,6 +412,26 @@ mod tests {
         assert!(is_plausible_phone("(555) 123-4567"));
         assert!(!is_plausible_phone("1234"));
         assert!(!is_plausible_phone("+36 30 abc"));
+    }
+
+    #[test]
+    fn checkout_urls_the_widget_may_open() {
+        let api = "https://edge.example";
+        assert!(is_checkout_url("https://checkout.stripe.com/c/pay/cs_live_a1#fid", api));
+        assert!(is_checkout_url("https://edge.example/api/test-checkout/cs_test_local_00_acme", api));
+        assert!(is_checkout_url("http://localhost:8787/api/test-checkout/cs_x", "http://localhost:8787"));
+        assert!(is_checkout_url("http://127.0.0.1:9000/api/test-checkout/cs_x", "http://127.0.0.1:9000"));
+        for bad in [
+            "javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,hi", "//checkout.stripe.com/c/pay/x",
+            "http://checkout.stripe.com/c/pay/x", "https://checkout.stripe.com.evil.example/c/pay/x",
+            "https://evil.example/api/test-checkout/x", "https://edge.example/api/public/booking/x",
+            "https://user@checkout.stripe.com/c/pay/x", "https://checkout.stripe.com\\@evil.example/",
+            "https://checkout.stripe.com /x", "http://edge.example/api/test-checkout/x",
+        ] {
+            assert!(!is_checkout_url(bad, api), "{bad}");
+        }
+        assert!(!is_checkout_url("http://edge.example/api/test-checkout/x", "http://edge.example"), "http only on loopback");
+        assert!(!is_checkout_url("http://localhost:8787/api/test-checkout/x", "http://localhost:9999"), "another origin");
     }
 
     #[test]

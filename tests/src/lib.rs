@@ -5,6 +5,7 @@
 pub mod booking;
 pub mod double;
 pub mod http;
+pub mod pages;
 pub mod stripe_double;
 pub mod webdriver;
 
@@ -33,6 +34,8 @@ pub struct Edge {
     pub base: String,
     pub state_dir: PathBuf,
     vars: Vec<(String, String)>,
+    /// A wrangler config other than the repository's (see [`Edge::start_without_rate_limits`]).
+    config: Option<PathBuf>,
 }
 
 static GROUPS: [AtomicI32; 8] = [const { AtomicI32::new(0) }; 8];
@@ -71,10 +74,41 @@ impl Edge {
         if !vars.iter().any(|(k, _)| k == "TEST_CHECKOUT") {
             vars.push(("TEST_CHECKOUT".into(), "false".into()));
         }
-        Edge::launch(dir, vars)
+        Edge::launch(dir, vars, None)
     }
 
-    fn launch(state_dir: PathBuf, vars: Vec<(String, String)>) -> Edge {
+    /// Starts an edge like [`Edge::start_with`] but without the per-client-IP rate limits (the repository's
+    /// wrangler.toml minus its `[[ratelimits]]` bindings), for a fuzzer that sends thousands of requests
+    /// from one address.
+    pub fn start_without_rate_limits(vars: &[(&str, &str)]) -> Edge {
+        let root = repo_root();
+        let dir = std::env::temp_dir().join(format!("slotbook-e2e-{}-{}", std::process::id(), free_port()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let toml = std::fs::read_to_string(root.join("wrangler.toml")).unwrap();
+        let mut config = String::new();
+        let mut skipping = false;
+        for line in toml.lines() {
+            if line.starts_with('[') {
+                skipping = line.trim() == "[[ratelimits]]";
+            }
+            if skipping {
+                continue;
+            }
+            let line = line
+                .replace("main = \"edge/build/index.js\"", &format!("main = {:?}", root.join("edge/build/index.js")))
+                .replace("directory = \"dist\"", &format!("directory = {:?}", root.join("dist")));
+            config.push_str(&line);
+            config.push('\n');
+        }
+        let path = dir.join("wrangler.toml");
+        std::fs::write(&path, config).unwrap();
+        let mut all: Vec<(String, String)> = vec![("TEST_CHECKOUT".into(), "true".into())];
+        all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        Edge::launch(dir.join("state"), all, Some(path))
+    }
+
+    fn launch(state_dir: PathBuf, vars: Vec<(String, String)>, config: Option<PathBuf>) -> Edge {
         static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(|| unsafe {
             libc::atexit(stop_all);
@@ -86,6 +120,7 @@ impl Edge {
         let mut cmd = Command::new(wrangler);
         cmd.current_dir(&root)
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(config.iter().flat_map(|c| ["--config".as_ref(), c.as_os_str()]))
             .args(["--inspector-port", &free_port().to_string()])
             .arg("--persist-to")
             .arg(&state_dir)
@@ -110,7 +145,7 @@ impl Edge {
         if let Some(slot) = GROUPS.iter().find(|g| g.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst).is_ok()) {
             let _ = slot;
         }
-        let edge = Edge { child: Some(child), port, base: format!("http://127.0.0.1:{port}"), state_dir, vars };
+        let edge = Edge { child: Some(child), port, base: format!("http://127.0.0.1:{port}"), state_dir, vars, config };
         edge.wait_ready();
         edge
     }
@@ -167,7 +202,7 @@ impl Edge {
     /// Stops (if running) and starts again on the same state directory, with the same vars (and a new port).
     pub fn restart(&mut self) {
         self.stop();
-        let fresh = Edge::launch(self.state_dir.clone(), self.vars.clone());
+        let fresh = Edge::launch(self.state_dir.clone(), self.vars.clone(), self.config.clone());
         let mut fresh = std::mem::ManuallyDrop::new(fresh);
         self.child = fresh.child.take();
         self.port = fresh.port;

@@ -2,28 +2,13 @@
 
 use serde_json::{json, Value};
 use slotbook_tests::booking::{find_slot, places_left};
-use slotbook_tests::double::Server;
 use slotbook_tests::http;
+use slotbook_tests::pages::{choose, fill, host_page, venue_site};
 use slotbook_tests::webdriver::Browser;
 use slotbook_tests::{demo_document, Edge, DEMO_KEY};
 
 fn acme(edge: &Edge) -> String {
     edge.url("/api/public/booking/organisations/acme-spa")
-}
-
-/// Opens the service, moves the calendar to the slot's day, picks the day and the slot.
-fn choose(browser: &Browser, type_id: i64, slot: &Value) {
-    let date = slot["date"].as_str().unwrap();
-    browser.click(&browser.widget_element(&format!(".sb-service[data-resource-type='{type_id}']")));
-    for _ in 0..3 {
-        let found = browser.script(&format!("return !!document.querySelector('[data-booking-widget]').shadowRoot.querySelector(\".sb-day[data-date='{date}']\");"), json!([]));
-        if found == json!(true) {
-            break;
-        }
-        browser.click(&browser.widget_element(".sb-nav[aria-label='Next month']"));
-    }
-    browser.click(&browser.widget_element(&format!(".sb-day[data-date='{date}']")));
-    browser.click(&browser.widget_element(&format!(".sb-slot[data-start='{}']", slot["startTime"].as_str().unwrap())));
 }
 
 /// An edge with the demo organisation, a slot of `type_id` with `need` places, and a browser on the demo page.
@@ -34,12 +19,6 @@ fn demo_page(type_id: i64, need: u64) -> (Edge, Value, Browser) {
     let browser = Browser::start();
     browser.goto(&edge.url("/"));
     (edge, slot, browser)
-}
-
-fn fill(browser: &Browser, name: &str, email: &str, phone: &str) {
-    browser.type_into(&browser.widget_element("#sb-name"), name);
-    browser.type_into(&browser.widget_element("#sb-email"), email);
-    browser.type_into(&browser.widget_element("#sb-tel"), phone);
 }
 
 #[test]
@@ -147,31 +126,6 @@ fn a_cancelled_payment_offers_another_time() {
     browser.widget_element(".sb-failed");
     assert!(browser.widget_text().contains("Pick another time"));
     assert_eq!(places_left(&acme(&edge), 8, &slot), before, "the held room is released");
-}
-
-/// A venue's site on another origin whose organisation (the demo's catalog) allows it.
-fn venue_site(edge: &Edge, slug: &str, attributes: &str, head: &str) -> Server {
-    let host = host_page_with(edge, slug, attributes, head);
-    let mut doc = demo_document();
-    doc["allowedOrigins"] = json!([host.base]);
-    assert_eq!(edge.import(slug, &doc).status, 200);
-    host
-}
-
-/// A venue's own site on another origin, embedding the widget with its script tag.
-fn host_page(edge: &Edge, slug: &str) -> Server {
-    host_page_with(edge, slug, "", "")
-}
-
-fn host_page_with(edge: &Edge, slug: &str, attributes: &str, head: &str) -> Server {
-    let page = format!(
-        r##"<!doctype html><html lang="de"><head><meta charset="utf-8">{head}<title>Studio Nord</title></head><body>
-<h1>Studio Nord</h1><div id="booking-here"></div>
-<script src="{edge}/widget.js" data-organisation="{slug}" data-target="#booking-here" {attributes} async></script>
-</body></html>"##,
-        edge = edge.base,
-    );
-    Server::start_typed(move |_| (200, "text/html; charset=utf-8", page.clone()))
 }
 
 #[test]

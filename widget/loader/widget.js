@@ -4,7 +4,8 @@
  * mounts the widget into a shadow root. With data-mode="popup" it shows a button instead and loads the
  * widget on first hover, focus or click, into a dialog. With data-mode="iframe" the widget runs in a frame
  * served by the edge (for hosts whose CSP allows only frame-src EDGE); its events arrive by postMessage,
- * checked for origin and source, and are dispatched again on the host element. JS API: window.BookingWidget.mount(element, options)
+ * checked for origin and source, and are dispatched again on the host element; the customer's details go
+ * to the frame by postMessage too, never in its URL. JS API: window.BookingWidget.mount(element, options)
  * -> Promise, BookingWidget.open(element) for a popup, BookingWidget.unmount(element).
  * __GLUE__ and __WASM__ are replaced by the build with hashed file names. */
 (function () {
@@ -23,9 +24,14 @@
     "dialog::backdrop{background:rgba(17,24,39,.5)}.close{position:absolute;right:8px;top:8px;z-index:1;border:0;" +
     "background:transparent;font:24px system-ui;cursor:pointer}.inner{padding:8px}";
   var LABELS = { en: "Book now", de: "Jetzt buchen", hu: "Foglalás" };
+  // Options the frame's URL may carry: never the API base (the edge serves the frame and is the API) and
+  // never the customer's details (they come by postMessage, so they stay out of URLs and logs).
+  var FRAME_KEYS = ["organisation", "token", "locale", "theme", "resourceType", "resource", "date", "returnUrl"];
+  var PREFILL = ["name", "email", "phone"];
   var loading = null;
   var mounted = new WeakMap();
   var popups = new WeakMap();
+  var frames = new WeakMap();
 
   function load() {
     if (!loading) {
@@ -107,15 +113,19 @@
     return null;
   }
 
-  // The widget in a frame from the edge; the frame tells its height and the widget's events by postMessage.
+  // The widget in a frame from the edge; the frame tells its height and the widget's events by postMessage,
+  // and gets the customer's details the same way once it says it is ready.
   function frame(host, opts) {
+    unmount(host);
     var params = new URLSearchParams();
-    KEYS.forEach(function (k) { if (opts[k] && k !== "mode" && k !== "api") params.set(k, opts[k]); });
+    FRAME_KEYS.forEach(function (k) { if (opts[k]) params.set(k, opts[k]); });
     params.set("parentOrigin", location.origin);
     if (!opts.returnUrl) params.set("returnUrl", location.href.replace(/([?&])booking_session_id=[^&#]*&?/, "$1").replace(/[?&]$/, ""));
     var session = SESSION.exec(location.search);
     if (session) params.set("booking_session_id", decodeURIComponent(session[1]));
     var edge = new URL(opts.api).origin;
+    var prefill = {};
+    PREFILL.forEach(function (k) { if (opts[k]) prefill[k] = opts[k]; });
     var root = host.shadowRoot || host.attachShadow({ mode: "open" });
     root.adoptedStyleSheets = sheet(":host{display:block}iframe{display:block;width:100%;min-height:320px;border:0}");
     var iframe = document.createElement("iframe");
@@ -123,23 +133,27 @@
     iframe.src = edge + "/api/embed?" + params.toString();
     root.innerHTML = "";
     root.appendChild(iframe);
-    window.addEventListener("message", function (e) {
+    function listener(e) {
       var d = e.data;
       if (e.origin !== edge || e.source !== iframe.contentWindow || !d || d.source !== "slotbook") return;
-      if (d.type === "resize") iframe.style.height = Math.ceil(d.height) + "px";
+      if (d.type === "ready") iframe.contentWindow.postMessage({ source: "slotbook", type: "prefill", detail: prefill }, edge);
+      else if (d.type === "resize") iframe.style.height = Math.ceil(d.height) + "px";
       else if (EVENTS.indexOf(d.type.replace("booking:", "")) >= 0) {
         host.dispatchEvent(new CustomEvent(d.type, { bubbles: true, composed: true, detail: d.detail }));
       }
-    });
+    }
+    window.addEventListener("message", listener);
+    frames.set(host, listener);
     host.setAttribute("data-booking-frame", "");
     return null;
   }
 
-  // Inside the edge's embed page: options from the frame's URL, events and height to the parent only.
+  // Inside the edge's embed page: options from the frame's URL (the API is this origin), the customer's
+  // details from the parent page by postMessage, events and height to the parent only.
   function embedded(host) {
     var q = new URLSearchParams(location.search);
     var opts = {};
-    KEYS.forEach(function (k) { if (q.get(k)) opts[k] = q.get(k); });
+    FRAME_KEYS.forEach(function (k) { if (q.get(k)) opts[k] = q.get(k); });
     opts.mode = "inline";
     var parentOrigin = q.get("parentOrigin");
     function tell(type, detail) { if (parent !== window) parent.postMessage({ source: "slotbook", type: type, detail: detail }, parentOrigin); }
@@ -150,7 +164,22 @@
       if (parent !== window) parent.postMessage({ source: "slotbook", type: "resize", height: document.documentElement.scrollHeight }, parentOrigin);
     }
     if (window.ResizeObserver) new ResizeObserver(tellHeight).observe(host);
-    return mount(host, opts);
+    load().catch(function () {});
+    var prefilled = new Promise(function (resolve) {
+      if (parent === window) return resolve({});
+      window.addEventListener("message", function (e) {
+        var d = e.data;
+        if (e.origin !== parentOrigin || e.source !== parent || !d || d.source !== "slotbook" || d.type !== "prefill") return;
+        resolve(d.detail || {});
+      });
+      tell("ready");
+      // A parent that never answers (an old loader) still gets a widget, without the details.
+      setTimeout(function () { resolve({}); }, 3000);
+    });
+    return prefilled.then(function (detail) {
+      PREFILL.forEach(function (k) { if (typeof detail[k] === "string") opts[k] = detail[k].slice(0, 320); });
+      return mount(host, opts);
+    });
   }
 
   function open(host) {
@@ -159,6 +188,14 @@
   }
 
   function unmount(host) {
+    var listener = frames.get(host);
+    if (listener) {
+      frames.delete(host);
+      window.removeEventListener("message", listener);
+      host.removeAttribute("data-booking-frame");
+      if (host.shadowRoot) host.shadowRoot.innerHTML = "";
+      return;
+    }
     if (popups.has(host)) {
       popups.delete(host);
       var inner = host.shadowRoot.querySelector(".inner");

@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use slotbook_core::error::ErrorCode;
 use slotbook_core::reservation::ReservationStatus;
 use slotbook_core::time::Date;
-use slotbook_core::validate::{is_plausible_email, is_plausible_phone, MAX_NOTES_CHARS};
+use slotbook_core::validate::{is_checkout_url, is_plausible_email, is_plausible_phone, MAX_NOTES_CHARS};
 use slotbook_core::wire::{Availability, Catalog, CheckoutStatus, ReserveRequest, ReserveResponse, ResourceTypeInfo, Slot};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
@@ -615,9 +615,15 @@ fn reserved(ctx: &Ctx, r: ReserveResponse, outcome: RwSignal<Option<Outcome>>, s
         (Some(p), ReservationStatus::PendingPayment) => {
             save_pending(&Pending { booker_path: ctx.api.booker_path.clone(), session_id: p.stripe_checkout_session_id.clone(), reservation_id: r.reservation_id });
             ctx.emit("payment-started", detail);
-            status.set(ctx.t(Text::RedirectingToPay).into());
-            outcome.set(Some(Outcome::Redirecting));
-            go_to(&p.checkout_url);
+            if go_to_checkout(&ctx.api.base, &p.checkout_url) {
+                status.set(ctx.t(Text::RedirectingToPay).into());
+                outcome.set(Some(Outcome::Redirecting));
+            } else {
+                clear_pending();
+                ctx.emit("failed", serde_json::json!({"reservationId": r.reservation_id, "stage": "checkout"}));
+                status.set(ctx.t(Text::PaymentFailed).into());
+                outcome.set(Some(Outcome::PaymentFailed { checkout_url: None }));
+            }
         }
         _ => {
             ctx.emit("confirmed", detail);
@@ -652,7 +658,10 @@ fn OutcomeView(ctx: Ctx, outcome: Outcome, on_again: impl Fn() + Clone + Send + 
             <section class="sb-outcome sb-failed" role="alert">
                 <h3>{ctx.t(Text::PaymentFailed)}</h3>
                 <p>{ctx.t(Text::PaymentFailedBody)}</p>
-                {checkout_url.map(|url| view! { <button class="sb-button sb-primary" on:click=move |_| go_to(&url)>{ctx.t(Text::TryPaymentAgain)}</button> })}
+                {checkout_url.map(|url| {
+                    let api = ctx.api.base.clone();
+                    view! { <button class="sb-button sb-primary" on:click=move |_| { go_to_checkout(&api, &url); }>{ctx.t(Text::TryPaymentAgain)}</button> }
+                })}
                 <button class="sb-button" on:click=move |_| { clear_pending(); again() }>{ctx.t(Text::PickAnotherTime)}</button>
             </section>
         }.into_any(),
@@ -673,13 +682,18 @@ fn return_url() -> String {
         .unwrap_or_default()
 }
 
-/// Sends the top window to Stripe (the widget may run inside a frame).
-fn go_to(url: &str) {
+/// Sends the top window (the widget may run inside a frame) to the payment page, but only to Stripe
+/// Checkout or the edge's own test checkout: whatever an answer says, no other address is ever opened.
+fn go_to_checkout(api: &str, url: &str) -> bool {
+    if !is_checkout_url(url, api) {
+        return false;
+    }
     let top = window().top().ok().flatten();
     let moved = top.and_then(|t| t.location().set_href(url).ok());
     if moved.is_none() {
         let _ = window().location().set_href(url);
     }
+    true
 }
 
 fn session_storage() -> Option<web_sys::Storage> {

@@ -1,0 +1,54 @@
+//! Browser steps and venue pages shared by the browser tests: choosing a slot and filling the form in the
+//! widget, and a venue's own site on another origin that embeds the widget with its script tag.
+
+use crate::double::Server;
+use crate::webdriver::Browser;
+use crate::{demo_document, Edge};
+use serde_json::{json, Value};
+
+/// Opens the service, moves the calendar to the slot's day, picks the day and the slot.
+pub fn choose(browser: &Browser, type_id: i64, slot: &Value) {
+    let date = slot["date"].as_str().unwrap();
+    browser.click(&browser.widget_element(&format!(".sb-service[data-resource-type='{type_id}']")));
+    for _ in 0..3 {
+        let found = browser.script(&format!("return !!document.querySelector('[data-booking-widget]').shadowRoot.querySelector(\".sb-day[data-date='{date}']\");"), json!([]));
+        if found == json!(true) {
+            break;
+        }
+        browser.click(&browser.widget_element(".sb-nav[aria-label='Next month']"));
+    }
+    browser.click(&browser.widget_element(&format!(".sb-day[data-date='{date}']")));
+    browser.click(&browser.widget_element(&format!(".sb-slot[data-start='{}']", slot["startTime"].as_str().unwrap())));
+}
+
+pub fn fill(browser: &Browser, name: &str, email: &str, phone: &str) {
+    browser.type_into(&browser.widget_element("#sb-name"), name);
+    browser.type_into(&browser.widget_element("#sb-email"), email);
+    browser.type_into(&browser.widget_element("#sb-tel"), phone);
+}
+
+/// A venue's site on another origin whose organisation (the demo's catalog) allows it.
+pub fn venue_site(edge: &Edge, slug: &str, attributes: &str, head: &str) -> Server {
+    let host = host_page_with(edge, slug, attributes, head);
+    let mut doc = demo_document();
+    doc["allowedOrigins"] = json!([host.base]);
+    assert_eq!(edge.import(slug, &doc).status, 200);
+    host
+}
+
+/// A venue's own site on another origin, embedding the widget with its script tag.
+pub fn host_page(edge: &Edge, slug: &str) -> Server {
+    host_page_with(edge, slug, "", "")
+}
+
+pub fn host_page_with(edge: &Edge, slug: &str, attributes: &str, head: &str) -> Server {
+    let page = format!(
+        r##"<!doctype html><html lang="de"><head><meta charset="utf-8">{head}<title>Studio Nord</title></head><body>
+<h1>Studio Nord</h1><div id="booking-here"></div>
+<script src="{edge}/widget.js" data-organisation="{slug}" data-target="#booking-here" {attributes} async></script>
+</body></html>"##,
+        edge = edge.base,
+    );
+    Server::start_typed(move |_| (200, "text/html; charset=utf-8", page.clone()))
+}
+

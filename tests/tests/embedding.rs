@@ -1,0 +1,118 @@
+//! The edge's origin and the widget cannot be turned against customers: the embed page talks only to its
+//! own edge, the customer's details never travel in a frame's URL, the widget opens no payment page but
+//! Stripe's (or the edge's test checkout), and iframe mode cleans up after itself.
+
+use serde_json::json;
+use slotbook_tests::booking::find_slot;
+use slotbook_tests::double::Server;
+use slotbook_tests::http;
+use slotbook_tests::pages::{choose, fill, venue_site};
+use slotbook_tests::webdriver::Browser;
+use slotbook_tests::{demo_document, Edge};
+
+#[test]
+fn the_embed_page_opened_top_level_talks_only_to_its_own_edge() {
+    let edge = Edge::start();
+    assert_eq!(edge.import("embed-spa", &demo_document()).status, 200);
+    let elsewhere = Server::start(|_| (200, r#"{"organisation":{"name":"Not the venue"}}"#.to_string()));
+    let browser = Browser::start();
+    browser.goto(&edge.url(&format!("/api/embed?organisation=embed-spa&parentOrigin={}&api={}&name=Mallory", edge.base, elsewhere.base)));
+    browser.widget_element(".sb-service[data-resource-type='9']");
+    assert!(browser.widget_text().contains("Deep tissue massage"), "the edge's own catalog");
+    assert!(elsewhere.requests().is_empty(), "nothing was sent to the server named in the URL");
+    let name = browser.script("const h = document.querySelector('[data-booking-widget]'); return h.shadowRoot.innerHTML.includes('Mallory');", json!([]));
+    assert_eq!(name, json!(false), "customer details are not taken from the frame's URL");
+}
+
+#[test]
+fn iframe_mode_prefills_by_postmessage_never_in_the_frames_url() {
+    let edge = Edge::start();
+    let host = venue_site(&edge, "prefill-studio", r#"data-mode="iframe" data-name="Ida Prefill" data-email="ida@example.com" data-phone="+49 40 5556667""#, "");
+    let slot = find_slot(&edge.url("/api/public/booking/organisations/prefill-studio"), 10, 1, 0);
+    let browser = Browser::start();
+    browser.goto(&format!("{}/", host.base));
+    let frame = browser.wait_for("the frame", "const h = document.querySelector('#booking-here'); return h && h.shadowRoot && h.shadowRoot.querySelector('iframe');");
+    let src = browser.script("return arguments[0].src;", json!([frame])).as_str().unwrap().to_string();
+    for secret in ["Ida", "ida%40example.com", "ida@example.com", "5556667", "name=", "email=", "phone="] {
+        assert!(!src.contains(secret), "{secret} in the frame's URL: {src}");
+    }
+    browser.switch_to_frame(&frame);
+    choose(&browser, 10, &slot);
+    let name = browser.widget_element("#sb-name");
+    let value = browser.script("return arguments[0].value;", json!([name]));
+    assert_eq!(value, json!("Ida Prefill"), "the details arrived by postMessage");
+    let email = browser.script("return arguments[0].value;", json!([browser.widget_element("#sb-email")]));
+    assert_eq!(email, json!("ida@example.com"));
+}
+
+#[test]
+fn iframe_mode_mounted_fifty_times_leaves_one_listener() {
+    let edge = Edge::start();
+    assert_eq!(edge.import("spa-app", &demo_document()).status, 200);
+    // A single-page app: the loader without auto-mount, and a count of the page's message listeners.
+    let page = format!(
+        r##"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>App</title><script>
+window.__listeners = 0;
+const add = window.addEventListener, remove = window.removeEventListener, live = new Set();
+window.addEventListener = function (t, f, o) {{ if (t === "message" && !live.has(f)) {{ live.add(f); window.__listeners = live.size; }} return add.call(this, t, f, o); }};
+window.removeEventListener = function (t, f, o) {{ if (t === "message") {{ live.delete(f); window.__listeners = live.size; }} return remove.call(this, t, f, o); }};
+</script></head><body><div id="route"></div><script src="{edge}/widget.js"></script></body></html>"##,
+        edge = edge.base
+    );
+    let host = Server::start_typed(move |_| (200, "text/html; charset=utf-8", page.clone()));
+    let browser = Browser::start();
+    browser.goto(&format!("{}/", host.base));
+    browser.wait_for("the loader", "return !!window.BookingWidget;");
+    let result = browser.script(
+        "const el = document.getElementById('route'); \
+         for (let i = 0; i < 50; i++) { BookingWidget.mount(el, {organisation: 'spa-app', mode: 'iframe'}); if (i < 49) BookingWidget.unmount(el); } \
+         return {listeners: window.__listeners, frames: el.shadowRoot.querySelectorAll('iframe').length};",
+        json!([]),
+    );
+    assert_eq!(result, json!({"listeners": 1, "frames": 1}));
+    let after = browser.script("BookingWidget.unmount(document.getElementById('route')); return window.__listeners;", json!([]));
+    assert_eq!(after, json!(0));
+}
+
+#[test]
+fn a_checkout_url_that_is_not_stripes_is_never_opened() {
+    let edge = Edge::start();
+    assert_eq!(edge.import("shady-spa", &demo_document()).status, 200);
+    let real = edge.url("/api/public/booking/organisations/shady-spa");
+    let slot = find_slot(&real, 8, 1, 0);
+    // A backend that answers the reserve with a script for a payment page (the page is on the same origin,
+    // so it is the API the widget talks to).
+    let edge_base = edge.base.clone();
+    let api = Server::start_typed(move |r| {
+        if r.path == "/" {
+            let page = format!(r##"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Venue</title></head><body>
+<div id="booking-here"></div><script src="{edge_base}/widget.js" data-organisation="shady-spa" data-api="ORIGIN" data-target="#booking-here" async></script></body></html>"##);
+            let origin = format!("http://{}", r.headers["host"]);
+            return (200, "text/html; charset=utf-8", page.replace("ORIGIN", &origin));
+        }
+        if r.method == "GET" {
+            let real = http::get(&format!("{edge_base}{}", r.path)).unwrap();
+            return (real.status, "application/json", real.body);
+        }
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        let answer = json!({"reservationId": 1, "status": "pending_payment", "paymentStatus": "pending", "requiresPayment": true,
+            "resourceTypeId": 8, "resourceIds": [21], "startTime": body["startTime"], "endTime": body["endTime"], "quantity": 1,
+            "quotedAmount": 6500, "quotedCurrency": "eur", "checkoutUrl": "javascript:document.title='owned'",
+            "stripeCheckoutSessionId": "cs_x",
+            "paymentData": {"provider": "stripe", "mode": "checkout", "checkoutUrl": "javascript:document.title='owned'",
+                "stripeCheckoutSessionId": "cs_x", "amount": 6500, "currency": "eur", "status": "pending",
+                "statusUrl": "/x", "expiresAt": "2030-01-01T00:00:00Z"}});
+        (201, "application/json", answer.to_string())
+    });
+    let browser = Browser::start();
+    browser.goto(&format!("{}/", api.base));
+    browser.script("window.__failed = null; document.addEventListener('booking:failed', e => window.__failed = e.detail);", json!([]));
+    choose(&browser, 8, &slot);
+    fill(&browser, "Tom Target", "tom@example.com", "+36301112222");
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.widget_element(".sb-failed");
+    let state = browser.script("return {title: document.title, href: location.href, failed: window.__failed};", json!([]));
+    assert_eq!(state["title"], "Venue", "the script never ran");
+    assert_eq!(state["href"], format!("{}/", api.base), "the page stayed");
+    assert_eq!(state["failed"]["stage"], "checkout");
+}
