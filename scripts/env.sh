@@ -3,6 +3,7 @@
 WASM_BINDGEN_VERSION=0.2.130   # must equal wasm-bindgen in Cargo.lock
 WORKER_BUILD_VERSION=0.8.7
 TRUNK_VERSION=0.21.14
+SCHEMATHESIS_VERSION=4.32.5   # the OpenAPI fuzzer; its whole tree is pinned in scripts/fuzz/requirements.txt
 SLOTBOOK_ROOT=${SLOTBOOK_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SLOTBOOK_CACHE=${SLOTBOOK_CACHE:-$HOME/.cache/slotbook}
 SLOTBOOK_TOOLS=$SLOTBOOK_CACHE/tools
@@ -13,4 +14,5 @@ export PATH="$SLOTBOOK_TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin:$SLOTBOO
 export WASM_BINDGEN_BIN="$SLOTBOOK_TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin/wasm-bindgen"
 export WASM_OPT_BIN="$SLOTBOOK_ROOT/node_modules/.bin/wasm-opt"
 export ESBUILD_BIN="$SLOTBOOK_ROOT/node_modules/.bin/esbuild"
+export SCHEMATHESIS_BIN="$SLOTBOOK_CACHE/venv-schemathesis-$SCHEMATHESIS_VERSION-$(sha1sum "$SLOTBOOK_ROOT/scripts/fuzz/requirements.txt" | cut -c1-8)/bin/schemathesis"
 export SLOTBOOK_CACHE SLOTBOOK_TOOLS SLOTBOOK_ROOT

@@ -42,6 +42,15 @@ install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen   # no --lock
 install_tool worker-build "$WORKER_BUILD_VERSION" worker-build --locked
 install_tool trunk "$TRUNK_VERSION" trunk --locked
 
+# The OpenAPI fuzzer, in a virtualenv in the cache (one per pinned requirements file).
+if [ ! -x "$SCHEMATHESIS_BIN" ]; then
+  venv=$(dirname "$(dirname "$SCHEMATHESIS_BIN")")
+  log "python venv with schemathesis $SCHEMATHESIS_VERSION"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/fuzz/requirements.txt"
+fi
+
 # npm tools (wrangler, esbuild, binaryen), pinned by package-lock.json.
 if ! cmp -s "$ROOT/package-lock.json" "$ROOT/node_modules/.slotbook-lock" 2>/dev/null; then
   log "npm ci"

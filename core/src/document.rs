@@ -188,7 +188,7 @@ impl OrganisationDocument {
         let mut tokens = Vec::new();
         for (i, rt) in self.resource_types.iter().enumerate() {
             let p = |field: &str| format!("resourceTypes[{i}].{field}");
-            if rt.id <= 0 || type_ids.contains(&rt.id) {
+            if !(1..=crate::validate::MAX_ID).contains(&rt.id) || type_ids.contains(&rt.id) {
                 return err(p("id"), "must be a positive integer, unique among resource types");
             }
             type_ids.push(rt.id);
@@ -223,7 +223,7 @@ impl OrganisationDocument {
             }
             for (j, r) in rt.resources.iter().enumerate() {
                 let p = |field: &str| format!("resourceTypes[{i}].resources[{j}].{field}");
-                if r.id <= 0 || resource_ids.contains(&r.id) {
+                if !(1..=crate::validate::MAX_ID).contains(&r.id) || resource_ids.contains(&r.id) {
                     return err(p("id"), "must be a positive integer, unique among all resources");
                 }
                 resource_ids.push(r.id);

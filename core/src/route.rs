@@ -100,7 +100,7 @@ impl Route {
             }
             ["api", "reservations", id] => {
                 let id = match id.parse::<i64>() {
-                    Ok(id) if id > 0 => id,
+                    Ok(id) if (1..=crate::validate::MAX_ID).contains(&id) => id,
                     _ => return Err(ApiError::not_found("Reservation")),
                 };
                 let call = match method {

@@ -65,6 +65,9 @@ pub fn is_checkout_url(url: &str, api: &str) -> bool {
     secure && origin_of(api).is_some_and(|a| a == origin) && path.starts_with("/api/test-checkout/")
 }
 
+/// The largest id: ids travel as JSON numbers, which browsers and the Workers runtime read as doubles.
+pub const MAX_ID: i64 = 9_007_199_254_740_991;
+
 /// Reads the fields of a JSON object body. `null` counts as absent; unknown fields are ignored.
 pub struct Fields<'a> {
     obj: &'a Map<String, Value>,
@@ -97,7 +100,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn id(&self, name: &str) -> ApiResult<Option<i64>> {
-        self.int(name, 1, i64::MAX).map_err(|_| ApiError::validation(name, format!("{name} must be a positive integer")))
+        self.int(name, 1, MAX_ID).map_err(|_| ApiError::validation(name, format!("{name} must be a positive integer")))
     }
 
     pub fn required_id(&self, name: &str) -> ApiResult<i64> {
@@ -110,7 +113,7 @@ impl<'a> Fields<'a> {
         let items = v.as_array().ok_or_else(bad)?;
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            let n = item.as_i64().filter(|n| *n > 0).ok_or_else(bad)?;
+            let n = item.as_i64().filter(|n| (1..=MAX_ID).contains(n)).ok_or_else(bad)?;
             if out.contains(&n) {
                 return Err(bad());
             }
@@ -279,7 +282,7 @@ impl<'a> Query<'a> {
             .map(|v| {
                 v.parse::<i64>()
                     .ok()
-                    .filter(|n| *n > 0)
+                    .filter(|n| (1..=MAX_ID).contains(n))
                     .ok_or_else(|| ApiError::validation(name, format!("{name} must be a positive integer")))
             })
             .transpose()

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
-pub const ADMIN_TOKEN: &str = "test-admin-token";
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
 pub const WEBHOOK_SECRET: &str = "whsec_test_secret_for_e2e";
 pub const DEMO_KEY: &str = "sk_dev_acme_front_desk_0123456789";
 
