@@ -117,6 +117,7 @@ impl Edge {
         assert!(root.join("edge/build/index.js").exists(), "build first: scripts/build.sh");
         let port = free_port();
         let wrangler = root.join("node_modules/.bin/wrangler");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(state_dir.with_extension("log")).unwrap();
         let mut cmd = Command::new(wrangler);
         cmd.current_dir(&root)
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
@@ -131,8 +132,8 @@ impl Edge {
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CI", "true")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log));
         unsafe {
             use std::os::unix::process::CommandExt;
             cmd.pre_exec(|| {
@@ -207,6 +208,11 @@ impl Edge {
         self.child = fresh.child.take();
         self.port = fresh.port;
         self.base = fresh.base.clone();
+    }
+
+    /// What the runtime printed (the Worker's log lines among it), across restarts.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.state_dir.with_extension("log")).unwrap_or_default()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -167,6 +167,10 @@ fn create_session(st: &mut State, form: &[(String, String)]) -> (u16, Value) {
     if let Some(missing) = SESSION_REQUIRED.iter().find(|k| get(k).is_none()) {
         return error(400, "invalid_request_error", &format!("Missing required param: {missing}."), Some(missing));
     }
+    // Stripe's messages can quote what was sent, personal data included.
+    if let Some(email) = get("customer_email").filter(|e| e.starts_with("refused")) {
+        return error(400, "invalid_request_error", &format!("Invalid email address: {email}"), Some("customer_email"));
+    }
     let created = now();
     if let Some(expires_at) = get("expires_at") {
         let Ok(at) = expires_at.parse::<i64>() else {

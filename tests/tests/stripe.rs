@@ -323,3 +323,24 @@ fn staff_cancelling_a_hold_expires_its_session_or_refunds_it() {
     wait_for_refund(&stripe, &intent);
     assert_eq!(status(&edge, &session)["paymentStatus"], "refunded");
 }
+
+#[test]
+fn a_refusal_from_stripe_is_logged_without_the_customers_data() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, false);
+    let slot = find_slot(&base(&edge), 8, 1, 8);
+    let mut body = massage(&slot, 1);
+    body["customerEmail"] = json!("refused.customer@example.com");
+    let refused = http::post_json(&format!("{}/reserve", base(&edge)), &body);
+    refused.error(502, "upstream_unavailable");
+    assert_eq!(places_left(&base(&edge), 8, &slot), slot["available"].as_u64().unwrap(), "no session, no hold");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !edge.log().contains("invalid_request_error") {
+        assert!(Instant::now() < deadline, "the refusal was not logged:\n{}", edge.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let log = edge.log();
+    assert!(log.contains("customer_email"), "the refused parameter is named: {log}");
+    assert!(!log.contains("refused.customer"), "the customer's email stays out of the log: {log}");
+    assert!(!log.contains("Invalid email address"), "Stripe's message is not logged verbatim");
+}
