@@ -34,6 +34,12 @@ impl Zone {
         Date { year: dt.year() as i32, month: dt.month() as u8, day: dt.day() as u8 }
     }
 
+    /// The wall-clock date and time of an instant in this zone: `2026-12-01 10:00`.
+    pub fn wall_clock(&self, ts: Timestamp) -> String {
+        let dt = self.0.to_datetime(jiff::Timestamp::from_second(ts.0).unwrap_or_default());
+        format!("{:04}-{:02}-{:02} {:02}:{:02}", dt.year(), dt.month(), dt.day(), dt.hour(), dt.minute())
+    }
+
     /// `minutes` after local midnight of `date` (up to 24:00, which is the next day's 00:00).
     pub fn local_time(&self, date: Date, minutes: u32) -> LocalTime {
         let day = if minutes >= 1440 { date.add_days(1) } else { date };

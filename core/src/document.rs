@@ -39,6 +39,12 @@ pub struct OrganisationDocument {
     /// Staff API keys, given in clear here and stored only as SHA-256 digests.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub api_keys: Vec<ApiKeyDoc>,
+    /// Where the venue is, for confirmations and calendar files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// How many hours before its start a customer may still cancel or move a booking themselves.
+    #[serde(default = "default_notice")]
+    pub cancellation_notice_hours: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,6 +109,11 @@ fn default_window() -> u32 {
 fn default_hold() -> u32 {
     MIN_HOLD_MINUTES
 }
+fn default_notice() -> u32 {
+    24
+}
+pub const MAX_NOTICE_HOURS: u32 = 30 * 24;
+pub const MAX_ADDRESS_CHARS: usize = 300;
 fn one() -> u32 {
     1
 }
@@ -179,6 +190,14 @@ impl OrganisationDocument {
         }
         if !(MIN_HOLD_MINUTES..=MAX_HOLD_MINUTES).contains(&self.hold_minutes) {
             return err("holdMinutes".into(), "must be between 30 and 1440");
+        }
+        if self.cancellation_notice_hours > MAX_NOTICE_HOURS {
+            return err("cancellationNoticeHours".into(), "must be between 0 and 720");
+        }
+        if let Some(a) = &self.address {
+            if a.trim().is_empty() || a.chars().count() > MAX_ADDRESS_CHARS || a.chars().any(|c| c.is_control() && c != '\n') {
+                return err("address".into(), "must be 1 to 300 characters");
+            }
         }
         if self.resource_types.is_empty() {
             return err("resourceTypes".into(), "must list at least one resource type");
@@ -388,6 +407,33 @@ mod clock {
             return Err(bad());
         }
         Ok(h * 60 + m)
+    }
+}
+
+impl OrganisationDocument {
+    /// What a reservation booked, in words (a type or resource removed since shows as it was not found).
+    pub fn summary(&self, r: &crate::wire::Reservation) -> crate::wire::BookingSummary {
+        let rt = self.resource_type(r.resource_type_id);
+        let resources = rt
+            .filter(|rt| rt.allow_resource_choice)
+            .map(|rt| rt.resources.iter().filter(|res| r.resource_ids.contains(&res.id)).map(|res| res.name.clone()).collect())
+            .unwrap_or_default();
+        crate::wire::BookingSummary {
+            reference: r.id.to_string(),
+            organisation: self.name.clone(),
+            service: rt.map(|rt| rt.name.clone()).unwrap_or_default(),
+            resources,
+            start_time: r.start_time,
+            end_time: r.end_time,
+            time_zone: self.time_zone.clone(),
+            duration_minutes: ((r.end_time.0 - r.start_time.0) / 60) as u32,
+            quantity: r.quantity,
+            amount: r.quoted_total_amount,
+            currency: r.quoted_currency.clone(),
+            status: r.status,
+            payment_status: r.payment_status,
+            address: self.address.clone(),
+        }
     }
 }
 

@@ -16,6 +16,8 @@ pub mod wire;
 #[cfg(feature = "engine")]
 pub mod availability;
 #[cfg(feature = "engine")]
+pub mod calendar;
+#[cfg(feature = "engine")]
 pub mod digest;
 #[cfg(feature = "engine")]
 pub mod document;

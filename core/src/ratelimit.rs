@@ -2,7 +2,7 @@
 //! fixed one-minute window the engine counts an organisation's reserves in (exactly, in its Durable Object).
 
 use crate::error::{ApiError, ErrorCode};
-use crate::route::{PublicCall, Route};
+use crate::route::{ManageCall, PublicCall, Route};
 use crate::time::Timestamp;
 
 /// A per-client limit, enforced with the Workers Rate Limiting binding of the same name.
@@ -24,7 +24,8 @@ impl ClientLimit {
     pub fn of(route: &Route) -> Option<ClientLimit> {
         match route {
             Route::Public(_, PublicCall::Reserve) => Some(ClientLimit::Reserves),
-            Route::Public(..) => Some(ClientLimit::Reads),
+            Route::Manage(_, ManageCall::Cancel | ManageCall::Reschedule) => Some(ClientLimit::Reserves),
+            Route::Public(..) | Route::Manage(..) => Some(ClientLimit::Reads),
             _ => None,
         }
     }

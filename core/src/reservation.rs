@@ -129,6 +129,42 @@ impl PaymentStatus {
     }
 }
 
+/// When a customer can no longer cancel or move a booking themselves: `notice_hours` before its start.
+pub fn change_deadline(start: Timestamp, notice_hours: u32) -> Timestamp {
+    Timestamp(start.0 - notice_hours as i64 * 3600)
+}
+
+/// Whether a customer may cancel or move a booking in `status` that starts at `start`, at `now`.
+pub fn check_customer_change(status: ReservationStatus, start: Timestamp, notice_hours: u32, now: Timestamp) -> Result<(), ApiError> {
+    match status {
+        ReservationStatus::Cancelled => return Err(ApiError::new(ErrorCode::AlreadyCancelled, "The booking is already cancelled")),
+        ReservationStatus::Pending | ReservationStatus::Confirmed | ReservationStatus::PendingPayment => {}
+        other => {
+            return Err(ApiError::new(ErrorCode::InvalidTransition, format!("A {} booking cannot be changed", other.as_str())))
+        }
+    }
+    if now.0 >= change_deadline(start, notice_hours).0 {
+        return Err(ApiError::new(
+            ErrorCode::TooLateToChange,
+            format!("Bookings can be changed online until {notice_hours} hours before they start; please contact the venue"),
+        ));
+    }
+    Ok(())
+}
+
+/// A manage link's token: 32 random bytes as hex, then the organisation (`{hex}.{slug}`). Only its SHA-256
+/// digest is stored.
+pub fn manage_token(random_hex: &str, slug: &str) -> String {
+    format!("{random_hex}.{slug}")
+}
+
+/// The organisation a manage token names, if it has the token's form.
+pub fn manage_token_organisation(token: &str) -> Option<&str> {
+    let (random, slug) = token.split_once('.')?;
+    let slug_ok = (2..=64).contains(&slug.len()) && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    (random.len() == 64 && random.bytes().all(|b| b.is_ascii_hexdigit()) && slug_ok).then_some(slug)
+}
+
 #[cfg(test)]
 mod tests {
     use super::ReservationStatus::*;
@@ -153,6 +189,26 @@ mod tests {
         assert!(Pending.transition_to(Confirmed).is_ok());
         assert!(Waitlist.transition_to(Confirmed).is_ok());
         assert!(PendingPayment.transition_to(Completed).is_err());
+    }
+
+    #[test]
+    fn customers_change_bookings_until_the_notice() {
+        let start = Timestamp(100 * 3600);
+        assert_eq!(change_deadline(start, 24), Timestamp(76 * 3600));
+        assert!(check_customer_change(Confirmed, start, 24, Timestamp(76 * 3600 - 1)).is_ok());
+        assert_eq!(check_customer_change(Confirmed, start, 24, Timestamp(76 * 3600)).unwrap_err().code, ErrorCode::TooLateToChange);
+        assert_eq!(check_customer_change(Cancelled, start, 24, Timestamp(0)).unwrap_err().code, ErrorCode::AlreadyCancelled);
+        assert_eq!(check_customer_change(Completed, start, 24, Timestamp(0)).unwrap_err().code, ErrorCode::InvalidTransition);
+        assert!(check_customer_change(Confirmed, start, 0, Timestamp(start.0 - 1)).is_ok());
+    }
+
+    #[test]
+    fn manage_tokens_name_their_organisation() {
+        let token = manage_token(&"a1".repeat(32), "acme-spa");
+        assert_eq!(manage_token_organisation(&token), Some("acme-spa"));
+        assert_eq!(manage_token_organisation("short.acme-spa"), None);
+        assert_eq!(manage_token_organisation(&format!("{}.Acme", "a1".repeat(32))), None);
+        assert_eq!(manage_token_organisation(&"a1".repeat(32)), None);
     }
 
     #[test]

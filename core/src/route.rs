@@ -49,6 +49,15 @@ pub enum PublicCall {
     CheckoutStatus,
 }
 
+/// What a customer does with their booking through its manage link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManageCall {
+    View,
+    Cancel,
+    Reschedule,
+    Calendar,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StaffCall {
     List,
@@ -61,6 +70,8 @@ pub enum StaffCall {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     Public(Booker, PublicCall),
+    /// A booking's manage link (`/api/public/booking/manage/:token[/…]`).
+    Manage(String, ManageCall),
     Staff(StaffCall),
     AdminImport(String),
     StripeWebhook,
@@ -78,6 +89,13 @@ impl Route {
     pub fn resolve(method: Method, path: &str) -> Result<Route, ApiError> {
         let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
         let (route, allowed): (Option<Route>, &[Method]) = match segments.as_slice() {
+            ["api", "public", "booking", "manage", token] => (Some(Route::Manage(token.to_string(), ManageCall::View)), &[Method::Get]),
+            ["api", "public", "booking", "manage", token, action] => match *action {
+                "cancel" => (Some(Route::Manage(token.to_string(), ManageCall::Cancel)), &[Method::Post]),
+                "reschedule" => (Some(Route::Manage(token.to_string(), ManageCall::Reschedule)), &[Method::Post]),
+                "calendar.ics" => (Some(Route::Manage(token.to_string(), ManageCall::Calendar)), &[Method::Get]),
+                _ => (None, &[]),
+            },
             ["api", "public", "booking", "organisations", slug] => {
                 (Some(Route::Public(Booker::Organisation(slug.to_string()), PublicCall::Catalog)), &[Method::Get])
             }
@@ -156,6 +174,10 @@ impl Route {
             Route::Public(_, PublicCall::Availability) => "availability",
             Route::Public(_, PublicCall::Reserve) => "reserve",
             Route::Public(_, PublicCall::CheckoutStatus) => "checkout_status",
+            Route::Manage(_, ManageCall::View) => "manage.view",
+            Route::Manage(_, ManageCall::Cancel) => "manage.cancel",
+            Route::Manage(_, ManageCall::Reschedule) => "manage.reschedule",
+            Route::Manage(_, ManageCall::Calendar) => "manage.calendar",
             Route::Staff(StaffCall::List) => "reservations.list",
             Route::Staff(StaffCall::Create) => "reservations.create",
             Route::Staff(StaffCall::Get(_)) => "reservations.get",
@@ -219,6 +241,16 @@ mod tests {
         assert_eq!(e.code, ErrorCode::ResourceNotFound);
         let e = Route::resolve(Method::Get, "/api/reservations/abc").unwrap_err();
         assert_eq!(e.code, ErrorCode::ResourceNotFound);
+    }
+
+    #[test]
+    fn manage_links_come_before_booking_tokens() {
+        let r = Route::resolve(Method::Get, "/api/public/booking/manage/abc.acme-spa").unwrap();
+        assert_eq!(r, Route::Manage("abc.acme-spa".into(), ManageCall::View));
+        assert_eq!(Route::resolve(Method::Post, "/api/public/booking/manage/t/cancel").unwrap(), Route::Manage("t".into(), ManageCall::Cancel));
+        assert_eq!(Route::resolve(Method::Get, "/api/public/booking/manage/t/calendar.ics").unwrap(), Route::Manage("t".into(), ManageCall::Calendar));
+        assert_eq!(Route::resolve(Method::Get, "/api/public/booking/manage/t/cancel").unwrap_err().code, ErrorCode::MethodNotAllowed);
+        assert_eq!(Route::resolve(Method::Get, "/api/public/booking/manage/t/other").unwrap_err().code, ErrorCode::ResourceNotFound);
     }
 
     #[test]

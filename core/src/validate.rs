@@ -218,6 +218,15 @@ pub fn reserve_request(body: &Value, requires_type: bool) -> ApiResult<ReserveRe
     })
 }
 
+/// `POST …/manage/:token/reschedule`: the new slot's start and end.
+pub fn reschedule_request(body: &Value) -> ApiResult<(Timestamp, Timestamp)> {
+    let f = Fields::of(body)?;
+    let start_time = f.required_datetime("startTime")?;
+    let end_time = f.required_datetime("endTime")?;
+    check_order(start_time, end_time)?;
+    Ok((start_time, end_time))
+}
+
 fn customer_info(f: &Fields) -> ApiResult<Option<CustomerInfo>> {
     let Some(v) = f.get("customerInfo") else { return Ok(None) };
     if !v.is_object() {

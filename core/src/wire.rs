@@ -130,6 +130,53 @@ pub struct ReserveResponse {
     pub stripe_checkout_session_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_data: Option<PaymentData>,
+    /// What was booked, in words, for the confirmation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking: Option<BookingSummary>,
+    /// The customer's own link to see, move or cancel the booking and add it to a calendar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manage_url: Option<String>,
+}
+
+/// What a customer booked, in words: for the confirmation, the manage page and the calendar file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingSummary {
+    pub reference: String,
+    pub organisation: String,
+    pub service: String,
+    /// The resources' names, where the customer may choose one (a room, a court).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    pub start_time: Timestamp,
+    pub end_time: Timestamp,
+    /// The organisation's zone, in which times are shown.
+    pub time_zone: String,
+    pub duration_minutes: u32,
+    pub quantity: u32,
+    pub amount: i64,
+    pub currency: String,
+    pub status: ReservationStatus,
+    pub payment_status: PaymentStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+/// `GET /api/public/booking/manage/:token`: a booking as its customer sees it, and what they may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedBooking {
+    pub reservation_id: i64,
+    pub booking: BookingSummary,
+    /// Cancelling and moving are possible until then (the organisation's notice before the start).
+    pub change_deadline: Timestamp,
+    pub can_cancel: bool,
+    pub can_reschedule: bool,
+    pub resource_type_id: i64,
+    /// Where this booking's organisation is booked (for the availability of a new time).
+    pub booking_path: String,
+    pub calendar_url: String,
+    pub google_calendar_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,6 +204,9 @@ pub struct CheckoutStatus {
     pub can_retry_payment: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkout_url: Option<String>,
+    /// What was booked, in words, for the confirmation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking: Option<BookingSummary>,
 }
 
 /// A reservation as the staff API shows it.

@@ -27,7 +27,7 @@ pub async fn page(env: &Env, url: &Url, self_origin: &str, proxy: bool) -> ApiRe
     if parent != self_origin && !allowed.contains(&parent) {
         return Err(ApiError::new(ErrorCode::OriginNotAllowed, "This website is not allowed to embed the booking widget"));
     }
-    let lang = query.get("locale").map(|l| escape(l)).unwrap_or_else(|| "en".into());
+    let lang = query.get("locale").map(language_tag).unwrap_or_else(|| "en".into());
     let html = format!(
         r##"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Booking</title></head>
 <body><div id="booking"></div><script src="/widget.js" data-embed="true" data-target="#booking" async></script></body></html>"##
@@ -39,6 +39,7 @@ pub async fn page(env: &Env, url: &Url, self_origin: &str, proxy: bool) -> ApiRe
     Ok(Response::ok(html).map_err(|e| internal("embed page", e))?.with_headers(headers))
 }
 
-fn escape(s: &str) -> String {
+/// A `lang` attribute value: letters, digits and dashes only.
+fn language_tag(s: &str) -> String {
     s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(35).collect()
 }

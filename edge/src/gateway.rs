@@ -7,6 +7,7 @@
 use crate::builtin;
 use crate::embed;
 use crate::http::{error_response, too_large};
+use crate::manage;
 use crate::origins;
 use crate::payments;
 use crate::proxy::{self, Upstream};
@@ -74,7 +75,7 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
     if let Route::Public(booker, call) = &route {
         // Preflights count as reads, so a browser's reserve is counted once against the stricter limit.
         limit_client(env, if preflight { Some(ClientLimit::Reads) } else { ClientLimit::of(&route) }, &req).await?;
-        let origin = req.headers().get("Origin").ok().flatten().filter(|o| *o != self_origin);
+        let origin = cross_origin(&req, &self_origin);
         let target = match &upstream {
             None => Some(builtin::target(env, booker).await?),
             Some(_) => None,
@@ -82,16 +83,13 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
         if let Some(t) = &target {
             ex.organisation = Some(t.slug.clone());
         }
-        if let Some(origin) = origin {
+        if origin.is_some() {
             // Proxy mode (no target): the edge's own list, as the upstream's organisations are not known here.
             let allowed = match &target {
                 Some(t) => origins::of_organisation(env, &t.slug).await?,
                 None => origins::of_setting(env),
             };
-            if !allowed.contains(&origin) {
-                return Err(ApiError::new(ErrorCode::OriginNotAllowed, "This website is not allowed to book for this organisation"));
-            }
-            ex.cors_origin = Some(origin);
+            ex.cors_origin = allow_origin(origin, &allowed)?;
         }
         if preflight {
             return preflight_answer();
@@ -101,6 +99,20 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
             (None, Some(t)) => builtin::public(req, env, t, call, &url, &self_origin).await,
             (None, None) => unreachable!("built-in mode always has a target"),
         };
+    }
+    if let Route::Manage(token, call) = &route {
+        limit_client(env, if preflight { Some(ClientLimit::Reads) } else { ClientLimit::of(&route) }, &req).await?;
+        if upstream.is_some() {
+            return Err(ApiError::new(ErrorCode::ResourceNotFound, "Manage links are served by the venue's booking system"));
+        }
+        let slug = manage::organisation(token)?;
+        ex.organisation = Some(slug.to_string());
+        let allowed = origins::of_organisation(env, slug).await?;
+        ex.cors_origin = allow_origin(cross_origin(&req, &self_origin), &allowed)?;
+        if preflight {
+            return preflight_answer();
+        }
+        return manage::handle(req, env, token, *call, &url, &self_origin).await;
     }
     if preflight {
         return Err(ApiError::new(ErrorCode::MethodNotAllowed, "Cross-origin calls are not allowed on this route"));
@@ -117,10 +129,25 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
         Route::AdminImport(slug) => builtin::import(req, env, &slug).await,
         Route::Embed => embed::page(env, &url, &self_origin, upstream.is_some()).await,
         Route::OpenApi => crate::openapi::document(),
-        Route::Public(..) => unreachable!("answered above"),
+        Route::Public(..) | Route::Manage(..) => unreachable!("answered above"),
         Route::StripeWebhook => payments::webhook(req, env, upstream.as_ref(), &ex.request_id).await,
         Route::TestCheckout(session) => payments::test_checkout_page(env, &session, &self_origin).await,
         Route::TestCheckoutAction(session) => payments::test_checkout_complete(req, env, &session, &self_origin).await,
+    }
+}
+
+/// The Origin of a call from another website (a call from the edge's own pages needs no CORS).
+fn cross_origin(req: &Request, self_origin: &str) -> Option<String> {
+    req.headers().get("Origin").ok().flatten().filter(|o| o != self_origin)
+}
+
+/// The origin to echo in CORS headers: only one of the organisation's allowed origins may call.
+fn allow_origin(origin: Option<String>, allowed: &[String]) -> ApiResult<Option<String>> {
+    match origin {
+        Some(o) if !allowed.contains(&o) => {
+            Err(ApiError::new(ErrorCode::OriginNotAllowed, "This website is not allowed to book for this organisation"))
+        }
+        other => Ok(other),
     }
 }
 

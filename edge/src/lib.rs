@@ -7,6 +7,7 @@
 //! - [`payments`]: the Stripe webhook and the local test checkout; [`stripe`]: Stripe's REST API.
 //! - [`engine`]: the Durable Objects: one [`engine::Organisation`] per organisation, and the
 //!   [`engine::Directory`] that maps booking tokens and API keys to organisations.
+//! - [`manage`]: a customer's manage link (JSON, a plain page, the calendar file); [`html`]: the edge's pages.
 //! - [`origins`]: which organisations exist and which websites may book with each.
 //! - [`openapi`]: the API's OpenAPI document.
 //! - [`http`]: JSON answers, the error answer, request bodies within their limits.
@@ -15,7 +16,9 @@ mod builtin;
 mod embed;
 mod engine;
 mod gateway;
+mod html;
 mod http;
+mod manage;
 mod openapi;
 mod origins;
 mod payments;

@@ -5,6 +5,7 @@
 
 use crate::engine::{self, CheckoutEventCommand, Command, DirectoryCommand, DIRECTORY, ORGANISATIONS};
 use crate::proxy::{Outgoing, Upstream};
+use crate::html::{escape, money, page};
 use crate::http::internal;
 use crate::runtime::{now, random_hex, setting};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
@@ -92,30 +93,22 @@ async fn session(env: &Env, session_id: &str, base_url: &str) -> ApiResult<serde
 pub async fn test_checkout_page(env: &Env, session_id: &str, base_url: &str) -> ApiResult<Response> {
     test_checkout_enabled(env)?;
     let s = session(env, session_id, base_url).await?;
-    let amount = s["amount"].as_i64().unwrap_or_default();
-    let currency = s["currency"].as_str().unwrap_or_default().to_uppercase();
     let open = s["status"] == "pending_payment";
-    let html = format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Test payment</title><style>body{{font:16px system-ui,sans-serif;max-width:480px;margin:40px auto;padding:0 16px;color:#1f2937}}
-.banner{{background:#fef3c7;color:#92400e;padding:12px;border-radius:8px;font-weight:600}}button{{font:inherit;padding:10px 18px;border-radius:8px;margin-right:8px;cursor:pointer}}
-.pay{{background:#0f766e;color:#fff;border:0}}</style></head><body>
-<p class="banner" role="note">TEST PAYMENT: no money moves. This page stands in for Stripe Checkout because no Stripe key is configured.</p>
-<h1>{org}</h1><p>{service} × {quantity}</p><p id="amount"><strong>{major}.{minor:02} {currency}</strong></p>
-{form}
-</body></html>"#,
+    let body = format!(
+        r#"<p class="banner" role="note">TEST PAYMENT: no money moves. This page stands in for Stripe Checkout in local development.</p>
+<h1>{org}</h1><p>{service} × {quantity}</p><p id="amount"><strong>{amount}</strong></p>
+{form}"#,
         org = escape(s["organisation"].as_str().unwrap_or_default()),
         service = escape(s["service"].as_str().unwrap_or_default()),
         quantity = s["quantity"],
-        major = amount / 100,
-        minor = amount % 100,
+        amount = money(s["amount"].as_i64().unwrap_or_default(), s["currency"].as_str().unwrap_or_default()),
         form = if open {
             format!(r#"<form method="post" action="/api/test-checkout/{id}/complete"><button class="pay" name="outcome" value="pay">Pay</button><button name="outcome" value="cancel">Cancel</button></form>"#, id = escape(session_id))
         } else {
             format!("<p>This checkout is closed ({}).</p>", escape(s["status"].as_str().unwrap_or_default()))
         },
     );
-    Response::from_html(html).map_err(|e| internal("test checkout page", e))
+    page("en", "Test payment", &body)
 }
 
 /// `POST /api/test-checkout/:session/complete`: signs the event Stripe would send, applies it through the
@@ -146,8 +139,4 @@ pub async fn test_checkout_complete(mut req: Request, env: &Env, session_id: &st
     let headers = Headers::new();
     let _ = headers.set("Location", back);
     Ok(Response::empty().map_err(|e| internal("redirect", e))?.with_status(303).with_headers(headers))
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -27,6 +27,7 @@ fn start_holding(stripe: &StripeDouble, hold_override: bool, hold_minutes: u32) 
     let mut doc = document_for("stripe-spa");
     doc["allowedOrigins"] = json!(["https://acme.example"]);
     doc["holdMinutes"] = json!(hold_minutes);
+    doc["cancellationNoticeHours"] = json!(0);
     assert_eq!(edge.import("stripe-spa", &doc).status, 200);
     edge
 }
@@ -343,4 +344,38 @@ fn a_refusal_from_stripe_is_logged_without_the_customers_data() {
     assert!(log.contains("customer_email"), "the refused parameter is named: {log}");
     assert!(!log.contains("refused.customer"), "the customer's email stays out of the log: {log}");
     assert!(!log.contains("Invalid email address"), "Stripe's message is not logged verbatim");
+}
+
+#[test]
+fn a_customer_who_cancels_a_paid_booking_gets_the_money_back() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, false);
+    let slot = find_slot(&base(&edge), 8, 1, 9);
+    let a = reserve(&edge, &slot, 1);
+    assert_eq!(a.status, 201, "{}", a.body);
+    let r = a.json();
+    let (id, session) = (r["reservationId"].as_i64().unwrap(), r["stripeCheckoutSessionId"].as_str().unwrap().to_string());
+    let manage = r["manageUrl"].as_str().unwrap().to_string();
+    let intent = stripe.complete(&session);
+    let paid = json!({"id": "evt_paid_then_cancelled", "type": "checkout.session.completed", "data": {"object": {"id": session,
+        "object": "checkout.session", "payment_status": "paid", "payment_intent": intent,
+        "metadata": {"organisation": "stripe-spa", "reservation_id": id.to_string()}}}}).to_string();
+    assert_eq!(signed_webhook(&edge, &paid).status, 200);
+    assert_eq!(status(&edge, &session)["status"], "confirmed");
+    let held = places_left(&base(&edge), 8, &slot);
+
+    let cancelled = http::post_json(&format!("{manage}/cancel"), &json!({}));
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    let refund = wait_for_refund(&stripe, &intent);
+    assert_eq!(refund["metadata"]["reservation_id"], id.to_string());
+    let call = stripe.requests().into_iter().find(|q| q.path == "/v1/refunds").unwrap();
+    assert_eq!(call.headers["idempotency-key"], format!("refund-stripe-spa-{id}"));
+    let m = http::send("GET", &manage, None, &[("Accept", "application/json")]).unwrap().json();
+    assert_eq!((m["booking"]["status"].as_str(), m["booking"]["paymentStatus"].as_str()), (Some("cancelled"), Some("refunded")));
+    assert_eq!(places_left(&base(&edge), 8, &slot), held + 1, "the room is free again");
+    // Stripe repeats the payment event: no second refund.
+    let again = paid.replace("evt_paid_then_cancelled", "evt_paid_then_cancelled_2");
+    assert_eq!(signed_webhook(&edge, &again).status, 200);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 1);
 }

@@ -56,6 +56,19 @@ pub enum Command {
     FinishIdempotencyKey { key: String, claim_id: String, answer: Option<(u16, String)> },
     ApplyCheckoutEvent { event: CheckoutEventCommand },
     CheckoutSession { session_id: String, base_url: String },
+    /// What a customer does through a manage link: the token's digest names the reservation; `manage_url`
+    /// is the link itself (for the calendar file and the answer's links).
+    Manage { token_hash: String, action: ManageAction, manage_url: String },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum ManageAction {
+    View,
+    Cancel,
+    Reschedule { start_time: slotbook_core::time::Timestamp, end_time: slotbook_core::time::Timestamp },
+    /// Answers `{"ics": "…", "reservationId": N}`.
+    Calendar,
 }
 
 /// The Idempotency-Key of a reserve and the fingerprint of its (validated, canonical) request.

@@ -122,12 +122,15 @@ impl Organisation {
     /// Answers a request whose reservation was written before its request died.
     async fn resume(&self, id: i64, base_url: &str, public_path: &str, claim: &Claim, now: Timestamp) -> ApiResult<slotbook_core::wire::ReserveResponse> {
         let stored = self.stored(id)?;
+        let loaded = self.load()?;
+        // The first answer never reached the customer: a new manage link replaces the one it held.
+        let (manage_url, manage_token_hash) = super::reserve::new_manage_link(base_url, &loaded.slug);
+        exec(&self.sql(), "UPDATE reservations SET manage_token_hash = ? WHERE id = ?", vec![manage_token_hash.into(), id.into()])?;
         let waiting = stored.payment_required_snapshot && stored.status == slotbook_core::reservation::ReservationStatus::PendingPayment;
         if waiting && stored.stripe_checkout_session_id.is_none() {
-            let loaded = self.load()?;
-            return self.start_checkout(&loaded, stored, base_url, public_path, Some(claim), now).await;
+            return self.start_checkout(&loaded, stored, base_url, public_path, Some(manage_url), Some(claim), now).await;
         }
-        let answer = reserve_answer(&stored, public_path);
+        let answer = reserve_answer(&stored, &loaded.doc, public_path, Some(manage_url));
         claim.finish(&self.sql(), Some((201, serde_json::to_string(&answer).map_err(|e| internal("store answer", e))?)))?;
         Ok(answer)
     }

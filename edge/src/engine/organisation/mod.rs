@@ -7,9 +7,11 @@
 //! - [`reserve`]: a public reserve (validate → hold places → start checkout) and the checkout status.
 //! - [`idempotency`]: Idempotency-Keys, written in the same transaction as the reservation they make.
 //! - [`payments`]: payment holds and their alarm, Stripe events, refunds, the local test checkout's view.
+//! - [`manage`]: what a customer does through their manage link: see, cancel, move, add to a calendar.
 //! - [`staff`]: the staff reservations API.
 
 mod idempotency;
+mod manage;
 mod payments;
 mod reservations;
 mod reserve;
@@ -150,6 +152,7 @@ impl Organisation {
             Command::DeleteReservation { id } => json(200, &self.staff_delete(id)?),
             Command::ApplyCheckoutEvent { event } => json(200, &self.apply_checkout_event(&event, now).await?),
             Command::CheckoutSession { session_id, base_url } => json(200, &self.checkout_session(&session_id, &base_url)?),
+            Command::Manage { token_hash, action, manage_url } => self.manage(&token_hash, action, &manage_url, now).await,
         }
     }
 

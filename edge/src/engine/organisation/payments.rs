@@ -155,6 +155,12 @@ impl Organisation {
         Ok(answer)
     }
 
+    /// After a paid booking was cancelled (in the same transaction as the change): refund its payment.
+    pub(super) fn schedule_refund(sql: &SqlStorage, id: i64, now: Timestamp) -> ApiResult<()> {
+        exec(sql, "UPDATE reservations SET payment_action = ?, payment_action_at = ? WHERE id = ? AND payment_status = ?",
+            vec![FollowUp::Refund.as_str().into(), now.0.into(), id.into(), PaymentStatus::Succeeded.as_str().into()])
+    }
+
     /// After staff cancelled a hold (in the same transaction as the change): expire its session.
     pub(super) fn schedule_session_expiry(sql: &SqlStorage, id: i64, now: Timestamp) -> ApiResult<()> {
         exec(sql, "UPDATE reservations SET payment_status = ?, payment_action = ?, payment_action_at = ? WHERE id = ? AND stripe_session_id IS NOT NULL",

@@ -65,6 +65,8 @@ pub struct NewReservation {
     pub hold_expires_at: Option<Timestamp>,
     pub return_url: Option<String>,
     pub source: &'static str,
+    /// The digest of the customer's manage link token.
+    pub manage_token_hash: Option<String>,
 }
 
 pub fn insert_reservation(sql: &SqlStorage, r: &NewReservation, allocated: &[(i64, u32)], now: Timestamp) -> ApiResult<i64> {
@@ -72,15 +74,16 @@ pub fn insert_reservation(sql: &SqlStorage, r: &NewReservation, allocated: &[(i6
         sql,
         "INSERT INTO reservations (resource_type_id, start_time, end_time, quantity, status, payment_status,
             customer_name, customer_email, customer_phone, notes, quoted_unit_amount, quoted_total_amount,
-            quoted_currency, payment_required_snapshot, hold_expires_at, return_url, source, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            quoted_currency, payment_required_snapshot, hold_expires_at, return_url, source, created_at, updated_at,
+            manage_token_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         vec![
             r.resource_type_id.into(), r.start.0.into(), r.end.0.into(), (r.quantity as i64).into(),
             r.status.as_str().into(), r.payment_status.as_str().into(),
             r.customer.name.clone().into(), r.customer.email.clone().into(), r.customer.phone.clone().into(),
             r.notes.clone().into(), r.unit_amount.into(), (r.unit_amount * r.quantity as i64).into(),
             r.currency.clone().into(), flag(r.payment_required), r.hold_expires_at.map(|t| t.0).into(),
-            r.return_url.clone().into(), r.source.into(), now.0.into(), now.0.into(),
+            r.return_url.clone().into(), r.source.into(), now.0.into(), now.0.into(), r.manage_token_hash.clone().into(),
         ],
     )?;
     let id = last_insert_id(sql)?;
@@ -102,7 +105,7 @@ pub fn insert_allocations(sql: &SqlStorage, id: i64, allocated: &[(i64, u32)], s
 const SELECT_RESERVATION: &str = "SELECT id, resource_type_id, start_time, end_time, quantity, status, payment_status,
     customer_name, customer_email, customer_phone, notes, quoted_unit_amount, quoted_total_amount, quoted_currency,
     payment_required_snapshot, hold_expires_at, stripe_session_id, checkout_url, return_url, payment_intent, source,
-    created_at, updated_at
+    created_at, updated_at, sequence
     FROM reservations";
 
 /// The reservation a checkout session was created for.
@@ -112,6 +115,11 @@ pub fn by_session(sql: &SqlStorage, session_id: &str) -> ApiResult<Option<Reserv
 
 pub fn by_id(sql: &SqlStorage, id: i64) -> ApiResult<Option<ReservationRow>> {
     Ok(rows::<ReservationRow>(sql, &format!("{SELECT_RESERVATION} WHERE id = ?"), vec![id.into()])?.into_iter().next())
+}
+
+/// The reservation a manage link's token digest names.
+pub fn by_manage_token(sql: &SqlStorage, token_hash: &str) -> ApiResult<Option<ReservationRow>> {
+    Ok(rows::<ReservationRow>(sql, &format!("{SELECT_RESERVATION} WHERE manage_token_hash = ?"), vec![token_hash.into()])?.into_iter().next())
 }
 
 /// Reservations matching a `WHERE …` clause (with its parameters), in start order.
@@ -144,6 +152,7 @@ pub struct ReservationRow {
     source: String,
     created_at: i64,
     updated_at: i64,
+    sequence: i64,
 }
 
 /// A stored reservation with what only the engine sees.
@@ -152,6 +161,8 @@ pub struct Stored {
     pub checkout_url: Option<String>,
     pub return_url: Option<String>,
     pub payment_intent: Option<String>,
+    /// Rises with each change a calendar should know of.
+    pub sequence: u32,
 }
 
 impl std::ops::Deref for Stored {
@@ -169,6 +180,7 @@ impl ReservationRow {
             checkout_url: self.checkout_url,
             return_url: self.return_url,
             payment_intent: self.payment_intent,
+            sequence: self.sequence as u32,
             reservation: Reservation {
                 id: self.id,
                 resource_type_id: self.resource_type_id,

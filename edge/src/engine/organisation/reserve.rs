@@ -14,16 +14,25 @@ use serde::Deserialize;
 use slotbook_core::availability::{allocate, places_left, ResourceCapacity};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::ratelimit;
-use slotbook_core::reservation::{PaymentStatus, ReservationStatus};
+use slotbook_core::digest::sha256_hex;
+use slotbook_core::document::OrganisationDocument;
+use slotbook_core::reservation::{manage_token, PaymentStatus, ReservationStatus};
 use slotbook_core::stripe::{local_session_id, session_expires_at, CheckoutRequest, PaymentsMode};
 use slotbook_core::time::Timestamp;
 use slotbook_core::validate::origin_of;
 use slotbook_core::wire::{CheckoutStatus, CustomerInfo, PaymentData, ReserveRequest, ReserveResponse};
 
-/// A validated reserve: where it goes and what it will store.
+/// A validated reserve: where it goes, what it will store, and the customer's manage link.
 struct Plan {
     resources: Vec<ResourceCapacity>,
     new: NewReservation,
+    manage_url: String,
+}
+
+/// A new manage link: the URL for the customer and the digest to store.
+pub(super) fn new_manage_link(base_url: &str, slug: &str) -> (String, String) {
+    let token = manage_token(&random_hex(32), slug);
+    (format!("{base_url}/api/public/booking/manage/{token}"), sha256_hex(token.as_bytes()))
 }
 
 impl Organisation {
@@ -32,11 +41,11 @@ impl Organisation {
         let loaded = self.load()?;
         self.count_reserve(now)?;
         let plan = self.validate(&loaded, &req, scope, base_url, now)?;
-        let stored = self.hold_places(&plan, claim, public_path, now)?;
+        let stored = self.hold_places(&loaded.doc, &plan, claim, public_path, now)?;
         if !plan.new.payment_required {
-            return Ok(reserve_answer(&stored, public_path));
+            return Ok(reserve_answer(&stored, &loaded.doc, public_path, Some(plan.manage_url)));
         }
-        self.start_checkout(&loaded, stored, base_url, public_path, claim, now).await
+        self.start_checkout(&loaded, stored, base_url, public_path, Some(plan.manage_url), claim, now).await
     }
 
     /// Checks the request against the catalog; nothing is written.
@@ -79,6 +88,7 @@ impl Organisation {
             return Err(ApiError::new(ErrorCode::SlotUnavailable, "This time can no longer be booked"));
         }
         let payment = rt.requires_payment;
+        let (manage_url, manage_token_hash) = new_manage_link(base_url, &loaded.slug);
         let new = NewReservation {
             resource_type_id: rt.id,
             start,
@@ -99,13 +109,14 @@ impl Organisation {
             // Kept as sent to Stripe, so a resumed request sends Stripe the very same parameters.
             return_url: payment.then(|| req.return_url.clone().unwrap_or_else(|| format!("{base_url}/"))),
             source: if scope.is_some() { "public_token" } else { "public" },
+            manage_token_hash: Some(manage_token_hash),
         };
-        Ok(Plan { resources, new })
+        Ok(Plan { resources, new, manage_url })
     }
 
     /// Checks places and allocates them, with the key's record, in one transaction (no await inside, so
     /// nothing interleaves). A free booking's answer is complete here and stored with it.
-    fn hold_places(&self, plan: &Plan, claim: Option<&Claim>, public_path: &str, now: Timestamp) -> ApiResult<Stored> {
+    fn hold_places(&self, doc: &OrganisationDocument, plan: &Plan, claim: Option<&Claim>, public_path: &str, now: Timestamp) -> ApiResult<Stored> {
         let sql = self.sql();
         let new = &plan.new;
         transaction(&self.state.storage(), || {
@@ -116,7 +127,7 @@ impl Organisation {
             let id = insert_reservation(&sql, new, &allocated, now)?;
             let stored = self.stored(id)?;
             if let Some(claim) = claim {
-                let answer = (!new.payment_required).then(|| reserve_answer(&stored, public_path));
+                let answer = (!new.payment_required).then(|| reserve_answer(&stored, doc, public_path, Some(plan.manage_url.clone())));
                 claim.link(&sql, id, answer.as_ref())?;
             }
             Ok(stored)
@@ -125,7 +136,7 @@ impl Organisation {
 
     /// Starts payment for a held reservation (or finds the session started before a crash: Stripe's
     /// Idempotency-Key is one per reservation) and answers the reserve.
-    pub(super) async fn start_checkout(&self, loaded: &Loaded, stored: Stored, base_url: &str, public_path: &str, claim: Option<&Claim>, now: Timestamp) -> ApiResult<ReserveResponse> {
+    pub(super) async fn start_checkout(&self, loaded: &Loaded, stored: Stored, base_url: &str, public_path: &str, manage_url: Option<String>, claim: Option<&Claim>, now: Timestamp) -> ApiResult<ReserveResponse> {
         let id = stored.id;
         let hold_end = stored.hold_expires_at.ok_or_else(|| internal("checkout", "a paid reservation without a hold"))?;
         // The alarm is set before Stripe is asked, so a hold is released even if this request dies here.
@@ -148,7 +159,7 @@ impl Organisation {
         };
         exec(&self.sql(), "UPDATE reservations SET stripe_session_id = ?, checkout_url = ? WHERE id = ?",
             vec![session_id.into(), checkout_url.into(), id.into()])?;
-        let answer = reserve_answer(&self.stored(id)?, public_path);
+        let answer = reserve_answer(&self.stored(id)?, &loaded.doc, public_path, manage_url);
         if let Some(claim) = claim {
             claim.finish(&self.sql(), Some((201, serde_json::to_string(&answer).map_err(|e| internal("store answer", e))?)))?;
         }
@@ -190,7 +201,9 @@ impl Organisation {
         let open = r.status == ReservationStatus::PendingPayment
             && r.payment_status == PaymentStatus::Pending
             && r.hold_expires_at.is_some_and(|t| t > now);
+        let loaded = self.load()?;
         Ok(CheckoutStatus {
+            booking: Some(loaded.doc.summary(&r)),
             reservation_id: r.id,
             status: r.status,
             payment_status: r.payment_status,
@@ -234,7 +247,7 @@ impl Organisation {
 
 /// The answer to a reserve, from the reservation as stored: the same for the first answer, a replay's
 /// stored copy, and a resumed request.
-pub(super) fn reserve_answer(r: &Stored, public_path: &str) -> ReserveResponse {
+pub(super) fn reserve_answer(r: &Stored, doc: &OrganisationDocument, public_path: &str, manage_url: Option<String>) -> ReserveResponse {
     let payment_data = match (&r.stripe_checkout_session_id, &r.checkout_url, r.hold_expires_at) {
         (Some(session), Some(url), Some(expires_at)) if r.payment_required_snapshot => Some(PaymentData {
             provider: "stripe".into(),
@@ -264,5 +277,7 @@ pub(super) fn reserve_answer(r: &Stored, public_path: &str) -> ReserveResponse {
         checkout_url: payment_data.as_ref().map(|p| p.checkout_url.clone()),
         stripe_checkout_session_id: payment_data.as_ref().map(|p| p.stripe_checkout_session_id.clone()),
         payment_data,
+        booking: Some(doc.summary(r)),
+        manage_url,
     }
 }

@@ -62,6 +62,12 @@ pub const MIGRATIONS: &[&str] = &["
     ALTER TABLE reservations ADD COLUMN payment_action TEXT;
     ALTER TABLE reservations ADD COLUMN payment_action_at INTEGER;
     CREATE INDEX reservations_by_payment_action ON reservations (payment_action_at)
+", "
+    ALTER TABLE organisation ADD COLUMN address TEXT;
+    ALTER TABLE organisation ADD COLUMN cancellation_notice_hours INTEGER NOT NULL DEFAULT 24;
+    ALTER TABLE reservations ADD COLUMN manage_token_hash TEXT;
+    ALTER TABLE reservations ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+    CREATE UNIQUE INDEX reservations_by_manage_token ON reservations (manage_token_hash)
 "];
 
 /// Replaces the stored catalog with `doc` (reservations stay). Runs inside a transaction.
@@ -72,13 +78,15 @@ pub fn store_document(sql: &SqlStorage, slug: &str, doc: &OrganisationDocument, 
     exec(
         sql,
         "INSERT OR REPLACE INTO organisation (id, slug, name, time_zone, currency, locale, logo_url, brand_color,
-            allowed_origins, accepts_payments, booking_window_days, hold_minutes, updated_at)
-         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            allowed_origins, accepts_payments, booking_window_days, hold_minutes, updated_at, address,
+            cancellation_notice_hours)
+         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         vec![
             slug.into(), doc.name.clone().into(), doc.time_zone.clone().into(), doc.currency.clone().into(),
             doc.locale.clone().into(), doc.branding.logo_url.clone().into(), doc.branding.brand_color.clone().into(),
             serde_json::to_string(&doc.allowed_origins).unwrap_or_default().into(), flag(doc.accepts_payments),
             (doc.booking_window_days as i64).into(), (doc.hold_minutes as i64).into(), now.0.into(),
+            doc.address.clone().into(), (doc.cancellation_notice_hours as i64).into(),
         ],
     )?;
     for (position, rt) in doc.resource_types.iter().enumerate() {
@@ -134,6 +142,8 @@ pub fn load_document(sql: &SqlStorage) -> ApiResult<Option<(String, Organisation
         accepts_payments: i64,
         booking_window_days: i64,
         hold_minutes: i64,
+        address: Option<String>,
+        cancellation_notice_hours: i64,
     }
     #[derive(Deserialize)]
     struct Type {
@@ -184,6 +194,8 @@ pub fn load_document(sql: &SqlStorage) -> ApiResult<Option<(String, Organisation
         hold_minutes: org.hold_minutes as u32,
         closed_dates: closed.iter().filter_map(|c| Date::parse(&c.date)).collect(),
         api_keys: Vec::<ApiKeyDoc>::new(),
+        address: org.address,
+        cancellation_notice_hours: org.cancellation_notice_hours as u32,
         resource_types: types
             .into_iter()
             .map(|t| ResourceTypeDoc {

@@ -72,6 +72,7 @@ impl Organisation {
             hold_expires_at: None,
             return_url: None,
             source: "staff",
+            manage_token_hash: None,
         };
         let sql = self.sql();
         let id = transaction(&self.state.storage(), || {

@@ -1,0 +1,131 @@
+//! What a customer does through their manage link (its token is stored only as a digest): see the booking,
+//! cancel it (a paid one is refunded; a hold's Checkout Session is expired), move it to another slot under
+//! the same no-overbooking check as a reserve, and add it to a calendar. Changing is possible until the
+//! organisation's `cancellationNoticeHours` before the start.
+
+use super::reservations::{by_manage_token, insert_allocations, place, Stored};
+use super::{candidates, resource_type, Organisation};
+use crate::engine::sql::{exec, transaction};
+use crate::engine::ManageAction;
+use crate::http::json;
+use slotbook_core::calendar::CalendarEvent;
+use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
+use slotbook_core::reservation::{change_deadline, check_customer_change, PaymentStatus, ReservationStatus};
+use slotbook_core::time::Timestamp;
+use slotbook_core::wire::ManagedBooking;
+use worker::Response;
+
+impl Organisation {
+    pub(super) async fn manage(&self, token_hash: &str, action: ManageAction, manage_url: &str, now: Timestamp) -> ApiResult<Response> {
+        let row = by_manage_token(&self.sql(), token_hash)?.ok_or_else(|| ApiError::not_found("Booking"))?;
+        let stored = self.with_resources(row)?;
+        match action {
+            ManageAction::View => {}
+            ManageAction::Calendar => {
+                let ics = self.calendar_event(&stored, manage_url, now, |e| e.to_ics())?;
+                return json(200, &serde_json::json!({"ics": ics, "reservationId": stored.id}));
+            }
+            ManageAction::Cancel => self.customer_cancel(&stored, now).await?,
+            ManageAction::Reschedule { start_time, end_time } => self.customer_reschedule(&stored, start_time, end_time, now)?,
+        }
+        let stored = self.stored(stored.id)?;
+        json(200, &self.managed(&stored, manage_url, now)?)
+    }
+
+    fn managed(&self, r: &Stored, manage_url: &str, now: Timestamp) -> ApiResult<ManagedBooking> {
+        let loaded = self.load()?;
+        let notice = loaded.doc.cancellation_notice_hours;
+        let can_cancel = check_customer_change(r.status, r.start_time, notice, now).is_ok();
+        Ok(ManagedBooking {
+            reservation_id: r.id,
+            booking: loaded.doc.summary(r),
+            change_deadline: change_deadline(r.start_time, notice),
+            can_cancel,
+            can_reschedule: can_cancel && r.status != ReservationStatus::PendingPayment,
+            resource_type_id: r.resource_type_id,
+            booking_path: format!("/api/public/booking/organisations/{}", loaded.slug),
+            calendar_url: format!("{manage_url}/calendar.ics"),
+            google_calendar_url: self.calendar_event(r, manage_url, now, |e| e.google_calendar_url())?,
+        })
+    }
+
+    fn calendar_event<T>(&self, r: &Stored, manage_url: &str, now: Timestamp, out: impl FnOnce(&CalendarEvent) -> T) -> ApiResult<T> {
+        let loaded = self.load()?;
+        let summary = loaded.doc.summary(r);
+        let uid = format!("{}-{}@slotbook", loaded.slug, r.id);
+        let title = format!("{}, {}", summary.service, summary.organisation);
+        let mut description = format!("{} × {}. Reference {}.", r.quantity, summary.service, r.id);
+        if !summary.resources.is_empty() {
+            description.push_str(&format!(" {}.", summary.resources.join(", ")));
+        }
+        let event = CalendarEvent {
+            uid: &uid,
+            start: r.start_time,
+            end: r.end_time,
+            stamp: now,
+            summary: &title,
+            description: &description,
+            location: loaded.doc.address.as_deref(),
+            url: manage_url,
+            cancelled: matches!(r.status, ReservationStatus::Cancelled | ReservationStatus::Failed),
+            sequence: r.sequence,
+        };
+        Ok(out(&event))
+    }
+
+    /// Cancels for the customer: a paid booking's payment goes back, a hold's session is expired.
+    async fn customer_cancel(&self, r: &Stored, now: Timestamp) -> ApiResult<()> {
+        let notice = self.load()?.doc.cancellation_notice_hours;
+        check_customer_change(r.status, r.start_time, notice, now)?;
+        let sql = self.sql();
+        let follow_up = transaction(&self.state.storage(), || {
+            exec(&sql, "UPDATE reservations SET status = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
+                vec![ReservationStatus::Cancelled.as_str().into(), now.0.into(), r.id.into()])?;
+            match (r.status, r.payment_status) {
+                (ReservationStatus::PendingPayment, _) => Organisation::schedule_session_expiry(&sql, r.id, now).map(|_| true),
+                (_, PaymentStatus::Succeeded) => Organisation::schedule_refund(&sql, r.id, now).map(|_| true),
+                _ => Ok(false),
+            }
+        })?;
+        if follow_up {
+            // Tried at once; the alarm tries again if Stripe did not take it.
+            self.run_follow_ups(now).await;
+            self.wake_for_follow_ups(now).await?;
+        }
+        Ok(())
+    }
+
+    /// Moves the booking to another slot of its service: the same places, checked and allocated in one
+    /// transaction as a reserve is.
+    fn customer_reschedule(&self, r: &Stored, start: Timestamp, end: Timestamp, now: Timestamp) -> ApiResult<()> {
+        let loaded = self.load()?;
+        let doc = &loaded.doc;
+        check_customer_change(r.status, r.start_time, doc.cancellation_notice_hours, now)?;
+        if r.status == ReservationStatus::PendingPayment {
+            return Err(ApiError::new(ErrorCode::InvalidTransition, "A booking waiting for its payment cannot be moved"));
+        }
+        let rt = resource_type(doc, r.resource_type_id)?;
+        let schedule = rt.schedule(&loaded.zone, &loaded.hours[&rt.id], &doc.closed_dates);
+        let (slot_start, slot_end) = schedule
+            .slot_at(start)
+            .ok_or_else(|| ApiError::validation("startTime", "startTime is not the start of a slot of this service"))?;
+        if slot_end != end {
+            return Err(ApiError::validation("endTime", format!("endTime must be {slot_end} for a slot starting at {slot_start}")));
+        }
+        let window_end = loaded.zone.local_date(now).add_days(doc.booking_window_days as i64);
+        if start <= now || loaded.zone.local_date(start) >= window_end {
+            return Err(ApiError::new(ErrorCode::SlotUnavailable, "This time can no longer be booked"));
+        }
+        // A resource the customer chose (a room, a court) stays; otherwise any of the service's will do.
+        let wanted = rt.allow_resource_choice.then(|| r.resource_ids.clone());
+        let resources = candidates(rt, wanted.as_deref())?;
+        let sql = self.sql();
+        transaction(&self.state.storage(), || {
+            let allocated = place(&sql, &resources, start, end, r.quantity, Some(r.id), now)?;
+            exec(&sql, "DELETE FROM allocations WHERE reservation_id = ?", vec![r.id.into()])?;
+            insert_allocations(&sql, r.id, &allocated, start, end)?;
+            exec(&sql, "UPDATE reservations SET start_time = ?, end_time = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
+                vec![start.0.into(), end.0.into(), now.0.into(), r.id.into()])
+        })
+    }
+}

@@ -1,0 +1,43 @@
+//! Small HTML pages the edge serves itself (the test checkout, the manage page): text escaped for HTML,
+//! and a page with the shared look.
+
+use crate::http::internal;
+use slotbook_core::error::ApiResult;
+use worker::{Headers, Response};
+
+/// Text and attribute values, escaped for HTML.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// An amount in minor units as text: `65.00 EUR` (no decimals for Stripe's zero-decimal currencies).
+pub fn money(amount: i64, currency: &str) -> String {
+    const ZERO_DECIMAL: &[&str] = &["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"];
+    let code = currency.to_uppercase();
+    if ZERO_DECIMAL.contains(&currency.to_lowercase().as_str()) {
+        return format!("{amount} {code}");
+    }
+    format!("{}{}.{:02} {code}", if amount < 0 { "-" } else { "" }, amount.abs() / 100, amount.abs() % 100)
+}
+
+/// A whole page: `title` (already plain text) and `body` (HTML, escaped by the caller), never cached.
+pub fn page(lang: &str, title: &str, body: &str) -> ApiResult<Response> {
+    let html = format!(
+        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:560px;margin:32px auto;padding:0 16px;color:#1f2937}}
+.banner{{background:#fef3c7;color:#92400e;padding:12px;border-radius:8px;font-weight:600}}.notice{{background:#fee2e2;color:#991b1b;padding:12px;border-radius:8px}}
+button,.button{{font:inherit;padding:10px 18px;border-radius:8px;margin:4px 8px 4px 0;cursor:pointer;min-height:44px;border:1px solid #9ca3af;background:#fff;color:#1f2937;text-decoration:none;display:inline-block}}
+.pay,.primary{{background:#0f766e;color:#fff;border:0}}dl{{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}}dt{{color:#4b5563}}dd{{margin:0}}
+input{{font:inherit;padding:8px;min-height:44px}}.slots{{display:flex;flex-wrap:wrap}}</style></head><body>
+{body}
+</body></html>"#,
+        lang = escape(lang),
+        title = escape(title),
+    );
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", "text/html; charset=utf-8");
+    let _ = headers.set("Cache-Control", "no-store");
+    let _ = headers.set("Referrer-Policy", "no-referrer");
+    let _ = headers.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    Ok(Response::ok(html).map_err(|e| internal("page", e))?.with_headers(headers))
+}
