@@ -45,7 +45,19 @@ pub struct OrganisationDocument {
     /// How many hours before its start a customer may still cancel or move a booking themselves.
     #[serde(default = "default_notice")]
     pub cancellation_notice_hours: u32,
+    /// Where the venue's own systems hear of bookings (`reservation.*` events, signed with the secret). The
+    /// secrets stay in the organisation's storage and appear in no answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WebhookDoc>,
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookDoc {
+    pub url: String,
+    pub secret: String,
+}
+
+pub const MAX_WEBHOOKS: usize = 5;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -266,6 +278,17 @@ impl OrganisationDocument {
             }
             if k.name.trim().is_empty() {
                 return err(format!("apiKeys[{i}].name"), "must not be empty");
+            }
+        }
+        if self.webhooks.len() > MAX_WEBHOOKS {
+            return err("webhooks".into(), "at most 5 webhooks");
+        }
+        for (i, w) in self.webhooks.iter().enumerate() {
+            if !crate::webhook::is_endpoint(&w.url) {
+                return err(format!("webhooks[{i}].url"), "must be an https URL (http only for localhost)");
+            }
+            if w.secret.len() < 24 || w.secret.len() > 200 || w.secret.chars().any(|c| c.is_whitespace() || c == ',') {
+                return err(format!("webhooks[{i}].secret"), "must be 24 to 200 characters without spaces or commas");
             }
         }
         // Reject e-mail-looking names early: a common mistake is pasting the owner's address.

@@ -23,5 +23,7 @@ pub mod digest;
 pub mod document;
 #[cfg(feature = "engine")]
 pub mod stripe;
+#[cfg(feature = "engine")]
+pub mod webhook;
 
 pub use error::{ApiError, ErrorCode, ErrorType};

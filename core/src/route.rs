@@ -65,6 +65,8 @@ pub enum StaffCall {
     Get(i64),
     Update(i64),
     Delete(i64),
+    /// The organisation's recent webhook deliveries.
+    Deliveries,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +130,7 @@ impl Route {
                 };
                 (Some(Route::Staff(call)), &[Method::Get, Method::Patch, Method::Delete])
             }
+            ["api", "webhook-deliveries"] => (Some(Route::Staff(StaffCall::Deliveries)), &[Method::Get]),
             ["api", "admin", "organisations", slug] => {
                 (Some(Route::AdminImport(slug.to_string())), &[Method::Put])
             }
@@ -183,6 +186,7 @@ impl Route {
             Route::Staff(StaffCall::Get(_)) => "reservations.get",
             Route::Staff(StaffCall::Update(_)) => "reservations.update",
             Route::Staff(StaffCall::Delete(_)) => "reservations.delete",
+            Route::Staff(StaffCall::Deliveries) => "webhook_deliveries.list",
             Route::AdminImport(_) => "admin.import",
             Route::StripeWebhook => "stripe.webhook",
             Route::Embed => "embed",

@@ -100,6 +100,7 @@ async fn staff_call(mut req: Request, env: &Env, call: StaffCall, url: &Url, slu
         StaffCall::Get(id) => Command::GetReservation { id },
         StaffCall::Update(id) => Command::UpdateReservation { id, changes: validate::reservation_changes(&json_body(&mut req, BODY_LIMIT).await?.1, false)? },
         StaffCall::Delete(id) => Command::DeleteReservation { id },
+        StaffCall::Deliveries => Command::ListDeliveries,
     };
     forward(env, slug, &command).await
 }

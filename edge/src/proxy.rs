@@ -215,6 +215,8 @@ pub async fn staff(mut req: Request, upstream: &Upstream, call: &StaffCall, url:
             None
         }
         StaffCall::Get(_) | StaffCall::Delete(_) => None,
+        // Webhooks out belong to the built-in engine; a venue's backend sends its own.
+        StaffCall::Deliveries => return Err(ApiError::new(ErrorCode::ResourceNotFound, "Webhook deliveries are kept by the venue's booking system")),
     };
     upstream.forward(&Outgoing::from_request(&req, path_and_query(url), body, request_id)).await
 }

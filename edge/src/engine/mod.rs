@@ -59,6 +59,8 @@ pub enum Command {
     /// What a customer does through a manage link: the token's digest names the reservation; `manage_url`
     /// is the link itself (for the calendar file and the answer's links).
     Manage { token_hash: String, action: ManageAction, manage_url: String },
+    /// Staff: the most recent webhook deliveries and how they went.
+    ListDeliveries,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

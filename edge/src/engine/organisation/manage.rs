@@ -4,6 +4,8 @@
 //! organisation's `cancellationNoticeHours` before the start.
 
 use super::reservations::{by_manage_token, insert_allocations, place, Stored};
+use super::webhooks::emit_for;
+use slotbook_core::webhook::EventKind;
 use super::{candidates, resource_type, Organisation};
 use crate::engine::sql::{exec, transaction};
 use crate::engine::ManageAction;
@@ -81,6 +83,7 @@ impl Organisation {
         let follow_up = transaction(&self.state.storage(), || {
             exec(&sql, "UPDATE reservations SET status = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
                 vec![ReservationStatus::Cancelled.as_str().into(), now.0.into(), r.id.into()])?;
+            emit_for(&sql, EventKind::Cancelled, r.id, now)?;
             match (r.status, r.payment_status) {
                 (ReservationStatus::PendingPayment, _) => Organisation::schedule_session_expiry(&sql, r.id, now).map(|_| true),
                 (_, PaymentStatus::Succeeded) => Organisation::schedule_refund(&sql, r.id, now).map(|_| true),
@@ -125,7 +128,8 @@ impl Organisation {
             exec(&sql, "DELETE FROM allocations WHERE reservation_id = ?", vec![r.id.into()])?;
             insert_allocations(&sql, r.id, &allocated, start, end)?;
             exec(&sql, "UPDATE reservations SET start_time = ?, end_time = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
-                vec![start.0.into(), end.0.into(), now.0.into(), r.id.into()])
+                vec![start.0.into(), end.0.into(), now.0.into(), r.id.into()])?;
+            emit_for(&sql, EventKind::Rescheduled, r.id, now)
         })
     }
 }

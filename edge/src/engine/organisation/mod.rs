@@ -9,6 +9,7 @@
 //! - [`payments`]: payment holds and their alarm, Stripe events, refunds, the local test checkout's view.
 //! - [`manage`]: what a customer does through their manage link: see, cancel, move, add to a calendar.
 //! - [`staff`]: the staff reservations API.
+//! - [`webhooks`]: events to the venue's own endpoints, queued with each change and delivered by the alarm.
 
 mod idempotency;
 mod manage;
@@ -17,6 +18,7 @@ mod reservations;
 mod reserve;
 mod schema;
 mod staff;
+mod webhooks;
 
 pub use idempotency::idempotency_answer;
 pub use payments::CheckoutEventCommand;
@@ -74,6 +76,9 @@ impl DurableObject for Organisation {
     /// At a hold's end (and when a refund is due again): settle what is due, then wake for the next.
     async fn alarm(&self) -> Result<Response> {
         if self.schema_exists().unwrap_or(false) {
+            if let Err(e) = self.deliver_webhooks(now()).await {
+                worker::console_error!("webhook deliveries failed: {e}");
+            }
             if let Err(e) = self.settle_due(now()).await {
                 worker::console_error!("settling holds failed: {e}");
                 let _ = self.state.storage().set_alarm(60_000i64).await; // an offset: try again in a minute
@@ -116,6 +121,16 @@ impl Organisation {
             _ if !self.schema_exists()? => return Err(super::not_found_organisation()),
             _ => {}
         }
+        let changes = matches!(command, Command::Reserve { .. } | Command::CreateReservation { .. } | Command::UpdateReservation { .. }
+            | Command::ApplyCheckoutEvent { .. } | Command::Manage { .. });
+        let answer = self.answer(command, now).await;
+        if changes {
+            self.wake_for_deliveries(now).await;
+        }
+        answer
+    }
+
+    async fn answer(&self, command: Command, now: Timestamp) -> ApiResult<Response> {
         match command {
             Command::Import { slug, document } => {
                 let sql = self.sql();
@@ -153,6 +168,14 @@ impl Organisation {
             Command::ApplyCheckoutEvent { event } => json(200, &self.apply_checkout_event(&event, now).await?),
             Command::CheckoutSession { session_id, base_url } => json(200, &self.checkout_session(&session_id, &base_url)?),
             Command::Manage { token_hash, action, manage_url } => self.manage(&token_hash, action, &manage_url, now).await,
+            Command::ListDeliveries => json(200, &self.deliveries()?),
+        }
+    }
+
+    /// After a command: an event it queued for the venue's webhooks goes out at once (by the alarm).
+    async fn wake_for_deliveries(&self, now: Timestamp) {
+        if let Ok(Some(next)) = self.next_delivery() {
+            self.wake_at(Timestamp(next.max(now.0))).await;
         }
     }
 

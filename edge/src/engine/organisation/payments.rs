@@ -5,6 +5,8 @@
 //! reservation's `payment_action`), so it is retried by the alarm until Stripe has done it.
 
 use super::reservations::{by_session, matching};
+use super::webhooks::emit_for;
+use slotbook_core::webhook::EventKind;
 use super::Organisation;
 use crate::engine::sql::{exec, exists, rows, transaction};
 use crate::http::internal;
@@ -78,7 +80,8 @@ impl Organisation {
         let next = rows::<Next>(
             &self.sql(),
             "SELECT MIN(t) AS next FROM (SELECT MIN(hold_expires_at) AS t FROM reservations WHERE status = 'pending_payment'
-             UNION ALL SELECT MIN(payment_action_at) FROM reservations WHERE payment_action IS NOT NULL)",
+             UNION ALL SELECT MIN(payment_action_at) FROM reservations WHERE payment_action IS NOT NULL
+             UNION ALL SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending')",
             vec![],
         )?;
         if let Some(next) = next.first().and_then(|n| n.next) {
@@ -297,6 +300,11 @@ fn settle(sql: &SqlStorage, id: i64, kind: &str, payment_status: Option<&str>, p
             "UPDATE reservations SET status = ?, payment_status = ?, payment_intent = COALESCE(?, payment_intent), updated_at = ? WHERE id = ?",
             vec![status.as_str().into(), payment.as_str().into(), payment_intent.into(), now.0.into(), id.into()],
         )?;
+        match status {
+            ReservationStatus::Confirmed => emit_for(sql, EventKind::Confirmed, id, now)?,
+            ReservationStatus::Cancelled | ReservationStatus::Failed => emit_for(sql, EventKind::Cancelled, id, now)?,
+            _ => {}
+        }
         return Ok(false);
     }
     let paid = (kind == "checkout.session.completed" && payment_status == Some("paid")) || kind == "checkout.session.async_payment_succeeded";

@@ -217,11 +217,16 @@ impl Organisation {
     }
 
     pub(super) fn with_resources(&self, row: ReservationRow) -> ApiResult<Stored> {
-        #[derive(Deserialize)]
-        struct Alloc {
-            resource_id: i64,
-        }
-        let ids = rows::<Alloc>(&self.sql(), "SELECT resource_id FROM allocations WHERE reservation_id = ? ORDER BY resource_id", vec![row.id.into()])?;
-        row.into_stored(ids.into_iter().map(|a| a.resource_id).collect())
+        with_allocations(&self.sql(), row)
     }
+}
+
+/// A reservation row with the resources it holds.
+pub fn with_allocations(sql: &SqlStorage, row: ReservationRow) -> ApiResult<Stored> {
+    #[derive(Deserialize)]
+    struct Alloc {
+        resource_id: i64,
+    }
+    let ids = rows::<Alloc>(sql, "SELECT resource_id FROM allocations WHERE reservation_id = ? ORDER BY resource_id", vec![row.id.into()])?;
+    row.into_stored(ids.into_iter().map(|a| a.resource_id).collect())
 }

@@ -3,6 +3,8 @@
 //! Stripe Checkout Session, or the local test checkout). And the checkout status the widget polls.
 
 use super::idempotency::Claim;
+use super::webhooks::{emit, emit_for};
+use slotbook_core::webhook::EventKind;
 use super::reservations::{by_session, insert_reservation, holding, NewReservation, Stored};
 use super::{candidates, resource_type, Loaded, Organisation};
 use crate::engine::sql::{exec, rows, transaction};
@@ -126,6 +128,10 @@ impl Organisation {
                 .ok_or_else(|| ApiError::new(ErrorCode::SlotUnavailable, "Not enough places are left at this time"))?;
             let id = insert_reservation(&sql, new, &allocated, now)?;
             let stored = self.stored(id)?;
+            emit(&sql, EventKind::Created, &stored, now)?;
+            if stored.status == ReservationStatus::Confirmed {
+                emit(&sql, EventKind::Confirmed, &stored, now)?;
+            }
             if let Some(claim) = claim {
                 let answer = (!new.payment_required).then(|| reserve_answer(&stored, doc, public_path, Some(plan.manage_url.clone())));
                 claim.link(&sql, id, answer.as_ref())?;
@@ -151,6 +157,7 @@ impl Organisation {
                     transaction(&self.state.storage(), || {
                         exec(&sql, "UPDATE reservations SET status = ?, payment_status = ?, updated_at = ? WHERE id = ?",
                             vec![ReservationStatus::Cancelled.as_str().into(), PaymentStatus::Failed.as_str().into(), now.0.into(), id.into()])?;
+                        emit_for(&sql, EventKind::Cancelled, id, now)?;
                         claim.map_or(Ok(()), |c| c.forget(&sql))
                     })?;
                     return Err(e);

@@ -68,11 +68,19 @@ pub const MIGRATIONS: &[&str] = &["
     ALTER TABLE reservations ADD COLUMN manage_token_hash TEXT;
     ALTER TABLE reservations ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
     CREATE UNIQUE INDEX reservations_by_manage_token ON reservations (manage_token_hash)
+", "
+    CREATE TABLE webhooks (position INTEGER PRIMARY KEY, url TEXT NOT NULL, secret TEXT NOT NULL);
+    CREATE TABLE webhook_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, type TEXT NOT NULL, reservation_id INTEGER,
+        url TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+        next_attempt_at INTEGER, last_status INTEGER, last_error TEXT, created_at INTEGER NOT NULL,
+        delivered_at INTEGER);
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)
 "];
 
 /// Replaces the stored catalog with `doc` (reservations stay). Runs inside a transaction.
 pub fn store_document(sql: &SqlStorage, slug: &str, doc: &OrganisationDocument, now: Timestamp) -> ApiResult<()> {
-    for table in ["resource_types", "resources", "opening_hours", "closed_dates", "api_keys"] {
+    for table in ["resource_types", "resources", "opening_hours", "closed_dates", "api_keys", "webhooks"] {
         exec(sql, &format!("DELETE FROM {table}"), vec![])?;
     }
     exec(
@@ -120,6 +128,9 @@ pub fn store_document(sql: &SqlStorage, slug: &str, doc: &OrganisationDocument, 
     }
     for d in &doc.closed_dates {
         exec(sql, "INSERT OR IGNORE INTO closed_dates (date) VALUES (?)", vec![d.to_string().into()])?;
+    }
+    for (position, w) in doc.webhooks.iter().enumerate() {
+        exec(sql, "INSERT INTO webhooks (position, url, secret) VALUES (?, ?, ?)", vec![(position as i64).into(), w.url.clone().into(), w.secret.clone().into()])?;
     }
     for k in &doc.api_keys {
         exec(sql, "INSERT OR REPLACE INTO api_keys (key_hash, name) VALUES (?, ?)", vec![sha256_hex(k.key.as_bytes()).into(), k.name.clone().into()])?;
@@ -194,6 +205,8 @@ pub fn load_document(sql: &SqlStorage) -> ApiResult<Option<(String, Organisation
         hold_minutes: org.hold_minutes as u32,
         closed_dates: closed.iter().filter_map(|c| Date::parse(&c.date)).collect(),
         api_keys: Vec::<ApiKeyDoc>::new(),
+        // Webhook secrets stay in their table; only deliveries read them.
+        webhooks: Vec::new(),
         address: org.address,
         cancellation_notice_hours: org.cancellation_notice_hours as u32,
         resource_types: types

@@ -2,7 +2,9 @@
 //! no-overbooking check as a reserve), delete. A hold staff cancel has its Checkout Session expired.
 
 use super::reservations::{insert_allocations, insert_reservation, matching, place, NewReservation};
+use super::webhooks::emit_for;
 use super::{candidates, resource_type, Organisation};
+use slotbook_core::webhook::EventKind;
 use crate::engine::sql::{exec, transaction, Params};
 use slotbook_core::error::{ApiError, ApiResult};
 use slotbook_core::reservation::{PaymentStatus, ReservationStatus};
@@ -77,7 +79,10 @@ impl Organisation {
         let sql = self.sql();
         let id = transaction(&self.state.storage(), || {
             let allocated = place(&sql, &resources, start, end, quantity, None, now)?;
-            insert_reservation(&sql, &new, &allocated, now)
+            let id = insert_reservation(&sql, &new, &allocated, now)?;
+            emit_for(&sql, EventKind::Created, id, now)?;
+            emit_for(&sql, EventKind::Confirmed, id, now)?;
+            Ok(id)
         })?;
         self.reservation(id)
     }
@@ -124,7 +129,17 @@ impl Organisation {
                     customer.name.clone().into(), customer.email.clone().into(), customer.phone.clone().into(),
                     notes.clone().into(), now.0.into(), id.into(),
                 ],
-            )
+            )?;
+            let moved = start != current.start_time || end != current.end_time;
+            if moved {
+                exec(&sql, "UPDATE reservations SET sequence = sequence + 1 WHERE id = ?", vec![id.into()])?;
+            }
+            match status {
+                s if s == current.status && moved => emit_for(&sql, EventKind::Rescheduled, id, now),
+                ReservationStatus::Cancelled if current.status != ReservationStatus::Cancelled => emit_for(&sql, EventKind::Cancelled, id, now),
+                ReservationStatus::Confirmed if current.status != ReservationStatus::Confirmed => emit_for(&sql, EventKind::Confirmed, id, now),
+                _ => Ok(()),
+            }
         })?;
         if cancels_hold {
             // Tried at once; the alarm tries again if Stripe did not take it.

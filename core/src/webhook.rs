@@ -1,0 +1,86 @@
+//! Webhooks out: what a venue's own systems hear of bookings. Events are `reservation.created`,
+//! `.confirmed`, `.cancelled`, `.rescheduled`, each with an id to de-duplicate by (delivery is at least
+//! once). A delivery is signed the way Stripe signs: `Slotbook-Signature: t={unix},v1={hex HMAC-SHA256 of
+//! "{t}.{body}"}`, so a venue can verify it as it verifies Stripe's. Failed deliveries are retried with
+//! growing pauses for more than a day.
+
+use crate::validate::origin_of;
+
+pub const SIGNATURE_HEADER: &str = "Slotbook-Signature";
+pub const EVENT_ID_HEADER: &str = "Slotbook-Event-Id";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Created,
+    Confirmed,
+    Cancelled,
+    Rescheduled,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Created => "reservation.created",
+            EventKind::Confirmed => "reservation.confirmed",
+            EventKind::Cancelled => "reservation.cancelled",
+            EventKind::Rescheduled => "reservation.rescheduled",
+        }
+    }
+}
+
+/// The pause before attempt `n + 1` after `n` failed attempts; `None` once the attempts are spent.
+/// Together the pauses cover more than 24 hours.
+pub fn retry_delay(failed_attempts: u32) -> Option<i64> {
+    const PAUSES: [i64; 11] = [30, 120, 600, 1800, 3600, 7200, 14_400, 21_600, 28_800, 43_200, 43_200];
+    PAUSES.get(failed_attempts.checked_sub(1)? as usize).copied()
+}
+
+/// The `Slotbook-Signature` value for `body` at `t` (the same scheme as Stripe's webhooks).
+pub fn sign(body: &[u8], secret: &str, t: i64) -> String {
+    crate::stripe::sign(body, secret, t)
+}
+
+/// An endpoint a webhook may be sent to: https, or plain http to the local machine (development).
+pub fn is_endpoint(url: &str) -> bool {
+    let Some(origin) = origin_of(url) else { return false };
+    if origin.starts_with("https://") {
+        return true;
+    }
+    let host = origin.trim_start_matches("http://");
+    let host = if host.ends_with(']') { host } else { host.rsplit_once(':').map_or(host, |(h, _)| h) };
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_last_more_than_a_day_then_stop() {
+        assert_eq!(retry_delay(0), None, "no failure, no retry");
+        assert_eq!(retry_delay(1), Some(30));
+        let total: i64 = (1..).map_while(retry_delay).sum();
+        assert!(total >= 24 * 3600, "{total} s of attempts");
+        let attempts = (1..).map_while(retry_delay).count() + 1;
+        assert_eq!(attempts, 12);
+        assert_eq!(retry_delay(12), None);
+    }
+
+    #[test]
+    fn deliveries_are_signed_like_stripe_events() {
+        let body = br#"{"id":"evt_1","type":"checkout.session.completed"}"#;
+        // Independently: printf '%s' '1780000000.{body}' | openssl dgst -sha256 -hmac whsec_test
+        assert_eq!(sign(body, "whsec_test", 1_780_000_000), "t=1780000000,v1=83fd372b67449ea588b58d7eb6e8653b9ecb3e9f833425a0bb4258b0a765904c");
+        assert_eq!(crate::stripe::verify(Some(&sign(b"{}", "s3cret", 5)), b"{}", &["s3cret"], 5), Ok(5));
+    }
+
+    #[test]
+    fn endpoints() {
+        assert!(is_endpoint("https://venue.example/hooks/slotbook"));
+        assert!(is_endpoint("http://127.0.0.1:9000/hook"));
+        assert!(is_endpoint("http://localhost/hook"));
+        assert!(!is_endpoint("http://venue.example/hook"));
+        assert!(!is_endpoint("ftp://venue.example/hook"));
+        assert!(!is_endpoint("https://user@venue.example/hook"));
+    }
+}

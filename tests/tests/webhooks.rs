@@ -1,0 +1,136 @@
+//! Webhooks out: a venue's endpoint hears of each booking change, signed like Stripe's events, delivered at
+//! least once from the organisation's Durable Object with retries (here a receiving stand-in that fails the
+//! first attempts), and staff can see how each delivery went. The endpoint's secret appears in no answer.
+
+use serde_json::{json, Value};
+use slotbook_core::stripe::verify;
+use slotbook_tests::booking::{find_slot, now};
+use slotbook_tests::double::{Recorded, Server};
+use slotbook_tests::http;
+use slotbook_tests::{document_for, staff_key, Edge};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "whsec_venue_endpoint_0123456789abcdef";
+const BROKEN_SECRET: &str = "whsec_broken_endpoint_0123456789abcdef";
+
+/// An endpoint that fails the first `failures` attempts of every event, then accepts.
+fn receiver(failures: usize) -> Server {
+    let seen: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    Server::start(move |r: &Recorded| {
+        let event = r.headers.get("slotbook-event-id").cloned().unwrap_or_default();
+        let mut seen = seen.lock().unwrap();
+        let n = seen.entry(event).or_default();
+        *n += 1;
+        if *n <= failures { (500, r#"{"error":"try later"}"#.into()) } else { (200, "{}".into()) }
+    })
+}
+
+fn wait_until<T>(what: &str, seconds: u64, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn events(r: &Server) -> Vec<(Recorded, Value)> {
+    r.requests().into_iter().map(|q| { let v: Value = serde_json::from_slice(&q.body).unwrap(); (q, v) }).collect()
+}
+
+#[test]
+fn a_venue_hears_of_every_change_signed_retried_and_listed() {
+    let good = receiver(2);
+    let broken = Server::start(|_| (503, "{}".into()));
+    let edge = Edge::start_with(&[("WEBHOOK_RETRY_SECONDS", "1")]);
+    let mut doc = document_for("hook-spa");
+    doc["webhooks"] = json!([{"url": format!("{}/hooks/slotbook", good.base), "secret": SECRET},
+                             {"url": format!("{}/down", broken.base), "secret": BROKEN_SECRET}]);
+    doc["cancellationNoticeHours"] = json!(0);
+    let imported = edge.import("hook-spa", &doc);
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    assert!(!imported.body.contains(SECRET));
+    let base = edge.url("/api/public/booking/organisations/hook-spa");
+
+    let slot = find_slot(&base, 10, 1, 0);
+    let body = json!({"resourceTypeId": 10, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+        "customerName": "Hugo Hook", "customerEmail": "hugo@example.com", "customerPhone": "+36301112222"});
+    let r = http::post_json(&format!("{base}/reserve"), &body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["reservationId"].as_i64().unwrap();
+    let manage = r.json()["manageUrl"].as_str().unwrap().to_string();
+
+    // Created and confirmed (a free booking is both), each failed twice and then accepted.
+    let got = wait_until("created and confirmed, delivered", 30, || {
+        let e = events(&good);
+        let accepted = |kind: &str| e.iter().filter(|(_, v)| v["type"] == kind).count() >= 3;
+        (accepted("reservation.created") && accepted("reservation.confirmed")).then_some(e)
+    });
+    for kind in ["reservation.created", "reservation.confirmed"] {
+        let attempts: Vec<&(Recorded, Value)> = got.iter().filter(|(_, v)| v["type"] == kind).collect();
+        assert_eq!(attempts.len(), 3, "{kind}: two failures, then delivered, then no more");
+        let first = &attempts[0].1;
+        assert!(first["id"].as_str().unwrap().starts_with("evt_"));
+        assert_eq!(first["organisation"], "hook-spa");
+        assert_eq!(first["data"]["reservation"]["id"], id);
+        assert_eq!(first["data"]["reservation"]["customerInfo"]["name"], "Hugo Hook");
+        for (q, v) in &attempts {
+            assert_eq!(v["id"], first["id"], "the same event id on every attempt, to de-duplicate by");
+            assert_eq!(q.headers.get("slotbook-event-id").map(String::as_str), first["id"].as_str());
+            let signature = q.headers.get("slotbook-signature").expect("signed");
+            let t = verify(Some(signature), &q.body, &[SECRET], now()).unwrap_or_else(|e| panic!("{e:?}: {signature}"));
+            assert!((now() - t).abs() < 60);
+            assert!(verify(Some(signature), &q.body, &["whsec_other_secret_0000000000"], now()).is_err());
+        }
+    }
+    assert_eq!(got.iter().find(|(_, v)| v["type"] == "reservation.confirmed").unwrap().1["data"]["reservation"]["status"], "confirmed");
+
+    // Moved, then cancelled by the customer.
+    let other = find_slot(&base, 10, 1, 5);
+    assert_eq!(http::post_json(&format!("{manage}/reschedule"), &json!({"startTime": other["startTime"], "endTime": other["endTime"]})).status, 200);
+    assert_eq!(http::post_json(&format!("{manage}/cancel"), &json!({})).status, 200);
+    let got = wait_until("rescheduled and cancelled, delivered", 30, || {
+        let e = events(&good);
+        let accepted = |kind: &str| e.iter().filter(|(_, v)| v["type"] == kind).count() >= 3;
+        (accepted("reservation.rescheduled") && accepted("reservation.cancelled")).then_some(e)
+    });
+    let moved = &got.iter().find(|(_, v)| v["type"] == "reservation.rescheduled").unwrap().1;
+    assert_eq!(moved["data"]["reservation"]["startTime"], other["startTime"]);
+    let cancelled = &got.iter().find(|(_, v)| v["type"] == "reservation.cancelled").unwrap().1;
+    assert_eq!(cancelled["data"]["reservation"]["status"], "cancelled");
+
+    // Staff see each delivery; the endpoint that never answers 2xx is given up after its attempts.
+    let key = format!("Bearer {}", staff_key("hook-spa"));
+    let list = || http::send("GET", &edge.url("/api/webhook-deliveries"), None, &[("Authorization", &key)]).unwrap();
+    let deliveries = wait_until("the broken endpoint's deliveries to fail", 60, || {
+        let d = list().json()["data"].as_array().unwrap().clone();
+        d.iter().filter(|x| x["url"].as_str().unwrap().ends_with("/down")).all(|x| x["status"] == "failed").then_some(d)
+    });
+    let answer = list();
+    assert!(!answer.body.contains(SECRET) && !answer.body.contains(BROKEN_SECRET), "no secret in any answer");
+    let to_good: Vec<&Value> = deliveries.iter().filter(|d| d["url"].as_str().unwrap().ends_with("/hooks/slotbook")).collect();
+    assert_eq!(to_good.len(), 4);
+    for d in &to_good {
+        assert_eq!((d["status"].as_str(), d["attempts"].as_i64(), d["lastStatus"].as_i64()), (Some("delivered"), Some(3), Some(200)), "{d}");
+    }
+    let to_broken: Vec<&Value> = deliveries.iter().filter(|d| d["url"].as_str().unwrap().ends_with("/down")).collect();
+    assert_eq!(to_broken.len(), 4);
+    for d in &to_broken {
+        assert_eq!((d["attempts"].as_i64(), d["lastStatus"].as_i64()), (Some(12), Some(503)), "{d}");
+    }
+    assert_eq!(broken.requests().len(), 4 * 12);
+    for path in ["", "/availability?date=2030-01-01&resourceTypeId=10"] {
+        assert!(!http::get(&format!("{base}{path}")).unwrap().body.contains(SECRET));
+    }
+    let staff = http::send("GET", &edge.url("/api/reservations"), None, &[("Authorization", &key)]).unwrap();
+    assert!(!staff.body.contains(SECRET));
+    // Documents are checked: an http endpoint elsewhere than this machine, or a short secret, is refused.
+    doc["webhooks"] = json!([{"url": "http://venue.example/hook", "secret": SECRET}]);
+    assert_eq!(edge.import("hook-spa", &doc).json()["error"]["param"], "webhooks[0].url");
+    doc["webhooks"] = json!([{"url": "https://venue.example/hook", "secret": "short"}]);
+    assert_eq!(edge.import("hook-spa", &doc).json()["error"]["param"], "webhooks[0].secret");
+}
