@@ -32,6 +32,8 @@ fn every_operation_answers_as_the_openapi_document_says() {
         .args(["--report", "json", "--report-json-path"])
         .arg(&report)
         .env("NO_COLOR", "1")
+        // Its cache stays with the run, out of the repository.
+        .current_dir(report.parent().unwrap())
         .output()
         .expect("run schemathesis");
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
