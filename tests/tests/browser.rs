@@ -100,10 +100,18 @@ fn a_paid_booking_goes_through_checkout_and_comes_back_confirmed() {
     let pay = browser.script("return document.querySelector('button.pay');", json!([]));
     browser.click(&pay);
 
-    // Back on the venue's page, the widget polls the checkout status until it is confirmed.
-    browser.wait_for("the return to the venue page", "return location.search.includes('booking_session_id=') && location.pathname === '/';");
+    // Back on the venue's page, the widget polls the checkout status until it is confirmed, and the session
+    // id leaves the address bar (a reload or a shared link must not replay it).
+    browser.wait_for("the return to the venue page", "return location.pathname === '/' && location.origin !== 'null';");
     browser.widget_element(".sb-confirmed");
-    let session = browser.current_url().split("booking_session_id=").nth(1).unwrap().to_string();
+    assert!(!browser.current_url().contains("booking_session_id"), "{}", browser.current_url());
+    let text = browser.widget_text();
+    for shown in ["Deep tissue massage", "60 min", "payment received", "Add to calendar", "Change or cancel"] {
+        assert!(text.contains(shown), "{shown} in the confirmation: {text}");
+    }
+    assert!(text.contains("65.00"), "the amount paid");
+    let list = http::send("GET", &edge.url("/api/reservations?resourceTypeId=8"), None, &[("Authorization", &format!("Bearer {DEMO_KEY}"))]).unwrap().json();
+    let session = list["data"].as_array().unwrap().iter().find(|r| r["customerInfo"]["name"] == "Paula Payer").unwrap()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
     let status = http::get(&edge.url(&format!("/api/public/booking/organisations/acme-spa/checkout-status?sessionId={session}"))).unwrap().json();
     assert_eq!(status["status"], "confirmed");
     assert_eq!(status["paymentStatus"], "succeeded");
@@ -122,10 +130,54 @@ fn a_cancelled_payment_offers_another_time() {
     browser.wait_for("the checkout page", "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');");
     let cancel = browser.script("return document.querySelector('button:not(.pay)');", json!([]));
     browser.click(&cancel);
-    browser.wait_for("the return to the venue page", "return location.search.includes('booking_session_id=');");
     browser.widget_element(".sb-failed");
     assert!(browser.widget_text().contains("Pick another time"));
+    assert!(!browser.current_url().contains("booking_session_id"));
     assert_eq!(places_left(&acme(&edge), 8, &slot), before, "the held room is released");
+}
+
+#[test]
+fn back_from_the_payment_page_is_not_completed_and_can_pay() {
+    let (edge, slot, browser) = demo_page(8, 1);
+    choose(&browser, 8, &slot);
+    fill(&browser, "Bert Back", "bert@example.com", "+36 30 111 2223");
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.wait_for("the checkout page", "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');");
+    // The customer presses the browser's back button instead of paying.
+    browser.script("history.back();", json!([]));
+    browser.widget_element(".sb-unpaid");
+    let text = browser.widget_text();
+    assert!(text.contains("Payment not completed") && !text.contains("did not go through"), "{text}");
+    assert_eq!(places_left(&acme(&edge), 8, &slot), slot["available"].as_u64().unwrap() - 1, "the room is still held");
+    browser.click(&browser.widget_element(".sb-unpaid .sb-primary"));
+    browser.wait_for("the checkout page again", "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');");
+    browser.click(&browser.script("return document.querySelector('button.pay');", json!([])));
+    browser.widget_element(".sb-confirmed");
+}
+
+#[test]
+fn the_confirmation_says_what_was_booked_and_links_the_calendar_file() {
+    let edge = Edge::start();
+    let mut doc = demo_document();
+    doc["address"] = json!("Fő utca 1, 1011 Budapest");
+    assert_eq!(edge.import("acme-spa", &doc).status, 200);
+    let slot = find_slot(&acme(&edge), 10, 2, 0);
+    let browser = Browser::start();
+    browser.goto(&edge.url("/"));
+    choose(&browser, 10, &slot);
+    browser.script("const q = document.querySelector('[data-booking-widget]').shadowRoot.querySelector('select[name=quantity]'); if (q) { q.value = '2'; q.dispatchEvent(new Event('change')); q.dispatchEvent(new Event('input')); }", json!([]));
+    fill(&browser, "Cora Confirm", "cora@example.com", "+36 30 111 2224");
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.widget_element(".sb-confirmed");
+    let text = browser.widget_text();
+    for shown in ["Acme Spa", "Sauna session", "Fő utca 1, 1011 Budapest", "min", "Booking reference"] {
+        assert!(text.contains(shown), "{shown} in the confirmation: {text}");
+    }
+    let href = browser.script("return document.querySelector('[data-booking-widget]').shadowRoot.querySelector('a[download]').href;", json!([]));
+    let href = href.as_str().unwrap();
+    assert!(href.starts_with(&edge.url("/api/public/booking/manage/")) && href.ends_with("/calendar.ics"), "{href}");
+    let ics = http::get(href).unwrap();
+    assert!(ics.body.contains("BEGIN:VEVENT") && ics.body.contains("SUMMARY:Sauna session\\, Acme Spa"), "{}", ics.body);
 }
 
 #[test]
@@ -285,7 +337,7 @@ fn iframe_mode_sends_the_whole_page_to_checkout_and_resumes_after() {
     browser.switch_to_top();
     browser.wait_for("the checkout as the whole page", "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');");
     browser.click(&browser.script("return document.querySelector('button.pay');", json!([])));
-    browser.wait_for("back on the venue's page", &format!("return location.origin === '{}' && location.search.includes('booking_session_id=');", host.base));
+    browser.wait_for("back on the venue's page", &format!("return location.origin === '{}';", host.base));
     let frame = browser.wait_for("the frame again", "const h = document.querySelector('#booking-here'); return h && h.shadowRoot && h.shadowRoot.querySelector('iframe');");
     browser.switch_to_frame(&frame);
     browser.widget_element(".sb-confirmed");

@@ -122,7 +122,11 @@
     params.set("parentOrigin", location.origin);
     if (!opts.returnUrl) params.set("returnUrl", location.href.replace(/([?&])booking_session_id=[^&#]*&?/, "$1").replace(/[?&]$/, ""));
     var session = SESSION.exec(location.search);
-    if (session) params.set("booking_session_id", decodeURIComponent(session[1]));
+    if (session) {
+      params.set("booking_session_id", decodeURIComponent(session[1]));
+      // The frame resumes the payment; the address bar forgets it, so a reload does not replay it.
+      try { history.replaceState(history.state, "", location.href.replace(/([?&])booking_session_id=[^&#]*&?/, "$1").replace(/[?&](#|$)/, "$1")); } catch (e) {}
+    }
     var edge = new URL(opts.api).origin;
     var prefill = {};
     PREFILL.forEach(function (k) { if (opts[k]) prefill[k] = opts[k]; });

@@ -11,7 +11,7 @@ use slotbook_core::error::ErrorCode;
 use slotbook_core::reservation::ReservationStatus;
 use slotbook_core::time::Date;
 use slotbook_core::validate::{is_checkout_url, is_plausible_email, is_plausible_phone, MAX_NOTES_CHARS};
-use slotbook_core::wire::{Availability, Catalog, CheckoutStatus, ReserveRequest, ReserveResponse, ResourceTypeInfo, Slot};
+use slotbook_core::wire::{Availability, BookingSummary, Catalog, CheckoutStatus, ReserveRequest, ReserveResponse, ResourceTypeInfo, Slot};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
@@ -27,12 +27,15 @@ enum Load<T> {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Outcome {
-    Confirmed { reservation_id: i64 },
+    /// Booked: what, and the customer's own link (from the reserve or checkout-status answer).
+    Confirmed { reservation_id: i64, booking: Option<BookingSummary>, manage_url: Option<String> },
     Redirecting,
     Checking,
     /// Polling gave up while the payment was still pending (slow payment methods): say so, offer to check again.
     StillProcessing,
     PaymentFailed { checkout_url: Option<String> },
+    /// Back from Stripe without paying (the back button, or Stripe's own "back" link): the hold is still open.
+    PaymentNotCompleted { checkout_url: String },
 }
 
 /// A payment in progress, kept in sessionStorage across the trip to Stripe.
@@ -42,6 +45,8 @@ struct Pending {
     booker_path: String,
     session_id: String,
     reservation_id: i64,
+    #[serde(default)]
+    manage_url: Option<String>,
 }
 
 /// What the customer typed; kept while they pick another time, so nothing is lost.
@@ -132,6 +137,18 @@ pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
     };
     load_catalog();
     resume_payment(&ctx, outcome, status);
+    // Back from the payment page by the browser's back button, the page may come from the back-forward
+    // cache, frozen at "taking you to payment": look at the payment again. Removed when the widget unmounts.
+    let shown_again = {
+        let ctx = ctx.clone();
+        window_event_listener_untyped("pageshow", move |e| {
+            let restored = js_sys::Reflect::get(&e, &"persisted".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+            if restored {
+                resume_payment(&ctx, outcome, status);
+            }
+        })
+    };
+    on_cleanup(move || shown_again.remove());
 
     let theme = options.theme.clone();
     let auto_theme = options.theme == "auto";
@@ -175,22 +192,34 @@ fn resume_payment(ctx: &Ctx, outcome: RwSignal<Option<Outcome>>, status: RwSigna
     if from_url.as_deref().is_some_and(|s| s != pending.session_id) {
         return;
     }
+    if from_url.is_some() {
+        forget_return_param();
+    }
     outcome.set(Some(Outcome::Checking));
     status.set(ctx.t(Text::CheckingPayment).into());
     let ctx = ctx.clone();
     spawn_local(async move {
         let path = format!("/checkout-status?sessionId={}", js_sys::encode_uri_component(&pending.session_id));
         let mut delay = 1000;
-        for _ in 0..60 {
+        for polls in 0..60 {
             match ctx.api.get::<CheckoutStatus>(&path).await {
                 Ok(s) if s.status == ReservationStatus::Confirmed || s.status == ReservationStatus::Completed => {
                     clear_pending();
                     ctx.emit("confirmed", serde_json::json!({"reservationId": s.reservation_id, "status": s.status, "paymentStatus": s.payment_status}));
                     status.set(ctx.t(Text::Confirmed).into());
-                    outcome.set(Some(Outcome::Confirmed { reservation_id: s.reservation_id }));
+                    outcome.set(Some(Outcome::Confirmed { reservation_id: s.reservation_id, booking: s.booking.clone(), manage_url: pending.manage_url.clone() }));
                     return;
                 }
-                Ok(s) if s.status != ReservationStatus::PendingPayment || s.can_retry_payment && from_url.is_none() => {
+                // Still open, and not paid: the customer came back without paying.
+                Ok(s) if s.status == ReservationStatus::PendingPayment && s.can_retry_payment && (from_url.is_none() || polls >= 3) => {
+                    status.set(ctx.t(Text::PaymentNotCompleted).into());
+                    outcome.set(Some(match s.checkout_url {
+                        Some(checkout_url) => Outcome::PaymentNotCompleted { checkout_url },
+                        None => Outcome::PaymentFailed { checkout_url: None },
+                    }));
+                    return;
+                }
+                Ok(s) if s.status != ReservationStatus::PendingPayment => {
                     if s.status != ReservationStatus::PendingPayment {
                         clear_pending();
                     }
@@ -613,7 +642,12 @@ fn reserved(ctx: &Ctx, r: ReserveResponse, outcome: RwSignal<Option<Outcome>>, s
     ctx.emit("reserved", detail.clone());
     match (&r.payment_data, r.status) {
         (Some(p), ReservationStatus::PendingPayment) => {
-            save_pending(&Pending { booker_path: ctx.api.booker_path.clone(), session_id: p.stripe_checkout_session_id.clone(), reservation_id: r.reservation_id });
+            save_pending(&Pending {
+                booker_path: ctx.api.booker_path.clone(),
+                session_id: p.stripe_checkout_session_id.clone(),
+                reservation_id: r.reservation_id,
+                manage_url: r.manage_url.clone(),
+            });
             ctx.emit("payment-started", detail);
             if go_to_checkout(&ctx.api.base, &p.checkout_url) {
                 status.set(ctx.t(Text::RedirectingToPay).into());
@@ -628,7 +662,7 @@ fn reserved(ctx: &Ctx, r: ReserveResponse, outcome: RwSignal<Option<Outcome>>, s
         _ => {
             ctx.emit("confirmed", detail);
             status.set(ctx.t(Text::Confirmed).into());
-            outcome.set(Some(Outcome::Confirmed { reservation_id: r.reservation_id }));
+            outcome.set(Some(Outcome::Confirmed { reservation_id: r.reservation_id, booking: r.booking.clone(), manage_url: r.manage_url.clone() }));
             ctx.focus(".sb-outcome");
         }
     }
@@ -638,14 +672,32 @@ fn reserved(ctx: &Ctx, r: ReserveResponse, outcome: RwSignal<Option<Outcome>>, s
 fn OutcomeView(ctx: Ctx, outcome: Outcome, on_again: impl Fn() + Clone + Send + Sync + 'static, on_check: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
     let again = on_again.clone();
     match outcome {
-        Outcome::Confirmed { reservation_id } => view! {
+        Outcome::Confirmed { reservation_id, booking, manage_url } => view! {
             <section class="sb-outcome sb-confirmed" tabindex="-1">
                 <h3>{ctx.t(Text::Confirmed)}</h3>
                 <p>{ctx.t(Text::ConfirmedBody)}</p>
+                {booking.map(|b| view! { <BookingDetails ctx=ctx.clone() booking=b /> })}
                 <p class="sb-ref">{format!("{}: {}", ctx.t(Text::Reference), reservation_id)}</p>
+                {manage_url.map(|url| view! {
+                    <p class="sb-links">
+                        <a class="sb-button" href=format!("{url}/calendar.ics") download="">{ctx.t(Text::AddToCalendar)}</a>
+                        <a class="sb-button" href=url target="_blank" rel="noopener">{ctx.t(Text::ManageBooking)}</a>
+                    </p>
+                })}
                 <button class="sb-button" on:click=move |_| again()>{ctx.t(Text::BookAnother)}</button>
             </section>
         }.into_any(),
+        Outcome::PaymentNotCompleted { checkout_url } => {
+            let api = ctx.api.base.clone();
+            view! {
+                <section class="sb-outcome sb-unpaid" role="alert">
+                    <h3>{ctx.t(Text::PaymentNotCompleted)}</h3>
+                    <p>{ctx.t(Text::PaymentNotCompletedBody)}</p>
+                    <button class="sb-button sb-primary" on:click=move |_| { go_to_checkout(&api, &checkout_url); }>{ctx.t(Text::PayNow)}</button>
+                    <button class="sb-button" on:click=move |_| { clear_pending(); again() }>{ctx.t(Text::PickAnotherTime)}</button>
+                </section>
+            }.into_any()
+        }
         Outcome::Redirecting => view! { <section class="sb-outcome" aria-busy="true"><p>{ctx.t(Text::RedirectingToPay)}</p></section> }.into_any(),
         Outcome::Checking => view! { <section class="sb-outcome" aria-busy="true"><p>{ctx.t(Text::CheckingPayment)}</p></section> }.into_any(),
         Outcome::StillProcessing => view! {
@@ -665,6 +717,49 @@ fn OutcomeView(ctx: Ctx, outcome: Outcome, on_again: impl Fn() + Clone + Send + 
                 <button class="sb-button" on:click=move |_| { clear_pending(); again() }>{ctx.t(Text::PickAnotherTime)}</button>
             </section>
         }.into_any(),
+    }
+}
+
+/// What was booked, in the organisation's zone (and the visitor's, when it differs).
+#[component]
+fn BookingDetails(ctx: Ctx, booking: BookingSummary) -> impl IntoView {
+    let locale = ctx.locale.get_value();
+    let b = booking;
+    let day = format::long_date(format::date_in(b.start_time, &b.time_zone), &locale);
+    let span = |zone: &str| format!("{}–{}", format::time(b.start_time, zone, &locale), format::time(b.end_time, zone, &locale));
+    let mut when = format!("{day}, {}", span(&b.time_zone));
+    let visitor = format::visitor_zone();
+    if !visitor.is_empty() && visitor != b.time_zone {
+        when.push_str(&format!(" ({}; {}: {})", b.time_zone, ctx.t(Text::YourTime), span(&visitor)));
+    }
+    let mut service = b.service.clone();
+    if !b.resources.is_empty() {
+        service.push_str(&format!(" · {}", b.resources.join(", ")));
+    }
+    let paid = b.payment_status == slotbook_core::reservation::PaymentStatus::Succeeded;
+    let amount = (b.amount > 0).then(|| {
+        let money = format::money(b.amount, &b.currency, &locale);
+        if paid { format!("{money} · {}", ctx.t(Text::PaymentReceived)) } else { money }
+    });
+    view! {
+        <dl class="sb-details">
+            <dt>{b.organisation.clone()}</dt><dd>{service}</dd>
+            <dt>{ctx.t(Text::When)}</dt><dd>{when}</dd>
+            <dt>{ctx.t(Text::Duration)}</dt><dd>{format!("{} {}", b.duration_minutes, ctx.t(Text::Minutes))}</dd>
+            <dt>{ctx.t(Text::Places)}</dt><dd>{b.quantity}</dd>
+            {amount.map(|a| view! { <dt>{ctx.t(Text::Amount)}</dt><dd class="sb-amount">{a}</dd> })}
+            {b.address.clone().map(|a| view! { <dt>{ctx.t(Text::Address)}</dt><dd>{a}</dd> })}
+        </dl>
+    }
+}
+
+/// After a Stripe return the session id leaves the address bar, so a reload or a shared link does not
+/// replay it.
+fn forget_return_param() {
+    let Some(url) = current_url() else { return };
+    url.search_params().delete(RETURN_PARAM);
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
     }
 }
 

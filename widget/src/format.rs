@@ -54,10 +54,14 @@ pub fn weekday_names(locale: &str) -> Vec<String> {
 
 /// The date it is now in `zone`.
 pub fn today_in(zone: &str) -> Date {
-    let now = Timestamp::from_millis(js_sys::Date::now());
+    date_in(Timestamp::from_millis(js_sys::Date::now()), zone)
+}
+
+/// The calendar date of an instant in `zone`.
+pub fn date_in(ts: Timestamp, zone: &str) -> Date {
     // en-CA formats dates as YYYY-MM-DD.
-    let s = call_format(&date_format("en-CA", &[("timeZone", zone), ("year", "numeric"), ("month", "2-digit"), ("day", "2-digit")]), &js_date(now));
-    Date::parse(&s).unwrap_or_else(|| now.utc_date())
+    let s = call_format(&date_format("en-CA", &[("timeZone", zone), ("year", "numeric"), ("month", "2-digit"), ("day", "2-digit")]), &js_date(ts));
+    Date::parse(&s).unwrap_or_else(|| ts.utc_date())
 }
 
 /// The visitor's own time zone.
