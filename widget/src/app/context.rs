@@ -1,0 +1,106 @@
+//! What every step shares, passed by context (`provide_context`): [`Ctx`] (the API, the language, the host
+//! element for focus and events) from the widget, and [`Steps`] (the customer's choices so far) from the
+//! flow.
+
+use super::{Load, Outcome};
+use crate::api::Api;
+use crate::i18n::{t, Lang, Text};
+use crate::Options;
+use leptos::prelude::*;
+use slotbook_core::time::Date;
+use slotbook_core::wire::{Availability, Catalog, ResourceTypeInfo, Slot};
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub api: Api,
+    pub lang: Lang,
+    pub locale: StoredValue<String>,
+    pub host: StoredValue<HtmlElement, LocalStorage>,
+}
+
+/// The widget's context, inside any of its components.
+pub fn use_ctx() -> Ctx {
+    expect_context::<Ctx>()
+}
+
+impl Ctx {
+    pub fn t(&self, text: Text) -> &'static str {
+        t(self.lang, text)
+    }
+
+    pub fn locale(&self) -> String {
+        self.locale.get_value()
+    }
+
+    /// Moves focus to the new step once it is on screen (keyboard and screen-reader users follow the flow).
+    pub fn focus(&self, selector: &'static str) {
+        let host = self.host.get_value();
+        request_animation_frame(move || {
+            let target = host.shadow_root().and_then(|r| r.query_selector(selector).ok().flatten());
+            if let Some(el) = target.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+                let _ = el.focus();
+            }
+        });
+    }
+
+    /// Dispatches `booking:<name>` on the host element (bubbling, composed); never personal data.
+    pub fn emit(&self, name: &str, detail: serde_json::Value) {
+        let init = web_sys::CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        if let Ok(d) = js_sys::JSON::parse(&detail.to_string()) {
+            init.set_detail(&d);
+        }
+        if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(&format!("booking:{name}"), &init) {
+            let _ = self.host.get_value().dispatch_event(&event);
+        }
+    }
+}
+
+/// What the customer typed; kept while they pick another time, so nothing is lost.
+#[derive(Clone, Copy)]
+pub struct Customer {
+    pub name: RwSignal<String>,
+    pub email: RwSignal<String>,
+    pub phone: RwSignal<String>,
+    pub notes: RwSignal<String>,
+}
+
+/// The customer's way through the flow: every signal a step reads or sets.
+#[derive(Clone, Copy)]
+pub struct Steps {
+    pub catalog: StoredValue<Catalog>,
+    pub options: StoredValue<Options>,
+    pub service: RwSignal<Option<i64>>,
+    pub resource: RwSignal<Option<i64>>,
+    pub today: Date,
+    pub month: RwSignal<Date>,
+    pub day: RwSignal<Option<Date>>,
+    pub slots: RwSignal<Option<Load<Availability>>>,
+    /// Answers to older availability requests are dropped.
+    pub generation: StoredValue<u32>,
+    pub slot: RwSignal<Option<Slot>>,
+    /// Why the slots were refreshed (a time taken meanwhile).
+    pub notice: RwSignal<Option<&'static str>>,
+    pub customer: Customer,
+    pub outcome: RwSignal<Option<Outcome>>,
+    /// The live region's text: each status is announced once.
+    pub status: RwSignal<String>,
+}
+
+pub fn use_steps() -> Steps {
+    expect_context::<Steps>()
+}
+
+impl Steps {
+    pub fn selected_type(&self) -> Option<ResourceTypeInfo> {
+        let id = self.service.get()?;
+        self.catalog.with_value(|c| c.resource_types.iter().find(|rt| rt.id == id).cloned())
+    }
+
+    pub fn zone(&self) -> String {
+        self.catalog.with_value(|c| c.organisation.time_zone.clone())
+    }
+}

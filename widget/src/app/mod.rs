@@ -1,0 +1,194 @@
+//! The booking flow: service → (resource) → day → time → places → details → reserve → confirmed, or for
+//! paid services Stripe Checkout and, back on the page, polling the checkout status until it settles.
+//!
+//! One module per step: [`services`], [`calendar`] (resource and day), [`slots`], [`details`] (the form and
+//! the reserve), [`outcome`] (confirmation and payment results), and [`payment`] (the trip to Stripe and
+//! back). Shared state travels by context ([`context`]).
+
+mod calendar;
+mod context;
+mod details;
+mod outcome;
+mod payment;
+mod services;
+mod slots;
+
+use crate::api::{Api, Failure};
+use crate::format;
+use crate::i18n::{Lang, Text};
+use crate::Options;
+use context::{use_ctx, Ctx, Customer, Steps};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use slotbook_core::time::Date;
+use slotbook_core::wire::{BookingSummary, Catalog};
+use web_sys::HtmlElement;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Load<T> {
+    Loading,
+    Ready(T),
+    Failed(Failure),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Booked: what, and the customer's own link (from the reserve or checkout-status answer).
+    Confirmed { reservation_id: i64, booking: Option<BookingSummary>, manage_url: Option<String> },
+    Redirecting,
+    Checking,
+    /// Polling gave up while the payment was still pending (slow payment methods): say so, offer to check again.
+    StillProcessing,
+    PaymentFailed { checkout_url: Option<String> },
+    /// Back from Stripe without paying (the back button, or Stripe's own "back" link): the hold is still open.
+    PaymentNotCompleted { checkout_url: String },
+}
+
+#[component]
+pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
+    let base = if options.api.is_empty() { window().location().origin().unwrap_or_default() } else { options.api.clone() };
+    let booker_path = match (&options.organisation, &options.token) {
+        (Some(slug), _) => format!("organisations/{slug}"),
+        (None, Some(token)) => token.clone(),
+        (None, None) => String::new(),
+    };
+    let ctx = Ctx {
+        api: Api { base, booker_path },
+        lang: Lang::from_tag(&options.locale),
+        locale: StoredValue::new(options.locale.clone()),
+        host: StoredValue::new_local(host),
+    };
+    provide_context(ctx.clone());
+    let catalog = RwSignal::new(Load::<Catalog>::Loading);
+    let outcome = RwSignal::new(None::<Outcome>);
+    let status = RwSignal::new(String::new());
+
+    let load_catalog = {
+        let ctx = ctx.clone();
+        move || {
+            catalog.set(Load::Loading);
+            let ctx = ctx.clone();
+            spawn_local(async move {
+                let result = ctx.api.get::<Catalog>("").await;
+                catalog.set(match result {
+                    Ok(c) => {
+                        ctx.emit("ready", serde_json::json!({"organisation": c.organisation.slug}));
+                        Load::Ready(c)
+                    }
+                    Err(f) => Load::Failed(f),
+                });
+            });
+        }
+    };
+    load_catalog();
+    payment::resume(&ctx, outcome, status);
+    // Back from the payment page by the browser's back button, the page may come from the back-forward
+    // cache, frozen at "taking you to payment": look at the payment again. Removed when the widget unmounts.
+    let shown_again = {
+        let ctx = ctx.clone();
+        window_event_listener_untyped("pageshow", move |e| {
+            let restored = js_sys::Reflect::get(&e, &"persisted".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+            if restored {
+                payment::resume(&ctx, outcome, status);
+            }
+        })
+    };
+    on_cleanup(move || shown_again.remove());
+
+    let theme = options.theme.clone();
+    let auto_theme = options.theme == "auto";
+    view! {
+        <div class="sb" class:dark=move || theme == "dark" class:auto=auto_theme>
+            <p class="sb-live" role="status" aria-live="polite">{move || status.get()}</p>
+            {move || match catalog.get() {
+                Load::Loading => view! { <div class="sb-skeleton" aria-busy="true">{ctx.t(Text::Loading)}</div> }.into_any(),
+                Load::Failed(_) => {
+                    let retry = load_catalog.clone();
+                    view! {
+                        <div class="sb-error" role="alert">
+                            <p>{ctx.t(Text::LoadFailed)}</p>
+                            <button class="sb-button" on:click=move |_| retry()>{ctx.t(Text::Retry)}</button>
+                        </div>
+                    }.into_any()
+                }
+                Load::Ready(c) => {
+                    let brand = c.organisation.branding.brand_color.clone().unwrap_or_default();
+                    view! {
+                        <div class="sb-card" style:--sb-brand=brand>
+                            <header class="sb-header">
+                                {c.organisation.branding.logo_url.clone().map(|src| view! { <img class="sb-logo" src=src alt="" /> })}
+                                <h2 class="sb-title">{c.organisation.name.clone()}</h2>
+                            </header>
+                            <Flow catalog=c.clone() outcome=outcome status=status options=options.clone() />
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+/// The steps, one after another as the customer chooses; the outcome replaces them.
+#[component]
+fn Flow(catalog: Catalog, outcome: RwSignal<Option<Outcome>>, status: RwSignal<String>, options: Options) -> impl IntoView {
+    let ctx = use_ctx();
+    let types = catalog.resource_types.clone();
+    let preselected = options.resource_type.filter(|id| types.iter().any(|rt| rt.id == *id));
+    let today = format::today_in(&catalog.organisation.time_zone);
+    let initial_day = options.date.as_deref().and_then(Date::parse).filter(|d| *d >= today);
+    let steps = Steps {
+        service: RwSignal::new(preselected.or_else(|| (types.len() == 1).then(|| types[0].id))),
+        resource: RwSignal::new(options.resource),
+        today,
+        month: RwSignal::new(initial_day.unwrap_or(today).first_of_month()),
+        day: RwSignal::new(initial_day),
+        slots: RwSignal::new(None),
+        generation: StoredValue::new(0),
+        slot: RwSignal::new(None),
+        notice: RwSignal::new(None),
+        customer: Customer {
+            name: RwSignal::new(options.name.clone()),
+            email: RwSignal::new(options.email.clone()),
+            phone: RwSignal::new(options.phone.clone()),
+            notes: RwSignal::new(String::new()),
+        },
+        outcome,
+        status,
+        catalog: StoredValue::new(catalog),
+        options: StoredValue::new(options),
+    };
+    provide_context(steps);
+
+    // The day's slots load whenever the service, resource or day changes.
+    {
+        let ctx = ctx.clone();
+        Effect::new(move |_| {
+            steps.service.track();
+            steps.resource.track();
+            steps.day.track();
+            steps.slot.set(None);
+            slots::load(&ctx, steps);
+        });
+    }
+
+    view! {
+        {move || match outcome.get() {
+            Some(o) => view! {
+                <outcome::OutcomeView outcome=o
+                    on_again=move || { outcome.set(None); steps.slot.set(None); steps.day.set(None); } />
+            }.into_any(),
+            None => view! {
+                <services::Services />
+                {move || steps.selected_type().map(|rt| view! {
+                    <calendar::ResourcePicker rt=rt.clone() />
+                    <calendar::Calendar rt=rt />
+                })}
+                <slots::Slots />
+                {move || match (steps.slot.get(), steps.selected_type()) {
+                    (Some(s), Some(rt)) => Some(view! { <details::DetailsForm rt=rt chosen=s /> }),
+                    _ => None,
+                }}
+            }.into_any(),
+        }}
+    }
+}
