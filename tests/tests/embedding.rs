@@ -116,3 +116,64 @@ fn a_checkout_url_that_is_not_stripes_is_never_opened() {
     assert_eq!(state["href"], format!("{}/", api.base), "the page stayed");
     assert_eq!(state["failed"]["stage"], "checkout");
 }
+
+/// Moves the calendar to `slot`'s day and picks the day and the slot (in whatever view shows them).
+fn pick(browser: &Browser, slot: &serde_json::Value) {
+    let date = slot["date"].as_str().unwrap();
+    for _ in 0..3 {
+        let found = browser.script(&format!("return !!document.querySelector('[data-booking-widget]').shadowRoot.querySelector(\".sb-day[data-date='{date}']\");"), json!([]));
+        if found == json!(true) {
+            break;
+        }
+        browser.click(&browser.widget_element(".sb-nav[aria-label='Next month']"));
+    }
+    browser.click(&browser.widget_element(&format!(".sb-day[data-date='{date}']")));
+    browser.click(&browser.widget_element(&format!(".sb-slot[data-start='{}']", slot["startTime"].as_str().unwrap())));
+}
+
+#[test]
+fn a_manage_link_on_the_venue_page_moves_and_cancels_the_booking() {
+    let edge = Edge::start();
+    let mut doc = demo_document();
+    doc["cancellationNoticeHours"] = json!(0);
+    assert_eq!(edge.import("acme-spa", &doc).status, 200);
+    let base = edge.url("/api/public/booking/organisations/acme-spa");
+    let slot = find_slot(&base, 10, 1, 0);
+    let body = json!({"resourceTypeId": 10, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+        "customerName": "Max Manage", "customerEmail": "max@example.com", "customerPhone": "+36301112222"});
+    let r = http::post_json(&format!("{base}/reserve"), &body).json();
+    let manage = r["manageUrl"].as_str().unwrap().to_string();
+    let token = manage.rsplit('/').next().unwrap().to_string();
+
+    let browser = Browser::start();
+    browser.goto(&edge.url(&format!("/?booking={token}")));
+    browser.widget_element(".sb-manage");
+    browser.script("window.__events = []; ['cancelled','rescheduled'].forEach(n => document.addEventListener('booking:' + n, e => window.__events.push({name: n, detail: e.detail})));", json!([]));
+    let text = browser.widget_text();
+    assert!(text.contains("Your booking") && text.contains("Sauna session") && text.contains("Add to calendar"), "{text}");
+
+    // Move it: the same calendar and times as booking, then "Move to this time".
+    browser.click(&browser.widget_element(".sb-manage .sb-actions .sb-button"));
+    let other = find_slot(&base, 10, 1, 20);
+    pick(&browser, &other);
+    browser.click(&browser.widget_element(".sb-move-here"));
+    browser.wait_for("the move", "return document.querySelector('[data-booking-widget]').shadowRoot.textContent.includes('Your booking has moved.');");
+    let now = http::send("GET", &manage, None, &[("Accept", "application/json")]).unwrap().json();
+    assert_eq!(now["booking"]["startTime"], other["startTime"]);
+
+    // Cancel it, after a confirmation.
+    browser.click(&browser.script("return [...document.querySelector('[data-booking-widget]').shadowRoot.querySelectorAll('.sb-actions .sb-button')].find(b => b.textContent.includes('Cancel booking'));", json!([])));
+    browser.click(&browser.widget_element(".sb-do-cancel"));
+    browser.wait_for("the cancellation", "return document.querySelector('[data-booking-widget]').shadowRoot.textContent.includes('Your booking is cancelled.');");
+    let now = http::send("GET", &manage, None, &[("Accept", "application/json")]).unwrap().json();
+    assert_eq!(now["booking"]["status"], "cancelled");
+    let events = browser.script("return window.__events;", json!([]));
+    let names: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["rescheduled", "cancelled"]);
+    assert_eq!(events[0]["detail"]["startTime"], other["startTime"]);
+    assert!(events[1]["detail"].get("customerInfo").is_none(), "no personal data in events");
+
+    // A link that is not a booking says so.
+    browser.goto(&edge.url(&format!("/?booking={}.acme-spa", "0".repeat(64))));
+    browser.wait_for("the not-found text", "const h = document.querySelector('[data-booking-widget]'); return h && h.shadowRoot && h.shadowRoot.textContent.includes('This booking link is not valid.');");
+}

@@ -15,7 +15,7 @@
   var script = document.currentScript;
   var base = new URL(".", script && script.src ? script.src : location.href);
   var KEYS = ["organisation", "token", "api", "mode", "locale", "theme", "resourceType", "resource", "date",
-    "name", "email", "phone", "returnUrl"];
+    "name", "email", "phone", "returnUrl", "manage"];
   var SKELETON = ":host{display:block}.skeleton{font:15px system-ui,sans-serif;color:#6b7280;min-height:320px;" +
     "border:1px solid #e5e7eb;border-radius:10px;padding:20px;box-sizing:border-box}";
   var POPUP = ":host{display:inline-block}.open{font:600 15px system-ui,sans-serif;padding:10px 18px;" +
@@ -26,7 +26,9 @@
   var LABELS = { en: "Book now", de: "Jetzt buchen", hu: "Foglalás" };
   // Options the frame's URL may carry: never the API base (the edge serves the frame and is the API) and
   // never the customer's details (they come by postMessage, so they stay out of URLs and logs).
-  var FRAME_KEYS = ["organisation", "token", "locale", "theme", "resourceType", "resource", "date", "returnUrl"];
+  var FRAME_KEYS = ["organisation", "token", "locale", "theme", "resourceType", "resource", "date", "returnUrl", "manage"];
+  // A booking's manage link on the venue's own page: ?booking=<token>.
+  var MANAGE = /[?&]booking=([0-9a-f]{64}\.[a-z0-9-]{2,64})(?:&|#|$)/;
   var PREFILL = ["name", "email", "phone"];
   var loading = null;
   var mounted = new WeakMap();
@@ -51,6 +53,8 @@
     var opts = {};
     KEYS.forEach(function (k) { if (options && options[k] != null) opts[k] = String(options[k]); });
     opts.api = opts.api || base.origin;
+    var manage = MANAGE.exec(location.search);
+    if (manage && !opts.manage) opts.manage = manage[1];
     opts.locale = opts.locale || document.documentElement.lang || navigator.language || "en";
     return opts;
   }
@@ -108,8 +112,8 @@
     button.addEventListener("click", open);
     root.querySelector(".close").addEventListener("click", function () { dialog.close(); });
     popups.set(host, open);
-    // Back from the payment page: open at once, so the customer sees how the payment went.
-    if (/[?&]booking_session_id=/.test(location.search)) open();
+    // Back from the payment page, or opened from a manage link: open at once.
+    if (/[?&]booking_session_id=/.test(location.search) || opts.manage) open();
     return null;
   }
 

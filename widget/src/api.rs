@@ -54,7 +54,19 @@ impl Api {
         let body = serde_json::to_string(body).map_err(|_| Failure::Network)?;
         send(&self.url(rest), "POST", Some(body), Some(idempotency_key)).await
     }
+
+    /// A booking's manage link: `rest` is empty (the booking), `/cancel` or `/reschedule`.
+    pub async fn manage<T: DeserializeOwned>(&self, token: &str, rest: &str, body: Option<serde_json::Value>) -> Result<T, Failure> {
+        let url = format!("{}/api/public/booking/manage/{}{}", self.base, js_sys::encode_uri_component(token), rest);
+        match body {
+            Some(b) => send(&url, "POST", Some(b.to_string()), None).await,
+            None => send(&url, "GET", None, None).await,
+        }
+    }
 }
+
+/// A call that hangs longer than this is given up, so the customer can try again.
+const TIMEOUT_MS: i32 = 15_000;
 
 async fn send<T: DeserializeOwned>(url: &str, method: &str, body: Option<String>, idempotency_key: Option<&str>) -> Result<T, Failure> {
     let init = RequestInit::new();
@@ -67,15 +79,24 @@ async fn send<T: DeserializeOwned>(url: &str, method: &str, body: Option<String>
     if let Some(key) = idempotency_key {
         let _ = headers.set("Idempotency-Key", key);
     }
+    let _ = headers.set("Accept", "application/json");
     init.set_headers(&headers);
-    let request = Request::new_with_str_and_init(url, &init).map_err(|_| Failure::Network)?;
     let window = web_sys::window().ok_or(Failure::Network)?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(|_| Failure::Network)?
-        .dyn_into()
-        .map_err(|_| Failure::Network)?;
-    let text = JsFuture::from(response.text().map_err(|_| Failure::Network)?).await.map_err(|_| Failure::Network)?;
+    let controller = web_sys::AbortController::new().map_err(|_| Failure::Network)?;
+    init.set_signal(Some(&controller.signal()));
+    let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
+    let timer = window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), TIMEOUT_MS).ok();
+    let request = Request::new_with_str_and_init(url, &init).map_err(|_| Failure::Network)?;
+    let answered = async {
+        let response: Response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| Failure::Network)?.dyn_into().map_err(|_| Failure::Network)?;
+        let text = JsFuture::from(response.text().map_err(|_| Failure::Network)?).await.map_err(|_| Failure::Network)?;
+        Ok::<_, Failure>((response, text))
+    }
+    .await;
+    if let Some(timer) = timer {
+        window.clear_timeout_with_handle(timer);
+    }
+    let (response, text) = answered?;
     let text = text.as_string().unwrap_or_default();
     if response.ok() {
         serde_json::from_str(&text).map_err(|_| Failure::Network)

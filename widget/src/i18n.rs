@@ -80,6 +80,18 @@ pub enum Text {
     PaymentNotCompleted,
     PaymentNotCompletedBody,
     PayNow,
+    YourBooking,
+    ChangeUntil,
+    CancelBooking,
+    ConfirmCancel,
+    KeepBooking,
+    BookingCancelled,
+    RefundOnTheWay,
+    MoveBooking,
+    MoveHere,
+    BookingMoved,
+    TooLate,
+    BookingNotFound,
 }
 
 pub fn t(lang: Lang, text: Text) -> &'static str {
@@ -145,6 +157,18 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         PaymentNotCompleted => ("Payment not completed", "Zahlung nicht abgeschlossen", "A fizetés nem fejeződött be"),
         PaymentNotCompletedBody => ("Your places are held for a little while. Pay now to confirm the booking.", "Ihre Plätze sind noch kurz reserviert. Bezahlen Sie jetzt, um die Buchung zu bestätigen.", "A helyeket még egy ideig fenntartjuk. Fizessen most a foglalás megerősítéséhez."),
         PayNow => ("Pay now", "Jetzt bezahlen", "Fizetés most"),
+        YourBooking => ("Your booking", "Ihre Buchung", "Az Ön foglalása"),
+        ChangeUntil => ("You can change or cancel it online until", "Sie können sie online ändern oder stornieren bis", "Online módosíthatja vagy lemondhatja eddig:"),
+        CancelBooking => ("Cancel booking", "Buchung stornieren", "Foglalás lemondása"),
+        ConfirmCancel => ("Cancel this booking?", "Diese Buchung stornieren?", "Lemondja ezt a foglalást?"),
+        KeepBooking => ("Keep it", "Behalten", "Megtartom"),
+        BookingCancelled => ("Your booking is cancelled.", "Ihre Buchung ist storniert.", "A foglalást lemondtuk."),
+        RefundOnTheWay => ("Your payment is on its way back to you.", "Ihre Zahlung wird erstattet.", "A befizetett összeget visszatérítjük."),
+        MoveBooking => ("Move to another time", "Auf eine andere Zeit verschieben", "Áthelyezés másik időpontra"),
+        MoveHere => ("Move to this time", "Auf diese Zeit verschieben", "Áthelyezés erre az időpontra"),
+        BookingMoved => ("Your booking has moved.", "Ihre Buchung wurde verschoben.", "A foglalást áthelyeztük."),
+        TooLate => ("It is too late to change this booking online. Please contact the venue.", "Diese Buchung kann online nicht mehr geändert werden. Bitte kontaktieren Sie uns.", "Ezt a foglalást már nem lehet online módosítani. Kérjük, vegye fel velünk a kapcsolatot."),
+        BookingNotFound => ("This booking link is not valid.", "Dieser Buchungslink ist ungültig.", "Ez a foglalási link érvénytelen."),
     };
     match lang {
         Lang::En => en,

@@ -30,6 +30,8 @@ pub struct Options {
     pub email: String,
     pub phone: String,
     pub return_url: Option<String>,
+    /// A booking's manage token (`?booking=` on the venue's page): the widget shows that booking to manage.
+    pub manage: Option<String>,
 }
 
 impl Options {
@@ -49,6 +51,7 @@ impl Options {
             email: get("email").unwrap_or_default(),
             phone: get("phone").unwrap_or_default(),
             return_url: get("returnUrl"),
+            manage: get("manage"),
         }
     }
 }

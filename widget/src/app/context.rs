@@ -95,6 +95,48 @@ pub fn use_steps() -> Steps {
 }
 
 impl Steps {
+    /// A fresh way through the catalog, with what the venue preselected and prefilled.
+    pub fn new(catalog: Catalog, options: Options, outcome: RwSignal<Option<Outcome>>, status: RwSignal<String>) -> Steps {
+        let types = &catalog.resource_types;
+        let preselected = options.resource_type.filter(|id| types.iter().any(|rt| rt.id == *id));
+        let only = (types.len() == 1).then(|| types[0].id);
+        let today = crate::format::today_in(&catalog.organisation.time_zone);
+        let initial_day = options.date.as_deref().and_then(Date::parse).filter(|d| *d >= today);
+        Steps {
+            service: RwSignal::new(preselected.or(only)),
+            resource: RwSignal::new(options.resource),
+            today,
+            month: RwSignal::new(initial_day.unwrap_or(today).first_of_month()),
+            day: RwSignal::new(initial_day),
+            slots: RwSignal::new(None),
+            generation: StoredValue::new(0),
+            slot: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            customer: Customer {
+                name: RwSignal::new(options.name.clone()),
+                email: RwSignal::new(options.email.clone()),
+                phone: RwSignal::new(options.phone.clone()),
+                notes: RwSignal::new(String::new()),
+            },
+            outcome,
+            status,
+            catalog: StoredValue::new(catalog),
+            options: StoredValue::new(options),
+        }
+    }
+
+    /// Loads the day's slots whenever the service, resource or day changes.
+    pub fn follow_slots(self, ctx: &Ctx) {
+        let ctx = ctx.clone();
+        Effect::new(move |_| {
+            self.service.track();
+            self.resource.track();
+            self.day.track();
+            self.slot.set(None);
+            super::slots::load(&ctx, self);
+        });
+    }
+
     pub fn selected_type(&self) -> Option<ResourceTypeInfo> {
         let id = self.service.get()?;
         self.catalog.with_value(|c| c.resource_types.iter().find(|rt| rt.id == id).cloned())

@@ -3,24 +3,23 @@
 //!
 //! One module per step: [`services`], [`calendar`] (resource and day), [`slots`], [`details`] (the form and
 //! the reserve), [`outcome`] (confirmation and payment results), and [`payment`] (the trip to Stripe and
-//! back). Shared state travels by context ([`context`]).
+//! back); [`manage`] is a booking opened from its manage link. Shared state travels by context ([`context`]).
 
 mod calendar;
 mod context;
 mod details;
+mod manage;
 mod outcome;
 mod payment;
 mod services;
 mod slots;
 
 use crate::api::{Api, Failure};
-use crate::format;
 use crate::i18n::{Lang, Text};
 use crate::Options;
-use context::{use_ctx, Ctx, Customer, Steps};
+use context::{use_ctx, Ctx, Steps};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use slotbook_core::time::Date;
 use slotbook_core::wire::{BookingSummary, Catalog};
 use web_sys::HtmlElement;
 
@@ -119,7 +118,10 @@ pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
                                 {c.organisation.branding.logo_url.clone().map(|src| view! { <img class="sb-logo" src=src alt="" /> })}
                                 <h2 class="sb-title">{c.organisation.name.clone()}</h2>
                             </header>
-                            <Flow catalog=c.clone() outcome=outcome status=status options=options.clone() />
+                            {match options.manage.clone() {
+                                Some(token) => view! { <manage::ManageView token=token catalog=c.clone() options=options.clone() status=status /> }.into_any(),
+                                None => view! { <Flow catalog=c.clone() outcome=outcome status=status options=options.clone() /> }.into_any(),
+                            }}
                         </div>
                     }.into_any()
                 }
@@ -132,44 +134,9 @@ pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
 #[component]
 fn Flow(catalog: Catalog, outcome: RwSignal<Option<Outcome>>, status: RwSignal<String>, options: Options) -> impl IntoView {
     let ctx = use_ctx();
-    let types = catalog.resource_types.clone();
-    let preselected = options.resource_type.filter(|id| types.iter().any(|rt| rt.id == *id));
-    let today = format::today_in(&catalog.organisation.time_zone);
-    let initial_day = options.date.as_deref().and_then(Date::parse).filter(|d| *d >= today);
-    let steps = Steps {
-        service: RwSignal::new(preselected.or_else(|| (types.len() == 1).then(|| types[0].id))),
-        resource: RwSignal::new(options.resource),
-        today,
-        month: RwSignal::new(initial_day.unwrap_or(today).first_of_month()),
-        day: RwSignal::new(initial_day),
-        slots: RwSignal::new(None),
-        generation: StoredValue::new(0),
-        slot: RwSignal::new(None),
-        notice: RwSignal::new(None),
-        customer: Customer {
-            name: RwSignal::new(options.name.clone()),
-            email: RwSignal::new(options.email.clone()),
-            phone: RwSignal::new(options.phone.clone()),
-            notes: RwSignal::new(String::new()),
-        },
-        outcome,
-        status,
-        catalog: StoredValue::new(catalog),
-        options: StoredValue::new(options),
-    };
+    let steps = Steps::new(catalog, options, outcome, status);
     provide_context(steps);
-
-    // The day's slots load whenever the service, resource or day changes.
-    {
-        let ctx = ctx.clone();
-        Effect::new(move |_| {
-            steps.service.track();
-            steps.resource.track();
-            steps.day.track();
-            steps.slot.set(None);
-            slots::load(&ctx, steps);
-        });
-    }
+    steps.follow_slots(&ctx);
 
     view! {
         {move || match outcome.get() {

@@ -69,7 +69,7 @@ pub fn OutcomeView(outcome: Outcome, on_again: impl Fn() + Clone + Send + Sync +
 
 /// What was booked, in the organisation's zone (and the visitor's, when it differs).
 #[component]
-fn BookingDetails(booking: BookingSummary) -> impl IntoView {
+pub fn BookingDetails(booking: BookingSummary) -> impl IntoView {
     let ctx = use_ctx();
     let locale = ctx.locale();
     let b = booking;
