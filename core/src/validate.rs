@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 pub const MAX_NOTES_CHARS: usize = 2048;
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_EMAIL_CHARS: usize = 254;
+pub const MAX_PHONE_CHARS: usize = 40;
 
 /// A plausible email: one `@`, a non-empty local part, a dotted domain, no spaces.
 pub fn is_plausible_email(s: &str) -> bool {
@@ -163,7 +164,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn phone(&self, name: &str) -> ApiResult<Option<String>> {
-        match self.string(name, 40)? {
+        match self.string(name, MAX_PHONE_CHARS)? {
             Some(s) if !is_plausible_phone(&s) => {
                 Err(ApiError::validation(name, format!("{name} must be a phone number")))
             }

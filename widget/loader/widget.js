@@ -24,6 +24,7 @@
     "dialog::backdrop{background:rgba(17,24,39,.5)}.close{position:absolute;right:8px;top:8px;z-index:1;border:0;" +
     "background:transparent;font:24px system-ui;cursor:pointer}.inner{padding:8px}";
   var LABELS = { en: "Book now", de: "Jetzt buchen", hu: "Foglalás" };
+  var CLOSE = { en: "Close", de: "Schließen", hu: "Bezárás" };
   // Options the frame's URL may carry: never the API base (the edge serves the frame and is the API) and
   // never the customer's details (they come by postMessage, so they stay out of URLs and logs).
   var FRAME_KEYS = ["organisation", "token", "locale", "theme", "resourceType", "resource", "date", "returnUrl", "manage"];
@@ -55,7 +56,9 @@
     opts.api = opts.api || base.origin;
     var manage = MANAGE.exec(location.search);
     if (manage && !opts.manage) opts.manage = manage[1];
-    opts.locale = opts.locale || document.documentElement.lang || navigator.language || "en";
+    // Unset: the widget takes the organisation's locale, then the browser's.
+    // (Inside the edge's embed page its own <html lang> says nothing of the customer.)
+    opts.locale = opts.locale || (script && script.dataset.embed ? "" : document.documentElement.lang) || "";
     return opts;
   }
 
@@ -92,10 +95,10 @@
       '<dialog><button class="close" type="button">\u00d7</button><div class="inner"></div></dialog>';
     var button = root.querySelector(".open");
     var dialog = root.querySelector("dialog");
-    var lang = opts.locale.slice(0, 2).toLowerCase();
+    var lang = (opts.locale || navigator.language || "en").slice(0, 2).toLowerCase();
     button.textContent = LABELS[lang] || LABELS.en;
     dialog.setAttribute("aria-label", button.textContent);
-    root.querySelector(".close").setAttribute("aria-label", "Close");
+    root.querySelector(".close").setAttribute("aria-label", CLOSE[lang] || CLOSE.en);
     var inner = root.querySelector(".inner");
     var started = false;
     function preload() { load().catch(function () {}); }

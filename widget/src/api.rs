@@ -2,7 +2,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use slotbook_core::error::{ErrorBody, ErrorCode, ErrorDetail, ErrorType};
+use slotbook_core::error::{ErrorBody, ErrorCode, ErrorDetail};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
@@ -23,11 +23,11 @@ impl Failure {
         }
     }
 
-    /// The server's message is shown only for invalid requests (it names the field); else our own text.
-    pub fn server_message(&self) -> Option<&str> {
+    /// The request field the server named, for an invalid request.
+    pub fn param(&self) -> Option<&str> {
         match self {
-            Failure::Api(d) if d.r#type == ErrorType::InvalidRequestError => Some(&d.message),
-            _ => None,
+            Failure::Api(d) => d.param.as_deref(),
+            Failure::Network => None,
         }
     }
 }

@@ -28,9 +28,15 @@ fn call_format(f: &Intl::DateTimeFormat, d: &js_sys::Date) -> String {
     f.format().call1(f, d).ok().and_then(|v| v.as_string()).unwrap_or_default()
 }
 
-/// `14:30` (or `2:30 PM`) in the organisation's zone.
+/// `14:30` in the organisation's zone: the 24-hour clock, but for English in North America (`2:30 PM`).
 pub fn time(ts: Timestamp, zone: &str, locale: &str) -> String {
-    call_format(&date_format(locale, &[("timeZone", zone), ("hour", "numeric"), ("minute", "2-digit")]), &js_date(ts))
+    let cycle = if twelve_hour(locale, zone) { "h12" } else { "h23" };
+    call_format(&date_format(locale, &[("timeZone", zone), ("hour", "numeric"), ("minute", "2-digit"), ("hourCycle", cycle)]), &js_date(ts))
+}
+
+/// English in the US and Canada reads the 12-hour clock; German, Hungarian and English elsewhere the 24-hour.
+fn twelve_hour(locale: &str, zone: &str) -> bool {
+    locale.to_ascii_lowercase().starts_with("en") && (zone.starts_with("America/") || zone.starts_with("US/") || zone == "Pacific/Honolulu")
 }
 
 /// `Saturday, 21 November 2026`, for a calendar date (formatted at noon UTC so no zone moves it).

@@ -92,6 +92,8 @@ pub enum Text {
     BookingMoved,
     TooLate,
     BookingNotFound,
+    NameTooLong,
+    CheckField,
 }
 
 pub fn t(lang: Lang, text: Text) -> &'static str {
@@ -169,6 +171,8 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         BookingMoved => ("Your booking has moved.", "Ihre Buchung wurde verschoben.", "A foglalást áthelyeztük."),
         TooLate => ("It is too late to change this booking online. Please contact the venue.", "Diese Buchung kann online nicht mehr geändert werden. Bitte kontaktieren Sie uns.", "Ezt a foglalást már nem lehet online módosítani. Kérjük, vegye fel velünk a kapcsolatot."),
         BookingNotFound => ("This booking link is not valid.", "Dieser Buchungslink ist ungültig.", "Ez a foglalási link érvénytelen."),
+        NameTooLong => ("The name can be at most 200 characters.", "Der Name darf höchstens 200 Zeichen lang sein.", "A név legfeljebb 200 karakter lehet."),
+        CheckField => ("Please check this entry.", "Bitte prüfen Sie diese Angabe.", "Kérjük, ellenőrizze ezt a mezőt."),
     };
     match lang {
         Lang::En => en,

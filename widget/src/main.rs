@@ -42,7 +42,8 @@ impl Options {
             organisation: get("organisation"),
             token: get("token"),
             api: get("api").unwrap_or_default().trim_end_matches('/').to_string(),
-            locale: get("locale").unwrap_or_else(|| "en".into()),
+            // Empty: the widget takes the organisation's locale, then the browser's.
+            locale: get("locale").unwrap_or_default(),
             theme: get("theme").unwrap_or_else(|| "light".into()),
             resource_type: id("resourceType"),
             resource: id("resource"),

@@ -15,8 +15,10 @@ use web_sys::HtmlElement;
 #[derive(Clone)]
 pub struct Ctx {
     pub api: Api,
-    pub lang: Lang,
-    pub locale: StoredValue<String>,
+    /// The customer's language and locale: the venue's `data-locale`, else the page's `<html lang>`, else the
+    /// organisation's, else the browser's (set once the catalog is there).
+    lang: StoredValue<Lang>,
+    locale: StoredValue<String>,
     pub host: StoredValue<HtmlElement, LocalStorage>,
 }
 
@@ -26,8 +28,24 @@ pub fn use_ctx() -> Ctx {
 }
 
 impl Ctx {
+    pub fn new(api: Api, locale: &str, host: HtmlElement) -> Ctx {
+        Ctx { api, lang: StoredValue::new(Lang::from_tag(locale)), locale: StoredValue::new(locale.to_string()), host: StoredValue::new_local(host) }
+    }
+
+    /// Takes the organisation's locale when neither the venue nor its page named one.
+    pub fn settle_locale(&self, chosen: bool, organisation: &str) {
+        if !chosen && !organisation.is_empty() {
+            self.lang.set_value(Lang::from_tag(organisation));
+            self.locale.set_value(organisation.to_string());
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang.get_value()
+    }
+
     pub fn t(&self, text: Text) -> &'static str {
-        t(self.lang, text)
+        t(self.lang(), text)
     }
 
     pub fn locale(&self) -> String {

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use slotbook_core::error::ErrorCode;
 use slotbook_core::reservation::ReservationStatus;
-use slotbook_core::validate::{is_plausible_email, is_plausible_phone, MAX_NOTES_CHARS};
+use slotbook_core::validate::{is_plausible_email, is_plausible_phone, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_NOTES_CHARS, MAX_PHONE_CHARS};
 use slotbook_core::wire::{ReserveRequest, ReserveResponse, ResourceTypeInfo, Slot};
 
 #[component]
@@ -30,10 +30,16 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
     // One Idempotency-Key per attempt; kept after a network failure so the retry is the same attempt.
     let attempt_key = StoredValue::new(None::<String>);
 
-    let name_error = move || name.with(|n| n.trim().is_empty()).then_some(Text::NameRequired);
-    let email_error = move || email.with(|e| !is_plausible_email(e.trim())).then_some(Text::EmailInvalid);
-    let phone_error = move || phone.with(|p| !is_plausible_phone(p)).then_some(Text::PhoneInvalid);
-    let notes_error = move || notes.with(|n| n.chars().count() > MAX_NOTES_CHARS).then_some(Text::NotesTooLong);
+    // A field the server refused (a `validation_error` naming it), until the customer edits it.
+    let refused = RwSignal::new(None::<&'static str>);
+    let checked = move |field: &'static str, local: Option<Text>| local.or_else(|| (refused.get() == Some(field)).then_some(Text::CheckField));
+    let name_error = move || {
+        let local = name.with(|n| if n.trim().is_empty() { Some(Text::NameRequired) } else if n.trim().chars().count() > MAX_NAME_CHARS { Some(Text::NameTooLong) } else { None });
+        checked("name", local)
+    };
+    let email_error = move || checked("email", email.with(|e| !is_plausible_email(e.trim())).then_some(Text::EmailInvalid));
+    let phone_error = move || checked("tel", phone.with(|p| !is_plausible_phone(p)).then_some(Text::PhoneInvalid));
+    let notes_error = move || checked("notes", notes.with(|n| n.chars().count() > MAX_NOTES_CHARS).then_some(Text::NotesTooLong));
     let valid = move || name_error().is_none() && email_error().is_none() && phone_error().is_none() && notes_error().is_none();
     let total = move || rt.unit_amount * quantity.get() as i64;
     let locale = ctx.locale();
@@ -90,8 +96,14 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
                             Some(ErrorCode::CapacityExceeded) => ctx.t(Text::TooMany).to_string(),
                             Some(ErrorCode::PaymentsUnavailable) => ctx.t(Text::PaymentsOff).to_string(),
                             Some(ErrorCode::RateLimited) => ctx.t(Text::Busy).to_string(),
+                            // A field the server refused: said beside it, in the customer's words.
+                            Some(ErrorCode::ValidationError) if form_field(f.param()).is_some() => {
+                                refused.set(form_field(f.param()));
+                                touched.set(true);
+                                ctx.t(Text::CheckField).to_string()
+                            }
                             None => ctx.t(Text::LoadFailed).to_string(),
-                            _ => f.server_message().map(str::to_string).unwrap_or_else(|| ctx.t(Text::SomethingWrong).to_string()),
+                            _ => ctx.t(Text::SomethingWrong).to_string(),
                         };
                         steps.status.set(text.clone());
                         error.set(Some(text));
@@ -101,7 +113,7 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
         }
     };
 
-    let lang = ctx.lang;
+    let lang = ctx.lang();
     view! {
         <form class="sb-step sb-form" novalidate=true on:submit=submit>
             <h3 id="sb-details" class="sb-step-title" tabindex="-1">{ctx.t(Text::YourDetails)}</h3>
@@ -111,14 +123,15 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
                     {(1..=max).map(|q| view! { <option value=q.to_string() selected=move || quantity.get() == q>{q}</option> }).collect_view()}
                 </select>
             </label>
-            <Field label=ctx.t(Text::Name) kind="text" auto="name" value=name touched=touched problem=Signal::derive(name_error) />
-            <Field label=ctx.t(Text::Email) kind="email" auto="email" value=email touched=touched problem=Signal::derive(email_error) />
-            <Field label=ctx.t(Text::Phone) kind="tel" auto="tel" value=phone touched=touched problem=Signal::derive(phone_error) />
+            <Field label=ctx.t(Text::Name) kind="text" auto="name" max=MAX_NAME_CHARS value=name touched=touched refused=refused problem=Signal::derive(name_error) />
+            <Field label=ctx.t(Text::Email) kind="email" auto="email" max=MAX_EMAIL_CHARS value=email touched=touched refused=refused problem=Signal::derive(email_error) />
+            <Field label=ctx.t(Text::Phone) kind="tel" auto="tel" max=MAX_PHONE_CHARS value=phone touched=touched refused=refused problem=Signal::derive(phone_error) />
             <label class="sb-field" for="sb-notes">
                 <span>{ctx.t(Text::Notes)}" "<small>{format!("({})", ctx.t(Text::Optional))}</small></span>
                 <textarea class="sb-input" id="sb-notes" name="notes" rows="2" maxlength=MAX_NOTES_CHARS.to_string()
-                    prop:value=move || notes.get() on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
-                <span class="sb-field-error">{move || notes_error().map(|p| t(lang, p))}</span>
+                    aria-invalid=move || notes_error().is_some().to_string() aria-describedby="sb-notes-error"
+                    prop:value=move || notes.get() on:input=move |ev| { refused.update(|r| if *r == Some("notes") { *r = None }); notes.set(event_target_value(&ev)) }></textarea>
+                <span class="sb-field-error" id="sb-notes-error">{move || notes_error().map(|p| t(lang, p))}</span>
             </label>
             <p class="sb-total">
                 <span>{ctx.t(Text::Total)}</span>
@@ -135,22 +148,33 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
 /// One labelled input with its error beside it (shown once the customer has typed or submitted), tied to
 /// it by `aria-invalid` and `aria-describedby`.
 #[component]
-fn Field(label: &'static str, kind: &'static str, auto: &'static str, value: RwSignal<String>, touched: RwSignal<bool>, problem: Signal<Option<Text>>) -> impl IntoView {
-    let lang: Lang = use_ctx().lang;
+fn Field(label: &'static str, kind: &'static str, auto: &'static str, max: usize, value: RwSignal<String>, touched: RwSignal<bool>, refused: RwSignal<Option<&'static str>>, problem: Signal<Option<Text>>) -> impl IntoView {
+    let lang: Lang = use_ctx().lang();
     let id = format!("sb-{auto}");
     let err_id = format!("{id}-error");
     let for_id = id.clone();
     view! {
         <label class="sb-field" for=for_id>
             <span>{label}</span>
-            <input class="sb-input" id=id type=kind name=auto autocomplete=auto required=true
+            <input class="sb-input" id=id type=kind name=auto autocomplete=auto required=true maxlength=max.to_string()
                 prop:value=move || value.get()
                 aria-invalid=move || (touched.get() && problem.get().is_some()).to_string()
                 aria-describedby=err_id.clone()
-                on:input=move |ev| value.set(event_target_value(&ev))
+                on:input=move |ev| { refused.update(|r| if *r == Some(auto) { *r = None }); value.set(event_target_value(&ev)) }
                 on:blur=move |_| if !value.get_untracked().is_empty() { touched.set(true) } />
             <span class="sb-field-error" id=err_id>{move || if touched.get() { problem.get().map(|p| t(lang, p)) } else { None }}</span>
         </label>
+    }
+}
+
+/// The form's field (its `autocomplete` name) for a request field the server named.
+fn form_field(param: Option<&str>) -> Option<&'static str> {
+    match param? {
+        "customerName" => Some("name"),
+        "customerEmail" => Some("email"),
+        "customerPhone" => Some("tel"),
+        "notes" => Some("notes"),
+        _ => None,
     }
 }
 

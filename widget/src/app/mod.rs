@@ -15,7 +15,7 @@ mod services;
 mod slots;
 
 use crate::api::{Api, Failure};
-use crate::i18n::{Lang, Text};
+use crate::i18n::Text;
 use crate::Options;
 use context::{use_ctx, Ctx, Steps};
 use leptos::prelude::*;
@@ -51,12 +51,9 @@ pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
         (None, Some(token)) => token.clone(),
         (None, None) => String::new(),
     };
-    let ctx = Ctx {
-        api: Api { base, booker_path },
-        lang: Lang::from_tag(&options.locale),
-        locale: StoredValue::new(options.locale.clone()),
-        host: StoredValue::new_local(host),
-    };
+    let chosen_locale = !options.locale.is_empty();
+    let first_locale = if chosen_locale { options.locale.clone() } else { window().navigator().language().unwrap_or_else(|| "en".into()) };
+    let ctx = Ctx::new(Api { base, booker_path }, &first_locale, host);
     provide_context(ctx.clone());
     let catalog = RwSignal::new(Load::<Catalog>::Loading);
     let outcome = RwSignal::new(None::<Outcome>);
@@ -71,6 +68,7 @@ pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
                 let result = ctx.api.get::<Catalog>("").await;
                 catalog.set(match result {
                     Ok(c) => {
+                        ctx.settle_locale(chosen_locale, &c.organisation.locale);
                         ctx.emit("ready", serde_json::json!({"organisation": c.organisation.slug}));
                         Load::Ready(c)
                     }

@@ -29,7 +29,7 @@ pub fn Services() -> impl IntoView {
                                 disabled=disabled
                                 on:click=move |_| { steps.service.set(Some(id)); steps.resource.set(None); ctx.focus("#sb-days"); }>
                                 <span class="sb-service-name">{rt.name.clone()}</span>
-                                <span class="sb-service-meta">{format!("{} min · {}", rt.duration_minutes, price)}</span>
+                                <span class="sb-service-meta">{format!("{} {} · {}", rt.duration_minutes, ctx.t(Text::Minutes), price)}</span>
                                 <span class="sb-service-desc">{rt.description.clone()}</span>
                             </button>
                         </li>

@@ -1,0 +1,126 @@
+//! The form and the customer's language: the organisation's locale after the page's, the clock of the
+//! locale, words translated, a field the server refuses marked beside it in the customer's words, and a
+//! request that hangs given up so the customer can try again.
+
+use serde_json::json;
+use slotbook_tests::booking::find_slot;
+use slotbook_tests::double::Server;
+use slotbook_tests::http;
+use slotbook_tests::pages::{choose, fill, venue_site};
+use slotbook_tests::webdriver::Browser;
+use slotbook_tests::{demo_document, document_for, Edge};
+
+/// A venue page without `<html lang>`, whose API answers are the edge's except what `reserve` says.
+fn venue_with_api(edge: &Edge, slug: &str, reserve: impl Fn() -> (u16, String) + Send + Sync + 'static) -> Server {
+    let edge_base = edge.base.clone();
+    let slug = slug.to_string();
+    Server::start_typed(move |r| {
+        if r.path == "/" {
+            let origin = format!("http://{}", r.headers["host"]);
+            let page = format!(r##"<!doctype html><html><head><meta charset="utf-8"><title>Venue</title></head><body>
+<div id="booking-here"></div><script src="{edge_base}/widget.js" data-organisation="{slug}" data-api="{origin}" data-target="#booking-here" async></script></body></html>"##);
+            return (200, "text/html; charset=utf-8", page);
+        }
+        if r.method == "GET" {
+            let real = http::get(&format!("{edge_base}{}", r.path)).unwrap();
+            return (real.status, "application/json", real.body);
+        }
+        let (status, body) = reserve();
+        (status, "application/json", body)
+    })
+}
+
+/// The day's times read as a 24-hour clock: no AM/PM, and the afternoon's hours past 12.
+fn assert_24_hour(browser: &Browser) {
+    let labels = browser.script("return [...document.querySelector('[data-booking-widget]').shadowRoot.querySelectorAll('.sb-slot-time')].map(e => e.textContent);", json!([]));
+    let labels: Vec<String> = labels.as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect();
+    assert!(labels.iter().all(|l| !l.contains('M') && l.contains(':')), "{labels:?}");
+    let hours: Vec<u32> = labels.iter().filter_map(|l| l.split(':').next()?.trim().parse().ok()).collect();
+    assert!(hours.iter().any(|h| *h >= 13), "afternoon hours past 12: {labels:?}");
+}
+
+#[test]
+fn the_organisations_locale_comes_after_the_pages_and_times_use_its_clock() {
+    let edge = Edge::start();
+    let mut doc = document_for("hu-spa");
+    doc["locale"] = json!("hu");
+    assert_eq!(edge.import("hu-spa", &doc).status, 200);
+    let venue = venue_with_api(&edge, "hu-spa", || (500, "{}".into()));
+    let slot = find_slot(&edge.url("/api/public/booking/organisations/hu-spa"), 10, 1, 0);
+    let browser = Browser::start();
+    browser.goto(&format!("{}/", venue.base));
+    browser.widget_element(".sb-service[data-resource-type='10']");
+    let text = browser.widget_text();
+    assert!(text.contains("Válasszon szolgáltatást") && text.contains("perc"), "Hungarian, the organisation's: {text}");
+    choose(&browser, 10, &slot);
+    assert_24_hour(&browser);
+
+    // English on a page that says so, for a venue in Europe: still the 24-hour clock.
+    assert_eq!(edge.import("acme-spa", &document_for("acme-spa")).status, 200);
+    browser.goto(&edge.url("/"));
+    browser.widget_element(".sb-service[data-resource-type='10']");
+    let slot = find_slot(&edge.url("/api/public/booking/organisations/acme-spa"), 10, 1, 0);
+    choose(&browser, 10, &slot);
+    assert_24_hour(&browser);
+    assert!(browser.widget_text().contains("Choose a day"), "the page's English wins over the organisation's");
+}
+
+#[test]
+fn minutes_and_the_popups_close_button_are_in_the_pages_language() {
+    let edge = Edge::start();
+    let host = venue_site(&edge, "de-popup", r#"data-mode="popup""#, "");
+    let browser = Browser::start();
+    browser.goto(&format!("{}/", host.base));
+    let label = browser.wait_for("the popup's close button", "const h = document.querySelector('#booking-here'); const b = h && h.shadowRoot && h.shadowRoot.querySelector('.close'); return b && b.getAttribute('aria-label');");
+    assert_eq!(label, json!("Schließen"));
+    browser.click(&browser.script("return document.querySelector('#booking-here').shadowRoot.querySelector('.open');", json!([])));
+    let text = browser.wait_for("the widget in the dialog", "const i = document.querySelector('#booking-here').shadowRoot.querySelector('.inner'); return i && i.shadowRoot && i.shadowRoot.textContent.includes('Leistung') && i.shadowRoot.textContent;");
+    assert!(text.as_str().unwrap().contains("Min."), "{text}");
+}
+
+#[test]
+fn a_field_the_server_refuses_is_marked_beside_it_in_the_customers_words() {
+    let edge = Edge::start();
+    assert_eq!(edge.import("picky-spa", &demo_document()).status, 200);
+    let venue = venue_with_api(&edge, "picky-spa", || {
+        (400, json!({"error": {"type": "invalid_request_error", "code": "validation_error",
+            "message": "customerEmail must be a valid email address", "param": "customerEmail", "request_id": "req_1"}}).to_string())
+    });
+    let slot = find_slot(&edge.url("/api/public/booking/organisations/picky-spa"), 10, 1, 0);
+    let browser = Browser::start();
+    browser.goto(&format!("{}/", venue.base));
+    choose(&browser, 10, &slot);
+    let name = browser.widget_element("#sb-name");
+    assert_eq!(browser.script("return arguments[0].maxLength;", json!([name])), json!(200), "the server's limit, in the form");
+    fill(&browser, "Petra Picky", "petra@example.com", "+36 30 111 2225");
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.wait_for("the refusal beside the field", "const r = document.querySelector('[data-booking-widget]').shadowRoot; return r.querySelector('#sb-email-error').textContent.includes('Please check this entry.');");
+    let invalid = browser.script("return document.querySelector('[data-booking-widget]').shadowRoot.querySelector('#sb-email').getAttribute('aria-invalid');", json!([]));
+    assert_eq!(invalid, json!("true"));
+    assert!(!browser.widget_text().contains("customerEmail"), "never a raw field name");
+    // Editing the field clears the mark.
+    browser.type_into(&browser.widget_element("#sb-email"), "x");
+    let invalid = browser.script("return document.querySelector('[data-booking-widget]').shadowRoot.querySelector('#sb-email').getAttribute('aria-invalid');", json!([]));
+    assert_eq!(invalid, json!("false"));
+}
+
+#[test]
+fn a_reserve_that_hangs_is_given_up_and_can_be_tried_again() {
+    let edge = Edge::start();
+    assert_eq!(edge.import("slow-spa", &demo_document()).status, 200);
+    let venue = venue_with_api(&edge, "slow-spa", || {
+        std::thread::sleep(std::time::Duration::from_secs(25));
+        (500, "{}".into())
+    });
+    let slot = find_slot(&edge.url("/api/public/booking/organisations/slow-spa"), 10, 1, 0);
+    let browser = Browser::start();
+    browser.goto(&format!("{}/", venue.base));
+    choose(&browser, 10, &slot);
+    fill(&browser, "Sam Slow", "sam@example.com", "+36 30 111 2226");
+    let started = std::time::Instant::now();
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.wait_for("the retry", "const r = document.querySelector('[data-booking-widget]').shadowRoot; const b = r.querySelector('.sb-primary'); return !b.disabled && r.textContent.includes('We could not load this.');");
+    let waited = started.elapsed().as_secs();
+    assert!((14..=22).contains(&waited), "given up after about 15 s, not at once and not never: {waited} s");
+    assert!(!browser.widget_text().contains("Booking…"));
+}
