@@ -45,6 +45,8 @@ pub enum Booker {
 pub enum PublicCall {
     Catalog,
     Availability,
+    /// Which days of a month have room.
+    Month,
     Reserve,
     CheckoutStatus,
 }
@@ -175,6 +177,7 @@ impl Route {
         match self {
             Route::Public(_, PublicCall::Catalog) => "catalog",
             Route::Public(_, PublicCall::Availability) => "availability",
+            Route::Public(_, PublicCall::Month) => "calendar",
             Route::Public(_, PublicCall::Reserve) => "reserve",
             Route::Public(_, PublicCall::CheckoutStatus) => "checkout_status",
             Route::Manage(_, ManageCall::View) => "manage.view",
@@ -200,6 +203,7 @@ impl Route {
 fn public_call(segment: &str) -> Option<(PublicCall, &'static [Method])> {
     Some(match segment {
         "availability" => (PublicCall::Availability, &[Method::Get]),
+        "calendar" => (PublicCall::Month, &[Method::Get]),
         "reserve" => (PublicCall::Reserve, &[Method::Post]),
         "checkout-status" => (PublicCall::CheckoutStatus, &[Method::Get]),
         _ => return None,

@@ -338,6 +338,18 @@ pub fn availability_query(q: &Query, requires_type: bool) -> ApiResult<Availabil
     })
 }
 
+/// `…/calendar?month=YYYY-MM&resourceTypeId=N[&resourceId=N]`: the month as its first day.
+pub fn month_query(q: &Query, requires_type: bool) -> ApiResult<AvailabilityQuery> {
+    let bad = || ApiError::validation("month", "month must be YYYY-MM");
+    let month = q.get("month").ok_or_else(|| ApiError::validation("month", "month is required"))?;
+    let date = if month.len() == 7 { Date::parse(&format!("{month}-01")).ok_or_else(bad)? } else { return Err(bad()) };
+    Ok(AvailabilityQuery {
+        date,
+        resource_type_id: if requires_type { Some(q.required_id("resourceTypeId")?) } else { q.id("resourceTypeId")? },
+        resource_id: q.id("resourceId")?,
+    })
+}
+
 pub fn reservation_filter(q: &Query) -> ApiResult<ReservationFilter> {
     let status = q
         .get("status")
@@ -425,6 +437,17 @@ mod tests {
         assert!(is_plausible_phone("(555) 123-4567"));
         assert!(!is_plausible_phone("1234"));
         assert!(!is_plausible_phone("+36 30 abc"));
+    }
+
+    #[test]
+    fn month_queries() {
+        let pairs = |m: &str| vec![("month".to_string(), m.to_string()), ("resourceTypeId".to_string(), "9".to_string())];
+        let ok = pairs("2026-12");
+        assert_eq!(month_query(&Query::new(&ok), true).unwrap().date.to_string(), "2026-12-01");
+        for bad in ["2026-13", "2026-1", "2026-12-01", "december"] {
+            let p = pairs(bad);
+            assert_eq!(month_query(&Query::new(&p), true).unwrap_err().param.as_deref(), Some("month"), "{bad}");
+        }
     }
 
     #[test]

@@ -162,6 +162,27 @@ pub struct BookingSummary {
     pub address: Option<String>,
 }
 
+/// `GET …/calendar?month=YYYY-MM&resourceTypeId=N`: which days of a month have room, for the month view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MonthAvailability {
+    /// The month's first day.
+    pub month: Date,
+    pub resource_type_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<i64>,
+    /// Every day of the month, with the most places free in any one slot (0: closed, past or full).
+    pub days: Vec<DayAvailability>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayAvailability {
+    pub date: Date,
+    pub slots: u32,
+    pub available: u32,
+}
+
 /// `GET /api/public/booking/manage/:token`: a booking as its customer sees it, and what they may do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -50,6 +50,7 @@ pub async fn public(mut req: Request, env: &Env, target: &Target, call: &PublicC
     let command = match call {
         PublicCall::Catalog => Command::Catalog { scope: target.scope },
         PublicCall::Availability => Command::Availability { query: validate::availability_query(&query, by_org)?, scope: target.scope },
+        PublicCall::Month => Command::Month { query: validate::month_query(&query, by_org)?, scope: target.scope },
         PublicCall::Reserve => {
             let key = req.headers().get(idempotency::HEADER).ok().flatten();
             let (_, body) = json_body(&mut req, BODY_LIMIT).await?;

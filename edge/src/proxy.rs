@@ -116,6 +116,10 @@ pub async fn public(mut req: Request, env: &Env, upstream: &Upstream, booker: &B
             validate::availability_query(&query, by_org)?;
             None
         }
+        PublicCall::Month => {
+            validate::month_query(&query, by_org)?;
+            None
+        }
         PublicCall::CheckoutStatus => {
             query.required_string("sessionId")?;
             None

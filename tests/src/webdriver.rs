@@ -64,6 +64,50 @@ impl Browser {
         self.call("POST", "/execute/sync", Some(json!({"script": script, "args": args})))
     }
 
+    /// Runs a script that answers by calling its last argument (`arguments[arguments.length - 1]`).
+    pub fn script_async(&self, script: &str, args: Value) -> Value {
+        self.call("POST", "/execute/async", Some(json!({"script": script, "args": args})))
+    }
+
+    /// Presses keys on whatever has focus, as a keyboard would (WebDriver actions; key codes such as
+    /// `\u{E004}` for Tab, `\u{E007}` for Enter, `\u{E014}` for the right arrow; other characters type).
+    pub fn keys(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| [json!({"type": "keyDown", "value": c.to_string()}), json!({"type": "keyUp", "value": c.to_string()})])
+            .collect();
+        self.call("POST", "/actions", Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})));
+    }
+
+    /// What has focus, looked for through shadow roots: `{tag, id, className, text, date}`.
+    pub fn focused(&self) -> Value {
+        self.script(
+            "let e = document.activeElement; while (e && e.shadowRoot && e.shadowRoot.activeElement) e = e.shadowRoot.activeElement; \
+             return e ? {tag: e.tagName, id: e.id, className: e.className, text: e.textContent.trim(), date: e.dataset ? e.dataset.date || null : null, start: e.dataset ? e.dataset.start || null : null, type: e.dataset ? e.dataset.resourceType || null : null} : null;",
+            json!([]),
+        )
+    }
+
+    /// Runs axe-core (from the project's npm tools) on the page and returns the violations inside the
+    /// widget's shadow root, as `rule: target` lines.
+    pub fn axe_violations(&self) -> Vec<String> {
+        let axe = std::fs::read_to_string(crate::repo_root().join("node_modules/axe-core/axe.min.js")).expect("axe-core: run scripts/setup.sh");
+        self.script(&format!("if (!window.axe) {{ {axe} }} return true;"), json!([]));
+        let found = self.script_async(
+            "const done = arguments[arguments.length - 1]; \
+             axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.flatMap(v => v.nodes.map(n => ({rule: v.id, impact: v.impact, target: n.target, summary: n.failureSummary}))))).catch(e => done([{rule: 'axe-error', target: [String(e)]}]));",
+            json!([]),
+        );
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            // A target inside a shadow root is an array of selectors, the host's first.
+            .filter(|n| n["target"][0].is_array() || n["rule"] == "axe-error")
+            .map(|n| format!("{} ({}): {} {}", n["rule"].as_str().unwrap_or_default(), n["impact"].as_str().unwrap_or_default(), n["target"], n["summary"].as_str().unwrap_or_default()))
+            .collect()
+    }
+
     /// Waits until `script` returns something truthy, and returns it.
     pub fn wait_for(&self, what: &str, script: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);

@@ -332,3 +332,33 @@ fn a_retried_reserve_with_its_idempotency_key_books_once() {
     let a = http::send("POST", &other_org, Some(&booking(10, &slot2, 1).to_string()), &[("Idempotency-Key", "attempt-1")]).unwrap();
     assert_eq!((a.status, a.header("idempotent-replayed")), (201, None));
 }
+
+#[test]
+fn the_month_view_says_which_days_have_room() {
+    setup("month-spa");
+    let base = org("month-spa");
+    // The yoga class (12 places a class): fill every class of one day.
+    let slot = find_slot(&base, 9, 12, 0);
+    let day = slot["date"].as_str().unwrap().to_string();
+    let classes = http::get(&format!("{base}/availability?date={day}&resourceTypeId=9")).unwrap().json();
+    let classes = classes["slots"].as_array().unwrap().clone();
+    for class in &classes {
+        for _ in 0..3 {
+            assert_eq!(http::post_json(&format!("{base}/reserve"), &booking(9, class, 4)).status, 201);
+        }
+    }
+    let month = &day[..7];
+    let m = http::get(&format!("{base}/calendar?month={month}&resourceTypeId=9")).unwrap();
+    assert_eq!(m.status, 200, "{}", m.body);
+    let m = m.json();
+    assert_eq!(m["month"], format!("{month}-01"));
+    let days = m["days"].as_array().unwrap();
+    let full = days.iter().find(|d| d["date"] == day.as_str()).unwrap();
+    assert_eq!((full["slots"].as_u64(), full["available"].as_u64()), (Some(classes.len() as u64), Some(0)), "{full}");
+    assert!(days.iter().any(|d| d["available"] == 12), "other days have room");
+    let closed = days.iter().find(|d| d["date"].as_str().unwrap().ends_with("-25") && month.ends_with("-12"));
+    if let Some(c) = closed {
+        assert_eq!(c["slots"], 0, "a closed date has no times");
+    }
+    http::get(&format!("{base}/calendar?month=2026-13&resourceTypeId=9")).unwrap().error(400, "validation_error");
+}

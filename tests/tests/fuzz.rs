@@ -27,7 +27,7 @@ fn every_operation_answers_as_the_openapi_document_says() {
         .args(["--url", &edge.base])
         .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance"])
         .args(["--phases", "examples,coverage,fuzzing"])
-        .args(["--max-examples", "40", "--seed", "20261122", "--workers", "2", "--request-timeout", "20"])
+        .args(["--max-examples", "40", "--seed", "20261122", "--workers", "1", "--request-timeout", "20"])
         .args(["--header", &format!("Authorization: Bearer {ADMIN_TOKEN}")])
         .args(["--report", "json", "--report-json-path"])
         .arg(&report)

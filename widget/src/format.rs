@@ -51,9 +51,9 @@ pub fn month(date: Date, locale: &str) -> String {
     call_format(&date_format(locale, &[("timeZone", "UTC"), ("year", "numeric"), ("month", "long")]), &js_date(noon))
 }
 
-/// Short weekday names, Monday first.
-pub fn weekday_names(locale: &str) -> Vec<String> {
-    let f = date_format(locale, &[("timeZone", "UTC"), ("weekday", "short")]);
+/// Weekday names, Monday first, in `style` (`short` or `long`).
+pub fn weekday_names(locale: &str, style: &str) -> Vec<String> {
+    let f = date_format(locale, &[("timeZone", "UTC"), ("weekday", style)]);
     // 2024-01-01 was a Monday.
     (0..7).map(|i| call_format(&f, &js_date(Timestamp((19_723 + i) * 86_400 + 43_200)))).collect()
 }

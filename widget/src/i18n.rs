@@ -94,6 +94,10 @@ pub enum Text {
     BookingNotFound,
     NameTooLong,
     CheckField,
+    Booking,
+    DayClosed,
+    DayFull,
+    DayNotBookable,
 }
 
 pub fn t(lang: Lang, text: Text) -> &'static str {
@@ -172,6 +176,10 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         TooLate => ("It is too late to change this booking online. Please contact the venue.", "Diese Buchung kann online nicht mehr geändert werden. Bitte kontaktieren Sie uns.", "Ezt a foglalást már nem lehet online módosítani. Kérjük, vegye fel velünk a kapcsolatot."),
         BookingNotFound => ("This booking link is not valid.", "Dieser Buchungslink ist ungültig.", "Ez a foglalási link érvénytelen."),
         NameTooLong => ("The name can be at most 200 characters.", "Der Name darf höchstens 200 Zeichen lang sein.", "A név legfeljebb 200 karakter lehet."),
+        Booking => ("Booking", "Buchung", "Foglalás"),
+        DayClosed => ("closed", "geschlossen", "zárva"),
+        DayFull => ("fully booked", "ausgebucht", "betelt"),
+        DayNotBookable => ("not bookable", "nicht buchbar", "nem foglalható"),
         CheckField => ("Please check this entry.", "Bitte prüfen Sie diese Angabe.", "Kérjük, ellenőrizze ezt a mezőt."),
     };
     match lang {

@@ -35,6 +35,8 @@ pub enum Command {
     Settings,
     Catalog { scope: Option<Scope> },
     Availability { query: AvailabilityQuery, scope: Option<Scope> },
+    /// Which days of `query.date`'s month have room.
+    Month { query: AvailabilityQuery, scope: Option<Scope> },
     /// `public_path` is where the caller booked (`/api/public/booking/organisations/:slug` or `/…/:token`).
     Reserve {
         request: ReserveRequest,

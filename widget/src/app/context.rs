@@ -53,10 +53,11 @@ impl Ctx {
     }
 
     /// Moves focus to the new step once it is on screen (keyboard and screen-reader users follow the flow).
-    pub fn focus(&self, selector: &'static str) {
+    pub fn focus(&self, selector: impl Into<String>) {
         let host = self.host.get_value();
+        let selector = selector.into();
         request_animation_frame(move || {
-            let target = host.shadow_root().and_then(|r| r.query_selector(selector).ok().flatten());
+            let target = host.shadow_root().and_then(|r| r.query_selector(&selector).ok().flatten());
             if let Some(el) = target.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
                 let _ = el.focus();
             }

@@ -115,7 +115,7 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
 
     let lang = ctx.lang();
     view! {
-        <form class="sb-step sb-form" novalidate=true on:submit=submit>
+        <form class="sb-step sb-form" novalidate=true aria-labelledby="sb-details" on:submit=submit>
             <h3 id="sb-details" class="sb-step-title" tabindex="-1">{ctx.t(Text::YourDetails)}</h3>
             <label class="sb-field">
                 <span>{ctx.t(Text::Quantity)}</span>
@@ -137,7 +137,8 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
                 <span>{ctx.t(Text::Total)}</span>
                 <strong>{move || if total() == 0 { t(lang, Text::Free).to_string() } else { format::money(total(), &currency, &locale) }}</strong>
             </p>
-            {move || error.get().map(|e| view! { <p class="sb-error" role="alert">{e}</p> })}
+            // Announced by the widget's live region (the status); shown here beside the button.
+            {move || error.get().map(|e| view! { <p class="sb-error">{e}</p> })}
             <button class="sb-button sb-primary" type="submit" disabled=move || in_flight.get() aria-busy=move || in_flight.get().to_string()>
                 {move || if in_flight.get() { t(lang, Text::Reserving) } else if paid { t(lang, Text::ReserveAndPay) } else { t(lang, Text::Reserve) }}
             </button>

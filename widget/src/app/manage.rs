@@ -120,7 +120,7 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
             view! {
                 <section class="sb-step sb-manage" tabindex="-1" aria-labelledby="sb-your-booking">
                     <h3 id="sb-your-booking" class="sb-step-title">{ctx.t(Text::YourBooking)}</h3>
-                    {move || message.get().map(|m| view! { <p class="sb-notice" role="alert">{m}</p> })}
+                    {move || message.get().map(|m| view! { <p class="sb-notice">{m}</p> })}
                     <BookingDetails booking=b.booking.clone() />
                     {cancelled.then(|| view! {
                         <p class="sb-cancelled">{ctx.t(Text::BookingCancelled)}" "{refunded.then(|| ctx.t(Text::RefundOnTheWay))}</p>

@@ -92,10 +92,11 @@ pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
     };
     on_cleanup(move || shown_again.remove());
 
+    let region = ctx.t(Text::Booking);
     let theme = options.theme.clone();
     let auto_theme = options.theme == "auto";
     view! {
-        <div class="sb" class:dark=move || theme == "dark" class:auto=auto_theme>
+        <section class="sb" class:dark=move || theme == "dark" class:auto=auto_theme aria-label=region>
             <p class="sb-live" role="status" aria-live="polite">{move || status.get()}</p>
             {move || match catalog.get() {
                 Load::Loading => view! { <div class="sb-skeleton" aria-busy="true">{ctx.t(Text::Loading)}</div> }.into_any(),
@@ -124,7 +125,7 @@ pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
                     }.into_any()
                 }
             }}
-        </div>
+        </section>
     }
 }
 

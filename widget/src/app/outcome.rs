@@ -34,7 +34,7 @@ pub fn OutcomeView(outcome: Outcome, on_again: impl Fn() + Clone + Send + Sync +
         Outcome::PaymentNotCompleted { checkout_url } => {
             let api = ctx.api.base.clone();
             view! {
-                <section class="sb-outcome sb-unpaid" role="alert">
+                <section class="sb-outcome sb-unpaid">
                     <h3>{ctx.t(Text::PaymentNotCompleted)}</h3>
                     <p>{ctx.t(Text::PaymentNotCompletedBody)}</p>
                     <button class="sb-button sb-primary" on:click=move |_| { go_to_checkout(&api, &checkout_url); }>{ctx.t(Text::PayNow)}</button>
@@ -47,14 +47,14 @@ pub fn OutcomeView(outcome: Outcome, on_again: impl Fn() + Clone + Send + Sync +
         Outcome::StillProcessing => {
             let check_ctx: Ctx = ctx.clone();
             view! {
-                <section class="sb-outcome" role="status">
+                <section class="sb-outcome">
                     <p>{ctx.t(Text::StillProcessing)}</p>
                     <button class="sb-button sb-primary" on:click=move |_| payment::resume(&check_ctx, steps.outcome, steps.status)>{ctx.t(Text::CheckAgain)}</button>
                 </section>
             }.into_any()
         }
         Outcome::PaymentFailed { checkout_url } => view! {
-            <section class="sb-outcome sb-failed" role="alert">
+            <section class="sb-outcome sb-failed" tabindex="-1">
                 <h3>{ctx.t(Text::PaymentFailed)}</h3>
                 <p>{ctx.t(Text::PaymentFailedBody)}</p>
                 {checkout_url.map(|url| {

@@ -1,5 +1,5 @@
 //! Step three: the day's times in the organisation's zone (labelled with it when the visitor's differs),
-//! each with the places left; full ones cannot be chosen.
+//! each with the places left; full ones are shown but not offered as buttons.
 
 use super::context::{use_ctx, use_steps, Ctx, Steps};
 use super::Load;
@@ -65,11 +65,19 @@ pub fn Slots() -> impl IntoView {
                                     let left = if s.available == 0 { ctx.t(Text::Full).to_string() } else { format!("{} {}", s.available, ctx.t(Text::PlacesLeft)) };
                                     let c = ctx.clone();
                                     let chosen = move || steps.slot.get().map(|x| x.start_time) == Some(s.start_time);
+                                    if s.available == 0 {
+                                        // Full: shown for the day's shape, not offered.
+                                        return view! {
+                                            <li><span class="sb-slot sb-slot-full" data-start=s.start_time.to_string()>
+                                                <span class="sb-slot-time">{label}</span>
+                                                <span class="sb-slot-left">{left}</span>
+                                            </span></li>
+                                        }.into_any();
+                                    }
                                     view! {
                                         <li><button class="sb-slot" data-start=s.start_time.to_string()
                                             class:selected=chosen
                                             aria-pressed=move || chosen().to_string()
-                                            disabled=s.available == 0
                                             on:click=move |_| {
                                                 steps.notice.set(None);
                                                 steps.slot.set(Some(s));
@@ -79,7 +87,7 @@ pub fn Slots() -> impl IntoView {
                                             <span class="sb-slot-time">{label}</span>
                                             <span class="sb-slot-left">{left}</span>
                                         </button></li>
-                                    }
+                                    }.into_any()
                                 }).collect_view()}
                             </ul>
                         }.into_any(),

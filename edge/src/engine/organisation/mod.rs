@@ -33,7 +33,7 @@ use slotbook_core::error::{ApiError, ApiResult};
 use slotbook_core::stripe::PaymentsMode;
 use slotbook_core::time::Timestamp;
 use slotbook_core::validate::AvailabilityQuery;
-use slotbook_core::wire::Availability;
+use slotbook_core::wire::{Availability, DayAvailability, MonthAvailability};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -151,6 +151,7 @@ impl Organisation {
                 json(200, &catalog)
             }
             Command::Availability { query, scope } => json(200, &self.availability(query, scope, now)?),
+            Command::Month { query, scope } => json(200, &self.month(query, scope, now)?),
             Command::Reserve { request, scope, base_url, public_path, idempotency } => {
                 self.reserve_once(request, scope, &base_url, &public_path, idempotency, now).await
             }
@@ -215,6 +216,34 @@ impl Organisation {
             Vec::new()
         };
         Ok(Availability { date: query.date, time_zone: loaded.doc.time_zone.clone(), resource_type_id: rt.id, resource_id, slots })
+    }
+}
+
+impl Organisation {
+    /// Each day of a month: how many slots it has and the most places free in one (reservations read once).
+    fn month(&self, query: AvailabilityQuery, scope: Option<Scope>, now: Timestamp) -> ApiResult<MonthAvailability> {
+        let loaded = self.load()?;
+        let type_id = scope.map(|s| s.resource_type_id).or(query.resource_type_id).ok_or_else(|| {
+            ApiError::validation("resourceTypeId", "resourceTypeId is required")
+        })?;
+        let resource_id = scope.map(|s| s.resource_id).or(query.resource_id);
+        let rt = resource_type(&loaded.doc, type_id)?;
+        let resources = candidates(rt, resource_id.map(|r| vec![r]).as_deref())?;
+        let first = query.date.first_of_month();
+        let today = loaded.zone.local_date(now);
+        let last_bookable = today.add_days(loaded.doc.booking_window_days as i64 - 1);
+        let schedule = rt.schedule(&loaded.zone, &loaded.hours[&rt.id], &loaded.doc.closed_dates);
+        let from = Timestamp(first.days() * 86_400 - 86_400);
+        let to = Timestamp((first.days() + first.days_in_month() as i64 + 1) * 86_400);
+        let booked = reservations::holding(&self.sql(), from, to, None, now)?;
+        let days = (0..first.days_in_month() as i64)
+            .map(|i| {
+                let date = first.add_days(i);
+                let slots = if date >= today && date <= last_bookable { schedule.day(date, &resources, &booked, now) } else { Vec::new() };
+                DayAvailability { date, slots: slots.len() as u32, available: slots.iter().map(|s| s.available).max().unwrap_or(0) }
+            })
+            .collect();
+        Ok(MonthAvailability { month: first, resource_type_id: rt.id, resource_id, days })
     }
 }
 
