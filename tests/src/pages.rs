@@ -8,8 +8,13 @@ use serde_json::{json, Value};
 
 /// Opens the service, moves the calendar to the slot's day, picks the day and the slot.
 pub fn choose(browser: &Browser, type_id: i64, slot: &Value) {
-    let date = slot["date"].as_str().unwrap();
     browser.click(&browser.widget_element(&format!(".sb-service[data-resource-type='{type_id}']")));
+    pick(browser, slot);
+}
+
+/// Moves the calendar to the slot's day and picks the day and the slot (in whatever view shows them).
+pub fn pick(browser: &Browser, slot: &Value) {
+    let date = slot["date"].as_str().unwrap();
     for _ in 0..3 {
         let found = browser.script(&format!("return !!document.querySelector('[data-booking-widget]').shadowRoot.querySelector(\".sb-day[data-date='{date}']\");"), json!([]));
         if found == json!(true) {

@@ -6,7 +6,7 @@ use serde_json::json;
 use slotbook_tests::booking::find_slot;
 use slotbook_tests::double::Server;
 use slotbook_tests::http;
-use slotbook_tests::pages::{choose, fill, venue_site};
+use slotbook_tests::pages::{choose, fill, pick, venue_site};
 use slotbook_tests::webdriver::Browser;
 use slotbook_tests::{demo_document, Edge};
 
@@ -115,20 +115,6 @@ fn a_checkout_url_that_is_not_stripes_is_never_opened() {
     assert_eq!(state["title"], "Venue", "the script never ran");
     assert_eq!(state["href"], format!("{}/", api.base), "the page stayed");
     assert_eq!(state["failed"]["stage"], "checkout");
-}
-
-/// Moves the calendar to `slot`'s day and picks the day and the slot (in whatever view shows them).
-fn pick(browser: &Browser, slot: &serde_json::Value) {
-    let date = slot["date"].as_str().unwrap();
-    for _ in 0..3 {
-        let found = browser.script(&format!("return !!document.querySelector('[data-booking-widget]').shadowRoot.querySelector(\".sb-day[data-date='{date}']\");"), json!([]));
-        if found == json!(true) {
-            break;
-        }
-        browser.click(&browser.widget_element(".sb-nav[aria-label='Next month']"));
-    }
-    browser.click(&browser.widget_element(&format!(".sb-day[data-date='{date}']")));
-    browser.click(&browser.widget_element(&format!(".sb-slot[data-start='{}']", slot["startTime"].as_str().unwrap())));
 }
 
 #[test]

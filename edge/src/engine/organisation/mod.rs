@@ -198,12 +198,7 @@ impl Organisation {
 
     fn availability(&self, query: AvailabilityQuery, scope: Option<Scope>, now: Timestamp) -> ApiResult<Availability> {
         let loaded = self.load()?;
-        let type_id = scope.map(|s| s.resource_type_id).or(query.resource_type_id).ok_or_else(|| {
-            ApiError::validation("resourceTypeId", "resourceTypeId is required")
-        })?;
-        let resource_id = scope.map(|s| s.resource_id).or(query.resource_id);
-        let rt = resource_type(&loaded.doc, type_id)?;
-        let resources = candidates(rt, resource_id.map(|r| vec![r]).as_deref())?;
+        let (rt, resource_id, resources) = asked_for(&loaded, &query, scope)?;
         let today = loaded.zone.local_date(now);
         let in_window = query.date >= today && query.date < today.add_days(loaded.doc.booking_window_days as i64);
         let slots = if in_window {
@@ -223,12 +218,7 @@ impl Organisation {
     /// Each day of a month: how many slots it has and the most places free in one (reservations read once).
     fn month(&self, query: AvailabilityQuery, scope: Option<Scope>, now: Timestamp) -> ApiResult<MonthAvailability> {
         let loaded = self.load()?;
-        let type_id = scope.map(|s| s.resource_type_id).or(query.resource_type_id).ok_or_else(|| {
-            ApiError::validation("resourceTypeId", "resourceTypeId is required")
-        })?;
-        let resource_id = scope.map(|s| s.resource_id).or(query.resource_id);
-        let rt = resource_type(&loaded.doc, type_id)?;
-        let resources = candidates(rt, resource_id.map(|r| vec![r]).as_deref())?;
+        let (rt, resource_id, resources) = asked_for(&loaded, &query, scope)?;
         let first = query.date.first_of_month();
         let today = loaded.zone.local_date(now);
         let last_bookable = today.add_days(loaded.doc.booking_window_days as i64 - 1);
@@ -245,6 +235,17 @@ impl Organisation {
             .collect();
         Ok(MonthAvailability { month: first, resource_type_id: rt.id, resource_id, days })
     }
+}
+
+/// The service (and resource) an availability query asks about: a booking token's own, or the query's.
+fn asked_for<'a>(loaded: &'a Loaded, query: &AvailabilityQuery, scope: Option<Scope>) -> ApiResult<(&'a ResourceTypeDoc, Option<i64>, Vec<ResourceCapacity>)> {
+    let type_id = scope.map(|s| s.resource_type_id).or(query.resource_type_id).ok_or_else(|| {
+        ApiError::validation("resourceTypeId", "resourceTypeId is required")
+    })?;
+    let resource_id = scope.map(|s| s.resource_id).or(query.resource_id);
+    let rt = resource_type(&loaded.doc, type_id)?;
+    let resources = candidates(rt, resource_id.map(|r| vec![r]).as_deref())?;
+    Ok((rt, resource_id, resources))
 }
 
 fn resource_type(doc: &OrganisationDocument, id: i64) -> ApiResult<&ResourceTypeDoc> {
