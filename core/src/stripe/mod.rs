@@ -1,0 +1,10 @@
+//! Stripe, as the engine speaks to it and hears from it: [`signature`] (webhook signatures), [`events`]
+//! (Checkout Session events and what they do), [`checkout`] (payments mode, sessions, refunds).
+
+mod checkout;
+mod events;
+mod signature;
+
+pub use checkout::*;
+pub use events::*;
+pub use signature::*;
