@@ -91,9 +91,8 @@ impl Organisation {
             }
         })?;
         if follow_up {
-            // Tried at once; the alarm tries again if Stripe did not take it.
+            // Tried at once; the alarm (set after every change) tries again if Stripe did not take it.
             self.run_follow_ups(now).await;
-            self.wake_for_follow_ups(now).await?;
         }
         Ok(())
     }

@@ -125,7 +125,10 @@ impl Organisation {
             | Command::ApplyCheckoutEvent { .. } | Command::Manage { .. });
         let answer = self.answer(command, now).await;
         if changes {
-            self.wake_for_deliveries(now).await;
+            // What the change made due (a webhook delivery, a follow-up at Stripe) goes out by the alarm.
+            if let Err(e) = self.wake_for_next(now).await {
+                worker::console_error!("setting the alarm failed: {e}");
+            }
         }
         answer
     }
@@ -170,13 +173,6 @@ impl Organisation {
             Command::CheckoutSession { session_id, base_url } => json(200, &self.checkout_session(&session_id, &base_url)?),
             Command::Manage { token_hash, action, manage_url } => self.manage(&token_hash, action, &manage_url, now).await,
             Command::ListDeliveries => json(200, &self.deliveries()?),
-        }
-    }
-
-    /// After a command: an event it queued for the venue's webhooks goes out at once (by the alarm).
-    async fn wake_for_deliveries(&self, now: Timestamp) {
-        if let Ok(Some(next)) = self.next_delivery() {
-            self.wake_at(Timestamp(next.max(now.0))).await;
         }
     }
 

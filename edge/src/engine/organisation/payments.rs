@@ -73,6 +73,12 @@ impl Organisation {
     pub(super) async fn settle_due(&self, now: Timestamp) -> ApiResult<()> {
         self.release_expired_holds(now).await?;
         self.run_follow_ups(now).await;
+        self.wake_for_next(Timestamp(now.0 + 1)).await
+    }
+
+    /// Sets the alarm for whatever is due first, not before `not_before`: a hold's end, a follow-up, a
+    /// webhook delivery.
+    pub(super) async fn wake_for_next(&self, not_before: Timestamp) -> ApiResult<()> {
         #[derive(Deserialize)]
         struct Next {
             next: Option<i64>,
@@ -85,7 +91,7 @@ impl Organisation {
             vec![],
         )?;
         if let Some(next) = next.first().and_then(|n| n.next) {
-            self.wake_at(Timestamp(next.max(now.0 + 1))).await;
+            self.wake_at(Timestamp(next.max(not_before.0))).await;
         }
         Ok(())
     }
@@ -151,9 +157,8 @@ impl Organisation {
             Ok((serde_json::json!({"received": true, "reservation": row.id}), follow_up))
         })?;
         if follow_up {
-            // Tried at once; the alarm tries again if Stripe did not take it.
+            // Tried at once; the alarm (set after every change) tries again if Stripe did not take it.
             self.run_follow_ups(now).await;
-            self.wake_for_follow_ups(now).await?;
         }
         Ok(answer)
     }
@@ -168,18 +173,6 @@ impl Organisation {
     pub(super) fn schedule_session_expiry(sql: &SqlStorage, id: i64, now: Timestamp) -> ApiResult<()> {
         exec(sql, "UPDATE reservations SET payment_status = ?, payment_action = ?, payment_action_at = ? WHERE id = ? AND stripe_session_id IS NOT NULL",
             vec![PaymentStatus::Expired.as_str().into(), FollowUp::ExpireSession.as_str().into(), now.0.into(), id.into()])
-    }
-
-    pub(super) async fn wake_for_follow_ups(&self, now: Timestamp) -> ApiResult<()> {
-        #[derive(Deserialize)]
-        struct Next {
-            next: Option<i64>,
-        }
-        let next = rows::<Next>(&self.sql(), "SELECT MIN(payment_action_at) AS next FROM reservations WHERE payment_action IS NOT NULL", vec![])?;
-        if let Some(next) = next.first().and_then(|n| n.next) {
-            self.wake_at(Timestamp(next.max(now.0 + 1))).await;
-        }
-        Ok(())
     }
 
     /// Runs every follow-up that is due; one Stripe refused stays due and is tried again later.

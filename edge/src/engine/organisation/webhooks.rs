@@ -112,17 +112,6 @@ impl Organisation {
         Ok(serde_json::json!({ "data": data }))
     }
 
-    /// When the next delivery is due, if any.
-    pub(super) fn next_delivery(&self) -> ApiResult<Option<i64>> {
-        #[derive(Deserialize)]
-        struct Next {
-            next: Option<i64>,
-        }
-        Ok(rows::<Next>(&self.sql(), "SELECT MIN(next_attempt_at) AS next FROM webhook_deliveries WHERE status = 'pending'", vec![])?
-            .first()
-            .and_then(|n| n.next))
-    }
-
     /// Sends the deliveries that are due.
     pub(super) async fn deliver_webhooks(&self, now: Timestamp) -> ApiResult<()> {
         #[derive(Deserialize)]
