@@ -3,7 +3,7 @@
 //! `TEST_CHECKOUT=true` and no Stripe key (see `PaymentsMode`); otherwise its routes are 404. It sends its
 //! result through the same verification path as Stripe's own events, signed with the webhook secret.
 
-use crate::engine::{self, CheckoutEventCommand, Command, DirectoryCommand, DIRECTORY, ORGANISATIONS};
+use crate::engine::{self, Command, DirectoryCommand, DIRECTORY, ORGANISATIONS};
 use crate::proxy::{Outgoing, Upstream};
 use crate::html::{escape, money, page};
 use crate::http::internal;
@@ -61,16 +61,7 @@ async fn apply_signed(env: &Env, signature: Option<&str>, body: &[u8]) -> ApiRes
         worker::console_warn!("{{\"stripe_event\":{:?},\"unknown_organisation\":true}}", event.id);
         return crate::http::json(200, &serde_json::json!({"received": true, "reservation": null}));
     }
-    let command = Command::ApplyCheckoutEvent {
-        event: CheckoutEventCommand {
-            event_id: event.id,
-            kind: event.kind,
-            session_id: event.session_id,
-            payment_status: event.payment_status,
-            payment_intent: event.payment_intent,
-        },
-    };
-    let answer = engine::call(env, ORGANISATIONS, &slug, &command).await?;
+    let answer = engine::call(env, ORGANISATIONS, &slug, &Command::ApplyCheckoutEvent { event }).await?;
     crate::http::raw_json(answer.status, answer.body)
 }
 

@@ -3,8 +3,8 @@
 
 use crate::reservation::{PaymentStatus, ReservationStatus};
 
-/// The part of a Checkout Session event the engine acts on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The part of a Checkout Session event the engine acts on (passed on to the organisation's engine as is).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CheckoutEvent {
     pub id: String,
     pub kind: String,

@@ -6,7 +6,7 @@ mod organisation;
 mod sql;
 
 pub use directory::{Directory, DirectoryCommand, TokenEntry};
-pub use organisation::{idempotency_answer, CheckoutEventCommand, Organisation};
+pub use organisation::{idempotency_answer, Organisation};
 
 use crate::http::{internal, parse_error};
 use serde::de::DeserializeOwned;
@@ -56,7 +56,7 @@ pub enum Command {
     ClaimIdempotencyKey { key: IdempotencyKey },
     /// Proxy mode: the answer to keep for a claimed key; `None` releases the key (the upstream failed).
     FinishIdempotencyKey { key: String, claim_id: String, answer: Option<(u16, String)> },
-    ApplyCheckoutEvent { event: CheckoutEventCommand },
+    ApplyCheckoutEvent { event: slotbook_core::stripe::CheckoutEvent },
     CheckoutSession { session_id: String, base_url: String },
     /// What a customer does through a manage link: the token's digest names the reservation; `manage_url`
     /// is the link itself (for the calendar file and the answer's links).

@@ -21,7 +21,6 @@ mod staff;
 mod webhooks;
 
 pub use idempotency::idempotency_answer;
-pub use payments::CheckoutEventCommand;
 
 use super::sql::migrate;
 use super::{Command, Scope, Settings};

@@ -14,7 +14,7 @@ use crate::stripe::{Session, Stripe};
 use serde::Deserialize;
 use slotbook_core::error::{ApiError, ApiResult};
 use slotbook_core::reservation::{PaymentStatus, ReservationStatus};
-use slotbook_core::stripe::{local_session_organisation, transition, with_session_param, RefundRequest};
+use slotbook_core::stripe::{local_session_organisation, transition, with_session_param, CheckoutEvent, RefundRequest};
 use slotbook_core::time::Timestamp;
 use worker::SqlStorage;
 
@@ -22,16 +22,6 @@ use worker::SqlStorage;
 const DELAYED_PAYMENT_RECHECK_SECONDS: i64 = 24 * 3600;
 /// How soon a follow-up that Stripe did not accept is tried again.
 const FOLLOW_UP_RETRY_SECONDS: i64 = 60;
-
-/// A verified Checkout Session event, as the engine applies it.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct CheckoutEventCommand {
-    pub event_id: String,
-    pub kind: String,
-    pub session_id: String,
-    pub payment_status: Option<String>,
-    pub payment_intent: Option<String>,
-}
 
 /// What to do at Stripe for a reservation that ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,15 +132,15 @@ impl Organisation {
 
     /// Applies a verified Stripe event once (by event id). Unknown sessions are acknowledged. A payment for a
     /// reservation that has ended is refunded.
-    pub(super) async fn apply_checkout_event(&self, e: &CheckoutEventCommand, now: Timestamp) -> ApiResult<serde_json::Value> {
+    pub(super) async fn apply_checkout_event(&self, e: &CheckoutEvent, now: Timestamp) -> ApiResult<serde_json::Value> {
         let sql = self.sql();
         let (answer, follow_up) = transaction(&self.state.storage(), || {
-            if exists(&sql, "SELECT 1 FROM stripe_events WHERE id = ?", vec![e.event_id.clone().into()])? {
+            if exists(&sql, "SELECT 1 FROM stripe_events WHERE id = ?", vec![e.id.clone().into()])? {
                 return Ok((serde_json::json!({"received": true, "duplicate": true}), false));
             }
-            exec(&sql, "INSERT INTO stripe_events (id, type, received_at) VALUES (?, ?, ?)", vec![e.event_id.clone().into(), e.kind.clone().into(), now.0.into()])?;
+            exec(&sql, "INSERT INTO stripe_events (id, type, received_at) VALUES (?, ?, ?)", vec![e.id.clone().into(), e.kind.clone().into(), now.0.into()])?;
             let Some(row) = by_session(&sql, &e.session_id)? else {
-                worker::console_warn!("{{\"stripe_event\":{:?},\"unknown_session\":{:?}}}", e.event_id, e.session_id);
+                worker::console_warn!("{{\"stripe_event\":{:?},\"unknown_session\":{:?}}}", e.id, e.session_id);
                 return Ok((serde_json::json!({"received": true, "reservation": null}), false));
             };
             let follow_up = settle(&sql, row.id, &e.kind, e.payment_status.as_deref(), e.payment_intent.as_deref(), now)?;
