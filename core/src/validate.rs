@@ -59,11 +59,15 @@ pub fn is_checkout_url(url: &str, api: &str) -> bool {
     if origin == "https://checkout.stripe.com" {
         return path.starts_with('/');
     }
+    let secure = origin.starts_with("https://") || is_loopback(&origin);
+    secure && origin_of(api).is_some_and(|a| a == origin) && path.starts_with("/api/test-checkout/")
+}
+
+/// Whether an origin (`scheme://host[:port]`) is this machine: where plain http is acceptable (development).
+pub fn is_loopback(origin: &str) -> bool {
     let authority = origin.split_once("://").map_or("", |(_, a)| a);
     let host = if authority.ends_with(']') { authority } else { authority.rsplit_once(':').map_or(authority, |(h, _)| h) };
-    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
-    let secure = origin.starts_with("https://") || loopback;
-    secure && origin_of(api).is_some_and(|a| a == origin) && path.starts_with("/api/test-checkout/")
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
 
 /// The largest id: ids travel as JSON numbers, which browsers and the Workers runtime read as doubles.

@@ -4,7 +4,7 @@
 //! "{t}.{body}"}`, so a venue can verify it as it verifies Stripe's. Failed deliveries are retried with
 //! growing pauses for more than a day.
 
-use crate::validate::origin_of;
+use crate::validate::{is_loopback, origin_of};
 
 pub const SIGNATURE_HEADER: &str = "Slotbook-Signature";
 pub const EVENT_ID_HEADER: &str = "Slotbook-Event-Id";
@@ -42,13 +42,7 @@ pub fn sign(body: &[u8], secret: &str, t: i64) -> String {
 
 /// An endpoint a webhook may be sent to: https, or plain http to the local machine (development).
 pub fn is_endpoint(url: &str) -> bool {
-    let Some(origin) = origin_of(url) else { return false };
-    if origin.starts_with("https://") {
-        return true;
-    }
-    let host = origin.trim_start_matches("http://");
-    let host = if host.ends_with(']') { host } else { host.rsplit_once(':').map_or(host, |(h, _)| h) };
-    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+    origin_of(url).is_some_and(|origin| origin.starts_with("https://") || is_loopback(&origin))
 }
 
 #[cfg(test)]
