@@ -6,6 +6,7 @@
 //! payment that is not paid or already refunded. It records every request so tests can check them field by
 //! field, and lets a test play the customer who pays on Stripe's page.
 
+use crate::booking::now;
 use crate::double::{Recorded, Server};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -99,10 +100,6 @@ fn error(status: u16, kind: &str, message: &str, param: Option<&str>) -> (u16, V
         e["param"] = json!(p);
     }
     (status, json!({ "error": e }))
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {

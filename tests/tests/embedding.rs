@@ -6,7 +6,7 @@ use serde_json::json;
 use slotbook_tests::booking::find_slot;
 use slotbook_tests::double::Server;
 use slotbook_tests::http;
-use slotbook_tests::pages::{choose, fill, pick, venue_site};
+use slotbook_tests::pages::{choose, fill, pick, venue_site, venue_with_api};
 use slotbook_tests::webdriver::Browser;
 use slotbook_tests::{demo_document, Edge};
 
@@ -82,18 +82,7 @@ fn a_checkout_url_that_is_not_stripes_is_never_opened() {
     let slot = find_slot(&real, 8, 1, 0);
     // A backend that answers the reserve with a script for a payment page (the page is on the same origin,
     // so it is the API the widget talks to).
-    let edge_base = edge.base.clone();
-    let api = Server::start_typed(move |r| {
-        if r.path == "/" {
-            let page = format!(r##"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Venue</title></head><body>
-<div id="booking-here"></div><script src="{edge_base}/widget.js" data-organisation="shady-spa" data-api="ORIGIN" data-target="#booking-here" async></script></body></html>"##);
-            let origin = format!("http://{}", r.headers["host"]);
-            return (200, "text/html; charset=utf-8", page.replace("ORIGIN", &origin));
-        }
-        if r.method == "GET" {
-            let real = http::get(&format!("{edge_base}{}", r.path)).unwrap();
-            return (real.status, "application/json", real.body);
-        }
+    let api = venue_with_api(&edge, "shady-spa", Some("en"), |r| {
         let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
         let answer = json!({"reservationId": 1, "status": "pending_payment", "paymentStatus": "pending", "requiresPayment": true,
             "resourceTypeId": 8, "resourceIds": [21], "startTime": body["startTime"], "endTime": body["endTime"], "quantity": 1,
@@ -102,7 +91,7 @@ fn a_checkout_url_that_is_not_stripes_is_never_opened() {
             "paymentData": {"provider": "stripe", "mode": "checkout", "checkoutUrl": "javascript:document.title='owned'",
                 "stripeCheckoutSessionId": "cs_x", "amount": 6500, "currency": "eur", "status": "pending",
                 "statusUrl": "/x", "expiresAt": "2030-01-01T00:00:00Z"}});
-        (201, "application/json", answer.to_string())
+        (201, answer.to_string())
     });
     let browser = Browser::start();
     browser.goto(&format!("{}/", api.base));

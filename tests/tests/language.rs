@@ -4,31 +4,9 @@
 
 use serde_json::json;
 use slotbook_tests::booking::find_slot;
-use slotbook_tests::double::Server;
-use slotbook_tests::http;
-use slotbook_tests::pages::{choose, fill, venue_site};
+use slotbook_tests::pages::{choose, fill, venue_site, venue_with_api};
 use slotbook_tests::webdriver::Browser;
 use slotbook_tests::{demo_document, document_for, Edge};
-
-/// A venue page without `<html lang>`, whose API answers are the edge's except what `reserve` says.
-fn venue_with_api(edge: &Edge, slug: &str, reserve: impl Fn() -> (u16, String) + Send + Sync + 'static) -> Server {
-    let edge_base = edge.base.clone();
-    let slug = slug.to_string();
-    Server::start_typed(move |r| {
-        if r.path == "/" {
-            let origin = format!("http://{}", r.headers["host"]);
-            let page = format!(r##"<!doctype html><html><head><meta charset="utf-8"><title>Venue</title></head><body>
-<div id="booking-here"></div><script src="{edge_base}/widget.js" data-organisation="{slug}" data-api="{origin}" data-target="#booking-here" async></script></body></html>"##);
-            return (200, "text/html; charset=utf-8", page);
-        }
-        if r.method == "GET" {
-            let real = http::get(&format!("{edge_base}{}", r.path)).unwrap();
-            return (real.status, "application/json", real.body);
-        }
-        let (status, body) = reserve();
-        (status, "application/json", body)
-    })
-}
 
 /// The day's times read as a 24-hour clock: no AM/PM, and the afternoon's hours past 12.
 fn assert_24_hour(browser: &Browser) {
@@ -45,7 +23,7 @@ fn the_organisations_locale_comes_after_the_pages_and_times_use_its_clock() {
     let mut doc = document_for("hu-spa");
     doc["locale"] = json!("hu");
     assert_eq!(edge.import("hu-spa", &doc).status, 200);
-    let venue = venue_with_api(&edge, "hu-spa", || (500, "{}".into()));
+    let venue = venue_with_api(&edge, "hu-spa", None, |_| (500, "{}".into()));
     let slot = find_slot(&edge.url("/api/public/booking/organisations/hu-spa"), 10, 1, 0);
     let browser = Browser::start();
     browser.goto(&format!("{}/", venue.base));
@@ -82,7 +60,7 @@ fn minutes_and_the_popups_close_button_are_in_the_pages_language() {
 fn a_field_the_server_refuses_is_marked_beside_it_in_the_customers_words() {
     let edge = Edge::start();
     assert_eq!(edge.import("picky-spa", &demo_document()).status, 200);
-    let venue = venue_with_api(&edge, "picky-spa", || {
+    let venue = venue_with_api(&edge, "picky-spa", None, |_| {
         (400, json!({"error": {"type": "invalid_request_error", "code": "validation_error",
             "message": "customerEmail must be a valid email address", "param": "customerEmail", "request_id": "req_1"}}).to_string())
     });
@@ -108,7 +86,7 @@ fn a_field_the_server_refuses_is_marked_beside_it_in_the_customers_words() {
 fn a_reserve_that_hangs_is_given_up_and_can_be_tried_again() {
     let edge = Edge::start();
     assert_eq!(edge.import("slow-spa", &demo_document()).status, 200);
-    let venue = venue_with_api(&edge, "slow-spa", || {
+    let venue = venue_with_api(&edge, "slow-spa", None, |_| {
         std::thread::sleep(std::time::Duration::from_secs(25));
         (500, "{}".into())
     });
