@@ -105,3 +105,29 @@ pub async fn json_body(req: &mut worker::Request, limit: usize) -> Result<(Vec<u
         .map_err(|e| ApiError::validation("body", format!("The request body is not valid JSON: {e}")))?;
     Ok((bytes, value))
 }
+
+/// Why a call to another server gave no answer.
+pub enum Unanswered {
+    /// It could not be reached (the network error's text).
+    Unreachable(String),
+    /// It did not answer within the time given; the call was aborted.
+    TimedOut,
+}
+
+/// Sends `request`, giving up (and aborting it) after `timeout`.
+pub async fn fetch_within(request: worker::Request, timeout: std::time::Duration) -> Result<worker::Response, Unanswered> {
+    use futures_util::future::{select, Either};
+    let controller = worker::AbortController::default();
+    let signal = controller.signal();
+    let fetcher = worker::Fetch::Request(request);
+    let fetch = Box::pin(fetcher.send_with_signal(&signal));
+    let outcome = select(fetch, Box::pin(worker::Delay::from(timeout))).await;
+    match outcome {
+        Either::Left((Ok(response), _)) => Ok(response),
+        Either::Left((Err(e), _)) => Err(Unanswered::Unreachable(e.to_string())),
+        Either::Right(_) => {
+            controller.abort();
+            Err(Unanswered::TimedOut)
+        }
+    }
+}

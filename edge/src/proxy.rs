@@ -3,17 +3,16 @@
 //! GETs are retried once on a network error, POSTs never. Upstream errors of any shape come back in ours.
 
 use crate::engine::{self, idempotency_answer, Command, IdempotencyKey, ORGANISATIONS, REPLAYED_HEADER};
-use crate::http::{internal, json_body, query_pairs};
+use crate::http::{fetch_within, internal, json_body, query_pairs, Unanswered};
 use slotbook_core::digest::{fingerprint, sha256_hex};
 use slotbook_core::idempotency;
 use slotbook_core::wire::ReserveRequest;
 use slotbook_core::route::{Booker, PublicCall, StaffCall};
 use slotbook_core::validate::{self, Query};
 use crate::runtime::setting;
-use futures_util::future::{select, Either};
 use slotbook_core::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use std::time::Duration;
-use worker::{AbortController, Cache, Delay, Env, Fetch, Headers, Method, Request, RequestInit, Response};
+use worker::{Cache, Env, Headers, Method, Request, RequestInit, Response};
 
 const FORWARDED_HEADERS: &[&str] =
     &["content-type", "accept", "accept-language", "authorization", "idempotency-key", "stripe-signature", "user-agent"];
@@ -75,7 +74,6 @@ impl Upstream {
         for (k, v) in &out.headers {
             let _ = headers.set(k, v);
         }
-        let controller = AbortController::default();
         let mut init = RequestInit::new();
         init.with_method(out.method.clone()).with_headers(headers);
         if let Some(body) = &out.body {
@@ -83,21 +81,13 @@ impl Upstream {
         }
         let url = format!("{}{}", self.base, out.path_and_query);
         let request = Request::new_with_init(&url, &init).map_err(|e| internal("upstream request", e))?;
-        let signal = controller.signal();
-        let fetcher = Fetch::Request(request);
-        let fetch = Box::pin(fetcher.send_with_signal(&signal));
-        let timer = Box::pin(Delay::from(self.timeout));
-        let outcome = select(fetch, timer).await;
-        match outcome {
-            Either::Left((Ok(response), _)) => Ok(response),
-            Either::Left((Err(e), _)) => {
-                worker::console_error!("{{\"upstream\":{:?},\"network_error\":{:?}}}", out.path_and_query, e.to_string());
+        match fetch_within(request, self.timeout).await {
+            Ok(response) => Ok(response),
+            Err(Unanswered::Unreachable(e)) => {
+                worker::console_error!("{{\"upstream\":{:?},\"network_error\":{:?}}}", out.path_and_query, e);
                 Err(ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service could not be reached"))
             }
-            Either::Right(_) => {
-                controller.abort();
-                Err(ApiError::new(ErrorCode::UpstreamTimeout, "The booking service did not answer in time"))
-            }
+            Err(Unanswered::TimedOut) => Err(ApiError::new(ErrorCode::UpstreamTimeout, "The booking service did not answer in time")),
         }
     }
 }

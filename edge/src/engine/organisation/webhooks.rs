@@ -6,13 +6,13 @@ use super::reservations::{by_id, with_allocations, Stored};
 use super::Organisation;
 use crate::engine::sql::{exec, rows};
 use crate::runtime::random_hex;
-use futures_util::future::{select, Either};
+use crate::http::{fetch_within, Unanswered};
 use serde::{Deserialize, Serialize};
 use slotbook_core::error::ApiResult;
 use slotbook_core::time::Timestamp;
 use slotbook_core::webhook::{retry_delay, sign, EventKind, EVENT_ID_HEADER, SIGNATURE_HEADER};
 use std::time::Duration;
-use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, SqlStorage};
+use worker::{Headers, Method, Request, RequestInit, SqlStorage};
 
 /// How long an endpoint has to answer.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -176,17 +176,9 @@ async fn send(url: &str, event_id: &str, body: &str, secret: &str, now: Timestam
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
     let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-    let controller = AbortController::default();
-    let signal = controller.signal();
-    let fetcher = Fetch::Request(request);
-    let fetch = Box::pin(fetcher.send_with_signal(&signal));
-    let outcome = select(fetch, Box::pin(Delay::from(DELIVERY_TIMEOUT))).await;
-    match outcome {
-        Either::Left((Ok(response), _)) => Ok(response.status_code()),
-        Either::Left((Err(e), _)) => Err(format!("not reached: {e}")),
-        Either::Right(_) => {
-            controller.abort();
-            Err("no answer within 10 s".into())
-        }
+    match fetch_within(request, DELIVERY_TIMEOUT).await {
+        Ok(response) => Ok(response.status_code()),
+        Err(Unanswered::Unreachable(e)) => Err(format!("not reached: {e}")),
+        Err(Unanswered::TimedOut) => Err("no answer within 10 s".into()),
     }
 }
