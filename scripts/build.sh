@@ -16,4 +16,8 @@ cp widget/loader/_headers dist/_headers
 
 echo "[build] edge (worker-build --release)" >&2
 (cd edge && worker-build --release >/dev/null)
+# The features workerd runs, named rather than --all-features so that no newer encoding is emitted.
+wasm-opt -Oz --strip-debug --strip-producers --enable-mutable-globals --enable-sign-ext \
+  --enable-nontrapping-float-to-int --enable-bulk-memory --enable-multivalue --enable-reference-types \
+  --enable-exception-handling edge/build/index_bg.wasm -o edge/build/index_bg.wasm
 echo "[build] done: dist/ and edge/build/" >&2

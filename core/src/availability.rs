@@ -6,67 +6,9 @@
 
 use crate::time::{Date, Timestamp};
 use crate::wire::Slot;
-use jiff::civil::DateTime;
-use jiff::tz::{AmbiguousOffset, TimeZone};
 use std::collections::HashMap;
 
-/// An IANA time zone from the bundled tz database.
-#[derive(Clone, Debug)]
-pub struct Zone(TimeZone);
-
-/// What a wall-clock time on a date is in a zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocalTime {
-    Unique(Timestamp),
-    /// Skipped by a forward DST change.
-    Skipped,
-    /// Repeated by a backward DST change; the earlier instant.
-    Repeated(Timestamp),
-}
-
-impl Zone {
-    pub fn named(name: &str) -> Option<Zone> {
-        TimeZone::get(name).ok().map(Zone)
-    }
-
-    pub fn local_date(&self, ts: Timestamp) -> Date {
-        let dt = self.0.to_datetime(jiff::Timestamp::from_second(ts.0).unwrap_or_default());
-        Date { year: dt.year() as i32, month: dt.month() as u8, day: dt.day() as u8 }
-    }
-
-    /// The wall-clock date and time of an instant in this zone: `2026-12-01 10:00`.
-    pub fn wall_clock(&self, ts: Timestamp) -> String {
-        let dt = self.0.to_datetime(jiff::Timestamp::from_second(ts.0).unwrap_or_default());
-        format!("{:04}-{:02}-{:02} {:02}:{:02}", dt.year(), dt.month(), dt.day(), dt.hour(), dt.minute())
-    }
-
-    /// `minutes` after local midnight of `date` (up to 24:00, which is the next day's 00:00).
-    pub fn local_time(&self, date: Date, minutes: u32) -> LocalTime {
-        let day = if minutes >= 1440 { date.add_days(1) } else { date };
-        let m = minutes % 1440;
-        let Ok(dt) = DateTime::new(day.year as i16, day.month as i8, day.day as i8, (m / 60) as i8, (m % 60) as i8, 0, 0)
-        else {
-            return LocalTime::Skipped;
-        };
-        let ambiguous = self.0.to_ambiguous_timestamp(dt);
-        match ambiguous.offset() {
-            AmbiguousOffset::Unambiguous { .. } => ambiguous.compatible().map_or(LocalTime::Skipped, |t| LocalTime::Unique(Timestamp(t.as_second()))),
-            AmbiguousOffset::Gap { .. } => LocalTime::Skipped,
-            AmbiguousOffset::Fold { .. } => ambiguous.earlier().map_or(LocalTime::Skipped, |t| LocalTime::Repeated(Timestamp(t.as_second()))),
-        }
-    }
-
-    /// The instant a wall-clock time is, with a skipped time moved past the gap (for boundaries, not slots).
-    fn boundary(&self, date: Date, minutes: u32) -> Timestamp {
-        match self.local_time(date, minutes) {
-            LocalTime::Unique(t) | LocalTime::Repeated(t) => t,
-            LocalTime::Skipped => match self.local_time(date, minutes + 60) {
-                LocalTime::Unique(t) | LocalTime::Repeated(t) => t.plus_minutes(-60),
-                LocalTime::Skipped => Timestamp(i64::MIN / 2),
-            },
-        }
-    }
-}
+pub use crate::zone::{LocalTime, Zone};
 
 /// Opening hours on one ISO weekday (1 = Monday), minutes after local midnight; `closes` up to 1440.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,5 +25,7 @@ pub mod document;
 pub mod stripe;
 #[cfg(feature = "engine")]
 pub mod webhook;
+#[cfg(feature = "engine")]
+pub mod zone;
 
 pub use error::{ApiError, ErrorCode, ErrorType};
