@@ -11,7 +11,15 @@ trunk build --release >/dev/null
 glue=$(cd dist && ls slotbook-widget-*.js | head -n 1)
 wasm=$(cd dist && ls slotbook-widget-*_bg.wasm | head -n 1)
 [ -n "$glue" ] && [ -n "$wasm" ] || { echo "[build] trunk produced no widget files" >&2; exit 1; }
-sed -e "s/__GLUE__/$glue/" -e "s/__WASM__/$wasm/" widget/loader/widget.js > dist/widget.js
+# trunk leaves wasm-bindgen's glue as it is; it ships minified.
+esbuild "dist/$glue" --minify --format=esm --log-level=warning --allow-overwrite --outfile="dist/$glue"
+# The loader and its on-demand modes, minified; the modes file is named by its content (served immutable).
+esbuild widget/loader/modes.js --minify --format=esm --log-level=warning --outfile=dist/modes.tmp.js
+modes="widget-modes-$(sha256sum dist/modes.tmp.js | cut -c1-16).js"
+rm -f dist/widget-modes-*.js
+mv dist/modes.tmp.js "dist/$modes"
+sed -e "s/__GLUE__/$glue/" -e "s/__WASM__/$wasm/" -e "s/__MODES__/$modes/" widget/loader/widget.js |
+  esbuild --minify --log-level=warning > dist/widget.js
 cp widget/loader/_headers dist/_headers
 
 echo "[build] edge (worker-build --release)" >&2

@@ -135,6 +135,7 @@ pub async fn import(mut req: Request, env: &Env, slug: &str) -> ApiResult<Respon
     let key_hashes = document.api_keys.iter().map(|k| sha256_hex(k.key.as_bytes())).collect();
     let register = DirectoryCommand::Register { slug: slug.to_string(), allowed_origins: document.allowed_origins.clone(), tokens, key_hashes };
     engine::call(env, DIRECTORY, "directory", &register).await?;
+    origins::forget(slug);
     forward(env, slug, &Command::Import { slug: slug.to_string(), document }).await
 }
 

@@ -40,6 +40,12 @@ pub async fn of_organisation(env: &Env, slug: &str) -> ApiResult<Vec<String>> {
     Ok(origins)
 }
 
+/// Drops what this isolate keeps of an organisation (after an import here changed it; other isolates keep
+/// theirs for at most `TTL_MS`).
+pub fn forget(slug: &str) {
+    KNOWN.with(|c| c.borrow_mut().remove(slug));
+}
+
 /// Proxy mode: the ALLOWED_ORIGINS setting (the upstream's organisations are not known here).
 pub fn of_setting(env: &Env) -> Vec<String> {
     let setting = setting(env, "ALLOWED_ORIGINS").unwrap_or_default();

@@ -36,6 +36,8 @@ pub struct Edge {
     vars: Vec<(String, String)>,
     /// A wrangler config other than the repository's (see [`Edge::start_without_rate_limits`]).
     config: Option<PathBuf>,
+    /// Not the edge but another Worker ([`Edge::start_worker`]).
+    other: bool,
 }
 
 static GROUPS: [AtomicI32; 8] = [const { AtomicI32::new(0) }; 8];
@@ -74,7 +76,7 @@ impl Edge {
         if !vars.iter().any(|(k, _)| k == "TEST_CHECKOUT") {
             vars.push(("TEST_CHECKOUT".into(), "false".into()));
         }
-        Edge::launch(dir, vars, None)
+        Edge::launch(dir, vars, None, false)
     }
 
     /// Starts an edge like [`Edge::start_with`] but without the per-client-IP rate limits (the repository's
@@ -105,10 +107,18 @@ impl Edge {
         std::fs::write(&path, config).unwrap();
         let mut all: Vec<(String, String)> = vec![("TEST_CHECKOUT".into(), "true".into())];
         all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        Edge::launch(dir.join("state"), all, Some(path))
+        Edge::launch(dir.join("state"), all, Some(path), false)
     }
 
-    fn launch(state_dir: PathBuf, vars: Vec<(String, String)>, config: Option<PathBuf>) -> Edge {
+    /// Starts another Worker under `wrangler dev` (its own `config`), ready once it answers anything; the bench
+    /// runs a minimal pass-through Worker this way to measure what the platform itself costs.
+    pub fn start_worker(config: &std::path::Path, vars: &[(&str, &str)]) -> Edge {
+        let dir = std::env::temp_dir().join(format!("slotbook-worker-{}-{}", std::process::id(), free_port()));
+        let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Edge::launch(dir, vars, Some(config.to_path_buf()), true)
+    }
+
+    fn launch(state_dir: PathBuf, vars: Vec<(String, String)>, config: Option<PathBuf>, other: bool) -> Edge {
         static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(|| unsafe {
             libc::atexit(stop_all);
@@ -146,17 +156,18 @@ impl Edge {
         if let Some(slot) = GROUPS.iter().find(|g| g.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst).is_ok()) {
             let _ = slot;
         }
-        let edge = Edge { child: Some(child), port, base: format!("http://127.0.0.1:{port}"), state_dir, vars, config };
+        let edge = Edge { child: Some(child), port, base: format!("http://127.0.0.1:{port}"), state_dir, vars, config, other };
         edge.wait_ready();
         edge
     }
 
+    /// Waits for the edge (or, for another Worker, for any answer).
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(90);
         while Instant::now() < deadline {
             // An unknown API route is answered by the edge itself in both modes.
             if let Ok(r) = http::get(&format!("{}/api/ready-probe", self.base)) {
-                if r.status == 404 && r.header("x-request-id").is_some() {
+                if self.other || (r.status == 404 && r.header("x-request-id").is_some()) {
                     return;
                 }
             }
@@ -203,7 +214,7 @@ impl Edge {
     /// Stops (if running) and starts again on the same state directory, with the same vars (and a new port).
     pub fn restart(&mut self) {
         self.stop();
-        let fresh = Edge::launch(self.state_dir.clone(), self.vars.clone(), self.config.clone());
+        let fresh = Edge::launch(self.state_dir.clone(), self.vars.clone(), self.config.clone(), self.other);
         let mut fresh = std::mem::ManuallyDrop::new(fresh);
         self.child = fresh.child.take();
         self.port = fresh.port;

@@ -63,10 +63,11 @@ window.removeEventListener = function (t, f, o) {{ if (t === "message") {{ live.
     let browser = Browser::start();
     browser.goto(&format!("{}/", host.base));
     browser.wait_for("the loader", "return !!window.BookingWidget;");
-    let result = browser.script(
-        "const el = document.getElementById('route'); \
-         for (let i = 0; i < 50; i++) { BookingWidget.mount(el, {organisation: 'spa-app', mode: 'iframe'}); if (i < 49) BookingWidget.unmount(el); } \
-         return {listeners: window.__listeners, frames: el.shadowRoot.querySelectorAll('iframe').length};",
+    // Each mount answers a promise; the last one settles after the iframe mode's code has arrived.
+    let result = browser.script_async(
+        "const done = arguments[arguments.length - 1]; const el = document.getElementById('route'); let last; \
+         for (let i = 0; i < 50; i++) { last = BookingWidget.mount(el, {organisation: 'spa-app', mode: 'iframe'}); if (i < 49) BookingWidget.unmount(el); } \
+         last.then(() => done({listeners: window.__listeners, frames: el.shadowRoot.querySelectorAll('iframe').length}));",
         json!([]),
     );
     assert_eq!(result, json!({"listeners": 1, "frames": 1}));

@@ -97,11 +97,21 @@ async fn send<T: DeserializeOwned>(url: &str, method: &str, body: Option<String>
         window.clear_timeout_with_handle(timer);
     }
     let (response, text) = answered?;
-    let text = text.as_string().unwrap_or_default();
+    read(&response, &text.as_string().unwrap_or_default())
+}
+
+/// An answer fetched before the widget started (the loader's catalog request), read like [`Api::get`]'s.
+pub async fn prefetched<T: DeserializeOwned>(answer: js_sys::Promise) -> Result<T, Failure> {
+    let response: Response = JsFuture::from(answer).await.map_err(|_| Failure::Network)?.dyn_into().map_err(|_| Failure::Network)?;
+    let text = JsFuture::from(response.text().map_err(|_| Failure::Network)?).await.map_err(|_| Failure::Network)?;
+    read(&response, &text.as_string().unwrap_or_default())
+}
+
+fn read<T: DeserializeOwned>(response: &Response, text: &str) -> Result<T, Failure> {
     if response.ok() {
-        serde_json::from_str(&text).map_err(|_| Failure::Network)
+        serde_json::from_str(text).map_err(|_| Failure::Network)
     } else {
-        match serde_json::from_str::<ErrorBody>(&text) {
+        match serde_json::from_str::<ErrorBody>(text) {
             Ok(body) => Err(Failure::Api(body.error)),
             Err(_) => Err(Failure::Network),
         }

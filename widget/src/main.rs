@@ -6,6 +6,7 @@ mod api;
 mod app;
 mod format;
 mod i18n;
+mod timing;
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
@@ -16,7 +17,7 @@ const STYLE: &str = include_str!("../style.css");
 fn main() {}
 
 /// What the venue set on the script tag (`data-*`) or passed to `BookingWidget.mount`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     pub organisation: Option<String>,
     pub token: Option<String>,
@@ -32,6 +33,8 @@ pub struct Options {
     pub return_url: Option<String>,
     /// A booking's manage token (`?booking=` on the venue's page): the widget shows that booking to manage.
     pub manage: Option<String>,
+    /// The catalog's answer (a `Promise<Response>`) when the loader fetched it while the wasm loaded.
+    pub catalog: Option<js_sys::Promise>,
 }
 
 impl Options {
@@ -53,6 +56,7 @@ impl Options {
             phone: get("phone").unwrap_or_default(),
             return_url: get("returnUrl"),
             manage: get("manage"),
+            catalog: Reflect::get(o, &JsValue::from_str("catalog")).ok().and_then(|v| v.dyn_into().ok()),
         }
     }
 }

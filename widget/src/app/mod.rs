@@ -59,13 +59,19 @@ pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
     let outcome = RwSignal::new(None::<Outcome>);
     let status = RwSignal::new(String::new());
 
+    // The loader's own request for the catalog serves the first load; a retry asks again.
+    let prefetched = StoredValue::new_local(options.catalog.clone());
     let load_catalog = {
         let ctx = ctx.clone();
         move || {
             catalog.set(Load::Loading);
             let ctx = ctx.clone();
+            let early = prefetched.try_update_value(|p| p.take()).flatten();
             spawn_local(async move {
-                let result = ctx.api.get::<Catalog>("").await;
+                let result = match early {
+                    Some(answer) => crate::api::prefetched::<Catalog>(answer).await,
+                    None => ctx.api.get::<Catalog>("").await,
+                };
                 catalog.set(match result {
                     Ok(c) => {
                         ctx.settle_locale(chosen_locale, &c.organisation.locale);
@@ -110,6 +116,7 @@ pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
                     }.into_any()
                 }
                 Load::Ready(c) => {
+                    crate::timing::mark("booking:catalog");
                     let brand = c.organisation.branding.brand_color.clone().unwrap_or_default();
                     view! {
                         <div class="sb-card" style:--sb-brand=brand>

@@ -42,6 +42,9 @@ pub fn Slots() -> impl IntoView {
     let show_zone = format::visitor_zone() != zone;
     move || {
         steps.slots.get().map(|state| {
+            if matches!(state, Load::Ready(_)) {
+                crate::timing::mark("booking:slots");
+            }
             let ctx = ctx.clone();
             let zone = zone.clone();
             let retry_ctx = ctx.clone();

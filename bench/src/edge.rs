@@ -1,0 +1,111 @@
+//! The edge under load in the Workers runtime (wrangler dev): latency per route, reserve contention on one
+//! slot, and what proxy mode adds over a minimal pass-through Worker in front of the same upstream.
+
+use crate::report::Row;
+use crate::summary;
+use serde_json::json;
+use slotbook_tests::booking::find_slot;
+use slotbook_tests::double::Server;
+use slotbook_tests::{demo_document, http, repo_root, Edge};
+use std::time::Instant;
+
+fn acme(edge: &Edge) -> String {
+    edge.url("/api/public/booking/organisations/acme-spa")
+}
+
+/// Runs `n` calls of `f` on `threads` threads; returns each call's latency in ms.
+fn load(threads: usize, n: usize, f: impl Fn(usize) -> u16 + Send + Sync + Clone + 'static) -> Vec<f64> {
+    let per = n / threads;
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let f = f.clone();
+            std::thread::spawn(move || {
+                (0..per)
+                    .map(|i| {
+                        let s = Instant::now();
+                        let status = f(t * per + i);
+                        assert!(status < 500, "server error under load");
+                        s.elapsed().as_secs_f64() * 1000.0
+                    })
+                    .collect::<Vec<f64>>()
+            })
+        })
+        .collect();
+    handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+}
+
+pub fn latency(edge: &Edge, rows: &mut Vec<Row>) {
+    let date = find_slot(&acme(edge), 10, 1, 0)["date"].as_str().unwrap().to_string();
+    let catalog = acme(edge);
+    let avail = format!("{catalog}/availability?date={date}&resourceTypeId=10");
+    for (id, route, url) in [("edge_catalog_p50", "catalog", catalog.clone()), ("edge_availability_p50", "availability", avail)] {
+        let (p50, p99) = summary(load(4, 400, move |_| http::get(&url).unwrap().status));
+        rows.push(Row::new(id, format!("edge {route}, 4 concurrent clients, p50"), p50, "ms").detail(format!("p99 {p99:.1}")));
+    }
+    let reserve_url = format!("{catalog}/reserve");
+    let slot = find_slot(&catalog, 9, 1, 0);
+    let (p50, p99) = summary(load(4, 200, move |i| {
+        let body = json!({"resourceTypeId": 9, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+            "customerName": format!("Bench {i}"), "customerEmail": "bench@example.com", "customerPhone": "+3612345678"});
+        http::post_json(&reserve_url, &body).status
+    }));
+    rows.push(Row::new("edge_reserve_p50", "edge reserve round trip, 4 concurrent clients, p50", p50, "ms").detail(format!("p99 {p99:.1}")));
+}
+
+pub fn contention(edge: &Edge, rows: &mut Vec<Row>) {
+    let mut doc = demo_document();
+    doc["resourceTypes"] = json!([{"id": 1, "name": "Court", "durationMinutes": 60, "maxQuantity": 1,
+        "openingHours": [{"days": ["mon","tue","wed","thu","fri","sat","sun"], "opens": "06:00", "closes": "22:00"}],
+        "resources": [{"id": 1, "name": "Court", "capacity": 100}]}]);
+    doc["apiKeys"] = json!([]);
+    assert_eq!(edge.import("bench-courts", &doc).status, 200);
+    let base = edge.url("/api/public/booking/organisations/bench-courts");
+    let slot = find_slot(&base, 1, 100, 0);
+    let url = format!("{base}/reserve");
+    let started = Instant::now();
+    let statuses = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = statuses.clone();
+    load(8, 400, move |i| {
+        let body = json!({"resourceTypeId": 1, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+            "customerName": format!("Racer {i}"), "customerEmail": "race@example.com", "customerPhone": "+3612345678"});
+        let s = http::post_json(&url, &body).status;
+        seen.lock().unwrap().push(s);
+        s
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let statuses = statuses.lock().unwrap();
+    let created = statuses.iter().filter(|s| **s == 201).count();
+    assert_eq!(created, 100, "exactly the capacity is sold");
+    let per_second = statuses.len() as f64 / elapsed;
+    rows.push(Row::new("reserve_contention", "reserve throughput, 8 clients on one slot of 100 places", per_second, "req/s").detail(format!("{created} sold")));
+}
+
+/// The same upstream behind the edge in proxy mode and behind a minimal JS pass-through Worker, both in
+/// wrangler dev, measured in alternating rounds so that both see the same machine.
+pub fn proxy_overhead(rows: &mut Vec<Row>) {
+    let upstream = Server::start(|_| (200, json!({"organisation": {"slug": "acme-spa"}, "resourceTypes": []}).to_string()));
+    let edge = Edge::start_with(&[("UPSTREAM_URL", upstream.base.as_str())]);
+    let passthrough = Edge::start_worker(&repo_root().join("bench/passthrough/wrangler.toml"), &[("UPSTREAM_URL", upstream.base.as_str())]);
+    let path = "/api/public/booking/organisations/acme-spa";
+    let direct = format!("{}{path}", upstream.base);
+    let (via_edge, via_passthrough) = (edge.url(path), passthrough.url(path));
+    assert_eq!(http::get(&via_passthrough).unwrap().status, 200);
+    let (mut d, mut e, mut p) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..7 {
+        let (direct, via_edge, via_passthrough) = (direct.clone(), via_edge.clone(), via_passthrough.clone());
+        let de = load(2, 100, move |_| http::get(&direct).unwrap().status);
+        let ed = load(2, 100, move |_| http::get(&via_edge).unwrap().status);
+        let pa = load(2, 100, move |_| http::get(&via_passthrough).unwrap().status);
+        // The first round warms both Workers up.
+        if round > 0 {
+            d.extend(de);
+            e.extend(ed);
+            p.extend(pa);
+        }
+    }
+    let ((d50, _), (e50, e99), (p50, p99)) = (summary(d), summary(e), summary(p));
+    rows.push(Row::new("upstream_direct_p50", "upstream called directly, p50", d50, "ms"));
+    rows.push(Row::new("passthrough_p50", "through a minimal JS pass-through Worker, p50", p50, "ms").detail(format!("p99 {p99:.1}")));
+    rows.push(Row::new("proxy_p50", "through the edge in proxy mode, p50", e50, "ms").detail(format!("p99 {e99:.1}")));
+    rows.push(Row::new("proxy_overhead_p50", "proxy overhead: edge − pass-through Worker, p50", e50 - p50, "ms").budget(1.0));
+}
