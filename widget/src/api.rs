@@ -121,5 +121,6 @@ fn read<T: DeserializeOwned>(response: &Response, text: &str) -> Result<T, Failu
 /// A fresh Idempotency-Key for one reserve attempt.
 pub fn new_idempotency_key() -> String {
     let crypto = web_sys::window().and_then(|w| w.crypto().ok());
-    crypto.map(|c| c.random_uuid()).unwrap_or_else(|| format!("{}-{}", js_sys::Date::now(), js_sys::Math::random()))
+    // Integers, so that no float formatting is compiled into the widget for this fallback.
+    crypto.map(|c| c.random_uuid()).unwrap_or_else(|| format!("{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e15) as u64))
 }
