@@ -285,7 +285,7 @@ impl OrganisationDocument {
         }
         for (i, w) in self.webhooks.iter().enumerate() {
             if !crate::webhook::is_endpoint(&w.url) {
-                return err(format!("webhooks[{i}].url"), "must be an https URL (http only for localhost)");
+                return err(format!("webhooks[{i}].url"), "must be an https URL in ASCII (an internationalised host in its xn-- form; http only for localhost)");
             }
             if w.secret.len() < 24 || w.secret.len() > 200 || w.secret.chars().any(|c| c.is_whitespace() || c == ',') {
                 return err(format!("webhooks[{i}].secret"), "must be 24 to 200 characters without spaces or commas");

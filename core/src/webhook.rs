@@ -42,7 +42,8 @@ pub fn sign(body: &[u8], secret: &str, t: i64) -> String {
 
 /// An endpoint a webhook may be sent to: https, or plain http to the local machine (development).
 pub fn is_endpoint(url: &str) -> bool {
-    origin_of(url).is_some_and(|origin| origin.starts_with("https://") || is_loopback(&origin))
+    // ASCII only: the Worker's URL parser takes no internationalised host (its punycode `xn--` form works).
+    url.is_ascii() && origin_of(url).is_some_and(|origin| origin.starts_with("https://") || is_loopback(&origin))
 }
 
 #[cfg(test)]
@@ -76,5 +77,8 @@ mod tests {
         assert!(!is_endpoint("http://venue.example/hook"));
         assert!(!is_endpoint("ftp://venue.example/hook"));
         assert!(!is_endpoint("https://user@venue.example/hook"));
+        // Internationalised hosts in their punycode form only.
+        assert!(is_endpoint("https://xn--bcher-kva.example/hook"));
+        assert!(!is_endpoint("https://bücher.example/hook"));
     }
 }

@@ -2,15 +2,20 @@
 //! refund a payment. Every call names the pinned API version. The base URL is configurable
 //! (`STRIPE_API_BASE`) so tests can point it at a local server that speaks Stripe's wire format.
 
-use crate::http::internal;
+use crate::http::{fetch_within, internal, Unanswered};
 use crate::runtime::setting;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::stripe::{form_encode, CheckoutRequest, PaymentsMode, RefundRequest, API_VERSION};
-use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
+use worker::{Env, Headers, Method, Request, RequestInit};
 
 const DEFAULT_BASE: &str = "https://api.stripe.com";
+
+/// A Stripe call that has not answered by then is given up (504 `upstream_timeout`), before the widget gives
+/// up on the reserve (15 s), so the customer sees why and can try again. A session Stripe still creates for an
+/// abandoned call belongs to a hold already released; its URL was never shown, and it expires on its own.
+const STRIPE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How this edge takes payments, from its settings (fails closed; see [`PaymentsMode`]).
 pub fn payments_mode(env: &Env) -> PaymentsMode {
@@ -105,9 +110,16 @@ impl Stripe {
         }
         init.with_method(method).with_headers(headers);
         let request = Request::new_with_init(&format!("{}{path}", self.base), &init).map_err(|e| internal("stripe request", e))?;
-        let mut response = Fetch::Request(request).send().await.map_err(|e| {
-            worker::console_error!("{{\"stripe\":{:?},\"network_error\":{:?}}}", path, e.to_string());
-            ApiError::new(ErrorCode::UpstreamUnavailable, "The payment provider could not be reached. Please try again.")
+        let mut response = fetch_within(request, STRIPE_TIMEOUT).await.map_err(|e| {
+            let what = match &e {
+                Unanswered::TimedOut => "timed out".to_string(),
+                Unanswered::Unreachable(error) => error.clone(),
+            };
+            worker::console_error!("{}", serde_json::json!({"stripe": path, "network_error": what}));
+            match e {
+                Unanswered::TimedOut => ApiError::new(ErrorCode::UpstreamTimeout, "The payment provider did not answer in time. Please try again."),
+                Unanswered::Unreachable(_) => ApiError::new(ErrorCode::UpstreamUnavailable, "The payment provider could not be reached. Please try again."),
+            }
         })?;
         let status = response.status_code();
         let request_id = response.headers().get("Request-Id").ok().flatten();

@@ -379,3 +379,26 @@ fn a_customer_who_cancels_a_paid_booking_gets_the_money_back() {
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 1);
 }
+
+#[test]
+fn a_stripe_that_does_not_answer_is_given_up_in_time_and_the_places_return() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, false);
+    let slot = find_slot(&base(&edge), 8, 1, 0);
+    let before = places_left(&base(&edge), 8, &slot);
+    stripe.slow_down_creates(14_000);
+    let started = Instant::now();
+    let answer = reserve(&edge, &slot, 1);
+    let waited = started.elapsed();
+    answer.error(504, "upstream_timeout");
+    assert!(waited >= Duration::from_secs(9) && waited < Duration::from_secs(13), "answered after {waited:?}");
+    assert_eq!(places_left(&base(&edge), 8, &slot), before, "the hold is released at once");
+    // Stripe answers again: the customer's retry books.
+    stripe.slow_down_creates(0);
+    std::thread::sleep(Duration::from_secs(5)); // the abandoned call's session arrives late, unused
+    let retried = reserve(&edge, &slot, 1);
+    assert_eq!(retried.status, 201, "{}", retried.body);
+    assert!(retried.json()["checkoutUrl"].as_str().is_some());
+    assert_eq!(places_left(&base(&edge), 8, &slot), before - 1);
+    assert!(edge.log().contains("timed out"), "the timeout is logged");
+}

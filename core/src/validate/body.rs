@@ -1,74 +1,13 @@
-//! Request validation, before anything else runs: JSON bodies and query strings become typed requests or a
-//! `validation_error` that names the field. The widget uses the same plausibility checks as you type.
+//! JSON request bodies: reserve, reschedule and staff changes become typed requests, or a `validation_error`
+//! that names the field.
 
+use super::urls::origin_of;
+use super::contact::{is_plausible_email, is_plausible_phone, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_NOTES_CHARS, MAX_PHONE_CHARS};
 use crate::error::{ApiError, ApiResult};
 use crate::reservation::ReservationStatus;
-use crate::time::{Date, Timestamp};
-use crate::wire::{CustomerInfo, ReservationChanges, ReservationFilter, ReserveRequest};
+use crate::time::Timestamp;
+use crate::wire::{CustomerInfo, ReservationChanges, ReserveRequest};
 use serde_json::{Map, Value};
-
-pub const MAX_NOTES_CHARS: usize = 2048;
-pub const MAX_NAME_CHARS: usize = 200;
-pub const MAX_EMAIL_CHARS: usize = 254;
-pub const MAX_PHONE_CHARS: usize = 40;
-
-/// A plausible email: one `@`, a non-empty local part, a dotted domain, no spaces.
-pub fn is_plausible_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
-    let labels_ok = domain.split('.').all(|l| {
-        !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-') && !l.starts_with('-') && !l.ends_with('-')
-    });
-    s.len() <= MAX_EMAIL_CHARS
-        && !local.is_empty()
-        && local.len() <= 64
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-        && domain.contains('.')
-        && labels_ok
-}
-
-/// A plausible phone number: 5 to 20 digits, optionally with `+` first and spaces, dashes, dots, brackets.
-pub fn is_plausible_phone(s: &str) -> bool {
-    let s = s.trim();
-    let digits = s.chars().filter(char::is_ascii_digit).count();
-    let body = s.strip_prefix('+').unwrap_or(s);
-    (5..=20).contains(&digits) && body.chars().all(|c| c.is_ascii_digit() || " -.()/".contains(c))
-}
-
-/// The origin (`scheme://host[:port]`) of an absolute http(s) URL.
-pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    if !matches!(scheme, "http" | "https") {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    if authority.is_empty() || authority.contains('@') || authority.chars().any(|c| c.is_whitespace()) {
-        return None;
-    }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
-}
-
-/// Whether the widget may send the browser to `url` to pay: Stripe Checkout's own host over https, or the
-/// edge's local test checkout on the widget's API origin (`api`). Plain http only for a loopback host, so a
-/// `checkoutUrl` can never run script (`javascript:`) or lead a customer to another site.
-pub fn is_checkout_url(url: &str, api: &str) -> bool {
-    let Some(origin) = origin_of(url) else { return false };
-    if !url.starts_with(&origin) || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return false;
-    }
-    let path = &url[origin.len()..];
-    if origin == "https://checkout.stripe.com" {
-        return path.starts_with('/');
-    }
-    let secure = origin.starts_with("https://") || is_loopback(&origin);
-    secure && origin_of(api).is_some_and(|a| a == origin) && path.starts_with("/api/test-checkout/")
-}
-
-/// Whether an origin (`scheme://host[:port]`) is this machine: where plain http is acceptable (development).
-pub fn is_loopback(origin: &str) -> bool {
-    let authority = origin.split_once("://").map_or("", |(_, a)| a);
-    let host = if authority.ends_with(']') { authority } else { authority.rsplit_once(':').map_or(authority, |(h, _)| h) };
-    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
-}
 
 /// The largest id: ids travel as JSON numbers, which browsers and the Workers runtime read as doubles.
 pub const MAX_ID: i64 = 9_007_199_254_740_991;
@@ -277,100 +216,6 @@ pub fn reservation_changes(body: &Value, create: bool) -> ApiResult<ReservationC
     })
 }
 
-/// Query-string parameters, decoded. Later duplicates win.
-pub struct Query<'a> {
-    pairs: &'a [(String, String)],
-}
-
-impl<'a> Query<'a> {
-    pub fn new(pairs: &'a [(String, String)]) -> Self {
-        Query { pairs }
-    }
-
-    pub fn get(&self, name: &str) -> Option<&'a str> {
-        self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
-    }
-
-    pub fn id(&self, name: &str) -> ApiResult<Option<i64>> {
-        self.get(name)
-            .map(|v| {
-                v.parse::<i64>()
-                    .ok()
-                    .filter(|n| (1..=MAX_ID).contains(n))
-                    .ok_or_else(|| ApiError::validation(name, format!("{name} must be a positive integer")))
-            })
-            .transpose()
-    }
-
-    pub fn required_id(&self, name: &str) -> ApiResult<i64> {
-        self.id(name)?.ok_or_else(|| ApiError::validation(name, format!("{name} is required")))
-    }
-
-    pub fn required_date(&self, name: &str) -> ApiResult<Date> {
-        let v = self.get(name).ok_or_else(|| ApiError::validation(name, format!("{name} is required")))?;
-        Date::parse(v).ok_or_else(|| ApiError::validation(name, format!("{name} must be a date YYYY-MM-DD")))
-    }
-
-    pub fn datetime(&self, name: &str) -> ApiResult<Option<Timestamp>> {
-        self.get(name)
-            .map(|v| {
-                Timestamp::parse(v).ok_or_else(|| {
-                    ApiError::validation(name, format!("{name} must be an ISO 8601 date-time with a time zone"))
-                })
-            })
-            .transpose()
-    }
-
-    pub fn required_string(&self, name: &str) -> ApiResult<&'a str> {
-        self.get(name).ok_or_else(|| ApiError::validation(name, format!("{name} is required")))
-    }
-}
-
-/// `PublicOrganisationAvailabilityQueryDto` (the token flow has only `date`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AvailabilityQuery {
-    pub date: Date,
-    pub resource_type_id: Option<i64>,
-    pub resource_id: Option<i64>,
-}
-
-pub fn availability_query(q: &Query, requires_type: bool) -> ApiResult<AvailabilityQuery> {
-    Ok(AvailabilityQuery {
-        date: q.required_date("date")?,
-        resource_type_id: if requires_type { Some(q.required_id("resourceTypeId")?) } else { q.id("resourceTypeId")? },
-        resource_id: q.id("resourceId")?,
-    })
-}
-
-/// `…/calendar?month=YYYY-MM&resourceTypeId=N[&resourceId=N]`: the month as its first day.
-pub fn month_query(q: &Query, requires_type: bool) -> ApiResult<AvailabilityQuery> {
-    let bad = || ApiError::validation("month", "month must be YYYY-MM");
-    let month = q.get("month").ok_or_else(|| ApiError::validation("month", "month is required"))?;
-    let date = if month.len() == 7 { Date::parse(&format!("{month}-01")).ok_or_else(bad)? } else { return Err(bad()) };
-    Ok(AvailabilityQuery {
-        date,
-        resource_type_id: if requires_type { Some(q.required_id("resourceTypeId")?) } else { q.id("resourceTypeId")? },
-        resource_id: q.id("resourceId")?,
-    })
-}
-
-pub fn reservation_filter(q: &Query) -> ApiResult<ReservationFilter> {
-    let status = q
-        .get("status")
-        .map(|s| {
-            ReservationStatus::parse(s)
-                .ok_or_else(|| ApiError::validation("status", "status must be a reservation status"))
-        })
-        .transpose()?;
-    Ok(ReservationFilter {
-        resource_id: q.id("resourceId")?,
-        resource_type_id: q.id("resourceTypeId")?,
-        status,
-        start_from: q.datetime("startFrom")?,
-        end_to: q.datetime("endTo")?,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,60 +275,6 @@ mod tests {
     }
 
     #[test]
-    fn email_and_phone_plausibility() {
-        for ok in ["may@example.com", "a.b+c@sub.example.hu", "x@xn--bcher-kva.example"] {
-            assert!(is_plausible_email(ok), "{ok}");
-        }
-        for bad in ["", "@example.com", "may@", "may@example", "may @example.com", "may@exa mple.com", "may@-x.com"] {
-            assert!(!is_plausible_email(bad), "{bad}");
-        }
-        assert!(is_plausible_phone("+36 30 111 2222"));
-        assert!(is_plausible_phone("(555) 123-4567"));
-        assert!(!is_plausible_phone("1234"));
-        assert!(!is_plausible_phone("+36 30 abc"));
-    }
-
-    #[test]
-    fn month_queries() {
-        let pairs = |m: &str| vec![("month".to_string(), m.to_string()), ("resourceTypeId".to_string(), "9".to_string())];
-        let ok = pairs("2026-12");
-        assert_eq!(month_query(&Query::new(&ok), true).unwrap().date.to_string(), "2026-12-01");
-        for bad in ["2026-13", "2026-1", "2026-12-01", "december"] {
-            let p = pairs(bad);
-            assert_eq!(month_query(&Query::new(&p), true).unwrap_err().param.as_deref(), Some("month"), "{bad}");
-        }
-    }
-
-    #[test]
-    fn checkout_urls_the_widget_may_open() {
-        let api = "https://edge.example";
-        assert!(is_checkout_url("https://checkout.stripe.com/c/pay/cs_live_a1#fid", api));
-        assert!(is_checkout_url("https://edge.example/api/test-checkout/cs_test_local_00_acme", api));
-        assert!(is_checkout_url("http://localhost:8787/api/test-checkout/cs_x", "http://localhost:8787"));
-        assert!(is_checkout_url("http://127.0.0.1:9000/api/test-checkout/cs_x", "http://127.0.0.1:9000"));
-        for bad in [
-            "javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,hi", "//checkout.stripe.com/c/pay/x",
-            "http://checkout.stripe.com/c/pay/x", "https://checkout.stripe.com.evil.example/c/pay/x",
-            "https://evil.example/api/test-checkout/x", "https://edge.example/api/public/booking/x",
-            "https://user@checkout.stripe.com/c/pay/x", "https://checkout.stripe.com\\@evil.example/",
-            "https://checkout.stripe.com /x", "http://edge.example/api/test-checkout/x",
-        ] {
-            assert!(!is_checkout_url(bad, api), "{bad}");
-        }
-        assert!(!is_checkout_url("http://edge.example/api/test-checkout/x", "http://edge.example"), "http only on loopback");
-        assert!(!is_checkout_url("http://localhost:8787/api/test-checkout/x", "http://localhost:9999"), "another origin");
-    }
-
-    #[test]
-    fn origins_of_urls() {
-        assert_eq!(origin_of("https://Acme.example/book?x=1").as_deref(), Some("https://acme.example"));
-        assert_eq!(origin_of("http://localhost:8787").as_deref(), Some("http://localhost:8787"));
-        assert_eq!(origin_of("https://evil@acme.example/"), None);
-        assert_eq!(origin_of("ftp://acme.example/"), None);
-        assert_eq!(origin_of("//acme.example/"), None);
-    }
-
-    #[test]
     fn staff_changes_validate_status_and_ids() {
         let e = reservation_changes(&json!({"status": "pending_payment"}), false).unwrap_err();
         assert_eq!(e.param.as_deref(), Some("status"));
@@ -495,15 +286,5 @@ mod tests {
         assert_eq!(e.param.as_deref(), Some("endTime"));
         let c = reservation_changes(&json!({"status": "cancelled"}), false).unwrap();
         assert_eq!(c.status, Some(ReservationStatus::Cancelled));
-    }
-
-    #[test]
-    fn availability_query_names_its_fields() {
-        let pairs = vec![("date".to_string(), "2026-02-30".to_string())];
-        let e = availability_query(&Query::new(&pairs), true).unwrap_err();
-        assert_eq!(e.param.as_deref(), Some("date"));
-        let pairs = vec![("date".to_string(), "2026-03-01".to_string())];
-        let e = availability_query(&Query::new(&pairs), true).unwrap_err();
-        assert_eq!(e.param.as_deref(), Some("resourceTypeId"));
     }
 }
