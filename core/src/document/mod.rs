@@ -1,0 +1,238 @@
+//! The organisation document: one JSON document that replaces an organisation's whole catalog in the
+//! built-in engine (`PUT /api/admin/organisations/:slug`). Parsed and checked in full before anything is
+//! stored, so a bad document is rejected whole with the offending field named.
+//!
+//! This file holds the document's shape; [`parse`] reads and checks it, [`read`] is what the engine and the
+//! catalog read of it, [`fields`] the text forms of days and clock times.
+
+mod fields;
+mod parse;
+mod read;
+
+use crate::time::Date;
+use crate::wire::Branding;
+use fields::{clock, weekday_names};
+use serde::{Deserialize, Serialize};
+
+pub const MIN_HOLD_MINUTES: u32 = 30;
+pub const MAX_HOLD_MINUTES: u32 = 24 * 60;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganisationDocument {
+    pub name: String,
+    pub time_zone: String,
+    pub currency: String,
+    #[serde(default = "default_locale")]
+    pub locale: String,
+    #[serde(default)]
+    pub branding: Branding,
+    /// Origins of the venue's pages that may call the API from a browser and receive customers back from
+    /// Stripe (`returnUrl`).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    #[serde(default)]
+    pub accepts_payments: bool,
+    #[serde(default = "default_window")]
+    pub booking_window_days: u32,
+    /// How long a payment-required reservation holds its places while the customer pays.
+    #[serde(default = "default_hold")]
+    pub hold_minutes: u32,
+    pub resource_types: Vec<ResourceTypeDoc>,
+    #[serde(default)]
+    pub closed_dates: Vec<Date>,
+    /// Staff API keys, given in clear here and stored only as SHA-256 digests.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_keys: Vec<ApiKeyDoc>,
+    /// Where the venue is, for confirmations and calendar files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// How many hours before its start a customer may still cancel or move a booking themselves.
+    #[serde(default = "default_notice")]
+    pub cancellation_notice_hours: u32,
+    /// Where the venue's own systems hear of bookings (`reservation.*` events, signed with the secret). The
+    /// secrets stay in the organisation's storage and appear in no answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WebhookDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookDoc {
+    pub url: String,
+    pub secret: String,
+}
+
+pub const MAX_WEBHOOKS: usize = 5;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceTypeDoc {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub duration_minutes: u32,
+    /// Defaults to the duration.
+    #[serde(default)]
+    pub slot_interval_minutes: Option<u32>,
+    #[serde(default = "one")]
+    pub max_quantity: u32,
+    /// Price per place in minor units of the organisation's currency.
+    #[serde(default)]
+    pub unit_amount: i64,
+    #[serde(default)]
+    pub requires_payment: bool,
+    #[serde(default)]
+    pub allow_resource_choice: bool,
+    pub opening_hours: Vec<OpeningHoursDoc>,
+    pub resources: Vec<ResourceDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpeningHoursDoc {
+    #[serde(with = "weekday_names")]
+    pub days: Vec<u8>,
+    #[serde(with = "clock")]
+    pub opens: u32,
+    #[serde(with = "clock")]
+    pub closes: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceDoc {
+    pub id: i64,
+    pub name: String,
+    #[serde(default = "one")]
+    pub capacity: u32,
+    /// The legacy booking token that publishes this resource; replacing it retires the old one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyDoc {
+    pub name: String,
+    pub key: String,
+}
+
+fn default_locale() -> String {
+    "en".into()
+}
+fn default_window() -> u32 {
+    90
+}
+fn default_hold() -> u32 {
+    MIN_HOLD_MINUTES
+}
+fn default_notice() -> u32 {
+    24
+}
+pub const MAX_NOTICE_HOURS: u32 = 30 * 24;
+pub const MAX_ADDRESS_CHARS: usize = 300;
+fn one() -> u32 {
+    1
+}
+
+/// A slug: lower-case letters, digits and dashes, 2 to 64 characters.
+pub fn is_valid_slug(s: &str) -> bool {
+    (2..=64).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// A legacy booking token: 16 to 128 characters of letters, digits, `-` and `_`.
+pub fn is_valid_token(s: &str) -> bool {
+    (16..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::availability::OpeningHours;
+    use serde_json::json;
+
+    fn doc() -> serde_json::Value {
+        json!({
+            "name": "Acme Spa", "timeZone": "Europe/Budapest", "currency": "eur",
+            "allowedOrigins": ["http://localhost:8787"],
+            "resourceTypes": [{
+                "id": 8, "name": "Massage", "durationMinutes": 60, "maxQuantity": 2, "unitAmount": 2500,
+                "requiresPayment": true,
+                "openingHours": [{"days": ["mon", "tue", "wed"], "opens": "09:00", "closes": "18:00"}],
+                "resources": [{"id": 21, "name": "Room 1"}, {"id": 22, "name": "Room 2", "publicToken": "tok_room2_abcdefghijkl"}]
+            }],
+            "closedDates": ["2026-12-25"]
+        })
+    }
+
+    fn param(v: serde_json::Value) -> String {
+        OrganisationDocument::parse(&v.to_string()).unwrap_err().param.unwrap_or_default()
+    }
+
+    #[test]
+    fn parses_a_good_document_with_defaults() {
+        let d = OrganisationDocument::parse(&doc().to_string()).unwrap();
+        let rt = d.resource_type(8).unwrap();
+        assert_eq!(rt.slot_interval(), 60);
+        assert_eq!(rt.resources[0].capacity, 1);
+        assert_eq!(rt.open_weekdays(), vec![1, 2, 3]);
+        assert_eq!(rt.weekly_hours()[0], OpeningHours { weekday: 1, opens: 540, closes: 1080 });
+        assert_eq!(d.hold_minutes, 30);
+        assert_eq!(d.token_target("tok_room2_abcdefghijkl").unwrap().1.id, 22);
+    }
+
+    #[test]
+    fn bad_documents_name_the_field() {
+        let mut d = doc();
+        d["timeZone"] = json!("Europe/Nowhere");
+        assert_eq!(param(d), "timeZone");
+        let mut d = doc();
+        d["resourceTypes"][0]["durationMinutes"] = json!("sixty");
+        assert_eq!(param(d), "resourceTypes[0].durationMinutes");
+        let mut d = doc();
+        d["resourceTypes"][0]["openingHours"][0]["opens"] = json!("25:00");
+        assert_eq!(param(d), "resourceTypes[0].openingHours[0].opens");
+        let mut d = doc();
+        d["resourceTypes"][0]["openingHours"][0]["closes"] = json!("08:00");
+        assert_eq!(param(d), "resourceTypes[0].openingHours[0].closes");
+        let mut d = doc();
+        d["resourceTypes"][0]["resources"][1]["id"] = json!(21);
+        assert_eq!(param(d), "resourceTypes[0].resources[1].id");
+        let mut d = doc();
+        d["resourceTypes"][0]["unitAmount"] = json!(0);
+        assert_eq!(param(d), "resourceTypes[0].unitAmount");
+        let mut d = doc();
+        d["allowedOrigins"] = json!(["https://acme.example/path"]);
+        assert_eq!(param(d), "allowedOrigins[0]");
+        let mut d = doc();
+        d.as_object_mut().unwrap().remove("name");
+        assert_eq!(param(d), "name");
+        let mut d = doc();
+        d["holdMinutes"] = json!(10);
+        assert_eq!(param(d), "holdMinutes");
+    }
+
+    #[test]
+    fn catalog_shows_what_a_customer_needs() {
+        let d = OrganisationDocument::parse(&doc().to_string()).unwrap();
+        let c = d.catalog("acme-spa", Date::parse("2026-12-01").unwrap(), None);
+        assert_eq!(c.organisation.closed_dates, vec![Date::parse("2026-12-25").unwrap()]);
+        assert_eq!(c.resource_types[0].resources.len(), 2);
+        let c = d.catalog("acme-spa", Date::parse("2026-12-01").unwrap(), Some((8, 22)));
+        assert_eq!(c.resource_types[0].resources.len(), 1);
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(!json.contains("tok_room2"), "tokens are never published in a catalog");
+    }
+
+    #[test]
+    fn slugs_and_tokens() {
+        assert!(is_valid_slug("acme-spa"));
+        assert!(!is_valid_slug("Acme"));
+        assert!(!is_valid_slug("-x"));
+        assert!(is_valid_token("tok_room2_abcdefghijkl"));
+        assert!(!is_valid_token("short"));
+    }
+}
