@@ -136,7 +136,7 @@ pub async fn import(mut req: Request, env: &Env, slug: &str) -> ApiResult<Respon
     let register = DirectoryCommand::Register { slug: slug.to_string(), allowed_origins: document.allowed_origins.clone(), tokens, key_hashes };
     engine::call(env, DIRECTORY, "directory", &register).await?;
     origins::forget(slug);
-    forward(env, slug, &Command::Import { slug: slug.to_string(), document }).await
+    forward(env, slug, &Command::Import { slug: slug.to_string(), document: text }).await
 }
 
 async fn forward(env: &Env, slug: &str, command: &Command) -> ApiResult<Response> {

@@ -29,7 +29,7 @@ pub struct TokenEntry {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum DirectoryCommand {
     /// Records an organisation and replaces its tokens and keys; refused whole if one belongs to another
     /// organisation.

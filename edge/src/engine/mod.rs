@@ -11,7 +11,6 @@ pub use organisation::{idempotency_answer, Organisation};
 use crate::http::{internal, parse_error};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use slotbook_core::document::OrganisationDocument;
 use slotbook_core::error::{ApiError, ApiResult};
 use slotbook_core::validate::AvailabilityQuery;
 use slotbook_core::wire::{ReservationChanges, ReservationFilter, ReserveRequest};
@@ -29,9 +28,11 @@ pub struct Scope {
 
 /// What the Worker asks an organisation's Durable Object.
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Command {
-    Import { slug: String, document: OrganisationDocument },
+    /// `document` is the document's JSON as the admin sent it (checked by the Worker, parsed again here, so
+    /// that the document has one reader).
+    Import { slug: String, document: String },
     Settings,
     Catalog { scope: Option<Scope> },
     Availability { query: AvailabilityQuery, scope: Option<Scope> },
@@ -66,7 +67,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "do", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ManageAction {
     View,
     Cancel,
