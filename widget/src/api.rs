@@ -51,15 +51,16 @@ impl Api {
     }
 
     pub async fn post<B: Serialize, T: DeserializeOwned>(&self, rest: &str, body: &B, idempotency_key: &str) -> Result<T, Failure> {
-        let body = serde_json::to_string(body).map_err(|_| Failure::Network)?;
+        let body = to_json(body).ok_or(Failure::Network)?;
         send(&self.url(rest), "POST", Some(body), Some(idempotency_key)).await
     }
 
     /// A booking's manage link: `rest` is empty (the booking), `/cancel` or `/reschedule`.
-    pub async fn manage<T: DeserializeOwned>(&self, token: &str, rest: &str, body: Option<serde_json::Value>) -> Result<T, Failure> {
+    /// `body` is JSON text.
+    pub async fn manage<T: DeserializeOwned>(&self, token: &str, rest: &str, body: Option<String>) -> Result<T, Failure> {
         let url = format!("{}/api/public/booking/manage/{}{}", self.base, js_sys::encode_uri_component(token), rest);
         match body {
-            Some(b) => send(&url, "POST", Some(b.to_string()), None).await,
+            Some(b) => send(&url, "POST", Some(b), None).await,
             None => send(&url, "GET", None, None).await,
         }
     }
@@ -107,13 +108,24 @@ pub async fn prefetched<T: DeserializeOwned>(answer: js_sys::Promise) -> Result<
     read(&response, &text.as_string().unwrap_or_default())
 }
 
+/// `value` as JSON text through the browser's own `JSON.stringify`.
+pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
+    let value = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).ok()?;
+    js_sys::JSON::stringify(&value).ok()?.as_string()
+}
+
+/// JSON text into `T` through the browser's own `JSON.parse`.
+pub fn parse<T: DeserializeOwned>(text: &str) -> Option<T> {
+    serde_wasm_bindgen::from_value(js_sys::JSON::parse(text).ok()?).ok()
+}
+
 fn read<T: DeserializeOwned>(response: &Response, text: &str) -> Result<T, Failure> {
     if response.ok() {
-        serde_json::from_str(text).map_err(|_| Failure::Network)
+        parse(text).ok_or(Failure::Network)
     } else {
-        match serde_json::from_str::<ErrorBody>(text) {
-            Ok(body) => Err(Failure::Api(body.error)),
-            Err(_) => Err(Failure::Network),
+        match parse::<ErrorBody>(text) {
+            Some(body) => Err(Failure::Api(body.error)),
+            None => Err(Failure::Network),
         }
     }
 }

@@ -65,16 +65,46 @@ impl Ctx {
     }
 
     /// Dispatches `booking:<name>` on the host element (bubbling, composed); never personal data.
-    pub fn emit(&self, name: &str, detail: serde_json::Value) {
+    pub fn emit(&self, name: &str, detail: Detail) {
         let init = web_sys::CustomEventInit::new();
         init.set_bubbles(true);
         init.set_composed(true);
-        if let Ok(d) = js_sys::JSON::parse(&detail.to_string()) {
-            init.set_detail(&d);
-        }
+        init.set_detail(&detail.0);
         if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(&format!("booking:{name}"), &init) {
             let _ = self.host.get_value().dispatch_event(&event);
         }
+    }
+}
+
+/// A plain object built field by field: an event's detail, or a small request body (no JSON library needed).
+#[derive(Clone)]
+pub struct Detail(pub js_sys::Object);
+
+impl Detail {
+    pub fn new() -> Detail {
+        Detail(js_sys::Object::new())
+    }
+
+    fn set(self, key: &str, value: wasm_bindgen::JsValue) -> Detail {
+        let _ = js_sys::Reflect::set(&self.0, &wasm_bindgen::JsValue::from_str(key), &value);
+        self
+    }
+
+    pub fn num(self, key: &str, value: impl Into<i64>) -> Detail {
+        self.set(key, wasm_bindgen::JsValue::from_f64(value.into() as f64))
+    }
+
+    pub fn opt_num(self, key: &str, value: Option<i64>) -> Detail {
+        self.set(key, value.map_or(wasm_bindgen::JsValue::NULL, |v| wasm_bindgen::JsValue::from_f64(v as f64)))
+    }
+
+    pub fn text(self, key: &str, value: impl std::fmt::Display) -> Detail {
+        self.set(key, wasm_bindgen::JsValue::from_str(&value.to_string()))
+    }
+
+    /// The object as JSON text (for a request body).
+    pub fn json(&self) -> String {
+        js_sys::JSON::stringify(&self.0).ok().and_then(|s| s.as_string()).unwrap_or_default()
     }
 }
 

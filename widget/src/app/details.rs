@@ -2,7 +2,7 @@
 //! reserve: one Idempotency-Key per attempt (kept for a retry after a network failure), the button
 //! disabled while in flight, a time taken meanwhile sending the customer back to fresh times.
 
-use super::context::{use_ctx, use_steps, Ctx, Steps};
+use super::context::{use_ctx, use_steps, Ctx, Detail, Steps};
 use super::payment::{go_to_checkout, return_url, save_pending, clear_pending, Pending};
 use super::{slots, Outcome};
 use crate::api::{new_idempotency_key, Failure};
@@ -181,11 +181,16 @@ fn form_field(param: Option<&str>) -> Option<&'static str> {
 
 /// A reserve answered: a free booking is confirmed; a paid one goes to the payment page.
 fn reserved(ctx: &Ctx, steps: Steps, r: ReserveResponse) {
-    let detail = serde_json::json!({
-        "reservationId": r.reservation_id, "resourceTypeId": r.resource_type_id, "startTime": r.start_time,
-        "endTime": r.end_time, "quantity": r.quantity, "amount": r.quoted_amount, "currency": r.quoted_currency,
-        "status": r.status, "paymentStatus": r.payment_status,
-    });
+    let detail = Detail::new()
+        .num("reservationId", r.reservation_id)
+        .num("resourceTypeId", r.resource_type_id)
+        .text("startTime", r.start_time)
+        .text("endTime", r.end_time)
+        .num("quantity", r.quantity)
+        .num("amount", r.quoted_amount)
+        .text("currency", &r.quoted_currency)
+        .text("status", r.status.as_str())
+        .text("paymentStatus", r.payment_status.as_str());
     ctx.emit("reserved", detail.clone());
     match (&r.payment_data, r.status) {
         (Some(p), ReservationStatus::PendingPayment) => {
@@ -201,7 +206,7 @@ fn reserved(ctx: &Ctx, steps: Steps, r: ReserveResponse) {
                 steps.outcome.set(Some(Outcome::Redirecting));
             } else {
                 clear_pending();
-                ctx.emit("failed", serde_json::json!({"reservationId": r.reservation_id, "stage": "checkout"}));
+                ctx.emit("failed", Detail::new().num("reservationId", r.reservation_id).text("stage", "checkout"));
                 steps.status.set(ctx.t(Text::PaymentFailed).into());
                 steps.outcome.set(Some(Outcome::PaymentFailed { checkout_url: None }));
             }

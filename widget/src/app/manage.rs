@@ -4,7 +4,7 @@
 //! `booking:rescheduled`.
 
 use super::calendar::Calendar;
-use super::context::{use_ctx, Ctx, Steps};
+use super::context::{use_ctx, Ctx, Detail, Steps};
 use super::outcome::BookingDetails;
 use super::slots::{self, Slots};
 use super::{Load, Outcome};
@@ -51,7 +51,7 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
     // Cancel or move: the answer is the booking as it now is.
     let act = {
         let ctx = ctx.clone();
-        move |rest: &'static str, body: serde_json::Value| {
+        move |rest: &'static str, body: Detail| {
             if busy.get_untracked() {
                 return;
             }
@@ -59,12 +59,16 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
             message.set(None);
             let ctx: Ctx = ctx.clone();
             spawn_local(async move {
-                let answer = ctx.api.manage::<ManagedBooking>(&token.get_value(), rest, Some(body)).await;
+                let answer = ctx.api.manage::<ManagedBooking>(&token.get_value(), rest, Some(body.json())).await;
                 busy.set(false);
                 match answer {
                     Ok(b) => {
-                        let detail = serde_json::json!({"reservationId": b.reservation_id, "startTime": b.booking.start_time,
-                            "endTime": b.booking.end_time, "status": b.booking.status, "paymentStatus": b.booking.payment_status});
+                        let detail = Detail::new()
+                            .num("reservationId", b.reservation_id)
+                            .text("startTime", b.booking.start_time)
+                            .text("endTime", b.booking.end_time)
+                            .text("status", b.booking.status.as_str())
+                            .text("paymentStatus", b.booking.payment_status.as_str());
                         let (event, text) = if rest == "/cancel" { ("cancelled", Text::BookingCancelled) } else { ("rescheduled", Text::BookingMoved) };
                         ctx.emit(event, detail);
                         status.set(ctx.t(text).into());
@@ -148,7 +152,7 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
                             <div class="sb-confirm" role="alertdialog" aria-labelledby="sb-confirm-cancel">
                                 <p id="sb-confirm-cancel">{ctx.t(Text::ConfirmCancel)}</p>
                                 <button class="sb-button sb-primary sb-do-cancel" disabled=move || busy.get()
-                                    on:click=move |_| cancel("/cancel", serde_json::json!({}))>{ctx.t(Text::CancelBooking)}</button>
+                                    on:click=move |_| cancel("/cancel", Detail::new())>{ctx.t(Text::CancelBooking)}</button>
                                 <button class="sb-button" on:click=move |_| confirming.set(false)>{ctx.t(Text::KeepBooking)}</button>
                             </div>
                         }
@@ -167,7 +171,7 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
                             view! {
                                 <p class="sb-step">
                                     <button class="sb-button sb-primary sb-move-here" disabled=move || busy.get()
-                                        on:click=move |_| move_here("/reschedule", serde_json::json!({"startTime": s.start_time, "endTime": s.end_time}))>
+                                        on:click=move |_| move_here("/reschedule", Detail::new().text("startTime", s.start_time).text("endTime", s.end_time))>
                                         {ctx.t(Text::MoveHere)}
                                     </button>
                                 </p>

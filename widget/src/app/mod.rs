@@ -75,7 +75,7 @@ pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
                 catalog.set(match result {
                     Ok(c) => {
                         ctx.settle_locale(chosen_locale, &c.organisation.locale);
-                        ctx.emit("ready", serde_json::json!({"organisation": c.organisation.slug}));
+                        ctx.emit("ready", context::Detail::new().text("organisation", &c.organisation.slug));
                         Load::Ready(c)
                     }
                     Err(f) => Load::Failed(f),

@@ -1,7 +1,7 @@
 //! The trip to Stripe and back: the pending payment kept in sessionStorage, the only payment pages the
 //! widget will open, and, back on the venue's page, polling the checkout status until it settles.
 
-use super::context::Ctx;
+use super::context::{Ctx, Detail};
 use super::Outcome;
 use crate::api::Failure;
 use crate::i18n::Text;
@@ -46,7 +46,7 @@ pub fn resume(ctx: &Ctx, outcome: RwSignal<Option<Outcome>>, status: RwSignal<St
             match ctx.api.get::<CheckoutStatus>(&path).await {
                 Ok(s) if s.status == ReservationStatus::Confirmed || s.status == ReservationStatus::Completed => {
                     clear_pending();
-                    ctx.emit("confirmed", serde_json::json!({"reservationId": s.reservation_id, "status": s.status, "paymentStatus": s.payment_status}));
+                    ctx.emit("confirmed", Detail::new().num("reservationId", s.reservation_id).text("status", s.status.as_str()).text("paymentStatus", s.payment_status.as_str()));
                     status.set(ctx.t(Text::Confirmed).into());
                     outcome.set(Some(Outcome::Confirmed { reservation_id: s.reservation_id, booking: s.booking.clone(), manage_url: pending.manage_url.clone() }));
                     return;
@@ -64,7 +64,7 @@ pub fn resume(ctx: &Ctx, outcome: RwSignal<Option<Outcome>>, status: RwSignal<St
                     if s.status != ReservationStatus::PendingPayment {
                         clear_pending();
                     }
-                    ctx.emit("failed", serde_json::json!({"reservationId": s.reservation_id, "status": s.status, "paymentStatus": s.payment_status}));
+                    ctx.emit("failed", Detail::new().num("reservationId", s.reservation_id).text("status", s.status.as_str()).text("paymentStatus", s.payment_status.as_str()));
                     status.set(ctx.t(Text::PaymentFailed).into());
                     outcome.set(Some(Outcome::PaymentFailed { checkout_url: s.checkout_url.filter(|_| s.can_retry_payment) }));
                     return;
@@ -127,14 +127,14 @@ fn session_storage() -> Option<web_sys::Storage> {
 }
 
 pub fn save_pending(p: &Pending) {
-    if let (Some(s), Ok(v)) = (session_storage(), serde_json::to_string(p)) {
+    if let (Some(s), Ok(v)) = (session_storage(), crate::api::to_json(p).ok_or(())) {
         let _ = s.set_item(PENDING_KEY, &v);
     }
 }
 
 fn read_pending(booker_path: &str) -> Option<Pending> {
     let raw = session_storage()?.get_item(PENDING_KEY).ok()??;
-    serde_json::from_str::<Pending>(&raw).ok().filter(|p| p.booker_path == booker_path)
+    crate::api::parse::<Pending>(&raw).filter(|p| p.booker_path == booker_path)
 }
 
 pub fn clear_pending() {

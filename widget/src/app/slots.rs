@@ -1,7 +1,7 @@
 //! Step three: the day's times in the organisation's zone (labelled with it when the visitor's differs),
 //! each with the places left; full ones are shown but not offered as buttons.
 
-use super::context::{use_ctx, use_steps, Ctx, Steps};
+use super::context::{use_ctx, use_steps, Ctx, Detail, Steps};
 use super::Load;
 use crate::format;
 use crate::i18n::Text;
@@ -85,7 +85,7 @@ pub fn Slots() -> impl IntoView {
                                                 steps.notice.set(None);
                                                 steps.slot.set(Some(s));
                                                 c.focus("#sb-details");
-                                                c.emit("slot-selected", serde_json::json!({"resourceTypeId": steps.service.get_untracked(), "startTime": s.start_time, "endTime": s.end_time, "available": s.available}));
+                                                c.emit("slot-selected", Detail::new().opt_num("resourceTypeId", steps.service.get_untracked()).text("startTime", s.start_time).text("endTime", s.end_time).num("available", s.available));
                                             }>
                                             <span class="sb-slot-time">{label}</span>
                                             <span class="sb-slot-left">{left}</span>
