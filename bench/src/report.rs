@@ -82,14 +82,14 @@ pub fn compare(rows: &[Row], old: &Value) {
 /// A bar per budget: the value as a share of its budget, the budget line at 100 %.
 pub fn chart(rows: &[Row]) -> String {
     let budgeted: Vec<&Row> = rows.iter().filter(|r| r.budget.is_some()).collect();
-    let (label_w, bar_w, row_h, top) = (430.0, 360.0, 30.0, 46.0);
+    let (label_w, bar_w, row_h, top) = (560.0, 300.0, 28.0, 46.0);
     let scale = 2.0; // the bar's full width is twice the budget
     let width = label_w + bar_w + 190.0;
     let height = top + row_h * budgeted.len() as f64 + 30.0;
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="13">
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="#ffffff"/>
 <text x="12" y="24" font-size="15" font-weight="600" fill="#111827">scripts/bench.sh: each measure against its budget (the line)</text>
 "##

@@ -13,8 +13,8 @@ pub fn escape(s: &str) -> String {
 /// An amount in minor units as text: `65.00 EUR` (no decimals for Stripe's zero-decimal currencies).
 pub fn money(amount: i64, currency: &str) -> String {
     const ZERO_DECIMAL: &[&str] = &["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"];
-    let code = currency.to_uppercase();
-    if ZERO_DECIMAL.contains(&currency.to_lowercase().as_str()) {
+    let code = currency.to_ascii_uppercase();
+    if ZERO_DECIMAL.contains(&currency.to_ascii_lowercase().as_str()) {
         return format!("{amount} {code}");
     }
     format!("{}{}.{:02} {code}", if amount < 0 { "-" } else { "" }, amount.abs() / 100, amount.abs() % 100)

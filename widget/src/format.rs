@@ -78,7 +78,7 @@ pub fn visitor_zone() -> String {
 
 /// `€65.00` from minor units.
 pub fn money(minor: i64, currency: &str, locale: &str) -> String {
-    let f = Intl::NumberFormat::new(&locales(locale), &options(&[("style", "currency"), ("currency", &currency.to_uppercase())]));
+    let f = Intl::NumberFormat::new(&locales(locale), &options(&[("style", "currency"), ("currency", &currency.to_ascii_uppercase())]));
     let digits = Reflect::get(&f.resolved_options(), &JsValue::from_str("maximumFractionDigits")).ok().and_then(|v| v.as_f64()).unwrap_or(2.0);
     let amount = minor as f64 / 10f64.powi(digits as i32);
     f.format().call1(&f, &JsValue::from_f64(amount)).ok().and_then(|v| v.as_string()).unwrap_or_default()
