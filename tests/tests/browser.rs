@@ -343,3 +343,27 @@ fn iframe_mode_sends_the_whole_page_to_checkout_and_resumes_after() {
     browser.switch_to_frame(&frame);
     browser.widget_element(".sb-confirmed");
 }
+
+#[test]
+fn the_catalog_is_asked_once_while_the_widget_loads_and_marks_are_left() {
+    let edge = Edge::start();
+    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
+    let api = slotbook_tests::pages::venue_with_api(&edge, "acme-spa", Some("en"), |_| (500, "{}".into()));
+    let browser = Browser::start();
+    browser.goto(&api.base);
+    browser.widget_element(".sb-service[data-resource-type='9']");
+    // The loader's own request serves the widget's first view: no second round trip for the catalog.
+    let catalog_calls = api.requests().iter().filter(|r| r.method == "GET" && r.path == "/api/public/booking/organisations/acme-spa").count();
+    assert_eq!(catalog_calls, 1);
+    // … and it starts while the wasm is still on its way, not after.
+    let order = browser.script(
+        "const all = performance.getEntriesByType('resource'); \
+         const catalog = all.find(e => e.name.endsWith('/organisations/acme-spa')); \
+         const wasm = all.find(e => e.name.endsWith('.wasm')); \
+         return catalog && wasm ? catalog.startTime < wasm.responseEnd : null;",
+        json!([]),
+    );
+    assert_eq!(order, json!(true), "catalog fetched beside the wasm");
+    let marked = browser.script("return performance.getEntriesByName('booking:catalog').length;", json!([]));
+    assert_eq!(marked, json!(1), "the User Timing mark a venue's monitoring reads");
+}
