@@ -269,6 +269,12 @@ fn popup_mode_loads_the_widget_only_when_asked() {
         const d = h.querySelector('dialog'); const i = h.querySelector('.inner'); \
         return d.open && i.shadowRoot && i.shadowRoot.querySelector(\".sb-service[data-resource-type='10']\");");
     assert_eq!(browser.script(wasm_fetched, json!([])), json!(true));
+    // Through the JS API, opened at once: it opens once its popup exists (the popup's code arrives on demand).
+    browser.script("const el = document.createElement('div'); el.id = 'second'; document.body.append(el); \
+        BookingWidget.mount(el, {organisation: 'popup-studio', mode: 'popup'}); BookingWidget.open(el); return true;", json!([]));
+    browser.wait_for("the second popup open", "const h = document.querySelector('#second').shadowRoot; \
+        const d = h && h.querySelector('dialog'); const i = h && h.querySelector('.inner'); \
+        return d && d.open && i.shadowRoot && i.shadowRoot.querySelector(\".sb-service[data-resource-type='10']\");");
 }
 
 #[test]

@@ -101,8 +101,9 @@
     });
   }
 
+  // After the mounts already asked for (a popup mounted just before opens once it exists).
   function open(host) {
-    if (modesModule) modesModule.open(host);
+    if (modes) modes.then(function (m) { m.open(host); });
   }
 
   function unmount(host) {
