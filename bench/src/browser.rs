@@ -59,7 +59,8 @@ fn runs(v: &[f64]) -> String {
     v.iter().map(|x| format!("{x:.0}")).collect::<Vec<_>>().join(" ")
 }
 
-/// Days from tomorrow on (three weeks) where service 10 has room, in the first such day's month.
+/// Days from tomorrow on (three weeks) where service 10 has room, in the month that has most of them (so that
+/// near a month's end there are still two to click between).
 fn days_with_room(edge: &Edge) -> Vec<String> {
     let base = edge.url("/api/public/booking/organisations/acme-spa");
     let days: Vec<String> = (1..22)
@@ -69,8 +70,9 @@ fn days_with_room(edge: &Edge) -> Vec<String> {
             a["slots"].as_array().unwrap().iter().any(|s| s["available"].as_u64().unwrap_or(0) > 0)
         })
         .collect();
-    let month = days.first().expect("a day with room")[..7].to_string();
-    days.into_iter().filter(|d| d.starts_with(&month)).take(5).collect()
+    let in_month = |m: &str| days.iter().filter(|d| d.starts_with(m)).count();
+    let month = days.iter().map(|d| d[..7].to_string()).max_by_key(|m| (in_month(m), std::cmp::Reverse(m.clone()))).expect("a day with room");
+    days.iter().filter(|d| d.starts_with(&month)).take(5).cloned().collect()
 }
 
 /// A day clicked in the page (not through WebDriver, whose own round trip is not the widget's) until its
