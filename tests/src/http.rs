@@ -36,6 +36,9 @@ fn agent() -> ureq::Agent {
         .http_status_as_error(false)
         .max_redirects(0)
         .timeout_global(Some(Duration::from_secs(60)))
+        // wrangler dev closes a connection idle for 5 s; one idle longer than 2 s is not reused, so a request
+        // after a pause never meets a connection the server is closing.
+        .max_idle_age(Duration::from_secs(2))
         .build()
         .into()
 }

@@ -386,7 +386,7 @@ fn a_stripe_that_does_not_answer_is_given_up_in_time_and_the_places_return() {
     let edge = start(&stripe, false);
     let slot = find_slot(&base(&edge), 8, 1, 0);
     let before = places_left(&base(&edge), 8, &slot);
-    stripe.slow_down_creates(14_000);
+    stripe.slow_down_creates(12_000);
     let started = Instant::now();
     let answer = reserve(&edge, &slot, 1);
     let waited = started.elapsed();
@@ -395,7 +395,7 @@ fn a_stripe_that_does_not_answer_is_given_up_in_time_and_the_places_return() {
     assert_eq!(places_left(&base(&edge), 8, &slot), before, "the hold is released at once");
     // Stripe answers again: the customer's retry books.
     stripe.slow_down_creates(0);
-    std::thread::sleep(Duration::from_secs(5)); // the abandoned call's session arrives late, unused
+    std::thread::sleep(Duration::from_millis(2500)); // the abandoned call's session arrives late, unused
     let retried = reserve(&edge, &slot, 1);
     assert_eq!(retried.status, 201, "{}", retried.body);
     assert!(retried.json()["checkoutUrl"].as_str().is_some());
