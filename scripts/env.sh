@@ -3,6 +3,7 @@
 WASM_BINDGEN_VERSION=0.2.130   # must equal wasm-bindgen in Cargo.lock
 WORKER_BUILD_VERSION=0.8.7
 TRUNK_VERSION=0.21.14
+TWIGGY_VERSION=0.8.0
 SCHEMATHESIS_VERSION=4.32.5   # the OpenAPI fuzzer; its whole tree is pinned in scripts/fuzz/requirements.txt
 SLOTBOOK_ROOT=${SLOTBOOK_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SLOTBOOK_CACHE=${SLOTBOOK_CACHE:-$HOME/.cache/slotbook}
@@ -10,7 +11,7 @@ SLOTBOOK_TOOLS=$SLOTBOOK_CACHE/tools
 # One target dir per checkout: cargo names workspace crates by their path relative to the workspace, so two
 # checkouts sharing a target dir could each take the other's stale artifacts as fresh.
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$SLOTBOOK_CACHE/target-$(printf '%s' "$SLOTBOOK_ROOT" | sha1sum | cut -c1-12)}
-export PATH="$SLOTBOOK_TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin:$SLOTBOOK_TOOLS/trunk-$TRUNK_VERSION/bin:$SLOTBOOK_TOOLS/worker-build-$WORKER_BUILD_VERSION/bin:$SLOTBOOK_ROOT/node_modules/.bin:$PATH"
+export PATH="$SLOTBOOK_TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin:$SLOTBOOK_TOOLS/trunk-$TRUNK_VERSION/bin:$SLOTBOOK_TOOLS/worker-build-$WORKER_BUILD_VERSION/bin:$SLOTBOOK_TOOLS/twiggy-$TWIGGY_VERSION/bin:$SLOTBOOK_ROOT/node_modules/.bin:$PATH"
 export WASM_BINDGEN_BIN="$SLOTBOOK_TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin/wasm-bindgen"
 export WASM_OPT_BIN="$SLOTBOOK_ROOT/node_modules/.bin/wasm-opt"
 export ESBUILD_BIN="$SLOTBOOK_ROOT/node_modules/.bin/esbuild"
