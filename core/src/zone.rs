@@ -86,9 +86,13 @@ impl Zone {
         // The instants t with t + offset(t) = local lie within MAX_OFFSET of it; every offset in force there
         // is a candidate (the window holds at most one change of a POSIX rule, and any listed ones).
         let (from, to) = (local - MAX_OFFSET, local + MAX_OFFSET);
-        let mut offsets = vec![self.offset(from), self.offset(local), self.offset(to)];
-        offsets.extend(self.transitions.iter().filter(|(at, _)| *at > from && *at < to).map(|(_, o)| *o as i64));
-        let mut found: Vec<i64> = offsets.into_iter().map(|o| local - o).filter(|t| self.offset(*t) == local - t).collect();
+        let (before, at, after) = (self.offset(from), self.offset(local), self.offset(to));
+        let listed = self.transitions.iter().filter(|(t, _)| *t > from && *t < to).map(|(_, o)| *o as i64);
+        if before == at && at == after && listed.clone().next().is_none() {
+            // One offset over the whole window (most days): one instant.
+            return LocalTime::Unique(Timestamp(local - at));
+        }
+        let mut found: Vec<i64> = [before, at, after].into_iter().chain(listed).map(|o| local - o).filter(|t| self.offset(*t) == local - t).collect();
         found.sort_unstable();
         found.dedup();
         match found.as_slice() {
