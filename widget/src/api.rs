@@ -88,22 +88,16 @@ async fn send<T: DeserializeOwned>(url: &str, method: &str, body: Option<String>
     let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
     let timer = window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), TIMEOUT_MS).ok();
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| Failure::Network)?;
-    let answered = async {
-        let response: Response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| Failure::Network)?.dyn_into().map_err(|_| Failure::Network)?;
-        let text = JsFuture::from(response.text().map_err(|_| Failure::Network)?).await.map_err(|_| Failure::Network)?;
-        Ok::<_, Failure>((response, text))
-    }
-    .await;
+    let answered = answer(window.fetch_with_request(&request)).await;
     if let Some(timer) = timer {
         window.clear_timeout_with_handle(timer);
     }
-    let (response, text) = answered?;
-    read(&response, &text.as_string().unwrap_or_default())
+    answered
 }
 
-/// An answer fetched before the widget started (the loader's catalog request), read like [`Api::get`]'s.
-pub async fn prefetched<T: DeserializeOwned>(answer: js_sys::Promise) -> Result<T, Failure> {
-    let response: Response = JsFuture::from(answer).await.map_err(|_| Failure::Network)?.dyn_into().map_err(|_| Failure::Network)?;
+/// The answer a `fetch` promise settles to, read in full: ours, or the loader's early catalog request.
+pub async fn answer<T: DeserializeOwned>(fetched: js_sys::Promise) -> Result<T, Failure> {
+    let response: Response = JsFuture::from(fetched).await.map_err(|_| Failure::Network)?.dyn_into().map_err(|_| Failure::Network)?;
     let text = JsFuture::from(response.text().map_err(|_| Failure::Network)?).await.map_err(|_| Failure::Network)?;
     read(&response, &text.as_string().unwrap_or_default())
 }

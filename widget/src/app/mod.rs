@@ -69,7 +69,7 @@ pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
             let early = prefetched.try_update_value(|p| p.take()).flatten();
             spawn_local(async move {
                 let result = match early {
-                    Some(answer) => crate::api::prefetched::<Catalog>(answer).await,
+                    Some(answer) => crate::api::answer::<Catalog>(answer).await,
                     None => ctx.api.get::<Catalog>("").await,
                 };
                 catalog.set(match result {
