@@ -4,7 +4,7 @@
  *   events arrive by postMessage, checked for origin and source, and are dispatched again on the host
  *   element; the customer's details go to the frame by postMessage too, never in its URL.
  * - embedded: inside the edge's embed page, the frame's side of that conversation.
- * `loader` is what widget.js lends: mount, unmount, load, sheet, normalise, script. */
+ * `loader` is what widget.js lends: mount, unmount, load, sheet. */
 var POPUP = ":host{display:inline-block}.open{font:600 15px system-ui,sans-serif;padding:10px 18px;" +
   "border-radius:var(--booking-radius,10px);border:0;cursor:pointer;color:#fff;background:var(--booking-accent,#2563eb)}" +
   "dialog{border:0;border-radius:12px;padding:0;width:min(680px,96vw);max-height:92vh}" +

@@ -117,7 +117,7 @@
   }
 
   // What modes.js needs of the loader.
-  var lent = { mount: mount, unmount: unmount, load: load, sheet: sheet, normalise: normalise, script: script };
+  var lent = { mount: mount, unmount: unmount, load: load, sheet: sheet };
   window.BookingWidget = { mount: mount, open: open, unmount: unmount };
 
   if (script && script.dataset.embed) {
