@@ -44,8 +44,9 @@ const MAX_OFFSET: i64 = 26 * 3600;
 impl Zone {
     /// The zone of an IANA name (any case), or `None` for a name the tz database does not know.
     pub fn named(name: &str) -> Option<Zone> {
-        let key = name.to_ascii_lowercase();
-        let i = ZONES.binary_search_by(|(n, _)| n.to_ascii_lowercase().cmp(&key)).ok()?;
+        let lower = |s: &'static str| s.bytes().map(|b| b.to_ascii_lowercase());
+        let key = name.bytes().map(|b| b.to_ascii_lowercase());
+        let i = ZONES.binary_search_by(|(n, _)| lower(n).cmp(key.clone())).ok()?;
         let (transitions, since_2024, rule) = match &ZONES[i].1 {
             Rule::Posix(rule) => (&[][..], 0, rule),
             Rule::Listed { since_2024, transitions, then } => (*transitions, *since_2024, then),
