@@ -6,10 +6,6 @@ use crate::availability::{OpeningHours, Schedule, Zone};
 use crate::wire::{Catalog, OrganisationInfo, ResourceInfo, ResourceTypeInfo};
 
 impl OrganisationDocument {
-    pub fn zone(&self) -> Zone {
-        Zone::named(&self.time_zone).expect("checked when the document was parsed")
-    }
-
     pub fn resource_type(&self, id: i64) -> Option<&ResourceTypeDoc> {
         self.resource_types.iter().find(|rt| rt.id == id)
     }
