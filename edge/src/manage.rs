@@ -182,9 +182,7 @@ fn render(b: &ManagedBooking, manage_url: &str, notice: Option<&str>, day: Optio
     page("en", &format!("{} – {}", s.service, s.organisation), &body)
 }
 
-/// `application/x-www-form-urlencoded` pairs, decoded.
+/// `application/x-www-form-urlencoded` pairs, decoded (the same encoding as a query string).
 fn form_pairs(body: &str) -> Vec<(String, String)> {
-    Url::parse(&format!("http://form.invalid/?{body}"))
-        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
-        .unwrap_or_default()
+    Url::parse(&format!("http://form.invalid/?{body}")).map(|u| query_pairs(&u)).unwrap_or_default()
 }
