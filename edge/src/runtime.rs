@@ -13,6 +13,12 @@ pub fn setting(env: &Env, name: &str) -> Option<String> {
         .filter(|v| !v.trim().is_empty())
 }
 
+/// A setting only tests use (shorter holds, faster retries): never honoured on a deploy with a live Stripe key.
+pub fn test_setting(env: &Env, name: &str) -> Option<String> {
+    let live = setting(env, "STRIPE_SECRET_KEY").is_some_and(|k| !k.starts_with("sk_test_"));
+    setting(env, name).filter(|_| !live)
+}
+
 pub fn now() -> Timestamp {
     Timestamp::from_millis(js_sys::Date::now())
 }

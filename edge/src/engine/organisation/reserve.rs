@@ -243,9 +243,7 @@ impl Organisation {
     /// How long payment holds last: the organisation's setting, unless HOLD_SECONDS_OVERRIDE is set (tests;
     /// honoured only with the test checkout or a Stripe test key, never with a live key).
     fn hold_seconds(&self, doc: &slotbook_core::document::OrganisationDocument) -> i64 {
-        let live = crate::runtime::setting(&self.env, "STRIPE_SECRET_KEY").is_some_and(|k| !k.starts_with("sk_test_"));
-        crate::runtime::setting(&self.env, "HOLD_SECONDS_OVERRIDE")
-            .filter(|_| !live)
+        crate::runtime::test_setting(&self.env, "HOLD_SECONDS_OVERRIDE")
             .and_then(|v| v.parse::<i64>().ok())
             .filter(|s| *s > 0)
             .unwrap_or(doc.hold_minutes as i64 * 60)

@@ -157,11 +157,11 @@ impl Organisation {
         Ok(())
     }
 
-    /// The pause before the next attempt; WEBHOOK_RETRY_SECONDS (testing only) replaces each pause, not
-    /// the number of attempts.
+    /// The pause before the next attempt; WEBHOOK_RETRY_SECONDS (testing only, never with a live key)
+    /// replaces each pause, not the number of attempts.
     fn retry_after(&self, failed_attempts: u32) -> Option<i64> {
         let pause = retry_delay(failed_attempts)?;
-        let fixed = crate::runtime::setting(&self.env, "WEBHOOK_RETRY_SECONDS").and_then(|v| v.parse::<i64>().ok()).filter(|s| *s > 0);
+        let fixed = crate::runtime::test_setting(&self.env, "WEBHOOK_RETRY_SECONDS").and_then(|v| v.parse::<i64>().ok()).filter(|s| *s > 0);
         Some(fixed.unwrap_or(pause))
     }
 }
