@@ -11,6 +11,7 @@ cd "$ROOT"
 grep -A1 '^name = "idna_adapter"$' Cargo.lock | grep -q '^version = "1.0.0"$' ||
   { echo "[build] Cargo.lock must pin idna_adapter 1.0.0: cargo update -p idna_adapter --precise 1.0.0" >&2; exit 1; }
 
+wasm_release_build
 echo "[build] widget (trunk --release)" >&2
 trunk build --release >/dev/null
 glue=$(cd dist && ls slotbook-widget-*.js | head -n 1)

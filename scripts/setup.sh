@@ -28,6 +28,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "rustup target add wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
+# Its source: the release builds compile std for wasm32 themselves (see wasm_release_build in env.sh).
+if ! rustup component list --installed | grep -qx rust-src; then
+  log "rustup component add rust-src"
+  rustup component add rust-src
+fi
 
 # Cargo tools, each in its own versioned root. A shared target dir lets the three builds reuse crates.
 install_tool() { # name version binary [cargo install flags…]

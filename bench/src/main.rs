@@ -1,7 +1,8 @@
 //! `scripts/bench.sh [--compare OLD.json] [--save-reference]`: measures, prints one table, writes
 //! `bench/out/results.json` and `bench/out/chart.svg`, and fails when a budget is missed. Budgets live here,
 //! not in timed tests. `--compare` prints the change per row against an earlier results file;
-//! `--save-reference` also writes the run to `bench/reference/` (the chart the README shows).
+//! `--save-reference` also writes the run to `bench/reference/` (the chart the README shows); `--only KIND`
+//! (sizes, native, browser, edge, proxy) measures one kind, for work on it (no reference is saved then).
 //!
 //! One module per kind of measure: [`sizes`] (what a first visit downloads, the Worker bundle), [`native`]
 //! (availability in core), [`edge`] (the Workers runtime under load, proxy overhead), [`browser`]
@@ -27,24 +28,40 @@ fn main() {
     let compare_with = args.iter().position(|a| a == "--compare").map(|i| args.get(i + 1).expect("--compare OLD.json").clone());
     let old = compare_with.map(|p| serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))).expect("a results.json"));
 
+    let only = args.iter().position(|a| a == "--only").map(|i| args.get(i + 1).expect("--only sizes|native|browser|edge|proxy").as_str());
+    let wanted = |kind: &str| only.is_none_or(|o| o == kind);
+
     let mut rows = Vec::new();
     // The engine's own contention is measured, not the per-organisation reserve limit.
-    let edge = Edge::start_with(&[("RESERVES_PER_ORGANISATION_PER_MINUTE", "1000000")]);
-    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
-    sizes::widget(&edge, &mut rows);
-    sizes::worker(&mut rows);
-    native::availability(&mut rows);
-    browser::first_visits(&edge, &mut rows);
-    edge::latency(&edge, &mut rows);
-    edge::contention(&edge, &mut rows);
+    let edge = (wanted("sizes") || wanted("browser") || wanted("edge")).then(|| {
+        let edge = Edge::start_with(&[("RESERVES_PER_ORGANISATION_PER_MINUTE", "1000000")]);
+        assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
+        edge
+    });
+    if let Some(edge) = edge.as_ref().filter(|_| wanted("sizes")) {
+        sizes::widget(edge, &mut rows);
+        sizes::worker(&mut rows);
+    }
+    if wanted("native") {
+        native::availability(&mut rows);
+    }
+    if let Some(edge) = edge.as_ref().filter(|_| wanted("browser")) {
+        browser::first_visits(edge, &mut rows);
+    }
+    if let Some(edge) = edge.as_ref().filter(|_| wanted("edge")) {
+        edge::latency(edge, &mut rows);
+        edge::contention(edge, &mut rows);
+    }
     drop(edge);
-    edge::proxy_overhead(&mut rows);
+    if wanted("proxy") {
+        edge::proxy_overhead(&mut rows);
+    }
 
     report::print(&rows);
     let out = repo_root().join("bench/out");
     report::write(&out, &rows);
     println!("\nwritten: {0}/results.json, {0}/chart.svg", out.display());
-    if args.iter().any(|a| a == "--save-reference") {
+    if only.is_none() && args.iter().any(|a| a == "--save-reference") {
         report::write(&repo_root().join("bench/reference"), &rows);
         println!("written: bench/reference/ (the reference run the README shows)");
     }

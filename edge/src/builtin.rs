@@ -12,7 +12,8 @@ use slotbook_core::document::{is_valid_slug, OrganisationDocument};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::route::{Booker, PublicCall, StaffCall, BODY_LIMIT, IMPORT_BODY_LIMIT};
 use slotbook_core::validate::{self, Query};
-use worker::{Env, Request, Response, Url};
+use crate::incoming::Incoming;
+use worker::{Env, Response, Url};
 
 /// The organisation a public call books with, and for a token the one resource it publishes.
 pub struct Target {
@@ -43,7 +44,7 @@ pub async fn target(env: &Env, booker: &Booker) -> ApiResult<Target> {
     }
 }
 
-pub async fn public(mut req: Request, env: &Env, target: &Target, call: &PublicCall, url: &Url, self_origin: &str) -> ApiResult<Response> {
+pub async fn public(mut req: Incoming, env: &Env, target: &Target, call: &PublicCall, url: &Url, self_origin: &str) -> ApiResult<Response> {
     let pairs = query_pairs(url);
     let query = Query::new(&pairs);
     let by_org = target.scope.is_none();
@@ -52,7 +53,7 @@ pub async fn public(mut req: Request, env: &Env, target: &Target, call: &PublicC
         PublicCall::Availability => Command::Availability { query: validate::availability_query(&query, by_org)?, scope: target.scope },
         PublicCall::Month => Command::Month { query: validate::month_query(&query, by_org)?, scope: target.scope },
         PublicCall::Reserve => {
-            let key = req.headers().get(idempotency::HEADER).ok().flatten();
+            let key = req.header(idempotency::HEADER);
             let (_, body) = json_body(&mut req, BODY_LIMIT).await?;
             let request = validate::reserve_request(&body, by_org)?;
             let idempotency = match key {
@@ -79,7 +80,7 @@ pub async fn public(mut req: Request, env: &Env, target: &Target, call: &PublicC
 }
 
 /// A staff call; answers with the organisation the key belongs to (once known), for the log line.
-pub async fn staff(req: Request, env: &Env, call: StaffCall, url: &Url) -> (Option<String>, ApiResult<Response>) {
+pub async fn staff(req: Incoming, env: &Env, call: StaffCall, url: &Url) -> (Option<String>, ApiResult<Response>) {
     let key = bearer(&req);
     let resolved: ApiResult<Resolved> = match key {
         None => Err(ApiError::new(ErrorCode::InvalidApiKey, "The API key is missing or invalid")),
@@ -91,7 +92,7 @@ pub async fn staff(req: Request, env: &Env, call: StaffCall, url: &Url) -> (Opti
     }
 }
 
-async fn staff_call(mut req: Request, env: &Env, call: StaffCall, url: &Url, slug: &str) -> ApiResult<Response> {
+async fn staff_call(mut req: Incoming, env: &Env, call: StaffCall, url: &Url, slug: &str) -> ApiResult<Response> {
     let command = match call {
         StaffCall::List => {
             let pairs = query_pairs(url);
@@ -107,7 +108,7 @@ async fn staff_call(mut req: Request, env: &Env, call: StaffCall, url: &Url, slu
 }
 
 /// `PUT /api/admin/organisations/:slug`: replaces an organisation's catalog from one document.
-pub async fn import(mut req: Request, env: &Env, slug: &str) -> ApiResult<Response> {
+pub async fn import(mut req: Incoming, env: &Env, slug: &str) -> ApiResult<Response> {
     let expected = setting(env, "ADMIN_TOKEN");
     let given = bearer(&req);
     let authorised = matches!((&expected, &given), (Some(e), Some(g)) if sha256_hex(e.as_bytes()) == sha256_hex(g.as_bytes()));
@@ -148,8 +149,8 @@ async fn forward(env: &Env, slug: &str, command: &Command) -> ApiResult<Response
     Ok(response)
 }
 
-fn bearer(req: &Request) -> Option<String> {
-    let value = req.headers().get("Authorization").ok().flatten()?;
+fn bearer(req: &Incoming) -> Option<String> {
+    let value = req.header("Authorization")?;
     let (scheme, token) = value.split_once(' ')?;
     (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim().to_string())
 }

@@ -2,7 +2,7 @@
 //! length over the route's limit) → per-client-IP rate limit (public calls, before any Durable Object work)
 //! → CORS (preflight answered; allowed origins per organisation, echoed with `Vary: Origin`) → the backend,
 //! built-in or upstream (each validates first; the built-in engine also checks Idempotency-Keys) → error
-//! shape → one JSON log line.
+//! shape → one JSON log line (written after the answer has gone).
 
 use crate::builtin;
 use crate::embed;
@@ -15,7 +15,8 @@ use crate::runtime::random_hex;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::ratelimit::{self, ClientLimit};
 use slotbook_core::route::{Method, Route};
-use worker::{Env, Headers, Request, Response};
+use crate::incoming::Incoming;
+use worker::{Context, Env, Headers, Response};
 
 /// What the gateway learns about a request on its way, for headers and the log line.
 struct Exchange {
@@ -26,7 +27,7 @@ struct Exchange {
     cors_origin: Option<String>,
 }
 
-pub async fn handle(req: Request, env: Env) -> Response {
+pub async fn handle(req: Incoming, env: Env, ctx: &Context) -> Response {
     let started = js_sys::Date::now();
     let mut ex = Exchange { request_id: format!("req_{}", random_hex(12)), route: "unknown", organisation: None, cors_origin: None };
     let method = req.method().to_string();
@@ -41,23 +42,26 @@ pub async fn handle(req: Request, env: Env) -> Response {
         let _ = headers.set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After, Idempotent-Replayed");
     }
     let _ = headers.append("Vary", "Origin");
-    worker::console_log!(
-        "{}",
-        serde_json::json!({
-            "request_id": ex.request_id, "method": method, "route": ex.route, "status": resp.status_code(),
-            "duration_ms": js_sys::Date::now() - started, "organisation": ex.organisation,
-        })
-    );
+    let line = serde_json::json!({
+        "request_id": ex.request_id, "method": method, "route": ex.route, "status": resp.status_code(),
+        "duration_ms": js_sys::Date::now() - started, "organisation": ex.organisation,
+    })
+    .to_string();
+    // Written once the answer is on its way: a log line must not delay it.
+    ctx.wait_until(async move {
+        worker::Delay::from(std::time::Duration::ZERO).await;
+        worker::console_log!("{line}");
+    });
     resp
 }
 
-async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response> {
+async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Response> {
     let url = req.url().map_err(|_| ApiError::validation("url", "The request URL is malformed"))?;
     let method = Method::parse(req.method().as_ref())
         .ok_or_else(|| ApiError::new(ErrorCode::MethodNotAllowed, "Method not allowed"))?;
     let preflight = method == Method::Options;
     let route_method = if preflight {
-        let asked = req.headers().get("Access-Control-Request-Method").ok().flatten().unwrap_or_default();
+        let asked = req.header("Access-Control-Request-Method").unwrap_or_default();
         Method::parse(&asked).unwrap_or(Method::Options)
     } else {
         method
@@ -66,7 +70,7 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
     ex.route = route.label();
     ex.organisation = route.organisation().map(str::to_string);
     let self_origin = url.origin().ascii_serialization();
-    let declared = req.headers().get("Content-Length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = req.header("Content-Length").and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > route.body_limit() as u64) {
         return Err(too_large(route.body_limit()));
     }
@@ -137,8 +141,8 @@ async fn serve(req: Request, env: &Env, ex: &mut Exchange) -> ApiResult<Response
 }
 
 /// The Origin of a call from another website (a call from the edge's own pages needs no CORS).
-fn cross_origin(req: &Request, self_origin: &str) -> Option<String> {
-    req.headers().get("Origin").ok().flatten().filter(|o| o != self_origin)
+fn cross_origin(req: &Incoming, self_origin: &str) -> Option<String> {
+    req.header("Origin").filter(|o| o != self_origin)
 }
 
 /// The origin to echo in CORS headers: only one of the organisation's allowed origins may call.
@@ -153,10 +157,10 @@ fn allow_origin(origin: Option<String>, allowed: &[String]) -> ApiResult<Option<
 
 /// Per-client-IP limits through the Workers Rate Limiting bindings; a binding that is not configured
 /// means no limit of that kind.
-async fn limit_client(env: &Env, limit: Option<ClientLimit>, req: &Request) -> ApiResult<()> {
+async fn limit_client(env: &Env, limit: Option<ClientLimit>, req: &Incoming) -> ApiResult<()> {
     let Some(limit) = limit else { return Ok(()) };
     let Ok(limiter) = env.rate_limiter(limit.binding()) else { return Ok(()) };
-    let ip = req.headers().get("CF-Connecting-IP").ok().flatten();
+    let ip = req.header("CF-Connecting-IP");
     match limiter.limit(limit.key(ip.as_deref())).await {
         Ok(outcome) if !outcome.success => Err(ratelimit::limited(ratelimit::CLIENT_PERIOD_SECONDS)),
         Ok(_) => Ok(()),

@@ -10,7 +10,8 @@
 //! - [`manage`]: a customer's manage link (JSON, a plain page, the calendar file); [`html`]: the edge's pages.
 //! - [`origins`]: which organisations exist and which websites may book with each.
 //! - [`openapi`]: the API's OpenAPI document.
-//! - [`http`]: JSON answers, the error answer, request bodies within their limits.
+//! - [`http`]: JSON answers, the error answer, request bodies within their limits; [`incoming`]: the request
+//!   as the runtime hands it over.
 
 mod builtin;
 mod embed;
@@ -18,6 +19,7 @@ mod engine;
 mod gateway;
 mod html;
 mod http;
+mod incoming;
 mod manage;
 mod openapi;
 mod origins;
@@ -27,9 +29,9 @@ mod runtime;
 mod stripe;
 
 pub use engine::{Directory, Organisation};
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, Response, Result};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    Ok(gateway::handle(req, env).await)
+async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<Response> {
+    Ok(gateway::handle(incoming::Incoming::new(req), env, &ctx).await)
 }

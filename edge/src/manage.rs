@@ -13,17 +13,18 @@ use slotbook_core::reservation::{manage_token_organisation, ReservationStatus};
 use slotbook_core::route::{ManageCall, BODY_LIMIT};
 use slotbook_core::validate::{self, AvailabilityQuery, Query};
 use slotbook_core::wire::{Availability, ManagedBooking};
-use worker::{Env, Headers, Request, Response, Url};
+use crate::incoming::Incoming;
+use worker::{Env, Headers, Response, Url};
 
 /// The organisation a manage token belongs to; 404 for a token of no known form.
 pub fn organisation(token: &str) -> ApiResult<&str> {
     manage_token_organisation(token).ok_or_else(|| ApiError::not_found("Booking"))
 }
 
-pub async fn handle(mut req: Request, env: &Env, token: &str, call: ManageCall, url: &Url, self_origin: &str) -> ApiResult<Response> {
+pub async fn handle(mut req: Incoming, env: &Env, token: &str, call: ManageCall, url: &Url, self_origin: &str) -> ApiResult<Response> {
     let slug = organisation(token)?.to_string();
     let manage_url = format!("{self_origin}/api/public/booking/manage/{token}");
-    let form = req.headers().get("Content-Type").ok().flatten().is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let form = req.header("Content-Type").is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
     let action = match call {
         ManageCall::View => ManageAction::View,
         ManageCall::Calendar => ManageAction::Calendar,
@@ -88,8 +89,8 @@ pub async fn handle(mut req: Request, env: &Env, token: &str, call: ManageCall, 
 }
 
 /// A browser that follows the link asks for HTML first; the widget asks for JSON.
-fn wants_html(req: &Request) -> bool {
-    let accept = req.headers().get("Accept").ok().flatten().unwrap_or_default();
+fn wants_html(req: &Incoming) -> bool {
+    let accept = req.header("Accept").unwrap_or_default();
     let html = accept.find("text/html");
     let json = accept.find("application/json");
     matches!((html, json), (Some(h), j) if j.is_none_or(|j| h < j))

@@ -11,12 +11,13 @@ use crate::runtime::{now, random_hex, setting};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::route::WEBHOOK_BODY_LIMIT;
 use slotbook_core::stripe::{self, local_session_organisation, PaymentsMode};
-use worker::{Env, Headers, Method, Request, Response};
+use crate::incoming::Incoming;
+use worker::{Env, Headers, Method, Response};
 
 /// `POST /api/payments/stripe/webhook`. In proxy mode a verified event goes to the upstream unchanged (raw
 /// body and signature), and counts as processed only once the upstream accepted it.
-pub async fn webhook(mut req: Request, env: &Env, upstream: Option<&Upstream>, request_id: &str) -> ApiResult<Response> {
-    let signature = req.headers().get("Stripe-Signature").ok().flatten();
+pub async fn webhook(mut req: Incoming, env: &Env, upstream: Option<&Upstream>, request_id: &str) -> ApiResult<Response> {
+    let signature = req.header("Stripe-Signature");
     let body = crate::http::read_body(&mut req, WEBHOOK_BODY_LIMIT).await?;
     let Some(upstream) = upstream else {
         return apply_signed(env, signature.as_deref(), &body).await;
@@ -30,7 +31,7 @@ pub async fn webhook(mut req: Request, env: &Env, upstream: Option<&Upstream>, r
         method: Method::Post,
         path_and_query: "/api/payments/stripe/webhook".into(),
         headers: vec![
-            ("content-type".into(), req.headers().get("Content-Type").ok().flatten().unwrap_or_else(|| "application/json".into())),
+            ("content-type".into(), req.header("Content-Type").unwrap_or_else(|| "application/json".into())),
             ("stripe-signature".into(), signature.unwrap_or_default()),
             ("x-request-id".into(), request_id.to_string()),
         ],
@@ -104,7 +105,7 @@ pub async fn test_checkout_page(env: &Env, session_id: &str, base_url: &str) -> 
 
 /// `POST /api/test-checkout/:session/complete`: signs the event Stripe would send, applies it through the
 /// webhook path, and sends the customer back as Stripe would.
-pub async fn test_checkout_complete(mut req: Request, env: &Env, session_id: &str, base_url: &str) -> ApiResult<Response> {
+pub async fn test_checkout_complete(mut req: Incoming, env: &Env, session_id: &str, base_url: &str) -> ApiResult<Response> {
     test_checkout_enabled(env)?;
     let form = String::from_utf8(crate::http::read_body(&mut req, slotbook_core::route::BODY_LIMIT).await?).unwrap_or_default();
     let pay = form.split('&').any(|p| p == "outcome=pay");

@@ -12,7 +12,8 @@ use slotbook_core::validate::{self, Query};
 use crate::runtime::setting;
 use slotbook_core::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use std::time::Duration;
-use worker::{Cache, Env, Headers, Method, Request, RequestInit, Response};
+use crate::incoming::Incoming;
+use worker::{Cache, Env, Headers, Method, RequestInit, Response};
 
 const FORWARDED_HEADERS: &[&str] =
     &["content-type", "accept", "accept-language", "authorization", "idempotency-key", "stripe-signature", "user-agent"];
@@ -35,12 +36,12 @@ pub struct Outgoing {
 
 impl Outgoing {
     /// Takes the allow-listed headers of `req`, and adds who asked and under which request id.
-    pub fn from_request(req: &Request, path_and_query: String, body: Option<Vec<u8>>, request_id: &str) -> Outgoing {
+    pub fn from_request(req: &Incoming, path_and_query: String, body: Option<Vec<u8>>, request_id: &str) -> Outgoing {
         let mut headers: Vec<(String, String)> = FORWARDED_HEADERS
             .iter()
-            .filter_map(|h| req.headers().get(h).ok().flatten().map(|v| (h.to_string(), v)))
+            .filter_map(|h| req.header(h).map(|v| (h.to_string(), v)))
             .collect();
-        if let Some(ip) = req.headers().get("CF-Connecting-IP").ok().flatten() {
+        if let Some(ip) = req.header("CF-Connecting-IP") {
             headers.push(("x-forwarded-for".into(), ip));
         }
         headers.push(("x-request-id".into(), request_id.to_string()));
@@ -80,7 +81,7 @@ impl Upstream {
             init.with_body(Some(js_sys::Uint8Array::from(body.as_slice()).into()));
         }
         let url = format!("{}{}", self.base, out.path_and_query);
-        let request = Request::new_with_init(&url, &init).map_err(|e| internal("upstream request", e))?;
+        let request = worker::Request::new_with_init(&url, &init).map_err(|e| internal("upstream request", e))?;
         match fetch_within(request, self.timeout).await {
             Ok(response) => Ok(response),
             Err(Unanswered::Unreachable(e)) => {
@@ -94,7 +95,7 @@ impl Upstream {
 
 /// A public booking call in proxy mode: validated here like in built-in mode, then forwarded as received.
 /// Reserves with an Idempotency-Key are de-duplicated here too, in the organisation's Durable Object.
-pub async fn public(mut req: Request, env: &Env, upstream: &Upstream, booker: &Booker, call: &PublicCall, url: &worker::Url, request_id: &str) -> ApiResult<Response> {
+pub async fn public(mut req: Incoming, env: &Env, upstream: &Upstream, booker: &Booker, call: &PublicCall, url: &worker::Url, request_id: &str) -> ApiResult<Response> {
     let by_org = matches!(booker, Booker::Organisation(_));
     let pairs = query_pairs(url);
     let query = Query::new(&pairs);
@@ -115,7 +116,7 @@ pub async fn public(mut req: Request, env: &Env, upstream: &Upstream, booker: &B
             None
         }
         PublicCall::Reserve => {
-            let key = req.headers().get(idempotency::HEADER).ok().flatten();
+            let key = req.header(idempotency::HEADER);
             let (body, value) = json_body(&mut req, slotbook_core::route::BODY_LIMIT).await?;
             let request = validate::reserve_request(&value, by_org)?;
             let out = Outgoing::from_request(&req, path_and_query(url), Some(body), request_id);
@@ -196,7 +197,7 @@ async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: Stri
 }
 
 /// A staff call in proxy mode: the body checked against the DTO, the Authorization header passed on.
-pub async fn staff(mut req: Request, upstream: &Upstream, call: &StaffCall, url: &worker::Url, request_id: &str) -> ApiResult<Response> {
+pub async fn staff(mut req: Incoming, upstream: &Upstream, call: &StaffCall, url: &worker::Url, request_id: &str) -> ApiResult<Response> {
     let body = match call {
         StaffCall::Create | StaffCall::Update(_) => {
             let (body, value) = json_body(&mut req, slotbook_core::route::BODY_LIMIT).await?;
@@ -226,13 +227,16 @@ fn path_and_query(url: &worker::Url) -> String {
 /// others (such as NestJS's `{"statusCode","message","error"}`) are mapped by status.
 async fn translate(mut response: Response, keep_status: bool) -> ApiResult<Response> {
     let status = response.status_code();
-    let body = response.bytes().await.map_err(|_| ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service answer was cut off"))?;
     if (200..300).contains(&status) {
+        // Streamed through as it comes: the body never enters the wasm (the answer's headers are the
+        // upstream's, which cannot be changed, so a new answer carries the body with ours).
         let headers = Headers::new();
         let content_type = response.headers().get("Content-Type").ok().flatten().unwrap_or_else(|| "application/json".into());
         let _ = headers.set("Content-Type", &content_type);
-        return Ok(Response::from_bytes(body).map_err(|e| internal("upstream answer", e))?.with_status(status).with_headers(headers));
+        let (_, body) = response.into_parts();
+        return Ok(Response::from_body(body).map_err(|e| internal("upstream answer", e))?.with_status(status).with_headers(headers));
     }
+    let body = response.bytes().await.map_err(|_| ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service answer was cut off"))?;
     let text = String::from_utf8_lossy(&body);
     if let Ok(shared) = serde_json::from_str::<ErrorBody>(&text) {
         let mut e: ApiError = shared.error.into();

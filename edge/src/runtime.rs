@@ -1,7 +1,6 @@
 //! What the Workers runtime provides: settings from vars and secrets, the clock, randomness.
 
 use slotbook_core::time::Timestamp;
-use wasm_bindgen::JsCast;
 use worker::Env;
 
 /// A setting from a secret (`wrangler secret put`, `.dev.vars`) or a var (wrangler.toml); empty counts as unset.
@@ -23,15 +22,16 @@ pub fn now() -> Timestamp {
     Timestamp::from_millis(js_sys::Date::now())
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// Web Crypto's CSPRNG, filling a buffer of the wasm's memory in place.
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buffer: &mut [u8]);
+}
+
 /// `bytes` random bytes from the runtime's CSPRNG, as hex.
 pub fn random_hex(bytes: usize) -> String {
-    let array = js_sys::Uint8Array::new_with_length(bytes as u32);
-    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).ok();
-    if let Some(crypto) = crypto {
-        let get = js_sys::Reflect::get(&crypto, &"getRandomValues".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-        if let Some(get) = get {
-            let _ = get.call1(&crypto, &array);
-        }
-    }
-    slotbook_core::digest::hex(&array.to_vec())
+    let mut buffer = vec![0u8; bytes];
+    get_random_values(&mut buffer);
+    slotbook_core::digest::hex(&buffer)
 }

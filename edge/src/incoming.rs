@@ -1,0 +1,34 @@
+//! The request a client sent, as the runtime hands it to the Worker. Unlike `worker::Request` it reads
+//! nothing it is not asked for: the platform's `cf` object (location, TLS details) is never used here, and
+//! building it cost a tenth of a millisecond on every call.
+
+use worker::{Headers, Method, Url};
+
+pub struct Incoming {
+    inner: web_sys::Request,
+    headers: Headers,
+}
+
+impl Incoming {
+    pub fn new(inner: web_sys::Request) -> Incoming {
+        Incoming { headers: Headers(inner.headers()), inner }
+    }
+
+    /// One header's value, if it was sent (and readable).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).ok().flatten()
+    }
+
+    pub fn method(&self) -> Method {
+        Method::from(self.inner.method())
+    }
+
+    pub fn url(&self) -> Result<Url, worker::Error> {
+        Url::parse(&self.inner.url()).map_err(|e| worker::Error::RustError(e.to_string()))
+    }
+
+    /// The request as the runtime gave it (its body stream).
+    pub fn inner(&self) -> &web_sys::Request {
+        &self.inner
+    }
+}
