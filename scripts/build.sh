@@ -11,9 +11,8 @@ cd "$ROOT"
 grep -A1 '^name = "idna_adapter"$' Cargo.lock | grep -q '^version = "1.0.0"$' ||
   { echo "[build] Cargo.lock must pin idna_adapter 1.0.0: cargo update -p idna_adapter --precise 1.0.0" >&2; exit 1; }
 
-wasm_release_build
 echo "[build] widget (trunk --release)" >&2
-trunk build --release >/dev/null
+wasm_release_build trunk build --release >/dev/null
 glue=$(cd dist && ls slotbook-widget-*.js | head -n 1)
 wasm=$(cd dist && ls slotbook-widget-*_bg.wasm | head -n 1)
 [ -n "$glue" ] && [ -n "$wasm" ] || { echo "[build] trunk produced no widget files" >&2; exit 1; }
@@ -27,9 +26,11 @@ mv dist/modes.tmp.js "dist/$modes"
 sed -e "s/__GLUE__/$glue/" -e "s/__WASM__/$wasm/" -e "s/__MODES__/$modes/" widget/loader/widget.js |
   esbuild --minify --log-level=warning > dist/widget.js
 cp widget/loader/_headers dist/_headers
+# The OpenAPI document as a static file: served by the platform, not carried in the Worker.
+cargo run -q -p slotbook-openapi-json -- openapi.yaml dist/api/openapi.json
 
 echo "[build] edge (worker-build --release)" >&2
-(cd edge && worker-build --release >/dev/null)
+(cd edge && wasm_release_build worker-build --release >/dev/null)
 # The features workerd runs, named rather than --all-features so that no newer encoding is emitted.
 wasm-opt -Oz --strip-debug --strip-producers --enable-mutable-globals --enable-sign-ext \
   --enable-nontrapping-float-to-int --enable-bulk-memory --enable-multivalue --enable-reference-types \

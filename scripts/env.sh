@@ -21,11 +21,9 @@ export SLOTBOOK_CACHE SLOTBOOK_TOOLS SLOTBOOK_ROOT
 # The shipped wasm builds (widget and Worker) compile the standard library with the rest, sized like it, and
 # with panics that abort at once: no panic messages, locations or formatting machinery in the files (−11 KB
 # brotli widget, −24 KB gzip Worker; a panic is still a trap, as with panic = "abort"). Cargo's build-std is
-# unstable, hence RUSTC_BOOTSTRAP on the pinned stable toolchain; only these builds set it.
+# unstable, hence RUSTC_BOOTSTRAP on the pinned stable toolchain; only these builds set it:
+#   wasm_release_build COMMAND…   runs COMMAND (trunk, worker-build, cargo) with these settings.
 wasm_release_build() {
-  export RUSTC_BOOTSTRAP=1
-  export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
-  export CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size
-  export CARGO_UNSTABLE_PANIC_IMMEDIATE_ABORT=true
-  export CARGO_PROFILE_RELEASE_PANIC=immediate-abort
+  RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
+    CARGO_UNSTABLE_PANIC_IMMEDIATE_ABORT=true CARGO_PROFILE_RELEASE_PANIC=immediate-abort "$@"
 }

@@ -15,8 +15,7 @@ case $which in
 esac
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-wasm_release_build
-cargo build --release -q -p "$crate" --target wasm32-unknown-unknown
+wasm_release_build cargo build --release -q -p "$crate" --target wasm32-unknown-unknown
 wasm-bindgen --target "$target" --out-dir "$out" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/$file.wasm"
 wasm-opt -Oz -g --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory \
   --enable-multivalue --enable-reference-types --enable-exception-handling "$out/${file}_bg.wasm" -o "$out/named.wasm"

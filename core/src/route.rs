@@ -81,8 +81,6 @@ pub enum Route {
     StripeWebhook,
     /// The page the widget runs in when a host embeds it with `data-mode="iframe"`.
     Embed,
-    /// The API's OpenAPI document.
-    OpenApi,
     /// The local test checkout page (only without a Stripe key) and its Pay/Cancel action.
     TestCheckout(String),
     TestCheckoutAction(String),
@@ -138,7 +136,6 @@ impl Route {
             }
             ["api", "payments", "stripe", "webhook"] => (Some(Route::StripeWebhook), &[Method::Post]),
             ["api", "embed"] => (Some(Route::Embed), &[Method::Get]),
-            ["api", "openapi.json"] => (Some(Route::OpenApi), &[Method::Get]),
             ["api", "test-checkout", session] => (Some(Route::TestCheckout(session.to_string())), &[Method::Get]),
             ["api", "test-checkout", session, "complete"] => {
                 (Some(Route::TestCheckoutAction(session.to_string())), &[Method::Post])
@@ -193,7 +190,6 @@ impl Route {
             Route::AdminImport(_) => "admin.import",
             Route::StripeWebhook => "stripe.webhook",
             Route::Embed => "embed",
-            Route::OpenApi => "openapi",
             Route::TestCheckout(_) => "test_checkout.page",
             Route::TestCheckoutAction(_) => "test_checkout.complete",
         }

@@ -132,7 +132,6 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
         },
         Route::AdminImport(slug) => builtin::import(req, env, &slug).await,
         Route::Embed => embed::page(env, &url, &self_origin, upstream.is_some()).await,
-        Route::OpenApi => crate::openapi::document(),
         Route::Public(..) | Route::Manage(..) => unreachable!("answered above"),
         Route::StripeWebhook => payments::webhook(req, env, upstream.as_ref(), &ex.request_id).await,
         Route::TestCheckout(session) => payments::test_checkout_page(env, &session, &self_origin).await,

@@ -9,7 +9,6 @@
 //!   [`engine::Directory`] that maps booking tokens and API keys to organisations.
 //! - [`manage`]: a customer's manage link (JSON, a plain page, the calendar file); [`html`]: the edge's pages.
 //! - [`origins`]: which organisations exist and which websites may book with each.
-//! - [`openapi`]: the API's OpenAPI document.
 //! - [`http`]: JSON answers, the error answer, request bodies within their limits; [`incoming`]: the request
 //!   as the runtime hands it over.
 
@@ -21,7 +20,6 @@ mod html;
 mod http;
 mod incoming;
 mod manage;
-mod openapi;
 mod origins;
 mod payments;
 mod proxy;

@@ -19,6 +19,10 @@ fn every_operation_answers_as_the_openapi_document_says() {
     let served = slotbook_tests::http::get(&edge.url("/api/openapi.json")).unwrap();
     assert_eq!(served.status, 200);
     assert_eq!(served.json()["openapi"], "3.1.0", "the edge serves the document");
+    // A static file: any website may read it, and the Worker is not woken for it (it would add a request id).
+    assert_eq!(served.header("access-control-allow-origin"), Some("*"));
+    assert!(served.header("content-type").is_some_and(|t| t.starts_with("application/json")));
+    assert_eq!(served.header("x-request-id"), None, "answered by the static files, not the Worker");
 
     let report = edge.state_dir.with_file_name(format!("schemathesis-{}.json", edge.port));
     let output = Command::new(&bin)
