@@ -31,6 +31,8 @@ fn main() {
     let only = args.iter().position(|a| a == "--only").map(|i| args.get(i + 1).expect("--only sizes|native|browser|edge|proxy").as_str());
     let wanted = |kind: &str| only.is_none_or(|o| o == kind);
 
+    // The Worker's request lines are not printed while measuring (printing them costs the machine, not the Worker).
+    std::env::set_var("SLOTBOOK_EDGE_LOG_LEVEL", "warn");
     let mut rows = Vec::new();
     // The engine's own contention is measured, not the per-organisation reserve limit.
     let edge = (wanted("sizes") || wanted("browser") || wanted("edge")).then(|| {

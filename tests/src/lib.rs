@@ -138,7 +138,9 @@ impl Edge {
             .args(["--var", &format!("ADMIN_TOKEN:{ADMIN_TOKEN}")])
             .args(["--var", &format!("STRIPE_WEBHOOK_SECRET:{WEBHOOK_SECRET}")])
             .args(vars.iter().flat_map(|(k, v)| ["--var".to_string(), format!("{k}:{v}")]))
-            .args(["--log-level", "warn"])
+            // `log`: the Worker's request lines are kept too (a test reads them, and they help when one fails);
+            // the bench asks for `warn`, so that printing them does not take its share of the machine.
+            .args(["--log-level", &std::env::var("SLOTBOOK_EDGE_LOG_LEVEL").unwrap_or_else(|_| "log".into())])
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CI", "true")
             .stdin(Stdio::null())

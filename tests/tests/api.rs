@@ -49,6 +49,33 @@ fn every_error_has_the_shared_shape() {
 }
 
 #[test]
+fn every_answer_leaves_one_log_line() {
+    setup("log-spa");
+    let ok = http::get(&org("log-spa")).unwrap();
+    let missing = http::get(&org("no-such-log-spa")).unwrap();
+    // Written once the answer has gone, so it may follow it by a moment.
+    let line_of = |answer: &http::Answer| {
+        let id = answer.header("x-request-id").unwrap().to_string();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let lines: Vec<Value> =
+                edge().log().lines().filter(|l| l.contains(&id)).filter_map(|l| serde_json::from_str(l.trim()).ok()).collect();
+            if !lines.is_empty() || std::time::Instant::now() > deadline {
+                assert_eq!(lines.len(), 1, "one line for {id}");
+                return lines[0].clone();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    let line = line_of(&ok);
+    assert_eq!((line["method"].as_str(), line["route"].as_str(), line["status"].as_u64()), (Some("GET"), Some("catalog"), Some(200)));
+    assert_eq!(line["organisation"], "log-spa");
+    assert!(line["duration_ms"].as_f64().is_some_and(|ms| ms >= 0.0));
+    let line = line_of(&missing);
+    assert_eq!((line["status"].as_u64(), line["organisation"].as_str()), (Some(404), Some("no-such-log-spa")));
+}
+
+#[test]
 fn admin_import_needs_the_token_and_rejects_bad_documents_whole() {
     let url = edge().url("/api/admin/organisations/import-spa");
     let doc = document_for("import-spa");
