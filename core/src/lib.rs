@@ -7,6 +7,7 @@
 pub mod error;
 pub mod idempotency;
 pub mod ratelimit;
+pub mod request_url;
 pub mod reservation;
 pub mod route;
 pub mod time;

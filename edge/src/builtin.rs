@@ -2,18 +2,19 @@
 //! then sent to the organisation's Durable Object as a typed command.
 
 use crate::engine::{self, Command, DirectoryCommand, IdempotencyKey, Scope, TokenEntry, DIRECTORY, ORGANISATIONS, REPLAYED_HEADER};
-use crate::http::{json_body, query_pairs, raw_json, read_body};
+use crate::http::{json_body, raw_json, read_body};
 use crate::origins;
 use crate::runtime::setting;
 use serde::Deserialize;
 use slotbook_core::digest::{fingerprint, sha256_hex};
 use slotbook_core::idempotency;
 use slotbook_core::document::{is_valid_slug, OrganisationDocument};
+use slotbook_core::request_url::RequestUrl;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::route::{Booker, PublicCall, StaffCall, BODY_LIMIT, IMPORT_BODY_LIMIT};
 use slotbook_core::validate::{self, Query};
 use crate::incoming::Incoming;
-use worker::{Env, Response, Url};
+use worker::{Env, Response};
 
 /// The organisation a public call books with, and for a token the one resource it publishes.
 pub struct Target {
@@ -44,8 +45,8 @@ pub async fn target(env: &Env, booker: &Booker) -> ApiResult<Target> {
     }
 }
 
-pub async fn public(mut req: Incoming, env: &Env, target: &Target, call: &PublicCall, url: &Url, self_origin: &str) -> ApiResult<Response> {
-    let pairs = query_pairs(url);
+pub async fn public(mut req: Incoming, env: &Env, target: &Target, call: &PublicCall, url: &RequestUrl, self_origin: &str) -> ApiResult<Response> {
+    let pairs = url.query_pairs();
     let query = Query::new(&pairs);
     let by_org = target.scope.is_none();
     let command = match call {
@@ -80,7 +81,7 @@ pub async fn public(mut req: Incoming, env: &Env, target: &Target, call: &Public
 }
 
 /// A staff call; answers with the organisation the key belongs to (once known), for the log line.
-pub async fn staff(req: Incoming, env: &Env, call: StaffCall, url: &Url) -> (Option<String>, ApiResult<Response>) {
+pub async fn staff(req: Incoming, env: &Env, call: StaffCall, url: &RequestUrl) -> (Option<String>, ApiResult<Response>) {
     let key = bearer(&req);
     let resolved: ApiResult<Resolved> = match key {
         None => Err(ApiError::new(ErrorCode::InvalidApiKey, "The API key is missing or invalid")),
@@ -92,10 +93,10 @@ pub async fn staff(req: Incoming, env: &Env, call: StaffCall, url: &Url) -> (Opt
     }
 }
 
-async fn staff_call(mut req: Incoming, env: &Env, call: StaffCall, url: &Url, slug: &str) -> ApiResult<Response> {
+async fn staff_call(mut req: Incoming, env: &Env, call: StaffCall, url: &RequestUrl, slug: &str) -> ApiResult<Response> {
     let command = match call {
         StaffCall::List => {
-            let pairs = query_pairs(url);
+            let pairs = url.query_pairs();
             Command::ListReservations { filter: validate::reservation_filter(&Query::new(&pairs))? }
         }
         StaffCall::Create => Command::CreateReservation { changes: validate::reservation_changes(&json_body(&mut req, BODY_LIMIT).await?.1, true)? },

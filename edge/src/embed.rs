@@ -4,14 +4,15 @@
 
 use crate::builtin;
 use crate::origins;
-use crate::http::{internal, query_pairs};
+use crate::http::internal;
+use slotbook_core::request_url::RequestUrl;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::route::Booker;
 use slotbook_core::validate::{origin_of, Query};
-use worker::{Env, Headers, Response, Url};
+use worker::{Env, Headers, Response};
 
-pub async fn page(env: &Env, url: &Url, self_origin: &str, proxy: bool) -> ApiResult<Response> {
-    let pairs = query_pairs(url);
+pub async fn page(env: &Env, url: &RequestUrl, self_origin: &str, proxy: bool) -> ApiResult<Response> {
+    let pairs = url.query_pairs();
     let query = Query::new(&pairs);
     let booker = match (query.get("organisation"), query.get("token")) {
         (Some(slug), _) => Booker::Organisation(slug.to_string()),

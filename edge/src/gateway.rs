@@ -56,7 +56,7 @@ pub async fn handle(req: Incoming, env: Env, ctx: &Context) -> Response {
 }
 
 async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Response> {
-    let url = req.url().map_err(|_| ApiError::validation("url", "The request URL is malformed"))?;
+    let url = req.url().ok_or_else(|| ApiError::validation("url", "The request URL is malformed"))?;
     let method = Method::parse(req.method().as_ref())
         .ok_or_else(|| ApiError::new(ErrorCode::MethodNotAllowed, "Method not allowed"))?;
     let preflight = method == Method::Options;
@@ -69,7 +69,7 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
     let route = Route::resolve(route_method, url.path())?;
     ex.route = route.label();
     ex.organisation = route.organisation().map(str::to_string);
-    let self_origin = url.origin().ascii_serialization();
+    let self_origin = url.origin().to_string();
     let declared = req.header("Content-Length").and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > route.body_limit() as u64) {
         return Err(too_large(route.body_limit()));

@@ -50,11 +50,6 @@ pub fn parse_error(status: u16, body: &str) -> ApiError {
     }
 }
 
-/// A request's query string, decoded.
-pub fn query_pairs(url: &worker::Url) -> Vec<(String, String)> {
-    url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
-}
-
 /// A request body of at most `limit` bytes, refused with 413 `payload_too_large`: by its Content-Length
 /// before anything is read, else as it streams in, never holding more than `limit` bytes.
 pub async fn read_body(req: &mut crate::incoming::Incoming, limit: usize) -> Result<Vec<u8>, ApiError> {

@@ -5,23 +5,24 @@
 
 use crate::engine::{self, Command, ManageAction, ORGANISATIONS};
 use crate::html::{escape, money, page};
-use crate::http::{internal, json_body, query_pairs, raw_json, read_body};
+use crate::http::{internal, json_body, raw_json, read_body};
 use slotbook_core::availability::Zone;
 use slotbook_core::digest::sha256_hex;
+use slotbook_core::request_url::{form_pairs, RequestUrl};
 use slotbook_core::error::{ApiError, ApiResult};
 use slotbook_core::reservation::{manage_token_organisation, ReservationStatus};
 use slotbook_core::route::{ManageCall, BODY_LIMIT};
 use slotbook_core::validate::{self, AvailabilityQuery, Query};
 use slotbook_core::wire::{Availability, ManagedBooking};
 use crate::incoming::Incoming;
-use worker::{Env, Headers, Response, Url};
+use worker::{Env, Headers, Response};
 
 /// The organisation a manage token belongs to; 404 for a token of no known form.
 pub fn organisation(token: &str) -> ApiResult<&str> {
     manage_token_organisation(token).ok_or_else(|| ApiError::not_found("Booking"))
 }
 
-pub async fn handle(mut req: Incoming, env: &Env, token: &str, call: ManageCall, url: &Url, self_origin: &str) -> ApiResult<Response> {
+pub async fn handle(mut req: Incoming, env: &Env, token: &str, call: ManageCall, url: &RequestUrl, self_origin: &str) -> ApiResult<Response> {
     let slug = organisation(token)?.to_string();
     let manage_url = format!("{self_origin}/api/public/booking/manage/{token}");
     let form = req.header("Content-Type").is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
@@ -68,7 +69,7 @@ pub async fn handle(mut req: Incoming, env: &Env, token: &str, call: ManageCall,
         }
         ManageCall::View if wants_html(&req) => {
             let booking: ManagedBooking = engine::call_json(env, ORGANISATIONS, &slug, &command).await?;
-            let pairs = query_pairs(url);
+            let pairs = url.query_pairs();
             let query = Query::new(&pairs);
             let day = match query.get("date") {
                 Some(_) if booking.can_reschedule => {
@@ -181,9 +182,4 @@ fn render(b: &ManagedBooking, manage_url: &str, notice: Option<&str>, day: Optio
         ));
     }
     page("en", &format!("{} – {}", s.service, s.organisation), &body)
-}
-
-/// `application/x-www-form-urlencoded` pairs, decoded (the same encoding as a query string).
-fn form_pairs(body: &str) -> Vec<(String, String)> {
-    Url::parse(&format!("http://form.invalid/?{body}")).map(|u| query_pairs(&u)).unwrap_or_default()
 }

@@ -3,13 +3,14 @@
 //! GETs are retried once on a network error, POSTs never. Upstream errors of any shape come back in ours.
 
 use crate::engine::{self, idempotency_answer, Command, IdempotencyKey, ORGANISATIONS, REPLAYED_HEADER};
-use crate::http::{fetch_within, internal, json_body, query_pairs, Unanswered};
+use crate::http::{fetch_within, internal, json_body, Unanswered};
 use slotbook_core::digest::{fingerprint, sha256_hex};
 use slotbook_core::idempotency;
 use slotbook_core::wire::ReserveRequest;
 use slotbook_core::route::{Booker, PublicCall, StaffCall};
 use slotbook_core::validate::{self, Query};
 use crate::runtime::setting;
+use slotbook_core::request_url::RequestUrl;
 use slotbook_core::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use std::time::Duration;
 use crate::incoming::Incoming;
@@ -95,13 +96,13 @@ impl Upstream {
 
 /// A public booking call in proxy mode: validated here like in built-in mode, then forwarded as received.
 /// Reserves with an Idempotency-Key are de-duplicated here too, in the organisation's Durable Object.
-pub async fn public(mut req: Incoming, env: &Env, upstream: &Upstream, booker: &Booker, call: &PublicCall, url: &worker::Url, request_id: &str) -> ApiResult<Response> {
+pub async fn public(mut req: Incoming, env: &Env, upstream: &Upstream, booker: &Booker, call: &PublicCall, url: &RequestUrl, request_id: &str) -> ApiResult<Response> {
     let by_org = matches!(booker, Booker::Organisation(_));
-    let pairs = query_pairs(url);
+    let pairs = url.query_pairs();
     let query = Query::new(&pairs);
     let body = match call {
         PublicCall::Catalog => {
-            return cached_catalog(upstream, &Outgoing::from_request(&req, path_and_query(url), None, request_id)).await;
+            return cached_catalog(upstream, &Outgoing::from_request(&req, url.path_and_query(), None, request_id)).await;
         }
         PublicCall::Availability => {
             validate::availability_query(&query, by_org)?;
@@ -119,14 +120,14 @@ pub async fn public(mut req: Incoming, env: &Env, upstream: &Upstream, booker: &
             let key = req.header(idempotency::HEADER);
             let (body, value) = json_body(&mut req, slotbook_core::route::BODY_LIMIT).await?;
             let request = validate::reserve_request(&value, by_org)?;
-            let out = Outgoing::from_request(&req, path_and_query(url), Some(body), request_id);
+            let out = Outgoing::from_request(&req, url.path_and_query(), Some(body), request_id);
             return match key {
                 Some(key) => reserve_once(env, upstream, booker, key, &request, &out).await,
                 None => upstream.forward(&out).await,
             };
         }
     };
-    upstream.forward(&Outgoing::from_request(&req, path_and_query(url), body, request_id)).await
+    upstream.forward(&Outgoing::from_request(&req, url.path_and_query(), body, request_id)).await
 }
 
 /// How long the edge keeps an upstream catalog (services and prices change rarely; slots are never cached).
@@ -197,7 +198,7 @@ async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: Stri
 }
 
 /// A staff call in proxy mode: the body checked against the DTO, the Authorization header passed on.
-pub async fn staff(mut req: Incoming, upstream: &Upstream, call: &StaffCall, url: &worker::Url, request_id: &str) -> ApiResult<Response> {
+pub async fn staff(mut req: Incoming, upstream: &Upstream, call: &StaffCall, url: &RequestUrl, request_id: &str) -> ApiResult<Response> {
     let body = match call {
         StaffCall::Create | StaffCall::Update(_) => {
             let (body, value) = json_body(&mut req, slotbook_core::route::BODY_LIMIT).await?;
@@ -205,7 +206,7 @@ pub async fn staff(mut req: Incoming, upstream: &Upstream, call: &StaffCall, url
             Some(body)
         }
         StaffCall::List => {
-            let pairs = query_pairs(url);
+            let pairs = url.query_pairs();
             validate::reservation_filter(&Query::new(&pairs))?;
             None
         }
@@ -213,14 +214,7 @@ pub async fn staff(mut req: Incoming, upstream: &Upstream, call: &StaffCall, url
         // Webhooks out belong to the built-in engine; a venue's backend sends its own.
         StaffCall::Deliveries => return Err(ApiError::new(ErrorCode::ResourceNotFound, "Webhook deliveries are kept by the venue's booking system")),
     };
-    upstream.forward(&Outgoing::from_request(&req, path_and_query(url), body, request_id)).await
-}
-
-fn path_and_query(url: &worker::Url) -> String {
-    match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_string(),
-    }
+    upstream.forward(&Outgoing::from_request(&req, url.path_and_query(), body, request_id)).await
 }
 
 /// An upstream answer in our terms. Errors already in the shared shape keep their code and message;
