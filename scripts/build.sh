@@ -6,11 +6,6 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/scripts/env.sh"
 cd "$ROOT"
 
-# The lockfile pins idna_adapter to its no-Unicode release (URLs ASCII-only, a much smaller Worker; see the
-# README's Performance section); a blanket `cargo update` would undo that.
-grep -A1 '^name = "idna_adapter"$' Cargo.lock | grep -q '^version = "1.0.0"$' ||
-  { echo "[build] Cargo.lock must pin idna_adapter 1.0.0: cargo update -p idna_adapter --precise 1.0.0" >&2; exit 1; }
-
 echo "[build] widget (trunk --release)" >&2
 wasm_release_build trunk build --release >/dev/null
 glue=$(cd dist && ls slotbook-widget-*.js | head -n 1)
