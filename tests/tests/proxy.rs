@@ -22,6 +22,7 @@ fn setup() -> &'static Setup {
             match (r.method.as_str(), path.as_str()) {
                 ("GET", "/api/public/booking/organisations/acme-spa") => (200, json!({"organisation": {"slug": "acme-spa"}, "resourceTypes": []}).to_string()),
                 ("GET", "/api/public/booking/organisations/acme-spa/availability") => (200, json!({"slots": []}).to_string()),
+                ("GET", "/api/public/booking/organisations/big-day/availability") => (200, big_day()),
                 ("POST", "/api/public/booking/organisations/acme-spa/reserve") => (201, json!({"reservationId": 77, "status": "confirmed"}).to_string()),
                 ("GET", "/api/public/booking/organisations/broken") => (500, json!({"statusCode": 500, "message": "Internal server error"}).to_string()),
                 ("GET", "/api/public/booking/organisations/nest-400/availability") => {
@@ -43,6 +44,15 @@ fn setup() -> &'static Setup {
         let edge = Edge::start_with(&[("UPSTREAM_URL", upstream.base.as_str()), ("UPSTREAM_TIMEOUT_MS", "1000")]);
         Setup { edge, upstream }
     })
+}
+
+/// A day's availability far larger than one network read (about 400 KB).
+fn big_day() -> String {
+    let slots: Vec<_> = (0..3000)
+        .map(|i| json!({"startTime": format!("2030-04-01T{:02}:{:02}:00.000Z", i / 60 % 24, i % 60), "endTime": "2030-04-01T23:59:00.000Z",
+            "available": i % 7, "resources": [{"id": i, "name": format!("Court {i} – Ünnep")}]}))
+        .collect();
+    json!({"date": "2030-04-01", "timeZone": "Europe/Budapest", "resourceTypeId": 8, "slots": slots}).to_string()
 }
 
 fn requests_to(path: &str) -> Vec<Recorded> {
@@ -73,6 +83,19 @@ fn public_calls_are_forwarded_with_only_the_allowed_headers() {
     let q = http::get(&s.edge.url("/api/public/booking/organisations/acme-spa/availability?date=2030-04-01&resourceTypeId=8")).unwrap();
     assert_eq!(q.status, 200);
     assert!(requests_to("/api/public/booking/organisations/acme-spa/availability").iter().any(|r| r.path.ends_with("?date=2030-04-01&resourceTypeId=8")));
+}
+
+#[test]
+fn a_large_answer_streams_through_unchanged() {
+    let s = setup();
+    let a = http::get(&s.edge.url("/api/public/booking/organisations/big-day/availability?date=2030-04-01&resourceTypeId=8")).unwrap();
+    assert_eq!(a.status, 200);
+    let expected = big_day();
+    assert!(expected.len() > 300_000);
+    assert_eq!(a.body.len(), expected.len());
+    assert!(a.body == expected, "the answer arrives byte for byte as the upstream sent it");
+    assert!(a.header("content-type").is_some_and(|t| t.starts_with("application/json")));
+    assert!(a.header("x-request-id").is_some_and(|id| id.starts_with("req_")), "with the edge's own headers");
 }
 
 #[test]
