@@ -108,7 +108,7 @@ pub async fn test_checkout_page(env: &Env, session_id: &str, base_url: &str) -> 
 pub async fn test_checkout_complete(mut req: Incoming, env: &Env, session_id: &str, base_url: &str) -> ApiResult<Response> {
     test_checkout_enabled(env)?;
     let form = String::from_utf8(crate::http::read_body(&mut req, slotbook_core::route::BODY_LIMIT).await?).unwrap_or_default();
-    let pay = form.split('&').any(|p| p == "outcome=pay");
+    let pay = slotbook_core::request_url::form_pairs(&form).iter().any(|(name, value)| name == "outcome" && value == "pay");
     let s = session(env, session_id, base_url).await?;
     let slug = local_session_organisation(session_id).unwrap_or_default();
     let (kind, payment_status, back) = if pay {
