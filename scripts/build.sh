@@ -13,12 +13,22 @@ wasm=$(cd dist && ls slotbook-widget-*_bg.wasm | head -n 1)
 [ -n "$glue" ] && [ -n "$wasm" ] || { echo "[build] trunk produced no widget files" >&2; exit 1; }
 # trunk leaves wasm-bindgen's glue as it is; it ships minified.
 esbuild "dist/$glue" --minify --format=esm --log-level=warning --allow-overwrite --outfile="dist/$glue"
+# The manage view's wasm (loaded only for a manage link): trunk builds it as a second, unhashed target; it is
+# named here by its content like the rest (served immutable).
+[ -f dist/slotbook-manage.js ] && [ -f dist/slotbook-manage_bg.wasm ] || { echo "[build] trunk produced no manage files" >&2; exit 1; }
+manage_wasm="slotbook-manage-$(sha256sum dist/slotbook-manage_bg.wasm | cut -c1-16)_bg.wasm"
+mv dist/slotbook-manage_bg.wasm "dist/$manage_wasm"
+esbuild dist/slotbook-manage.js --minify --format=esm --log-level=warning --outfile=dist/manage.tmp.js
+rm dist/slotbook-manage.js
+manage_glue="slotbook-manage-$(sha256sum dist/manage.tmp.js | cut -c1-16).js"
+mv dist/manage.tmp.js "dist/$manage_glue"
 # The loader and its on-demand modes, minified; the modes file is named by its content (served immutable).
 esbuild widget/loader/modes.js --minify --format=esm --log-level=warning --outfile=dist/modes.tmp.js
 modes="widget-modes-$(sha256sum dist/modes.tmp.js | cut -c1-16).js"
 rm -f dist/widget-modes-*.js
 mv dist/modes.tmp.js "dist/$modes"
-sed -e "s/__GLUE__/$glue/" -e "s/__WASM__/$wasm/" -e "s/__MODES__/$modes/" widget/loader/widget.js |
+sed -e "s/__GLUE__/$glue/" -e "s/__WASM__/$wasm/" -e "s/__MANAGE_GLUE__/$manage_glue/" -e "s/__MANAGE_WASM__/$manage_wasm/" \
+  -e "s/__MODES__/$modes/" widget/loader/widget.js |
   esbuild --minify --log-level=warning > dist/widget.js
 cp widget/loader/_headers dist/_headers
 # The OpenAPI document as a static file: served by the platform, not carried in the Worker.

@@ -1,5 +1,6 @@
 //! What a first visit downloads (the loader, the glue, the wasm with its CSS inside, the catalog answer),
-//! and the Worker bundle, raw and compressed as the network would carry them.
+//! what a manage link downloads instead of the booking flow's files, and the Worker bundle, raw and
+//! compressed as the network would carry them.
 
 use crate::report::Row;
 use slotbook_tests::{http, repo_root, Edge};
@@ -24,7 +25,8 @@ pub fn brotli(data: &[u8]) -> usize {
     br.len()
 }
 
-/// The built widget file of a kind in dist/: `loader`, `glue` or `wasm`.
+/// The built widget file of a kind in dist/: `loader`, `glue` or `wasm` (the booking flow's),
+/// `manage-glue` or `manage-wasm` (the manage view's).
 fn widget_file(kind: &str) -> Vec<u8> {
     let dist = repo_root().join("dist");
     let name = std::fs::read_dir(&dist)
@@ -34,6 +36,8 @@ fn widget_file(kind: &str) -> Vec<u8> {
         .find(|n| match kind {
             "loader" => n == "widget.js",
             "wasm" => n.starts_with("slotbook-widget-") && n.ends_with("_bg.wasm"),
+            "manage-wasm" => n.starts_with("slotbook-manage-") && n.ends_with("_bg.wasm"),
+            "manage-glue" => n.starts_with("slotbook-manage-") && n.ends_with(".js"),
             _ => n.starts_with("slotbook-widget-") && n.ends_with(".js"),
         })
         .unwrap_or_else(|| panic!("no widget {kind} in dist/: run scripts/build.sh"));
@@ -57,6 +61,11 @@ pub fn widget(edge: &Edge, rows: &mut Vec<Row>) {
     rows.push(Row::new("glue_brotli", "widget glue (JS), brotli", kb(brotli(&glue)), "KB").detail(format!("raw {:.1}", kb(glue.len()))));
     rows.push(Row::new("loader_gzip", "loader (inline mode), gzip", kb(gzip(&loader)), "KB").detail(format!("raw {:.1}", kb(loader.len()))).budget(2.0));
     rows.push(Row::new("css_brotli", "widget CSS (inside the wasm), brotli", kb(brotli(css)), "KB").detail(format!("raw {:.1}", kb(css.len()))));
+    let manage = [widget_file("manage-glue"), widget_file("manage-wasm")];
+    rows.push(
+        Row::new("manage_brotli", "manage link instead: its glue + wasm, brotli (not in a first visit)", kb(manage.iter().map(|f| brotli(f)).sum()), "KB")
+            .detail(format!("raw {:.1}", kb(manage.iter().map(|f| f.len()).sum()))),
+    );
     rows.push(Row::new("catalog_brotli", "catalog answer (demo organisation), brotli", kb(brotli(&catalog)), "KB").detail(format!("raw {:.1}", kb(catalog.len()))));
 }
 

@@ -122,8 +122,20 @@ fn a_manage_link_on_the_venue_page_moves_and_cancels_the_booking() {
     let token = manage.rsplit('/').next().unwrap().to_string();
 
     let browser = Browser::start();
+    // The manage view is its own wasm file: a visit to book downloads none of it, a manage link nothing else.
+    let fetched = "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname.slice(1)).filter(n => n.startsWith('slotbook-'));";
+    browser.goto(&edge.url("/"));
+    browser.widget_element(".sb-service");
+    let files = browser.script(fetched, json!([]));
+    let files: Vec<&str> = files.as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
+    assert!(files.iter().any(|f| f.starts_with("slotbook-widget-") && f.ends_with("_bg.wasm")), "{files:?}");
+    assert!(!files.iter().any(|f| f.starts_with("slotbook-manage-")), "{files:?}");
     browser.goto(&edge.url(&format!("/?booking={token}")));
     browser.widget_element(".sb-manage");
+    let files = browser.script(fetched, json!([]));
+    let files: Vec<&str> = files.as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
+    assert!(files.iter().any(|f| f.starts_with("slotbook-manage-") && f.ends_with("_bg.wasm")), "{files:?}");
+    assert!(!files.iter().any(|f| f.starts_with("slotbook-widget-")), "{files:?}");
     browser.script("window.__events = []; ['cancelled','rescheduled'].forEach(n => document.addEventListener('booking:' + n, e => window.__events.push({name: n, detail: e.detail})));", json!([]));
     let text = browser.widget_text();
     assert!(text.contains("Your booking") && text.contains("Sauna session") && text.contains("Add to calendar"), "{text}");

@@ -38,7 +38,7 @@ function popup(host, opts, loader) {
   root.querySelector(".close").setAttribute("aria-label", CLOSE[lang] || CLOSE.en);
   var inner = root.querySelector(".inner");
   var started = false;
-  function preload() { loader.load().catch(function () {}); }
+  function preload() { loader.load(!!opts.manage).catch(function () {}); }
   function open() {
     if (!dialog.open) dialog.showModal();
     if (!started) {
@@ -116,7 +116,7 @@ export function embedded(host, loader) {
     if (parent !== window) parent.postMessage({ source: "slotbook", type: "resize", height: document.documentElement.scrollHeight }, parentOrigin);
   }
   if (window.ResizeObserver) new ResizeObserver(tellHeight).observe(host);
-  loader.load().catch(function () {});
+  loader.load(!!opts.manage).catch(function () {});
   var prefilled = new Promise(function (resolve) {
     if (parent === window) return resolve({});
     window.addEventListener("message", function (e) {

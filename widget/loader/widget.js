@@ -5,7 +5,10 @@
  * needs no second round trip. The popup and iframe modes, and the edge's embed page, live in modes.js,
  * loaded only when used. JS API: window.BookingWidget.mount(element, options) -> Promise,
  * BookingWidget.open(element) for a popup, BookingWidget.unmount(element).
- * __GLUE__, __WASM__ and __MODES__ are replaced by the build with hashed file names. */
+ * A page that carries a booking's manage token (?booking=…, or the manage option) gets the manage view's
+ * wasm instead of the booking flow's: a first visit never downloads it.
+ * __GLUE__, __WASM__, __MANAGE_GLUE__, __MANAGE_WASM__ and __MODES__ are replaced by the build with hashed
+ * file names. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -14,7 +17,9 @@
     "name", "email", "phone", "returnUrl", "manage"];
   // A booking's manage link on the venue's own page: ?booking=<token>.
   var MANAGE = /[?&]booking=([0-9a-f]{64}\.[a-z0-9-]{2,64})(?:&|#|$)/;
-  var loading = null;
+  // The booking flow's files and the manage view's, each loaded once, when first needed.
+  var BUNDLES = { booking: ["__GLUE__", "__WASM__"], manage: ["__MANAGE_GLUE__", "__MANAGE_WASM__"] };
+  var loading = {};
   var modes = null;
   var modesModule = null;
   var mounted = new WeakMap();
@@ -22,16 +27,19 @@
 
   function url(name) { return new URL(name, base).href; }
 
-  function load() {
-    if (!loading) {
+  // `manage`: the manage view's files rather than the booking flow's.
+  function load(manage) {
+    var which = manage ? "manage" : "booking";
+    if (!loading[which]) {
       // The wasm's download starts now, beside the glue's, not after it.
-      var wasm = fetch(url("__WASM__"));
-      loading = import(url("__GLUE__")).then(function (glue) {
+      var wasm = fetch(url(BUNDLES[which][1]));
+      var ready = import(url(BUNDLES[which][0])).then(function (glue) {
         return glue.default({ module_or_path: wasm }).then(function () { return glue; });
       });
-      loading.catch(function () { loading = null; });
+      ready.catch(function () { loading[which] = null; });
+      loading[which] = ready;
     }
-    return loading;
+    return loading[which];
   }
 
   function withModes() {
@@ -90,7 +98,7 @@
     var entry = { handle: null };
     mounted.set(host, entry);
     opts.catalog = catalog(opts);
-    return load().then(function (glue) {
+    return load(!!opts.manage).then(function (glue) {
       if (mounted.get(host) !== entry) return null;
       entry.handle = glue.mount(host, root, opts);
       return entry.handle;

@@ -4,6 +4,8 @@
 //! One module per step: [`services`], [`calendar`] (resource and day), [`slots`], [`details`] (the form and
 //! the reserve), [`outcome`] (confirmation and payment results), and [`payment`] (the trip to Stripe and
 //! back); [`manage`] is a booking opened from its manage link. Shared state travels by context ([`context`]).
+//! [`App`] loads the catalog and shows a [`Body`] under the organisation's header: [`booking`] or
+//! [`manage_booking`], each in its own wasm file.
 
 mod calendar;
 mod context;
@@ -43,8 +45,23 @@ pub enum Outcome {
     PaymentNotCompleted { checkout_url: String },
 }
 
+/// What the widget shows once the catalog is in, given the catalog, the options, the outcome and the status
+/// line (the live region).
+pub type Body = fn(Catalog, Options, RwSignal<Option<Outcome>>, RwSignal<String>) -> AnyView;
+
+/// The booking flow.
+pub fn booking(catalog: Catalog, options: Options, outcome: RwSignal<Option<Outcome>>, status: RwSignal<String>) -> AnyView {
+    view! { <Flow catalog=catalog outcome=outcome status=status options=options /> }.into_any()
+}
+
+/// The booking that the manage token in the options names (the loader loads this file only with one).
+pub fn manage_booking(catalog: Catalog, options: Options, _outcome: RwSignal<Option<Outcome>>, status: RwSignal<String>) -> AnyView {
+    let token = options.manage.clone().unwrap_or_default();
+    view! { <manage::ManageView token=token catalog=catalog options=options status=status /> }.into_any()
+}
+
 #[component]
-pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
+pub fn App(host: HtmlElement, options: Options, body: Body) -> impl IntoView {
     let base = if options.api.is_empty() { window().location().origin().unwrap_or_default() } else { options.api.clone() };
     let booker_path = match (&options.organisation, &options.token) {
         (Some(slug), _) => format!("organisations/{slug}"),
@@ -124,10 +141,7 @@ pub fn App(host: HtmlElement, options: Options) -> impl IntoView {
                                 {c.organisation.branding.logo_url.clone().map(|src| view! { <img class="sb-logo" src=src alt="" /> })}
                                 <h2 class="sb-title">{c.organisation.name.clone()}</h2>
                             </header>
-                            {match options.manage.clone() {
-                                Some(token) => view! { <manage::ManageView token=token catalog=c.clone() options=options.clone() status=status /> }.into_any(),
-                                None => view! { <Flow catalog=c.clone() outcome=outcome status=status options=options.clone() /> }.into_any(),
-                            }}
+                            {body(c.clone(), options.clone(), outcome, status)}
                         </div>
                     }.into_any()
                 }
