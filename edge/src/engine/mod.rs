@@ -102,9 +102,14 @@ pub struct Answer {
 
 /// Sends a command to a Durable Object by name and returns its answer, or its error.
 pub async fn call<C: Serialize>(env: &Env, binding: &str, name: &str, command: &C) -> ApiResult<Answer> {
+    let body = serde_json::to_string(command).map_err(|e| internal("encode command", e))?;
+    send(env, binding, name, body).await
+}
+
+// Apart from `call` so that the async body exists once, not once per command type.
+async fn send(env: &Env, binding: &str, name: &str, body: String) -> ApiResult<Answer> {
     let namespace = env.durable_object(binding).map_err(|e| internal("durable object binding", e))?;
     let stub = namespace.get_by_name(name).map_err(|e| internal("durable object stub", e))?;
-    let body = serde_json::to_string(command).map_err(|e| internal("encode command", e))?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(body.into()));
     let req = Request::new_with_init("https://engine.internal/", &init).map_err(|e| internal("engine request", e))?;
