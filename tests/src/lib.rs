@@ -27,6 +27,11 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+enum Ready {
+    Yes,
+    PortTaken,
+}
+
 /// A running `wrangler dev`. Dropping it stops it (the whole process group).
 pub struct Edge {
     child: Option<Child>,
@@ -123,21 +128,34 @@ impl Edge {
         ONCE.call_once(|| unsafe {
             libc::atexit(stop_all);
         });
+        assert!(repo_root().join("edge/build/index.js").exists(), "build first: scripts/build.sh");
+        // A port found free can be taken before wrangler binds it (by another test's runtime starting at the
+        // same moment): then wrangler gives up at once, and it is started again on another port.
+        for _ in 0..3 {
+            let mut edge = Edge { child: None, port: free_port(), base: String::new(), state_dir: state_dir.clone(), vars: vars.clone(), config: config.clone(), other };
+            edge.base = format!("http://127.0.0.1:{}", edge.port);
+            edge.spawn();
+            match edge.wait_ready() {
+                Ready::Yes => return edge,
+                Ready::PortTaken => edge.stop(),
+            }
+        }
+        panic!("wrangler dev found no free port in three tries");
+    }
+
+    fn spawn(&mut self) {
         let root = repo_root();
-        assert!(root.join("edge/build/index.js").exists(), "build first: scripts/build.sh");
-        let port = free_port();
-        let wrangler = root.join("node_modules/.bin/wrangler");
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(state_dir.with_extension("log")).unwrap();
-        let mut cmd = Command::new(wrangler);
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.state_dir.with_extension("log")).unwrap();
+        let mut cmd = Command::new(root.join("node_modules/.bin/wrangler"));
         cmd.current_dir(&root)
-            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
-            .args(config.iter().flat_map(|c| ["--config".as_ref(), c.as_os_str()]))
+            .args(["dev", "--ip", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(self.config.iter().flat_map(|c| ["--config".as_ref(), c.as_os_str()]))
             .args(["--inspector-port", &free_port().to_string()])
             .arg("--persist-to")
-            .arg(&state_dir)
+            .arg(&self.state_dir)
             .args(["--var", &format!("ADMIN_TOKEN:{ADMIN_TOKEN}")])
             .args(["--var", &format!("STRIPE_WEBHOOK_SECRET:{WEBHOOK_SECRET}")])
-            .args(vars.iter().flat_map(|(k, v)| ["--var".to_string(), format!("{k}:{v}")]))
+            .args(self.vars.iter().flat_map(|(k, v)| ["--var".to_string(), format!("{k}:{v}")]))
             // `log`: the Worker's request lines are kept too (a test reads them, and they help when one fails);
             // the bench asks for `warn`, so that printing them does not take its share of the machine.
             .args(["--log-level", &std::env::var("SLOTBOOK_EDGE_LOG_LEVEL").unwrap_or_else(|_| "log".into())])
@@ -158,20 +176,22 @@ impl Edge {
         if let Some(slot) = GROUPS.iter().find(|g| g.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst).is_ok()) {
             let _ = slot;
         }
-        let edge = Edge { child: Some(child), port, base: format!("http://127.0.0.1:{port}"), state_dir, vars, config, other };
-        edge.wait_ready();
-        edge
+        self.child = Some(child);
     }
 
-    /// Waits for the edge (or, for another Worker, for any answer).
-    fn wait_ready(&self) {
+    /// Waits for the edge (or, for another Worker, for any answer); tells when wrangler lost its port.
+    fn wait_ready(&self) -> Ready {
         let deadline = Instant::now() + Duration::from_secs(90);
+        let taken = format!("Address already in use (127.0.0.1:{})", self.port);
         while Instant::now() < deadline {
             // An unknown API route is answered by the edge itself in both modes.
             if let Ok(r) = http::get(&format!("{}/api/ready-probe", self.base)) {
                 if self.other || (r.status == 404 && r.header("x-request-id").is_some()) {
-                    return;
+                    return Ready::Yes;
                 }
+            }
+            if self.log().contains(&taken) {
+                return Ready::PortTaken;
             }
             std::thread::sleep(Duration::from_millis(300));
         }
