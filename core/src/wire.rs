@@ -136,6 +136,9 @@ pub struct ReserveResponse {
     /// The customer's own link to see, move or cancel the booking and add it to a calendar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manage_url: Option<String>,
+    /// The booking as a new Google Calendar event (given with `manage_url`, which its details link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub google_calendar_url: Option<String>,
 }
 
 /// What a customer booked, in words: for the confirmation, the manage page and the calendar file.

@@ -25,8 +25,8 @@ pub fn page(lang: &str, title: &str, body: &str) -> ApiResult<Response> {
     let html = format!(
         r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:560px;margin:32px auto;padding:0 16px;color:#1f2937}}
-.banner{{background:#fef3c7;color:#92400e;padding:12px;border-radius:8px;font-weight:600}}.notice{{background:#fee2e2;color:#991b1b;padding:12px;border-radius:8px}}
-button,.button{{font:inherit;padding:10px 18px;border-radius:8px;margin:4px 8px 4px 0;cursor:pointer;min-height:44px;border:1px solid #9ca3af;background:#fff;color:#1f2937;text-decoration:none;display:inline-block}}
+.banner{{background:#fef3c7;color:#92400e;padding:12px;border-radius:8px;font-weight:600}}.notice{{background:#fee2e2;color:#991b1b;padding:12px;border-radius:8px}}.done{{background:#d1fae5;color:#065f46}}
+button,.button{{font:inherit;padding:10px 18px;border-radius:8px;margin:4px 8px 4px 0;cursor:pointer;min-height:44px;box-sizing:border-box;border:1px solid #9ca3af;background:#fff;color:#1f2937;text-decoration:none;display:inline-flex;align-items:center}}
 .pay,.primary{{background:#0f766e;color:#fff;border:0}}dl{{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}}dt{{color:#4b5563}}dd{{margin:0}}
 input{{font:inherit;padding:8px;min-height:44px}}.slots{{display:flex;flex-wrap:wrap}}</style></head><body>
 {body}

@@ -97,13 +97,16 @@ fn wants_html(req: &Incoming) -> bool {
     matches!((html, json), (Some(h), j) if j.is_none_or(|j| h < j))
 }
 
-const NOTICES: &[(&str, &str)] = &[
-    ("cancelled", "Your booking is cancelled. If you paid for it, the payment is on its way back to you."),
-    ("moved", "Your booking has moved to its new time."),
-    ("too_late_to_change", "It is too late to change this booking online. Please contact the venue."),
-    ("slot_unavailable", "That time was just taken. Please choose another."),
-    ("already_cancelled", "This booking was already cancelled."),
+/// What the page says after one of its forms: the notice's name, whether it is good news, the text.
+const NOTICES: &[(&str, bool, &str)] = &[
+    ("cancelled", true, "Your booking is cancelled. If you paid for it, the payment is on its way back to you."),
+    ("moved", true, "Your booking has moved to its new time."),
+    ("too_late_to_change", false, TOO_LATE),
+    ("slot_unavailable", false, "That time was just taken. Please choose another."),
+    ("already_cancelled", false, "This booking was already cancelled."),
 ];
+
+const TOO_LATE: &str = "It is too late to change this booking online. Please contact the venue.";
 
 fn render(b: &ManagedBooking, manage_url: &str, notice: Option<&str>, day: Option<&Availability>) -> ApiResult<Response> {
     let s = &b.booking;
@@ -115,8 +118,9 @@ fn render(b: &ManagedBooking, manage_url: &str, notice: Option<&str>, day: Optio
         _ => "Confirmed",
     };
     let mut body = format!("<h1>{}</h1>", escape(&s.organisation));
-    if let Some(text) = notice.and_then(|n| NOTICES.iter().find(|(k, _)| *k == n)).map(|(_, t)| t) {
-        body.push_str(&format!(r#"<p class="notice" role="status">{}</p>"#, escape(text)));
+    if let Some((_, good, text)) = notice.and_then(|n| NOTICES.iter().find(|(k, _, _)| *k == n)) {
+        let class = if *good { "notice done" } else { "notice" };
+        body.push_str(&format!(r#"<p class="{class}" role="status">{}</p>"#, escape(text)));
     }
     body.push_str("<dl>");
     let mut row = |k: &str, v: String| body.push_str(&format!("<dt>{}</dt><dd>{}</dd>", escape(k), escape(&v)));
@@ -150,6 +154,8 @@ fn render(b: &ManagedBooking, manage_url: &str, notice: Option<&str>, day: Optio
     }
     if b.can_cancel || b.can_reschedule {
         body.push_str(&format!("<p>You can change this booking online until {} ({}).</p>", escape(&when(b.change_deadline)), escape(&s.time_zone)));
+    } else if !matches!(s.status, ReservationStatus::Cancelled | ReservationStatus::Failed) && notice != Some("too_late_to_change") {
+        body.push_str(&format!("<p>{TOO_LATE}</p>"));
     }
     if b.can_reschedule {
         let value = day.map(|d| d.date.to_string()).unwrap_or_default();

@@ -106,7 +106,7 @@ fn a_paid_booking_goes_through_checkout_and_comes_back_confirmed() {
     browser.widget_element(".sb-confirmed");
     assert!(!browser.current_url().contains("booking_session_id"), "{}", browser.current_url());
     let text = browser.widget_text();
-    for shown in ["Deep tissue massage", "60 min", "payment received", "Add to calendar", "Change or cancel"] {
+    for shown in ["Deep tissue massage", "60 min", "payment received", "Add to calendar", "Google Calendar", "Change or cancel"] {
         assert!(text.contains(shown), "{shown} in the confirmation: {text}");
     }
     assert!(text.contains("65.00"), "the amount paid");
@@ -178,6 +178,10 @@ fn the_confirmation_says_what_was_booked_and_links_the_calendar_file() {
     assert!(href.starts_with(&edge.url("/api/public/booking/manage/")) && href.ends_with("/calendar.ics"), "{href}");
     let ics = http::get(href).unwrap();
     assert!(ics.body.contains("BEGIN:VEVENT") && ics.body.contains("SUMMARY:Sauna session\\, Acme Spa"), "{}", ics.body);
+    let manage = href.trim_end_matches("/calendar.ics");
+    let google = browser.script("return [...document.querySelector('[data-booking-widget]').shadowRoot.querySelectorAll('.sb-links a')].map(a => a.href).find(h => h.startsWith('https://calendar.google.com/'));", json!([]));
+    let managed = http::send("GET", manage, None, &[("Accept", "application/json")]).unwrap().json();
+    assert_eq!(google, managed["googleCalendarUrl"], "the Google Calendar link beside the calendar file");
 }
 
 #[test]

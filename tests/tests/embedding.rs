@@ -139,6 +139,7 @@ fn a_manage_link_on_the_venue_page_moves_and_cancels_the_booking() {
     browser.script("window.__events = []; ['cancelled','rescheduled'].forEach(n => document.addEventListener('booking:' + n, e => window.__events.push({name: n, detail: e.detail})));", json!([]));
     let text = browser.widget_text();
     assert!(text.contains("Your booking") && text.contains("Sauna session") && text.contains("Add to calendar"), "{text}");
+    assert!(text.contains(&format!("Booking reference: {}", r["reservationId"])), "{text}");
 
     // Move it: the same calendar and times as booking, then "Move to this time".
     browser.click(&browser.widget_element(".sb-manage .sb-actions .sb-button"));
@@ -155,6 +156,8 @@ fn a_manage_link_on_the_venue_page_moves_and_cancels_the_booking() {
     browser.wait_for("the cancellation", "return document.querySelector('[data-booking-widget]').shadowRoot.textContent.includes('Your booking is cancelled.');");
     let now = http::send("GET", &manage, None, &[("Accept", "application/json")]).unwrap().json();
     assert_eq!(now["booking"]["status"], "cancelled");
+    let shown = browser.script("return document.querySelector('[data-booking-widget]').shadowRoot.querySelector('.sb-manage').textContent;", json!([]));
+    assert_eq!(shown.as_str().unwrap().matches("Your booking is cancelled.").count(), 1, "said once: {shown}");
     let events = browser.script("return window.__events;", json!([]));
     let names: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["rescheduled", "cancelled"]);

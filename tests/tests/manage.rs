@@ -79,6 +79,7 @@ fn the_reserve_answer_says_what_was_booked_and_gives_a_manage_link() {
     assert_eq!((m["canCancel"].as_bool(), m["canReschedule"].as_bool()), (Some(true), Some(true)));
     assert!(m["googleCalendarUrl"].as_str().unwrap().starts_with("https://calendar.google.com/calendar/render?action=TEMPLATE"));
     assert_eq!(m["calendarUrl"], format!("{manage}/calendar.ics"));
+    assert_eq!(r["googleCalendarUrl"], m["googleCalendarUrl"], "the confirmation's Google Calendar link is the manage view's");
 
     // A token with one character changed, or naming another organisation, finds nothing.
     let last = token.chars().nth(63).unwrap();
@@ -171,6 +172,9 @@ fn inside_the_notice_it_is_too_late_to_change() {
     let e = http::post_json(&format!("{manage}/cancel"), &json!({})).error(409, "too_late_to_change");
     assert!(e["message"].as_str().unwrap().contains("720 hours"));
     assert_eq!(get_json(&manage).json()["booking"]["status"], "confirmed", "nothing changed");
+    // The plain page says why there is nothing to press.
+    let page = http::send("GET", &manage, None, &[("Accept", "text/html")]).unwrap();
+    assert!(page.body.contains("It is too late to change this booking online") && !page.body.contains("Cancel this booking"), "{}", page.body);
     // The setting is checked on import.
     let mut doc = document_for("strict-spa");
     doc["cancellationNoticeHours"] = json!(721);
@@ -197,7 +201,8 @@ fn the_link_opened_in_a_browser_is_a_plain_page_that_cancels() {
     assert_eq!(done.status, 303, "{}", done.body);
     assert_eq!(done.header("location"), Some(format!("{manage}?notice=cancelled").as_str()));
     let after = http::send("GET", &format!("{manage}?notice=cancelled"), None, &[("Accept", "text/html")]).unwrap();
-    assert!(after.body.contains("Your booking is cancelled") && !after.body.contains("Cancel this booking"));
+    assert!(after.body.contains(r#"<p class="notice done" role="status">Your booking is cancelled."#) && !after.body.contains("Cancel this booking"), "{}", after.body);
+    assert!(!after.body.contains("too late"), "a cancelled booking is not 'too late to change': {}", after.body);
 }
 
 #[test]

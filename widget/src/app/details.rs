@@ -199,6 +199,7 @@ fn reserved(ctx: &Ctx, steps: Steps, r: ReserveResponse) {
                 session_id: p.stripe_checkout_session_id.clone(),
                 reservation_id: r.reservation_id,
                 manage_url: r.manage_url.clone(),
+                google_calendar_url: r.google_calendar_url.clone(),
             });
             ctx.emit("payment-started", detail);
             if go_to_checkout(&ctx.api.base, &p.checkout_url) {
@@ -214,7 +215,12 @@ fn reserved(ctx: &Ctx, steps: Steps, r: ReserveResponse) {
         _ => {
             ctx.emit("confirmed", detail);
             steps.status.set(ctx.t(Text::Confirmed).into());
-            steps.outcome.set(Some(Outcome::Confirmed { reservation_id: r.reservation_id, booking: r.booking.clone(), manage_url: r.manage_url.clone() }));
+            steps.outcome.set(Some(Outcome::Confirmed {
+                reservation_id: r.reservation_id,
+                booking: r.booking.clone(),
+                manage_url: r.manage_url.clone(),
+                google_calendar_url: r.google_calendar_url.clone(),
+            }));
             ctx.focus(".sb-outcome");
         }
     }

@@ -72,7 +72,8 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
                         let (event, text) = if rest == "/cancel" { ("cancelled", Text::BookingCancelled) } else { ("rescheduled", Text::BookingMoved) };
                         ctx.emit(event, detail);
                         status.set(ctx.t(text).into());
-                        message.set(Some(ctx.t(text)));
+                        // A cancelled booking says so below its details; a move says it here.
+                        message.set((rest != "/cancel").then(|| ctx.t(text)));
                         moving.set(false);
                         confirming.set(false);
                         steps.slot.set(None);
@@ -126,6 +127,7 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
                     <h3 id="sb-your-booking" class="sb-step-title">{ctx.t(Text::YourBooking)}</h3>
                     {move || message.get().map(|m| view! { <p class="sb-notice">{m}</p> })}
                     <BookingDetails booking=b.booking.clone() />
+                    <p class="sb-ref">{format!("{}: {}", ctx.t(Text::Reference), b.booking.reference)}</p>
                     {cancelled.then(|| view! {
                         <p class="sb-cancelled">{ctx.t(Text::BookingCancelled)}" "{refunded.then(|| ctx.t(Text::RefundOnTheWay))}</p>
                     })}

@@ -34,8 +34,8 @@ pub enum Load<T> {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// Booked: what, and the customer's own link (from the reserve or checkout-status answer).
-    Confirmed { reservation_id: i64, booking: Option<BookingSummary>, manage_url: Option<String> },
+    /// Booked: what, and the customer's own links (from the reserve answer, kept across a payment).
+    Confirmed { reservation_id: i64, booking: Option<BookingSummary>, manage_url: Option<String>, google_calendar_url: Option<String> },
     Redirecting,
     Checking,
     /// Polling gave up while the payment was still pending (slow payment methods): say so, offer to check again.

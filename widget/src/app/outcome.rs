@@ -16,7 +16,7 @@ pub fn OutcomeView(outcome: Outcome, on_again: impl Fn() + Clone + Send + Sync +
     let steps = use_steps();
     let again = on_again.clone();
     match outcome {
-        Outcome::Confirmed { reservation_id, booking, manage_url } => view! {
+        Outcome::Confirmed { reservation_id, booking, manage_url, google_calendar_url } => view! {
             <section class="sb-outcome sb-confirmed" tabindex="-1">
                 <h3>{ctx.t(Text::Confirmed)}</h3>
                 <p>{ctx.t(Text::ConfirmedBody)}</p>
@@ -25,6 +25,7 @@ pub fn OutcomeView(outcome: Outcome, on_again: impl Fn() + Clone + Send + Sync +
                 {manage_url.map(|url| view! {
                     <p class="sb-links">
                         <a class="sb-button" href=format!("{url}/calendar.ics") download="">{ctx.t(Text::AddToCalendar)}</a>
+                        {google_calendar_url.map(|g| view! { <a class="sb-button" href=g target="_blank" rel="noopener">"Google Calendar"</a> })}
                         <a class="sb-button" href=url target="_blank" rel="noopener">{ctx.t(Text::ManageBooking)}</a>
                     </p>
                 })}

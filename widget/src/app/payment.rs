@@ -24,6 +24,8 @@ pub struct Pending {
     pub reservation_id: i64,
     #[serde(default)]
     pub manage_url: Option<String>,
+    #[serde(default)]
+    pub google_calendar_url: Option<String>,
 }
 
 /// Back from Stripe: the return URL carries the session id (and sessionStorage what we were paying for).
@@ -48,7 +50,12 @@ pub fn resume(ctx: &Ctx, outcome: RwSignal<Option<Outcome>>, status: RwSignal<St
                     clear_pending();
                     ctx.emit("confirmed", Detail::new().num("reservationId", s.reservation_id).text("status", s.status.as_str()).text("paymentStatus", s.payment_status.as_str()));
                     status.set(ctx.t(Text::Confirmed).into());
-                    outcome.set(Some(Outcome::Confirmed { reservation_id: s.reservation_id, booking: s.booking.clone(), manage_url: pending.manage_url.clone() }));
+                    outcome.set(Some(Outcome::Confirmed {
+                        reservation_id: s.reservation_id,
+                        booking: s.booking.clone(),
+                        manage_url: pending.manage_url.clone(),
+                        google_calendar_url: pending.google_calendar_url.clone(),
+                    }));
                     return;
                 }
                 // Still open, and not paid: the customer came back without paying.
@@ -61,9 +68,7 @@ pub fn resume(ctx: &Ctx, outcome: RwSignal<Option<Outcome>>, status: RwSignal<St
                     return;
                 }
                 Ok(s) if s.status != ReservationStatus::PendingPayment => {
-                    if s.status != ReservationStatus::PendingPayment {
-                        clear_pending();
-                    }
+                    clear_pending();
                     ctx.emit("failed", Detail::new().num("reservationId", s.reservation_id).text("status", s.status.as_str()).text("paymentStatus", s.payment_status.as_str()));
                     status.set(ctx.t(Text::PaymentFailed).into());
                     outcome.set(Some(Outcome::PaymentFailed { checkout_url: s.checkout_url.filter(|_| s.can_retry_payment) }));

@@ -130,7 +130,7 @@ impl Organisation {
         if waiting && stored.stripe_checkout_session_id.is_none() {
             return self.start_checkout(&loaded, stored, base_url, public_path, Some(manage_url), Some(claim), now).await;
         }
-        let answer = reserve_answer(&stored, &loaded.doc, public_path, Some(manage_url));
+        let answer = reserve_answer(&stored, &loaded, public_path, Some(manage_url), now);
         claim.finish(&self.sql(), Some((201, serde_json::to_string(&answer).map_err(|e| internal("store answer", e))?)))?;
         Ok(answer)
     }

@@ -6,7 +6,7 @@
 use super::reservations::{by_manage_token, insert_allocations, place, Stored};
 use super::webhooks::emit_for;
 use slotbook_core::webhook::EventKind;
-use super::{candidates, resource_type, Organisation};
+use super::{candidates, resource_type, Loaded, Organisation};
 use crate::engine::sql::{exec, transaction};
 use crate::engine::ManageAction;
 use crate::http::json;
@@ -24,7 +24,7 @@ impl Organisation {
         match action {
             ManageAction::View => {}
             ManageAction::Calendar => {
-                let ics = self.calendar_event(&stored, manage_url, now, |e| e.to_ics())?;
+                let ics = calendar_event(&*self.load()?, &stored, manage_url, now, |e| e.to_ics());
                 return json(200, &serde_json::json!({"ics": ics, "reservationId": stored.id}));
             }
             ManageAction::Cancel => self.customer_cancel(&stored, now).await?,
@@ -47,32 +47,8 @@ impl Organisation {
             resource_type_id: r.resource_type_id,
             booking_path: format!("/api/public/booking/organisations/{}", loaded.slug),
             calendar_url: format!("{manage_url}/calendar.ics"),
-            google_calendar_url: self.calendar_event(r, manage_url, now, |e| e.google_calendar_url())?,
+            google_calendar_url: calendar_event(&loaded, r, manage_url, now, |e| e.google_calendar_url()),
         })
-    }
-
-    fn calendar_event<T>(&self, r: &Stored, manage_url: &str, now: Timestamp, out: impl FnOnce(&CalendarEvent) -> T) -> ApiResult<T> {
-        let loaded = self.load()?;
-        let summary = loaded.doc.summary(r);
-        let uid = format!("{}-{}@slotbook", loaded.slug, r.id);
-        let title = format!("{}, {}", summary.service, summary.organisation);
-        let mut description = format!("{} × {}. Reference {}.", r.quantity, summary.service, r.id);
-        if !summary.resources.is_empty() {
-            description.push_str(&format!(" {}.", summary.resources.join(", ")));
-        }
-        let event = CalendarEvent {
-            uid: &uid,
-            start: r.start_time,
-            end: r.end_time,
-            stamp: now,
-            summary: &title,
-            description: &description,
-            location: loaded.doc.address.as_deref(),
-            url: manage_url,
-            cancelled: matches!(r.status, ReservationStatus::Cancelled | ReservationStatus::Failed),
-            sequence: r.sequence,
-        };
-        Ok(out(&event))
     }
 
     /// Cancels for the customer: a paid booking's payment goes back, a hold's session is expired.
@@ -131,4 +107,29 @@ impl Organisation {
             emit_for(&sql, EventKind::Rescheduled, r.id, now)
         })
     }
+}
+
+/// A booking as a calendar event: the calendar file, and the Google Calendar link of the manage view and
+/// the reserve answer.
+pub(super) fn calendar_event<T>(loaded: &Loaded, r: &Stored, manage_url: &str, now: Timestamp, out: impl FnOnce(&CalendarEvent) -> T) -> T {
+    let summary = loaded.doc.summary(r);
+    let uid = format!("{}-{}@slotbook", loaded.slug, r.id);
+    let title = format!("{}, {}", summary.service, summary.organisation);
+    let mut description = format!("{} × {}. Reference {}.", r.quantity, summary.service, r.id);
+    if !summary.resources.is_empty() {
+        description.push_str(&format!(" {}.", summary.resources.join(", ")));
+    }
+    let event = CalendarEvent {
+        uid: &uid,
+        start: r.start_time,
+        end: r.end_time,
+        stamp: now,
+        summary: &title,
+        description: &description,
+        location: loaded.doc.address.as_deref(),
+        url: manage_url,
+        cancelled: matches!(r.status, ReservationStatus::Cancelled | ReservationStatus::Failed),
+        sequence: r.sequence,
+    };
+    out(&event)
 }

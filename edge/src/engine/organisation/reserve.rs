@@ -3,6 +3,7 @@
 //! Stripe Checkout Session, or the local test checkout). And the checkout status the widget polls.
 
 use super::idempotency::Claim;
+use super::manage::calendar_event;
 use super::webhooks::{emit, emit_for};
 use slotbook_core::webhook::EventKind;
 use super::reservations::{by_session, insert_reservation, holding, NewReservation, Stored};
@@ -43,9 +44,9 @@ impl Organisation {
         let loaded = self.load()?;
         self.count_reserve(now)?;
         let plan = self.validate(&loaded, &req, scope, base_url, now)?;
-        let stored = self.hold_places(&loaded.doc, &plan, claim, public_path, now)?;
+        let stored = self.hold_places(&loaded, &plan, claim, public_path, now)?;
         if !plan.new.payment_required {
-            return Ok(reserve_answer(&stored, &loaded.doc, public_path, Some(plan.manage_url)));
+            return Ok(reserve_answer(&stored, &loaded, public_path, Some(plan.manage_url), now));
         }
         self.start_checkout(&loaded, stored, base_url, public_path, Some(plan.manage_url), claim, now).await
     }
@@ -118,7 +119,7 @@ impl Organisation {
 
     /// Checks places and allocates them, with the key's record, in one transaction (no await inside, so
     /// nothing interleaves). A free booking's answer is complete here and stored with it.
-    fn hold_places(&self, doc: &OrganisationDocument, plan: &Plan, claim: Option<&Claim>, public_path: &str, now: Timestamp) -> ApiResult<Stored> {
+    fn hold_places(&self, loaded: &Loaded, plan: &Plan, claim: Option<&Claim>, public_path: &str, now: Timestamp) -> ApiResult<Stored> {
         let sql = self.sql();
         let new = &plan.new;
         transaction(&self.state.storage(), || {
@@ -133,7 +134,7 @@ impl Organisation {
                 emit(&sql, EventKind::Confirmed, &stored, now)?;
             }
             if let Some(claim) = claim {
-                let answer = (!new.payment_required).then(|| reserve_answer(&stored, doc, public_path, Some(plan.manage_url.clone())));
+                let answer = (!new.payment_required).then(|| reserve_answer(&stored, loaded, public_path, Some(plan.manage_url.clone()), now));
                 claim.link(&sql, id, answer.as_ref())?;
             }
             Ok(stored)
@@ -166,7 +167,7 @@ impl Organisation {
         };
         exec(&self.sql(), "UPDATE reservations SET stripe_session_id = ?, checkout_url = ? WHERE id = ?",
             vec![session_id.into(), checkout_url.into(), id.into()])?;
-        let answer = reserve_answer(&self.stored(id)?, &loaded.doc, public_path, manage_url);
+        let answer = reserve_answer(&self.stored(id)?, loaded, public_path, manage_url, now);
         if let Some(claim) = claim {
             claim.finish(&self.sql(), Some((201, serde_json::to_string(&answer).map_err(|e| internal("store answer", e))?)))?;
         }
@@ -242,7 +243,7 @@ impl Organisation {
 
     /// How long payment holds last: the organisation's setting, unless HOLD_SECONDS_OVERRIDE is set (tests;
     /// honoured only with the test checkout or a Stripe test key, never with a live key).
-    fn hold_seconds(&self, doc: &slotbook_core::document::OrganisationDocument) -> i64 {
+    fn hold_seconds(&self, doc: &OrganisationDocument) -> i64 {
         crate::runtime::test_setting(&self.env, "HOLD_SECONDS_OVERRIDE")
             .and_then(|v| v.parse::<i64>().ok())
             .filter(|s| *s > 0)
@@ -252,7 +253,7 @@ impl Organisation {
 
 /// The answer to a reserve, from the reservation as stored: the same for the first answer, a replay's
 /// stored copy, and a resumed request.
-pub(super) fn reserve_answer(r: &Stored, doc: &OrganisationDocument, public_path: &str, manage_url: Option<String>) -> ReserveResponse {
+pub(super) fn reserve_answer(r: &Stored, loaded: &Loaded, public_path: &str, manage_url: Option<String>, now: Timestamp) -> ReserveResponse {
     let payment_data = match (&r.stripe_checkout_session_id, &r.checkout_url, r.hold_expires_at) {
         (Some(session), Some(url), Some(expires_at)) if r.payment_required_snapshot => Some(PaymentData {
             provider: "stripe".into(),
@@ -282,7 +283,8 @@ pub(super) fn reserve_answer(r: &Stored, doc: &OrganisationDocument, public_path
         checkout_url: payment_data.as_ref().map(|p| p.checkout_url.clone()),
         stripe_checkout_session_id: payment_data.as_ref().map(|p| p.stripe_checkout_session_id.clone()),
         payment_data,
-        booking: Some(doc.summary(r)),
+        booking: Some(loaded.doc.summary(r)),
+        google_calendar_url: manage_url.as_deref().map(|url| calendar_event(loaded, r, url, now, |e| e.google_calendar_url())),
         manage_url,
     }
 }
