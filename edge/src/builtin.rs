@@ -2,13 +2,13 @@
 //! then sent to the organisation's Durable Object as a typed command.
 
 use crate::engine::{self, Command, DirectoryCommand, IdempotencyKey, Scope, TokenEntry, DIRECTORY, ORGANISATIONS, REPLAYED_HEADER};
-use crate::http::{json_body, raw_json, read_body};
+use crate::http::{json_body, raw_json, read_body, read_document};
 use crate::origins;
 use crate::runtime::setting;
 use serde::Deserialize;
 use slotbook_core::digest::{fingerprint, sha256_hex};
 use slotbook_core::idempotency;
-use slotbook_core::document::{is_valid_slug, OrganisationDocument};
+use slotbook_core::document::is_valid_slug;
 use slotbook_core::request_url::RequestUrl;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::route::{Booker, PublicCall, StaffCall, BODY_LIMIT, IMPORT_BODY_LIMIT};
@@ -121,7 +121,7 @@ pub async fn import(mut req: Incoming, env: &Env, slug: &str) -> ApiResult<Respo
     }
     let bytes = read_body(&mut req, IMPORT_BODY_LIMIT).await?;
     let text = String::from_utf8(bytes).map_err(|_| ApiError::validation("body", "The request body is not UTF-8 text"))?;
-    let document = OrganisationDocument::parse(&text)?;
+    let document = read_document(&text)?;
     let tokens = document
         .resource_types
         .iter()

@@ -1,8 +1,25 @@
-//! Building answers: JSON bodies, the shared error shape, and turning worker errors into it.
+//! Building answers: JSON bodies, the shared error shape, and turning worker errors into it; reading JSON.
 
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use slotbook_core::error::{ApiError, ErrorBody};
+use slotbook_core::validate::{json_depth_within, MAX_JSON_DEPTH};
+use wasm_bindgen::JsValue;
 use worker::{Headers, Response};
+
+/// JSON text parsed by the runtime (`JSON.parse`), so that the Worker carries no JSON parser of its own.
+/// Text nested deeper than [`MAX_JSON_DEPTH`] is refused first: reading the result is recursive.
+pub fn parse_json(text: &str) -> Result<JsValue, String> {
+    if !json_depth_within(text, MAX_JSON_DEPTH) {
+        return Err(format!("it nests deeper than {MAX_JSON_DEPTH} levels"));
+    }
+    js_sys::JSON::parse(text).map_err(|e| js_sys::Error::from(e).message().into())
+}
+
+/// JSON text into a typed value: parsed by [`parse_json`], read by serde-wasm-bindgen.
+pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_wasm_bindgen::from_value(parse_json(text)?).map_err(|e| e.to_string())
+}
 
 /// Anything the runtime can fail with becomes an internal error; the detail goes to the log, not the client.
 pub fn internal(context: &str, e: impl std::fmt::Display) -> ApiError {
@@ -44,7 +61,7 @@ pub fn error_response(error: &ApiError, request_id: &str) -> Response {
 
 /// Reads an error answer of the engine (same shape, no request id yet) back into an [`ApiError`].
 pub fn parse_error(status: u16, body: &str) -> ApiError {
-    match serde_json::from_str::<ErrorBody>(body) {
+    match from_json::<ErrorBody>(body) {
         Ok(b) => b.error.into(),
         Err(e) => internal(&format!("unreadable error answer with status {status}"), e),
     }
@@ -96,7 +113,9 @@ pub fn too_large(limit: usize) -> ApiError {
 /// (to validate).
 pub async fn json_body(req: &mut crate::incoming::Incoming, limit: usize) -> Result<(Vec<u8>, serde_json::Value), ApiError> {
     let bytes = read_body(req, limit).await?;
-    let value = serde_json::from_slice(&bytes)
+    let value = std::str::from_utf8(&bytes)
+        .map_err(|_| "it is not UTF-8 text".to_string())
+        .and_then(from_json)
         .map_err(|e| ApiError::validation("body", format!("The request body is not valid JSON: {e}")))?;
     Ok((bytes, value))
 }
@@ -120,4 +139,10 @@ pub async fn fetch_within(request: worker::Request, timeout: std::time::Duration
         Err(_) if signal.aborted() => Err(Unanswered::TimedOut),
         Err(e) => Err(Unanswered::Unreachable(e.to_string())),
     }
+}
+
+/// An organisation document's JSON text, read and checked (errors name the field, as core's own parser).
+pub fn read_document(text: &str) -> Result<slotbook_core::document::OrganisationDocument, ApiError> {
+    let value = parse_json(text).map_err(|e| ApiError::validation("body", format!("The document is not valid JSON: {e}")))?;
+    slotbook_core::document::OrganisationDocument::read(serde_wasm_bindgen::Deserializer::from(value))
 }

@@ -3,7 +3,7 @@
 //! GETs are retried once on a network error, POSTs never. Upstream errors of any shape come back in ours.
 
 use crate::engine::{self, idempotency_answer, Command, IdempotencyKey, ORGANISATIONS, REPLAYED_HEADER};
-use crate::http::{fetch_within, internal, json_body, Unanswered};
+use crate::http::{fetch_within, from_json, internal, json_body, Unanswered};
 use slotbook_core::digest::{fingerprint, sha256_hex};
 use slotbook_core::idempotency;
 use slotbook_core::wire::ReserveRequest;
@@ -183,7 +183,7 @@ async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: Stri
     struct Claimed {
         claim_id: String,
     }
-    let claim_id = serde_json::from_str::<Claimed>(&claimed.body).map_err(|e| internal("claim", e))?.claim_id;
+    let claim_id = from_json::<Claimed>(&claimed.body).map_err(|e| internal("claim", e))?.claim_id;
     let result = upstream.forward(out).await;
     let (kept, response) = match result {
         Ok(mut response) => {
@@ -232,12 +232,12 @@ async fn translate(mut response: Response, keep_status: bool) -> ApiResult<Respo
     }
     let body = response.bytes().await.map_err(|_| ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service answer was cut off"))?;
     let text = String::from_utf8_lossy(&body);
-    if let Ok(shared) = serde_json::from_str::<ErrorBody>(&text) {
+    if let Ok(shared) = from_json::<ErrorBody>(&text) {
         let mut e: ApiError = shared.error.into();
         e.status = Some(status).filter(|_| keep_status || status < 500);
         return Err(e);
     }
-    let upstream_message = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| match &v["message"] {
+    let upstream_message = from_json::<serde_json::Value>(&text).ok().and_then(|v| match &v["message"] {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Array(items) => Some(items.iter().filter_map(|i| i.as_str()).collect::<Vec<_>>().join("; ")),
         _ => None,

@@ -129,13 +129,13 @@ impl Stripe {
             struct Body {
                 error: StripeError,
             }
-            let e = serde_json::from_str::<Body>(&text).map(|b| b.error).unwrap_or_default();
+            let e = crate::http::from_json::<Body>(&text).map(|b| b.error).unwrap_or_default();
             worker::console_error!(
                 "{}",
                 serde_json::json!({"stripe": path, "status": status, "type": e.r#type, "code": e.code, "param": e.param, "stripe_request_id": request_id})
             );
             return Err(ApiError::new(ErrorCode::UpstreamUnavailable, "The payment provider refused the request. Please try again."));
         }
-        serde_json::from_str(&text).map_err(|e| internal("stripe answer", e))
+        crate::http::from_json(&text).map_err(|e| internal("stripe answer", e))
     }
 }

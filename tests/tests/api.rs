@@ -37,6 +37,12 @@ fn every_error_has_the_shared_shape() {
     assert_eq!(e.header("allow"), Some("POST"));
     let e = http::send("POST", &format!("{}/reserve", org("shape-spa")), Some("{not json"), &[]).unwrap();
     assert_eq!(e.error(400, "validation_error")["param"], "body");
+    // Nesting too deep to read is refused before it is parsed, not a crash.
+    let deep = format!("{{\"notes\":{}{}}}", "[".repeat(5000), "]".repeat(5000));
+    let e = http::send("POST", &format!("{}/reserve", org("shape-spa")), Some(&deep), &[]).unwrap();
+    let body = e.error(400, "validation_error");
+    assert_eq!(body["param"], "body");
+    assert!(body["message"].as_str().unwrap().contains("deeper than 64"), "{body}");
     let e = http::send("DELETE", &org("shape-spa"), None, &[]).unwrap();
     e.error(405, "method_not_allowed");
     let e = http::get(&org("no-such-org")).unwrap();
@@ -90,6 +96,17 @@ fn admin_import_needs_the_token_and_rejects_bad_documents_whole() {
     bad["resourceTypes"][1]["durationMinutes"] = json!(0);
     let a = http::send("PUT", &url, Some(&bad.to_string()), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap();
     assert_eq!(a.error(400, "validation_error")["param"], "resourceTypes[1].durationMinutes");
+    // Wrong types and missing fields are named by their path too.
+    let mut bad = doc.clone();
+    bad["resourceTypes"][0]["maxQuantity"] = json!("two");
+    let a = http::send("PUT", &url, Some(&bad.to_string()), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap();
+    assert_eq!(a.error(400, "validation_error")["param"], "resourceTypes[0].maxQuantity");
+    let mut bad = doc.clone();
+    bad["resourceTypes"][0].as_object_mut().unwrap().remove("name");
+    let a = http::send("PUT", &url, Some(&bad.to_string()), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap();
+    assert_eq!(a.error(400, "validation_error")["param"], "resourceTypes[0].name");
+    let a = http::send("PUT", &url, Some("{\"name\": "), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap();
+    assert_eq!(a.error(400, "validation_error")["param"], "body");
     let after = http::get(&org("import-spa")).unwrap().json();
     assert_eq!(before, after, "nothing of the bad document was applied");
     let a = http::send("PUT", &edge().url("/api/admin/organisations/Bad_Slug"), Some(&doc.to_string()), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap();

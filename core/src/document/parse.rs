@@ -7,22 +7,28 @@ use crate::error::{ApiError, ApiResult};
 use crate::validate::{is_plausible_email, origin_of};
 
 impl OrganisationDocument {
-    /// Parses and checks a document. Errors name the field as a path (`resourceTypes[1].durationMinutes`).
+    /// Parses and checks a document's JSON text. Errors name the field as a path
+    /// (`resourceTypes[1].durationMinutes`).
     pub fn parse(json: &str) -> ApiResult<Self> {
-        let de = &mut serde_json::Deserializer::from_str(json);
+        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(json) {
+            return Err(ApiError::validation("body", format!("The document is not valid JSON: {e}")));
+        }
+        Self::read(&mut serde_json::Deserializer::from_str(json))
+    }
+
+    /// Reads and checks a document from any deserializer of JSON's data model (the Worker hands over what
+    /// the runtime's `JSON.parse` made, so that it carries no JSON parser of its own). Errors as [`Self::parse`].
+    pub fn read<'de, D: serde::Deserializer<'de>>(de: D) -> ApiResult<Self> {
         let doc: OrganisationDocument = serde_path_to_error::deserialize(de).map_err(|e| {
             let mut path = e.path().to_string();
-            let inner = e.into_inner();
             // serde reports a missing field at its parent; name the field itself.
-            let text = inner.to_string();
+            let text = e.into_inner().to_string();
+            // The Worker's deserializer words its errors as JavaScript errors do.
+            let text = text.strip_prefix("Error: ").unwrap_or(&text);
             if let Some(field) = text.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
                 path = if path == "." { field.to_string() } else { format!("{path}.{field}") };
             }
-            let message = if inner.is_syntax() || inner.is_eof() {
-                format!("The document is not valid JSON: {inner}")
-            } else {
-                format!("{path}: {}", strip_position(&inner.to_string()))
-            };
+            let message = format!("{path}: {}", strip_position(text));
             let param = if path == "." { None } else { Some(path) };
             ApiError { param, ..ApiError::new(crate::ErrorCode::ValidationError, message) }
         })?;

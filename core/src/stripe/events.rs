@@ -16,9 +16,14 @@ pub struct CheckoutEvent {
     pub payment_intent: Option<String>,
 }
 
-/// Reads a Stripe event (`{"id", "type", "data": {"object": {…session…}}}`); `None` if it is not one.
+/// Reads a Stripe event (`{"id", "type", "data": {"object": {…session…}}}`) from its JSON text; `None` if it
+/// is not one.
 pub fn parse_event(body: &[u8]) -> Option<CheckoutEvent> {
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    read_event(&serde_json::from_slice(body).ok()?)
+}
+
+/// Like [`parse_event`], from the JSON value (the Worker parses with the runtime's `JSON.parse`).
+pub fn read_event(v: &serde_json::Value) -> Option<CheckoutEvent> {
     let object = &v["data"]["object"];
     let metadata = &object["metadata"];
     Some(CheckoutEvent {

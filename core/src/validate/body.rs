@@ -216,6 +216,39 @@ pub fn reservation_changes(body: &Value, create: bool) -> ApiResult<ReservationC
     })
 }
 
+/// How deeply JSON text may nest arrays and objects. Deeper text is refused before it is parsed: what the
+/// parser makes of it is read recursively.
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// Whether JSON text nests arrays and objects at most `limit` deep (brackets inside strings do not count).
+/// It says nothing else about the text; the parser judges the rest.
+pub fn json_depth_within(text: &str, limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for b in text.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,5 +319,17 @@ mod tests {
         assert_eq!(e.param.as_deref(), Some("endTime"));
         let c = reservation_changes(&json!({"status": "cancelled"}), false).unwrap();
         assert_eq!(c.status, Some(ReservationStatus::Cancelled));
+    }
+
+    #[test]
+    fn json_nesting_is_measured_outside_strings() {
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(json_depth_within(&nested(MAX_JSON_DEPTH), MAX_JSON_DEPTH));
+        assert!(!json_depth_within(&nested(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH));
+        assert!(json_depth_within(r#"{"a":[{"b":{}}]}"#, 4));
+        assert!(!json_depth_within(r#"{"a":[{"b":{}}]}"#, 3));
+        // Brackets in strings, escaped quotes and backslashes included, are text.
+        assert!(json_depth_within(r#"{"a":"[[[{{{","b":"\\\"[[[","c":"\\"}"#, 1));
+        assert!(!json_depth_within(r#"{"c":"\\",  "d":[1]}"#, 1));
     }
 }

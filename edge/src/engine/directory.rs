@@ -91,7 +91,7 @@ impl Directory {
                 }
                 let found = rows::<Row>(&sql, "SELECT allowed_origins FROM organisations WHERE slug = ?", vec![slug.into()])?;
                 let row = found.into_iter().next().ok_or_else(super::not_found_organisation)?;
-                let origins: Option<Vec<String>> = row.allowed_origins.and_then(|o| serde_json::from_str(&o).ok());
+                let origins: Option<Vec<String>> = row.allowed_origins.and_then(|o| crate::http::from_json(&o).ok());
                 json(200, &serde_json::json!({"allowedOrigins": origins}))
             }
             DirectoryCommand::ResolveToken { token_hash } => {

@@ -8,7 +8,7 @@ mod sql;
 pub use directory::{Directory, DirectoryCommand, TokenEntry};
 pub use organisation::{idempotency_answer, Organisation};
 
-use crate::http::{internal, parse_error};
+use crate::http::{from_json, internal, parse_error};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use slotbook_core::error::{ApiError, ApiResult};
@@ -130,7 +130,7 @@ async fn send(env: &Env, binding: &str, name: &str, body: String) -> ApiResult<A
 /// Like [`call`], for answers the Worker reads itself.
 pub async fn call_json<C: Serialize, T: DeserializeOwned>(env: &Env, binding: &str, name: &str, command: &C) -> ApiResult<T> {
     let answer = call(env, binding, name, command).await?;
-    serde_json::from_str(&answer.body).map_err(|e| internal("decode engine answer", e))
+    from_json(&answer.body).map_err(|e| internal("decode engine answer", e))
 }
 
 pub(crate) fn not_found_organisation() -> ApiError {

@@ -135,7 +135,7 @@ impl Organisation {
     async fn answer(&self, command: Command, now: Timestamp) -> ApiResult<Response> {
         match command {
             Command::Import { slug, document } => {
-                let document = OrganisationDocument::parse(&document)?;
+                let document = crate::http::read_document(&document)?;
                 let sql = self.sql();
                 super::sql::transaction(&self.state.storage(), || schema::store_document(&sql, &slug, &document, now))?;
                 self.loaded.replace(None);

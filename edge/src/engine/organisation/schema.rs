@@ -199,7 +199,7 @@ pub fn load_document(sql: &SqlStorage) -> ApiResult<Option<(String, Organisation
         currency: org.currency,
         locale: org.locale,
         branding: Branding { logo_url: org.logo_url, brand_color: org.brand_color },
-        allowed_origins: serde_json::from_str(&org.allowed_origins).unwrap_or_default(),
+        allowed_origins: crate::http::from_json(&org.allowed_origins).unwrap_or_default(),
         accepts_payments: org.accepts_payments != 0,
         booking_window_days: org.booking_window_days as u32,
         hold_minutes: org.hold_minutes as u32,
