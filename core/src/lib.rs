@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod idempotency;
+pub mod lang;
 pub mod ratelimit;
 pub mod request_url;
 pub mod reservation;

@@ -23,7 +23,7 @@ pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
 
 /// Anything the runtime can fail with becomes an internal error; the detail goes to the log, not the client.
 pub fn internal(context: &str, e: impl std::fmt::Display) -> ApiError {
-    worker::console_error!("{{\"internal_error\":{:?},\"detail\":{:?}}}", context, e.to_string());
+    worker::console_error!("{}", serde_json::json!({"internal_error": context, "detail": e.to_string()}));
     ApiError::internal()
 }
 

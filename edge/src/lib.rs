@@ -7,7 +7,8 @@
 //! - [`payments`]: the Stripe webhook and the local test checkout; [`stripe`]: Stripe's REST API.
 //! - [`engine`]: the Durable Objects: one [`engine::Organisation`] per organisation, and the
 //!   [`engine::Directory`] that maps booking tokens and API keys to organisations.
-//! - [`manage`]: a customer's manage link (JSON, a plain page, the calendar file); [`html`]: the edge's pages.
+//! - [`manage`]: a customer's manage link (JSON, a plain page, the calendar file); [`manage_page`]: that
+//!   page, in the customer's language; [`html`]: the edge's pages.
 //! - [`origins`]: which organisations exist and which websites may book with each.
 //! - [`http`]: JSON answers, the error answer, request bodies within their limits; [`incoming`]: the request
 //!   as the runtime hands it over.
@@ -20,6 +21,7 @@ mod html;
 mod http;
 mod incoming;
 mod manage;
+mod manage_page;
 mod origins;
 mod payments;
 mod proxy;

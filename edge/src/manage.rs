@@ -4,13 +4,13 @@
 //! it). The engine keeps only the token's digest.
 
 use crate::engine::{self, Command, ManageAction, ORGANISATIONS};
-use crate::html::{escape, money, page};
+use crate::manage_page;
 use crate::http::{internal, json_body, raw_json, read_body};
-use slotbook_core::availability::Zone;
 use slotbook_core::digest::sha256_hex;
 use slotbook_core::request_url::{form_pairs, RequestUrl};
 use slotbook_core::error::{ApiError, ApiResult};
-use slotbook_core::reservation::{manage_token_organisation, ReservationStatus};
+use slotbook_core::lang::Lang;
+use slotbook_core::reservation::manage_token_organisation;
 use slotbook_core::route::{ManageCall, BODY_LIMIT};
 use slotbook_core::validate::{self, AvailabilityQuery, Query};
 use slotbook_core::wire::{Availability, ManagedBooking};
@@ -80,7 +80,8 @@ pub async fn handle(mut req: Incoming, env: &Env, token: &str, call: ManageCall,
                 }
                 _ => None,
             };
-            render(&booking, &manage_url, query.get("notice"), day.as_ref())
+            let lang = req.header("Accept-Language").and_then(|h| Lang::from_accept_language(&h)).unwrap_or(Lang::En);
+            manage_page::render(&booking, lang, &manage_url, query.get("notice"), day.as_ref())
         }
         _ => {
             let answer = engine::call(env, ORGANISATIONS, &slug, &command).await?;
@@ -95,97 +96,4 @@ fn wants_html(req: &Incoming) -> bool {
     let html = accept.find("text/html");
     let json = accept.find("application/json");
     matches!((html, json), (Some(h), j) if j.is_none_or(|j| h < j))
-}
-
-/// What the page says after one of its forms: the notice's name, whether it is good news, the text.
-const NOTICES: &[(&str, bool, &str)] = &[
-    ("cancelled", true, "Your booking is cancelled. If you paid for it, the payment is on its way back to you."),
-    ("moved", true, "Your booking has moved to its new time."),
-    ("too_late_to_change", false, TOO_LATE),
-    ("slot_unavailable", false, "That time was just taken. Please choose another."),
-    ("already_cancelled", false, "This booking was already cancelled."),
-];
-
-const TOO_LATE: &str = "It is too late to change this booking online. Please contact the venue.";
-
-fn render(b: &ManagedBooking, manage_url: &str, notice: Option<&str>, day: Option<&Availability>) -> ApiResult<Response> {
-    let s = &b.booking;
-    let zone = Zone::named(&s.time_zone);
-    let when = |t| zone.as_ref().map_or_else(|| format!("{t}"), |z| z.wall_clock(t));
-    let status = match s.status {
-        ReservationStatus::Cancelled | ReservationStatus::Failed => "Cancelled",
-        ReservationStatus::PendingPayment => "Waiting for payment",
-        _ => "Confirmed",
-    };
-    let mut body = format!("<h1>{}</h1>", escape(&s.organisation));
-    if let Some((_, good, text)) = notice.and_then(|n| NOTICES.iter().find(|(k, _, _)| *k == n)) {
-        let class = if *good { "notice done" } else { "notice" };
-        body.push_str(&format!(r#"<p class="{class}" role="status">{}</p>"#, escape(text)));
-    }
-    body.push_str("<dl>");
-    let mut row = |k: &str, v: String| body.push_str(&format!("<dt>{}</dt><dd>{}</dd>", escape(k), escape(&v)));
-    row("Booking", s.service.clone());
-    if !s.resources.is_empty() {
-        row("Where", s.resources.join(", "));
-    }
-    row("When", format!("{} – {} ({})", when(s.start_time), when(s.end_time).split(' ').nth(1).unwrap_or_default(), s.time_zone));
-    row("Duration", format!("{} min", s.duration_minutes));
-    row("Places", s.quantity.to_string());
-    if s.amount > 0 {
-        let paid = match s.payment_status {
-            slotbook_core::reservation::PaymentStatus::Succeeded => " (payment received)",
-            slotbook_core::reservation::PaymentStatus::Refunded => " (refunded)",
-            _ => "",
-        };
-        row("Amount", format!("{}{paid}", money(s.amount, &s.currency)));
-    }
-    if let Some(a) = &s.address {
-        row("Address", a.clone());
-    }
-    row("Status", status.to_string());
-    row("Reference", s.reference.clone());
-    body.push_str("</dl>");
-    if s.status != ReservationStatus::Cancelled {
-        body.push_str(&format!(
-            r#"<p><a class="button" href="{ics}">Add to calendar (.ics)</a><a class="button" href="{google}" rel="noopener">Google Calendar</a></p>"#,
-            ics = escape(&b.calendar_url),
-            google = escape(&b.google_calendar_url),
-        ));
-    }
-    if b.can_cancel || b.can_reschedule {
-        body.push_str(&format!("<p>You can change this booking online until {} ({}).</p>", escape(&when(b.change_deadline)), escape(&s.time_zone)));
-    } else if !matches!(s.status, ReservationStatus::Cancelled | ReservationStatus::Failed) && notice != Some("too_late_to_change") {
-        body.push_str(&format!("<p>{TOO_LATE}</p>"));
-    }
-    if b.can_reschedule {
-        let value = day.map(|d| d.date.to_string()).unwrap_or_default();
-        body.push_str(&format!(
-            r#"<h2>Move to another time</h2><form method="get" action="{manage_url}"><label for="date">Day</label> <input id="date" type="date" name="date" value="{value}" required> <button type="submit">Show times</button></form>"#,
-            manage_url = escape(manage_url),
-        ));
-        if let Some(day) = day {
-            let free: Vec<_> = day.slots.iter().filter(|slot| slot.available >= s.quantity && slot.start_time != s.start_time).collect();
-            if free.is_empty() {
-                body.push_str("<p>No free times that day.</p>");
-            }
-            body.push_str(r#"<div class="slots">"#);
-            for slot in free {
-                body.push_str(&format!(
-                    r#"<form method="post" action="{manage_url}/reschedule"><input type="hidden" name="startTime" value="{start}"><input type="hidden" name="endTime" value="{end}"><button type="submit">{label}</button></form>"#,
-                    manage_url = escape(manage_url),
-                    start = slot.start_time,
-                    end = slot.end_time,
-                    label = escape(when(slot.start_time).split(' ').nth(1).unwrap_or_default()),
-                ));
-            }
-            body.push_str("</div>");
-        }
-    }
-    if b.can_cancel {
-        body.push_str(&format!(
-            r#"<h2>Cancel</h2><form method="post" action="{manage_url}/cancel"><button type="submit" class="primary">Cancel this booking</button></form>"#,
-            manage_url = escape(manage_url),
-        ));
-    }
-    page("en", &format!("{} – {}", s.service, s.organisation), &body)
 }

@@ -55,12 +55,12 @@ async fn apply_signed(env: &Env, signature: Option<&str>, body: &[u8]) -> ApiRes
     let event = verified(env, signature, body)?;
     let organisation = event.organisation.clone().or_else(|| local_session_organisation(&event.session_id).map(str::to_string));
     let Some(slug) = organisation.filter(|_| event.kind.starts_with("checkout.session.")) else {
-        worker::console_log!("{{\"stripe_event\":{:?},\"type\":{:?},\"ignored\":true}}", event.id, event.kind);
+        worker::console_log!("{}", serde_json::json!({"stripe_event": event.id, "type": event.kind, "ignored": true}));
         return crate::http::json(200, &serde_json::json!({"received": true}));
     };
     // An event for an organisation nobody imported is acknowledged, and creates no Durable Object.
     if crate::origins::of_organisation(env, &slug).await.is_err() {
-        worker::console_warn!("{{\"stripe_event\":{:?},\"unknown_organisation\":true}}", event.id);
+        worker::console_warn!("{}", serde_json::json!({"stripe_event": event.id, "unknown_organisation": true}));
         return crate::http::json(200, &serde_json::json!({"received": true, "reservation": null}));
     }
     let answer = engine::call(env, ORGANISATIONS, &slug, &Command::ApplyCheckoutEvent { event }).await?;

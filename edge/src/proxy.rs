@@ -86,7 +86,7 @@ impl Upstream {
         match fetch_within(request, self.timeout).await {
             Ok(response) => Ok(response),
             Err(Unanswered::Unreachable(e)) => {
-                worker::console_error!("{{\"upstream\":{:?},\"network_error\":{:?}}}", out.path_and_query, e);
+                worker::console_error!("{}", serde_json::json!({"upstream": out.path_and_query, "network_error": e}));
                 Err(ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service could not be reached"))
             }
             Err(Unanswered::TimedOut) => Err(ApiError::new(ErrorCode::UpstreamTimeout, "The booking service did not answer in time")),

@@ -175,6 +175,8 @@ fn inside_the_notice_it_is_too_late_to_change() {
     // The plain page says why there is nothing to press.
     let page = http::send("GET", &manage, None, &[("Accept", "text/html")]).unwrap();
     assert!(page.body.contains("It is too late to change this booking online") && !page.body.contains("Cancel this booking"), "{}", page.body);
+    let de = http::send("GET", &manage, None, &[("Accept", "text/html"), ("Accept-Language", "de-AT, en;q=0.5")]).unwrap();
+    assert!(de.body.contains("Diese Buchung kann online nicht mehr geändert werden"), "{}", de.body);
     // The setting is checked on import.
     let mut doc = document_for("strict-spa");
     doc["cancellationNoticeHours"] = json!(721);
@@ -195,6 +197,12 @@ fn the_link_opened_in_a_browser_is_a_plain_page_that_cancels() {
     }
     assert_eq!(page.header("referrer-policy"), Some("no-referrer"), "the token does not leak to other sites");
     let day = r["booking"]["startTime"].as_str().unwrap()[..10].to_string();
+    // In the customer's language, from their browser's preferences.
+    let hu = http::send("GET", &manage, None, &[("Accept", "text/html"), ("Accept-Language", "hu-HU,hu;q=0.9,en;q=0.8")]).unwrap();
+    for text in [r#"<html lang="hu">"#, "Foglalás lemondása", "Áthelyezés másik időpontra", "Foglalási szám", "Sauna session"] {
+        assert!(hu.body.contains(text), "{text} on the Hungarian page");
+    }
+    assert!(!hu.body.contains("Cancel this booking"));
     let times = http::send("GET", &format!("{manage}?date={day}"), None, &[("Accept", "text/html")]).unwrap();
     assert!(times.body.contains("/reschedule"), "the day's free times to move to");
     let done = http::send("POST", &format!("{manage}/cancel"), Some(""), &[("Content-Type", "application/x-www-form-urlencoded")]).unwrap();

@@ -1,22 +1,7 @@
 //! The widget's words in English, German and Hungarian. The locale is `data-locale`, else the page's
 //! `<html lang>`, else the browser's; anything else falls back to English.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    De,
-    Hu,
-}
-
-impl Lang {
-    pub fn from_tag(tag: &str) -> Lang {
-        match tag.get(..2).map(str::to_ascii_lowercase).as_deref() {
-            Some("de") => Lang::De,
-            Some("hu") => Lang::Hu,
-            _ => Lang::En,
-        }
-    }
-}
+pub use slotbook_core::lang::Lang;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Text {

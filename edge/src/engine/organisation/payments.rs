@@ -140,7 +140,7 @@ impl Organisation {
             }
             exec(&sql, "INSERT INTO stripe_events (id, type, received_at) VALUES (?, ?, ?)", vec![e.id.clone().into(), e.kind.clone().into(), now.0.into()])?;
             let Some(row) = by_session(&sql, &e.session_id)? else {
-                worker::console_warn!("{{\"stripe_event\":{:?},\"unknown_session\":{:?}}}", e.id, e.session_id);
+                worker::console_warn!("{}", serde_json::json!({"stripe_event": e.id, "unknown_session": e.session_id}));
                 return Ok((serde_json::json!({"received": true, "reservation": null}), false));
             };
             let follow_up = settle(&sql, row.id, &e.kind, e.payment_status.as_deref(), e.payment_intent.as_deref(), now)?;
@@ -180,7 +180,7 @@ impl Organisation {
                 None => Ok(()),
             };
             if let Err(e) = outcome {
-                worker::console_error!("{{\"follow_up\":{:?},\"reservation\":{},\"error\":{:?}}}", action.map(FollowUp::as_str), stored.id, e.message);
+                worker::console_error!("{}", serde_json::json!({"follow_up": action.map(FollowUp::as_str), "reservation": stored.id, "error": e.message}));
                 let _ = exec(&self.sql(), "UPDATE reservations SET payment_action_at = ? WHERE id = ?", vec![(now.0 + FOLLOW_UP_RETRY_SECONDS).into(), stored.id.into()]);
             }
         }
@@ -294,7 +294,7 @@ fn settle(sql: &SqlStorage, id: i64, kind: &str, payment_status: Option<&str>, p
     let ended = matches!(current, ReservationStatus::Cancelled | ReservationStatus::Failed);
     let refunded = row.payment_status == PaymentStatus::Refunded.as_str();
     if paid && ended && !refunded {
-        worker::console_warn!("{{\"late_payment\":true,\"reservation\":{},\"status\":{:?},\"refund\":\"scheduled\"}}", id, row.status);
+        worker::console_warn!("{}", serde_json::json!({"late_payment": true, "reservation": id, "status": row.status, "refund": "scheduled"}));
         exec(
             sql,
             "UPDATE reservations SET payment_status = ?, payment_intent = COALESCE(?, payment_intent), payment_action = ?, payment_action_at = ?, updated_at = ? WHERE id = ?",
