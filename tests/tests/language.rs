@@ -32,6 +32,10 @@ fn the_organisations_locale_comes_after_the_pages_and_times_use_its_clock() {
     assert!(text.contains("Válasszon szolgáltatást") && text.contains("perc"), "Hungarian, the organisation's: {text}");
     choose(&browser, 10, &slot);
     assert_24_hour(&browser);
+    // A service whose room the customer may choose names the choice in words, not "Choose".
+    browser.click(&browser.widget_element(".sb-service[data-resource-type='8']"));
+    let picker = browser.wait_for("the room picker", "const s = document.querySelector('[data-booking-widget]').shadowRoot.querySelector('select[name=resource]'); return s && s.closest('label').textContent;");
+    assert!(picker.as_str().unwrap().starts_with("Az Ön választása") && picker.as_str().unwrap().contains("Bármelyik szabad"), "{picker}");
 
     // English on a page that says so, for a venue in Europe: still the 24-hour clock.
     assert_eq!(edge.import("acme-spa", &document_for("acme-spa")).status, 200);

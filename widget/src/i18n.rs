@@ -94,7 +94,7 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         ChooseService => ("Choose a service", "Leistung wählen", "Válasszon szolgáltatást"),
         ChooseDay => ("Choose a day", "Tag wählen", "Válasszon napot"),
         ChooseTime => ("Choose a time", "Uhrzeit wählen", "Válasszon időpontot"),
-        ChooseResource => ("Choose", "Auswahl", "Választás"),
+        ChooseResource => ("Your preference", "Ihr Wunsch", "Az Ön választása"),
         AnyResource => ("Any available", "Beliebig", "Bármelyik szabad"),
         NoSlots => ("No free times on this day. Please choose another day.", "An diesem Tag ist nichts frei. Bitte wählen Sie einen anderen Tag.", "Ezen a napon nincs szabad időpont. Válasszon másik napot."),
         PlacesLeft => ("left", "frei", "szabad"),
