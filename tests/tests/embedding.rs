@@ -164,6 +164,13 @@ fn a_manage_link_on_the_venue_page_moves_and_cancels_the_booking() {
     assert_eq!(events[0]["detail"]["startTime"], other["startTime"]);
     assert!(events[1]["detail"].get("customerInfo").is_none(), "no personal data in events");
 
+    // From the cancelled booking, "Book something else" is this page without the token: the booking flow.
+    let again = browser.widget_element(".sb-book-again");
+    let href = browser.script("return arguments[0].href;", json!([again.clone()]));
+    assert_eq!(href, json!(edge.url("/")), "the page without ?booking=");
+    browser.click(&again);
+    browser.widget_element(".sb-service");
+
     // A link that is not a booking says so.
     browser.goto(&edge.url(&format!("/?booking={}.acme-spa", "0".repeat(64))));
     browser.wait_for("the not-found text", "const h = document.querySelector('[data-booking-widget]'); return h && h.shadowRoot && h.shadowRoot.textContent.includes('This booking link is not valid.');");

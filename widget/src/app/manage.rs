@@ -130,6 +130,9 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
                     <p class="sb-ref">{format!("{}: {}", ctx.t(Text::Reference), b.booking.reference)}</p>
                     {cancelled.then(|| view! {
                         <p class="sb-cancelled">{ctx.t(Text::BookingCancelled)}" "{refunded.then(|| ctx.t(Text::RefundOnTheWay))}</p>
+                        {page_without_booking(&token.get_value()).map(|href| view! {
+                            <p class="sb-links"><a class="sb-button sb-book-again" href=href>{ctx.t(Text::BookAnother)}</a></p>
+                        })}
                     })}
                     {(!cancelled).then(|| view! {
                         <p class="sb-links">
@@ -186,3 +189,13 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
     }
 }
 
+/// This page without the manage token in its address (`?booking=`), where a customer books something else;
+/// `None` when the token came from elsewhere (`data-manage`), as the page would show the booking again.
+fn page_without_booking(token: &str) -> Option<String> {
+    let url = web_sys::Url::new(&web_sys::window()?.location().href().ok()?).ok()?;
+    if url.search_params().get("booking").as_deref() != Some(token) {
+        return None;
+    }
+    url.search_params().delete("booking");
+    Some(url.href())
+}
