@@ -21,10 +21,10 @@ impl OrganisationDocument {
     pub fn read<'de, D: serde::Deserializer<'de>>(de: D) -> ApiResult<Self> {
         let doc: OrganisationDocument = serde_path_to_error::deserialize(de).map_err(|e| {
             let mut path = e.path().to_string();
-            // serde reports a missing field at its parent; name the field itself.
             let text = e.into_inner().to_string();
             // The Worker's deserializer words its errors as JavaScript errors do.
             let text = text.strip_prefix("Error: ").unwrap_or(&text);
+            // serde reports a missing field at its parent; name the field itself.
             if let Some(field) = text.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
                 path = if path == "." { field.to_string() } else { format!("{path}.{field}") };
             }
