@@ -11,11 +11,15 @@ wasm_release_build trunk build --release >/dev/null
 glue=$(cd dist && ls slotbook-widget-*.js | head -n 1)
 wasm=$(cd dist && ls slotbook-widget-*_bg.wasm | head -n 1)
 [ -n "$glue" ] && [ -n "$wasm" ] || { echo "[build] trunk produced no widget files" >&2; exit 1; }
-# trunk leaves wasm-bindgen's glue as it is; it ships minified.
+# trunk leaves wasm-bindgen's glue as it is; it ships minified, and the wasm's imports get short names.
 esbuild "dist/$glue" --minify --format=esm --log-level=warning --allow-overwrite --outfile="dist/$glue"
+cargo build -q --release -p slotbook-wasm-imports
+short_imports() { "$CARGO_TARGET_DIR/release/slotbook-wasm-imports" "$@"; }
+short_imports "dist/$wasm" "dist/$glue"
 # The manage view's wasm (loaded only for a manage link): trunk builds it as a second, unhashed target; it is
 # named here by its content like the rest (served immutable).
 [ -f dist/slotbook-manage.js ] && [ -f dist/slotbook-manage_bg.wasm ] || { echo "[build] trunk produced no manage files" >&2; exit 1; }
+short_imports dist/slotbook-manage_bg.wasm dist/slotbook-manage.js
 manage_wasm="slotbook-manage-$(sha256sum dist/slotbook-manage_bg.wasm | cut -c1-16)_bg.wasm"
 mv dist/slotbook-manage_bg.wasm "dist/$manage_wasm"
 esbuild dist/slotbook-manage.js --minify --format=esm --log-level=warning --outfile=dist/manage.tmp.js
@@ -40,4 +44,5 @@ echo "[build] edge (worker-build --release)" >&2
 wasm-opt -Oz --strip-debug --strip-producers --enable-mutable-globals --enable-sign-ext \
   --enable-nontrapping-float-to-int --enable-bulk-memory --enable-multivalue --enable-reference-types \
   --enable-exception-handling edge/build/index_bg.wasm -o edge/build/index_bg.wasm
+short_imports edge/build/index_bg.wasm edge/build/index.js
 echo "[build] done: dist/ and edge/build/" >&2
