@@ -168,13 +168,17 @@ mod tests {
         })
     }
 
+    fn parse(json: &str) -> crate::error::ApiResult<OrganisationDocument> {
+        OrganisationDocument::read(&mut serde_json::Deserializer::from_str(json))
+    }
+
     fn param(v: serde_json::Value) -> String {
-        OrganisationDocument::parse(&v.to_string()).unwrap_err().param.unwrap_or_default()
+        parse(&v.to_string()).unwrap_err().param.unwrap_or_default()
     }
 
     #[test]
     fn parses_a_good_document_with_defaults() {
-        let d = OrganisationDocument::parse(&doc().to_string()).unwrap();
+        let d = parse(&doc().to_string()).unwrap();
         let rt = d.resource_type(8).unwrap();
         assert_eq!(rt.slot_interval(), 60);
         assert_eq!(rt.resources[0].capacity, 1);
@@ -217,7 +221,7 @@ mod tests {
 
     #[test]
     fn catalog_shows_what_a_customer_needs() {
-        let d = OrganisationDocument::parse(&doc().to_string()).unwrap();
+        let d = parse(&doc().to_string()).unwrap();
         let c = d.catalog("acme-spa", Date::parse("2026-12-01").unwrap(), None);
         assert_eq!(c.organisation.closed_dates, vec![Date::parse("2026-12-25").unwrap()]);
         assert_eq!(c.resource_types[0].resources.len(), 2);

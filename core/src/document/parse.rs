@@ -7,17 +7,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::validate::{is_plausible_email, origin_of};
 
 impl OrganisationDocument {
-    /// Parses and checks a document's JSON text. Errors name the field as a path
-    /// (`resourceTypes[1].durationMinutes`).
-    pub fn parse(json: &str) -> ApiResult<Self> {
-        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(json) {
-            return Err(ApiError::validation("body", format!("The document is not valid JSON: {e}")));
-        }
-        Self::read(&mut serde_json::Deserializer::from_str(json))
-    }
-
     /// Reads and checks a document from any deserializer of JSON's data model (the Worker hands over what
-    /// the runtime's `JSON.parse` made, so that it carries no JSON parser of its own). Errors as [`Self::parse`].
+    /// the runtime's `JSON.parse` made, so that it carries no JSON parser of its own; tests use serde_json).
+    /// Errors name the field as a path (`resourceTypes[1].durationMinutes`).
     pub fn read<'de, D: serde::Deserializer<'de>>(de: D) -> ApiResult<Self> {
         let doc: OrganisationDocument = serde_path_to_error::deserialize(de).map_err(|e| {
             let mut path = e.path().to_string();

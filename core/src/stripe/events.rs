@@ -16,13 +16,8 @@ pub struct CheckoutEvent {
     pub payment_intent: Option<String>,
 }
 
-/// Reads a Stripe event (`{"id", "type", "data": {"object": {…session…}}}`) from its JSON text; `None` if it
-/// is not one.
-pub fn parse_event(body: &[u8]) -> Option<CheckoutEvent> {
-    read_event(&serde_json::from_slice(body).ok()?)
-}
-
-/// Like [`parse_event`], from the JSON value (the Worker parses with the runtime's `JSON.parse`).
+/// Reads a Stripe event (`{"id", "type", "data": {"object": {…session…}}}`) from its JSON value (the Worker
+/// parses the text with the runtime's `JSON.parse`); `None` if it is not one.
 pub fn read_event(v: &serde_json::Value) -> Option<CheckoutEvent> {
     let object = &v["data"]["object"];
     let metadata = &object["metadata"];
@@ -92,10 +87,11 @@ mod tests {
     fn parses_a_checkout_event_and_local_session_ids() {
         let body = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"object":{"id":"cs_1",
             "payment_status":"paid","metadata":{"reservation_id":"42","organisation":"acme-spa"}}}}"#;
-        let e = parse_event(body).unwrap();
+        let e = read_event(&serde_json::from_slice(body).unwrap()).unwrap();
         assert_eq!((e.id.as_str(), e.session_id.as_str(), e.reservation_id), ("evt_1", "cs_1", Some(42)));
         assert_eq!(e.organisation.as_deref(), Some("acme-spa"));
-        assert_eq!(parse_event(b"not json"), None);
+        assert_eq!(read_event(&serde_json::json!("not an event")), None);
+        assert_eq!(read_event(&serde_json::json!({"id": "evt_2", "data": {}})), None, "an event without its type");
         let id = local_session_id("00ff", "acme-spa");
         assert_eq!(local_session_organisation(&id), Some("acme-spa"));
         assert_eq!(local_session_organisation("cs_test_local_zz_acme"), None);
