@@ -192,7 +192,7 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
 /// This page without the manage token in its address (`?booking=`), where a customer books something else;
 /// `None` when the token came from elsewhere (`data-manage`), as the page would show the booking again.
 fn page_without_booking(token: &str) -> Option<String> {
-    let url = web_sys::Url::new(&web_sys::window()?.location().href().ok()?).ok()?;
+    let url = super::payment::current_url()?;
     if url.search_params().get("booking").as_deref() != Some(token) {
         return None;
     }

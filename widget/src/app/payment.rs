@@ -99,7 +99,8 @@ fn forget_return_param() {
     }
 }
 
-fn current_url() -> Option<web_sys::Url> {
+/// This page's address, to read or change its query.
+pub(super) fn current_url() -> Option<web_sys::Url> {
     web_sys::Url::new(&window().location().href().ok()?).ok()
 }
 
