@@ -29,6 +29,15 @@ impl Lang {
         best.map(|(lang, _)| lang)
     }
 
+    /// This language's words out of the three (English, German, Hungarian): how word tables are read.
+    pub fn pick<T>(self, (en, de, hu): (T, T, T)) -> T {
+        match self {
+            Lang::En => en,
+            Lang::De => de,
+            Lang::Hu => hu,
+        }
+    }
+
     /// The tag for `<html lang>`.
     pub fn tag(self) -> &'static str {
         match self {
@@ -77,6 +86,7 @@ mod tests {
         assert_eq!(Lang::from_tag("DE"), Lang::De);
         assert_eq!(Lang::from_tag("fr"), Lang::En);
         assert_eq!(Lang::from_tag("deu"), Lang::En, "a primary subtag, not a prefix");
+        assert_eq!([Lang::En, Lang::De, Lang::Hu].map(|l| l.pick(("en", "de", "hu"))), ["en", "de", "hu"]);
         assert_eq!(Lang::from_accept_language("hu-HU,hu;q=0.9,en-US;q=0.8,en;q=0.7"), Some(Lang::Hu));
         assert_eq!(Lang::from_accept_language("fr-FR, de;q=0.5, en;q=0.6"), Some(Lang::En));
         assert_eq!(Lang::from_accept_language("en;q=0.5, de;q=0.5"), Some(Lang::En), "the first among equals");

@@ -44,7 +44,7 @@ enum Word {
 
 fn word(lang: Lang, w: Word) -> &'static str {
     use Word::*;
-    let (en, de, hu) = match w {
+    let words = match w {
         Booking => ("Booking", "Buchung", "Foglalás"),
         Where => ("Where", "Wo", "Hol"),
         When => ("When", "Wann", "Időpont"),
@@ -74,11 +74,7 @@ fn word(lang: Lang, w: Word) -> &'static str {
         NoticeTaken => ("That time was just taken. Please choose another.", "Diese Zeit wurde gerade vergeben. Bitte wählen Sie eine andere.", "Ezt az időpontot épp lefoglalták. Kérjük, válasszon másikat."),
         NoticeAlreadyCancelled => ("This booking was already cancelled.", "Diese Buchung war bereits storniert.", "Ezt a foglalást már lemondták."),
     };
-    match lang {
-        Lang::En => en,
-        Lang::De => de,
-        Lang::Hu => hu,
-    }
+    lang.pick(words)
 }
 
 /// What the page says after one of its forms (`?notice=`): whether it is good news, and the words.

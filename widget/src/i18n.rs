@@ -87,7 +87,7 @@ pub enum Text {
 
 pub fn t(lang: Lang, text: Text) -> &'static str {
     use Text::*;
-    let (en, de, hu) = match text {
+    let words = match text {
         Loading => ("Loading…", "Wird geladen…", "Betöltés…"),
         LoadFailed => ("We could not load this. Check your connection.", "Das konnte nicht geladen werden. Bitte prüfen Sie Ihre Verbindung.", "Nem sikerült betölteni. Ellenőrizze a kapcsolatot."),
         Retry => ("Try again", "Erneut versuchen", "Újra"),
@@ -167,9 +167,5 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
         DayNotBookable => ("not bookable", "nicht buchbar", "nem foglalható"),
         CheckField => ("Please check this entry.", "Bitte prüfen Sie diese Angabe.", "Kérjük, ellenőrizze ezt a mezőt."),
     };
-    match lang {
-        Lang::En => en,
-        Lang::De => de,
-        Lang::Hu => hu,
-    }
+    lang.pick(words)
 }
