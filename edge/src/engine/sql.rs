@@ -86,7 +86,7 @@ pub fn transaction<T>(storage: &Storage, body: impl FnOnce() -> ApiResult<T>) ->
         drop(closure);
         if let Err(e) = called {
             if !matches!(outcome, Some(Err(_))) {
-                return Err(internal("transaction", js_sys::Error::from(e).message()));
+                return Err(internal("transaction", worker::Error::from(e)));
             }
         }
     }
