@@ -8,9 +8,9 @@ source "$ROOT/scripts/env.sh"
 cd "$ROOT"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-echo "[test] core and the build tools (native)" >&2
+echo "[test] core, the build tools and the bench (native)" >&2
 cargo test -p slotbook-core --lib 2>&1 | tee -a "$log"
-cargo test -p slotbook-wasm-imports 2>&1 | tee -a "$log"
+cargo test -p slotbook-wasm-imports -p slotbook-bench 2>&1 | tee -a "$log"
 bash scripts/build.sh
 echo "[test] end to end (wrangler dev, chromium)" >&2
 cargo test -p slotbook-tests --tests 2>&1 | tee -a "$log"
