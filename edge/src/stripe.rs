@@ -78,25 +78,29 @@ impl Stripe {
         Some(Stripe { key, base: base.trim_end_matches('/').to_string() })
     }
 
+    /// A refusal says what it means for the customer (see [`checkout_refusal`]).
     pub async fn create_checkout(&self, request: &CheckoutRequest<'_>) -> ApiResult<Session> {
         let body = form_encode(&request.form());
-        self.send(Method::Post, "/v1/checkout/sessions", Some(body), Some(&request.idempotency_key())).await
+        self.send(Method::Post, "/v1/checkout/sessions", Some(body), Some(&request.idempotency_key())).await.map_err(|f| match f {
+            Failure::Refused(status, e) => checkout_refusal(status, &e),
+            Failure::Unanswered(e) => e,
+        })
     }
 
     pub async fn expire(&self, session_id: &str) -> ApiResult<Session> {
-        self.send(Method::Post, &format!("/v1/checkout/sessions/{session_id}/expire"), Some(String::new()), None).await
+        Ok(self.send(Method::Post, &format!("/v1/checkout/sessions/{session_id}/expire"), Some(String::new()), None).await?)
     }
 
     pub async fn retrieve(&self, session_id: &str) -> ApiResult<Session> {
-        self.send(Method::Get, &format!("/v1/checkout/sessions/{session_id}"), None, None).await
+        Ok(self.send(Method::Get, &format!("/v1/checkout/sessions/{session_id}"), None, None).await?)
     }
 
     pub async fn refund(&self, request: &RefundRequest<'_>) -> ApiResult<Refund> {
         let body = form_encode(&request.form());
-        self.send(Method::Post, "/v1/refunds", Some(body), Some(&request.idempotency_key())).await
+        Ok(self.send(Method::Post, "/v1/refunds", Some(body), Some(&request.idempotency_key())).await?)
     }
 
-    async fn send<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<String>, idempotency_key: Option<&str>) -> ApiResult<T> {
+    async fn send<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<String>, idempotency_key: Option<&str>) -> Result<T, Failure> {
         let headers = Headers::new();
         let _ = headers.set("Authorization", &format!("Bearer {}", self.key));
         let _ = headers.set("Stripe-Version", API_VERSION);
@@ -134,8 +138,50 @@ impl Stripe {
                 "{}",
                 serde_json::json!({"stripe": path, "status": status, "type": e.r#type, "code": e.code, "param": e.param, "stripe_request_id": request_id})
             );
-            return Err(ApiError::new(ErrorCode::UpstreamUnavailable, "The payment provider refused the request. Please try again."));
+            return Err(Failure::Refused(status, e));
         }
-        crate::http::from_json(&text).map_err(|e| internal("stripe answer", e))
+        Ok(crate::http::from_json(&text).map_err(|e| internal("stripe answer", e))?)
     }
+}
+
+/// Why a call to Stripe came to nothing: it answered with an error, or the call failed on the way.
+enum Failure {
+    Refused(u16, StripeError),
+    Unanswered(ApiError),
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Failure {
+        Failure::Unanswered(e)
+    }
+}
+
+/// Outside a reserve (expiring, reading, refunding: retried by the alarm) a refusal is the provider's failure.
+impl From<Failure> for ApiError {
+    fn from(f: Failure) -> ApiError {
+        match f {
+            Failure::Refused(..) => provider_refused(),
+            Failure::Unanswered(e) => e,
+        }
+    }
+}
+
+/// What Stripe's refusal of a Checkout Session means for the customer who is booking: an email address it
+/// does not take is theirs to correct (said beside the field); a request it will never take (a key it does
+/// not know, an amount or currency it does not charge) means no online payment for this booking, without a
+/// "try again"; its own failures, rate limits and concurrent requests may pass on a retry.
+fn checkout_refusal(status: u16, e: &StripeError) -> ApiError {
+    match (status, e.r#type.as_deref(), e.param.as_deref()) {
+        (400, Some("invalid_request_error"), Some("customer_email")) => {
+            ApiError::validation("customerEmail", "The payment provider does not accept this email address; please check it")
+        }
+        (400 | 401 | 402 | 403 | 404, Some("invalid_request_error"), _) => {
+            ApiError::new(ErrorCode::PaymentsUnavailable, "This booking cannot be paid online right now; please contact the venue")
+        }
+        _ => provider_refused(),
+    }
+}
+
+fn provider_refused() -> ApiError {
+    ApiError::new(ErrorCode::UpstreamUnavailable, "The payment provider refused the request. Please try again.")
 }

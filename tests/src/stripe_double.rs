@@ -2,7 +2,8 @@
 //! Checkout Session and Refund objects, `{"error": {...}}` answers. It refuses what Stripe's live API
 //! refuses for the calls the edge makes: a key that is not a secret key, a malformed `Stripe-Version`,
 //! parameters the endpoint does not have, missing required ones, an `expires_at` outside 30 minutes to
-//! 24 hours from the session's creation, an Idempotency-Key reused with other parameters, a refund of a
+//! 24 hours from the session's creation, a currency it does not charge in, a total below the currency's
+//! minimum charge or above eight digits, an Idempotency-Key reused with other parameters, a refund of a
 //! payment that is not paid or already refunded. It records every request so tests can check them field by
 //! field, and lets a test play the customer who pays on Stripe's page.
 
@@ -22,6 +23,8 @@ const SESSION_PARAMS: &[&str] = &[
     "success_url", "cancel_url", "expires_at", "locale",
 ];
 const SESSION_REQUIRED: &[&str] = &["mode", "success_url", "line_items[0][quantity]"];
+/// Currencies Stripe charges in, with its minimum charge (a few of its 135; enough for the tests).
+const CURRENCIES: &[(&str, i64)] = &[("eur", 50), ("gbp", 30), ("huf", 17_500), ("usd", 50)];
 const REFUND_PARAMS: &[&str] = &["payment_intent", "amount", "reason", "metadata[reservation_id]", "metadata[organisation]"];
 
 #[derive(Default)]
@@ -150,6 +153,12 @@ fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
     result
 }
 
+/// An error answer with Stripe's `code` for it.
+fn coded((status, mut body): (u16, Value), code: &str) -> (u16, Value) {
+    body["error"]["code"] = json!(code);
+    (status, body)
+}
+
 fn unknown_param(form: &[(String, String)], known: &[&str]) -> Option<(u16, Value)> {
     form.iter().find(|(k, _)| !known.contains(&k.as_str())).map(|(k, _)| {
         error(400, "invalid_request_error", &format!("Received unknown parameter: {k}"), Some(k))
@@ -167,6 +176,18 @@ fn create_session(st: &mut State, form: &[(String, String)]) -> (u16, Value) {
     // Stripe's messages can quote what was sent, personal data included.
     if let Some(email) = get("customer_email").filter(|e| e.starts_with("refused")) {
         return error(400, "invalid_request_error", &format!("Invalid email address: {email}"), Some("customer_email"));
+    }
+    let currency = get("line_items[0][price_data][currency]").unwrap_or_default();
+    let Some((_, minimum)) = CURRENCIES.iter().find(|(c, _)| *c == currency) else {
+        return error(400, "invalid_request_error", &format!("Invalid currency: {currency}."), Some("line_items[0][price_data][currency]"));
+    };
+    let number = |k: &str| get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let total = number("line_items[0][price_data][unit_amount]").saturating_mul(number("line_items[0][quantity]"));
+    if total < *minimum {
+        return coded(error(400, "invalid_request_error", &format!("The Checkout Session's total amount due must add up to at least {minimum} {currency}"), None), "amount_too_small");
+    }
+    if total > 99_999_999 {
+        return coded(error(400, "invalid_request_error", "The Checkout Session's total amount due must be no more than 99999999", None), "amount_too_large");
     }
     let created = now();
     if let Some(expires_at) = get("expires_at") {

@@ -218,13 +218,20 @@ fn the_stand_in_refuses_what_stripe_refuses() {
         headers.extend_from_slice(extra);
         http::send("POST", &format!("{}/v1/checkout/sessions", stripe.base), Some(body), &headers).unwrap()
     };
-    let base = "mode=payment&success_url=https%3A%2F%2Fa.example%2F&line_items[0][quantity]=1";
+    let item = "line_items[0][price_data][currency]=eur&line_items[0][price_data][unit_amount]=2500&line_items[0][price_data][product_data][name]=Massage";
+    let base = &format!("mode=payment&success_url=https%3A%2F%2Fa.example%2F&line_items[0][quantity]=1&{item}");
     let soon = format!("{base}&expires_at={}", now() + 600);
     assert_eq!(post(&soon, &[]).json()["error"]["param"], "expires_at", "less than 30 minutes");
     let late = format!("{base}&expires_at={}", now() + 90_000);
     assert_eq!(post(&late, &[]).json()["error"]["param"], "expires_at", "more than 24 hours");
     assert_eq!(post(&format!("{base}&expires_in=3600"), &[]).status, 400, "an unknown parameter");
     assert_eq!(post(base, &[("Stripe-Version", "latest")]).status, 400, "a malformed version");
+    let refusal = |body: String| post(&body, &[]).json()["error"].clone();
+    assert_eq!(refusal(base.replace("=eur", "=xts"))["param"], "line_items[0][price_data][currency]", "a currency it does not charge in");
+    assert_eq!(refusal(base.replace("=2500", "=49"))["code"], "amount_too_small", "below €0.50");
+    assert_eq!(refusal(base.replace("=2500", "=24").replace("[quantity]=1", "[quantity]=2"))["code"], "amount_too_small", "the total counts");
+    assert_eq!(post(&base.replace("=2500", "=25").replace("[quantity]=1", "[quantity]=2"), &[]).status, 200, "two places of €0.25 make €0.50");
+    assert_eq!(refusal(base.replace("=2500", "=50000000").replace("[quantity]=1", "[quantity]=2"))["code"], "amount_too_large", "over eight digits");
     assert_eq!(post(base, &[("Idempotency-Key", "k1")]).status, 200);
     assert_eq!(post(&format!("{base}&customer_email=x%40y.example"), &[("Idempotency-Key", "k1")]).json()["error"]["type"], "idempotency_error");
 }
@@ -333,7 +340,9 @@ fn a_refusal_from_stripe_is_logged_without_the_customers_data() {
     let mut body = massage(&slot, 1);
     body["customerEmail"] = json!("refused.customer@example.com");
     let refused = http::post_json(&format!("{}/reserve", base(&edge)), &body);
-    refused.error(502, "upstream_unavailable");
+    // The customer's to correct, beside the field: not "try again", which would fail the same way.
+    let e = refused.error(400, "validation_error");
+    assert_eq!(e["param"], "customerEmail", "{e}");
     assert_eq!(places_left(&base(&edge), 8, &slot), slot["available"].as_u64().unwrap(), "no session, no hold");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !edge.log().contains("invalid_request_error") {
@@ -401,4 +410,37 @@ fn a_stripe_that_does_not_answer_is_given_up_in_time_and_the_places_return() {
     assert!(retried.json()["checkoutUrl"].as_str().is_some());
     assert_eq!(places_left(&base(&edge), 8, &slot), before - 1);
     assert!(edge.log().contains("timed out"), "the timeout is logged");
+}
+
+#[test]
+fn a_currency_stripe_does_not_charge_in_means_no_online_payment_and_no_hold() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, false);
+    // ISO 4217's code for testing: a valid code that no payment provider charges in.
+    let mut doc = document_for("xts-spa");
+    doc["currency"] = json!("xts");
+    assert_eq!(edge.import("xts-spa", &doc).status, 200);
+    let base = edge.url("/api/public/booking/organisations/xts-spa");
+    let slot = find_slot(&base, 8, 1, 1);
+    let refused = http::post_json(&format!("{base}/reserve"), &massage(&slot, 1));
+    let e = refused.error(409, "payments_unavailable");
+    assert!(!e["message"].as_str().unwrap().contains("try again"), "retrying would fail the same way: {e}");
+    assert_eq!(places_left(&base, 8, &slot), slot["available"].as_u64().unwrap(), "no session, no hold");
+    let asked = stripe.requests().iter().filter(|r| r.path == "/v1/checkout/sessions").count();
+    assert_eq!(asked, 1, "Stripe was asked once and refused");
+}
+
+#[test]
+fn a_price_stripe_cannot_charge_is_refused_at_import() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, false);
+    let mut doc = document_for("cheap-spa");
+    doc["resourceTypes"][0]["unitAmount"] = json!(20);
+    assert_eq!(doc["resourceTypes"][0]["requiresPayment"], true);
+    let e = edge.import("cheap-spa", &doc).error(400, "validation_error");
+    assert_eq!(e["param"], "resourceTypes[0].unitAmount", "{e}");
+    assert!(e["message"].as_str().unwrap().contains("at least 50"), "{e}");
+    doc["resourceTypes"][0]["unitAmount"] = json!(50_000_000);
+    let e = edge.import("cheap-spa", &doc).error(400, "validation_error");
+    assert_eq!(e["param"], "resourceTypes[0].maxQuantity", "{e}");
 }

@@ -220,6 +220,37 @@ mod tests {
     }
 
     #[test]
+    fn a_price_paid_online_is_one_stripe_can_charge() {
+        let error = |d: serde_json::Value| parse(&d.to_string()).unwrap_err();
+        let mut d = doc();
+        d["resourceTypes"][0]["unitAmount"] = json!(49);
+        let e = error(d);
+        assert_eq!(e.param.as_deref(), Some("resourceTypes[0].unitAmount"));
+        assert!(e.message.contains("at least 50"), "{}", e.message);
+        let mut d = doc();
+        d["resourceTypes"][0]["unitAmount"] = json!(50);
+        assert!(parse(&d.to_string()).is_ok(), "Stripe's minimum itself");
+        // Paid at the venue: no charge online, so no Stripe limit.
+        d["resourceTypes"][0]["unitAmount"] = json!(49);
+        d["resourceTypes"][0]["requiresPayment"] = json!(false);
+        assert!(parse(&d.to_string()).is_ok());
+        let mut d = doc();
+        d["currency"] = json!("huf");
+        d["resourceTypes"][0]["unitAmount"] = json!(10_000);
+        assert_eq!(param(d), "resourceTypes[0].unitAmount", "100 Ft is below Stripe's 175 Ft");
+        // The most places at once must fit in one charge.
+        let mut d = doc();
+        d["resourceTypes"][0]["unitAmount"] = json!(60_000_000);
+        let e = error(d);
+        assert_eq!(e.param.as_deref(), Some("resourceTypes[0].maxQuantity"));
+        assert!(e.message.contains("99999999"), "{}", e.message);
+        let mut d = doc();
+        d["resourceTypes"][0]["unitAmount"] = json!(60_000_000);
+        d["resourceTypes"][0]["maxQuantity"] = json!(1);
+        assert!(parse(&d.to_string()).is_ok());
+    }
+
+    #[test]
     fn catalog_shows_what_a_customer_needs() {
         let d = parse(&doc().to_string()).unwrap();
         let c = d.catalog("acme-spa", Date::parse("2026-12-01").unwrap(), None);

@@ -4,6 +4,7 @@
 use super::*;
 use crate::availability::Zone;
 use crate::error::{ApiError, ApiResult};
+use crate::stripe::{charge_refusal, order_refusal, AmountRefusal, MAX_CHARGE};
 use crate::validate::{is_plausible_email, origin_of};
 
 impl OrganisationDocument {
@@ -101,6 +102,15 @@ impl OrganisationDocument {
             }
             if rt.requires_payment && rt.unit_amount == 0 {
                 return err(p("unitAmount"), "must be above 0 when requiresPayment is true");
+            }
+            // A price paid online must be one Stripe can charge, for one place and for the most at once.
+            if rt.requires_payment {
+                if let Some(AmountRefusal::BelowMinimum(min)) = charge_refusal(&self.currency, rt.unit_amount) {
+                    return err(p("unitAmount"), &format!("must be at least {min} when requiresPayment is true: the smallest charge Stripe takes in {}", self.currency));
+                }
+                if order_refusal(&self.currency, rt.unit_amount, rt.max_quantity) == Some(AmountRefusal::AboveMaximum) {
+                    return err(p("maxQuantity"), &format!("times unitAmount must be at most {MAX_CHARGE} when requiresPayment is true: the largest charge Stripe takes"));
+                }
             }
             for (j, h) in rt.opening_hours.iter().enumerate() {
                 if h.opens >= h.closes {

@@ -20,7 +20,7 @@ use slotbook_core::ratelimit;
 use slotbook_core::digest::sha256_hex;
 use slotbook_core::document::OrganisationDocument;
 use slotbook_core::reservation::{manage_token, PaymentStatus, ReservationStatus};
-use slotbook_core::stripe::{local_session_id, session_expires_at, CheckoutRequest, PaymentsMode};
+use slotbook_core::stripe::{local_session_id, order_refusal, session_expires_at, CheckoutRequest, PaymentsMode};
 use slotbook_core::time::Timestamp;
 use slotbook_core::validate::origin_of;
 use slotbook_core::wire::{CheckoutStatus, CustomerInfo, PaymentData, ReserveRequest, ReserveResponse};
@@ -71,6 +71,11 @@ impl Organisation {
         }
         if rt.requires_payment && (!doc.accepts_payments || self.payments_mode() == PaymentsMode::Unavailable) {
             return Err(ApiError::new(ErrorCode::PaymentsUnavailable, "This service needs online payment, which the venue cannot take right now"));
+        }
+        // A document imported before Stripe's limits were checked may still hold such a price: refused here,
+        // before any place is held, rather than by Stripe after.
+        if rt.requires_payment && order_refusal(&doc.currency, rt.unit_amount, req.quantity).is_some() {
+            return Err(ApiError::new(ErrorCode::PaymentsUnavailable, "This booking's amount cannot be paid online; please contact the venue"));
         }
         if let Some(url) = &req.return_url {
             // The edge's own pages (the demo) may always receive customers back.
