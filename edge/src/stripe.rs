@@ -95,9 +95,14 @@ impl Stripe {
         Ok(self.send(Method::Get, &format!("/v1/checkout/sessions/{session_id}"), None, None).await?)
     }
 
-    pub async fn refund(&self, request: &RefundRequest<'_>) -> ApiResult<Refund> {
+    /// The refund, or `None` when Stripe says the payment was refunded already (from its Dashboard, say).
+    pub async fn refund(&self, request: &RefundRequest<'_>) -> ApiResult<Option<Refund>> {
         let body = form_encode(&request.form());
-        Ok(self.send(Method::Post, "/v1/refunds", Some(body), Some(&request.idempotency_key())).await?)
+        match self.send(Method::Post, "/v1/refunds", Some(body), Some(&request.idempotency_key())).await {
+            Ok(refund) => Ok(Some(refund)),
+            Err(Failure::Refused(_, e)) if e.code.as_deref() == Some("charge_already_refunded") => Ok(None),
+            Err(f) => Err(f.into()),
+        }
     }
 
     async fn send<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<String>, idempotency_key: Option<&str>) -> Result<T, Failure> {

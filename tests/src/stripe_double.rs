@@ -33,6 +33,8 @@ struct State {
     refunds: HashMap<String, Value>,
     /// Idempotency-Key → (request body, answer).
     by_idempotency_key: HashMap<String, (String, Value)>,
+    /// How many more refunds fail on Stripe's side (500).
+    failing_refunds: u32,
 }
 
 #[derive(Clone)]
@@ -80,6 +82,18 @@ impl StripeDouble {
     /// The refunds made, by payment intent.
     pub fn refunds(&self) -> Vec<Value> {
         self.state.lock().unwrap().refunds.values().cloned().collect()
+    }
+
+    /// The venue refunds a payment itself, in Stripe's Dashboard.
+    pub fn refund_from_dashboard(&self, intent: &str) {
+        let mut state = self.state.lock().unwrap();
+        let id = format!("re_dashboard_{}", state.refunds.len() + 1);
+        state.refunds.insert(intent.to_string(), json!({"id": id, "object": "refund", "payment_intent": intent, "status": "succeeded"}));
+    }
+
+    /// The next `n` refunds fail on Stripe's side, as its API sometimes does.
+    pub fn fail_refunds(&self, n: u32) {
+        self.state.lock().unwrap().failing_refunds = n;
     }
 
     pub fn session(&self, session_id: &str) -> Value {
@@ -230,7 +244,11 @@ fn refund(st: &mut State, form: &[(String, String)]) -> (u16, Value) {
         return error(400, "invalid_request_error", &format!("No such payment_intent: '{intent}'"), Some("payment_intent"));
     }
     if st.refunds.contains_key(&intent) {
-        return error(400, "invalid_request_error", &format!("Charge for payment intent {intent} has already been refunded."), None);
+        return coded(error(400, "invalid_request_error", &format!("Charge for payment intent {intent} has already been refunded."), None), "charge_already_refunded");
+    }
+    if st.failing_refunds > 0 {
+        st.failing_refunds -= 1;
+        return error(500, "api_error", "An unknown error occurred", None);
     }
     let refund = json!({"id": format!("re_double_{}", st.refunds.len() + 1), "object": "refund", "payment_intent": intent,
         "status": "succeeded", "reason": get("reason"), "metadata": {"reservation_id": get("metadata[reservation_id]")}});

@@ -444,3 +444,61 @@ fn a_price_stripe_cannot_charge_is_refused_at_import() {
     let e = edge.import("cheap-spa", &doc).error(400, "validation_error");
     assert_eq!(e["param"], "resourceTypes[0].maxQuantity", "{e}");
 }
+
+/// A paid booking, confirmed by Stripe's event: (reservation id, session, payment intent, manage link).
+fn paid_booking(edge: &Edge, stripe: &StripeDouble, nth: usize) -> (i64, String, String, String) {
+    let slot = find_slot(&base(edge), 8, 1, nth);
+    let r = reserve(edge, &slot, 1).json();
+    let (id, session) = (r["reservationId"].as_i64().unwrap(), r["stripeCheckoutSessionId"].as_str().unwrap().to_string());
+    let intent = stripe.complete(&session);
+    let paid = json!({"id": format!("evt_paid_{id}"), "type": "checkout.session.completed", "data": {"object": {"id": session,
+        "object": "checkout.session", "payment_status": "paid", "payment_intent": intent,
+        "metadata": {"organisation": "stripe-spa", "reservation_id": id.to_string()}}}}).to_string();
+    assert_eq!(signed_webhook(edge, &paid).status, 200);
+    assert_eq!(status(edge, &session)["status"], "confirmed");
+    (id, session, intent, r["manageUrl"].as_str().unwrap().to_string())
+}
+
+fn payment_status(manage: &str) -> Value {
+    http::send("GET", manage, None, &[("Accept", "application/json")]).unwrap().json()["booking"]["paymentStatus"].clone()
+}
+
+#[test]
+fn a_payment_the_venue_refunded_in_stripe_counts_as_refunded() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, false);
+    let (_, _, intent, manage) = paid_booking(&edge, &stripe, 10);
+    stripe.refund_from_dashboard(&intent);
+    assert_eq!(http::post_json(&format!("{manage}/cancel"), &json!({})).status, 200);
+    // Stripe answers `charge_already_refunded`: the money is back, so the booking says so (not "paid",
+    // with a refund tried again and again).
+    assert_eq!(payment_status(&manage), "refunded");
+    assert_eq!(stripe.refunds().len(), 1, "the venue's refund, and no second one");
+    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 1);
+}
+
+#[test]
+fn a_refund_stripe_fails_is_tried_again_until_it_goes_through() {
+    let stripe = StripeDouble::start();
+    let edge = Edge::start_with(&[("STRIPE_SECRET_KEY", "sk_test_double_key"), ("STRIPE_API_BASE", stripe.base.as_str()), ("FOLLOW_UP_RETRY_SECONDS", "2")]);
+    let mut doc = document_for("stripe-spa");
+    doc["allowedOrigins"] = json!(["https://acme.example"]);
+    doc["cancellationNoticeHours"] = json!(0);
+    assert_eq!(edge.import("stripe-spa", &doc).status, 200);
+    let (id, _, intent, manage) = paid_booking(&edge, &stripe, 11);
+    stripe.fail_refunds(2);
+    assert_eq!(http::post_json(&format!("{manage}/cancel"), &json!({})).status, 200);
+    assert_eq!(payment_status(&manage), "succeeded", "not refunded yet: Stripe failed");
+    let refund = wait_for_refund(&stripe, &intent);
+    assert_eq!(refund["metadata"]["reservation_id"], id.to_string());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while payment_status(&manage) != "refunded" {
+        assert!(Instant::now() < deadline, "the refund never showed on the booking");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let log = edge.log();
+    for attempts in [1, 2] {
+        assert!(log.contains(&format!("\"attempts\":{attempts}")), "failure {attempts} logged with its count: {log}");
+    }
+    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 3, "two failures, then the refund");
+}

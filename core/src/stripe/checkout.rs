@@ -122,6 +122,15 @@ impl CheckoutRequest<'_> {
     }
 }
 
+/// The pause before a follow-up at Stripe (expiring a session, refunding a payment) is tried again after
+/// `failed_attempts` failures: a minute at first, doubling up to an hour, and never given up (a refund is
+/// money owed; each failure is logged).
+pub fn follow_up_delay(failed_attempts: u32) -> i64 {
+    const FIRST: i64 = 60;
+    const MOST: i64 = 3600;
+    FIRST.saturating_mul(1 << failed_attempts.saturating_sub(1).min(6)).min(MOST)
+}
+
 /// `url` with `booking_session_id=<value>` added to its query.
 pub fn with_session_param(url: &str, value: &str) -> String {
     let (base, fragment) = url.split_once('#').map_or((url, None), |(b, f)| (b, Some(f)));
@@ -185,6 +194,14 @@ mod tests {
             // Even a request that takes the whole margin to arrive is inside the window.
             assert!(e - (t + SESSION_MARGIN_SECONDS) >= 1800 && e - t <= 86_400 - SESSION_MARGIN_SECONDS, "{hold}");
         }
+    }
+
+    #[test]
+    fn follow_ups_are_retried_sooner_first_then_hourly() {
+        let pauses: Vec<i64> = (1..=9).map(follow_up_delay).collect();
+        assert_eq!(pauses, vec![60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+        assert_eq!(follow_up_delay(0), 60);
+        assert_eq!(follow_up_delay(u32::MAX), 3600, "never given up, never faster than hourly");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! verified Stripe events applied once, and the follow-ups that talk to Stripe after a reservation ended:
 //! expiring the Checkout Session of a hold staff cancelled, and refunding a payment that arrived for a
 //! reservation that no longer exists. A follow-up is written with the change that needs it (the
-//! reservation's `payment_action`), so it is retried by the alarm until Stripe has done it.
+//! reservation's `payment_action`), so it is retried by the alarm until Stripe has done it, the pause growing
+//! with each failure (`stripe::follow_up_delay`). A payment the venue refunded itself counts as refunded.
 
 use super::reservations::{by_session, matching};
 use super::webhooks::emit_for;
@@ -14,14 +15,12 @@ use crate::stripe::{Session, Stripe};
 use serde::Deserialize;
 use slotbook_core::error::{ApiError, ApiResult};
 use slotbook_core::reservation::{PaymentStatus, ReservationStatus};
-use slotbook_core::stripe::{local_session_organisation, transition, with_session_param, CheckoutEvent, RefundRequest};
+use slotbook_core::stripe::{follow_up_delay, local_session_organisation, transition, with_session_param, CheckoutEvent, RefundRequest};
 use slotbook_core::time::Timestamp;
 use worker::SqlStorage;
 
 /// How often a hold whose payment Stripe is still processing (delayed methods) is looked at again.
 const DELAYED_PAYMENT_RECHECK_SECONDS: i64 = 24 * 3600;
-/// How soon a follow-up that Stripe did not accept is tried again.
-const FOLLOW_UP_RETRY_SECONDS: i64 = 60;
 
 /// What to do at Stripe for a reservation that ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,13 +154,13 @@ impl Organisation {
 
     /// After a paid booking was cancelled (in the same transaction as the change): refund its payment.
     pub(super) fn schedule_refund(sql: &SqlStorage, id: i64, now: Timestamp) -> ApiResult<()> {
-        exec(sql, "UPDATE reservations SET payment_action = ?, payment_action_at = ? WHERE id = ? AND payment_status = ?",
+        exec(sql, "UPDATE reservations SET payment_action = ?, payment_action_at = ?, payment_action_attempts = 0 WHERE id = ? AND payment_status = ?",
             vec![FollowUp::Refund.as_str().into(), now.0.into(), id.into(), PaymentStatus::Succeeded.as_str().into()])
     }
 
     /// After staff cancelled a hold (in the same transaction as the change): expire its session.
     pub(super) fn schedule_session_expiry(sql: &SqlStorage, id: i64, now: Timestamp) -> ApiResult<()> {
-        exec(sql, "UPDATE reservations SET payment_status = ?, payment_action = ?, payment_action_at = ? WHERE id = ? AND stripe_session_id IS NOT NULL",
+        exec(sql, "UPDATE reservations SET payment_status = ?, payment_action = ?, payment_action_at = ?, payment_action_attempts = 0 WHERE id = ? AND stripe_session_id IS NOT NULL",
             vec![PaymentStatus::Expired.as_str().into(), FollowUp::ExpireSession.as_str().into(), now.0.into(), id.into()])
     }
 
@@ -173,31 +172,33 @@ impl Organisation {
         };
         for row in due {
             let Ok(stored) = self.with_resources(row) else { continue };
-            let action = self.action_of(stored.id);
+            let Some((action, failed)) = self.action_of(stored.id) else { continue };
             let outcome = match action {
-                Some(FollowUp::ExpireSession) => self.expire_session(&stored, now).await,
-                Some(FollowUp::Refund) => self.refund(&stored, now).await,
-                None => Ok(()),
+                FollowUp::ExpireSession => self.expire_session(&stored, now).await,
+                FollowUp::Refund => self.refund(&stored, now).await,
             };
             if let Err(e) = outcome {
-                worker::console_error!("{}", serde_json::json!({"follow_up": action.map(FollowUp::as_str), "reservation": stored.id, "error": e.message}));
-                let _ = exec(&self.sql(), "UPDATE reservations SET payment_action_at = ? WHERE id = ?", vec![(now.0 + FOLLOW_UP_RETRY_SECONDS).into(), stored.id.into()]);
+                let failed = failed + 1;
+                worker::console_error!("{}", serde_json::json!({"follow_up": action.as_str(), "reservation": stored.id, "attempts": failed, "error": e.message}));
+                let pause = crate::runtime::test_setting(&self.env, "FOLLOW_UP_RETRY_SECONDS").and_then(|v| v.parse::<i64>().ok()).filter(|s| *s > 0);
+                let _ = exec(&self.sql(), "UPDATE reservations SET payment_action_attempts = ?, payment_action_at = ? WHERE id = ?",
+                    vec![(failed as i64).into(), (now.0 + pause.unwrap_or_else(|| follow_up_delay(failed))).into(), stored.id.into()]);
             }
         }
     }
 
-    fn action_of(&self, id: i64) -> Option<FollowUp> {
+    /// The reservation's follow-up, and how often it has failed so far.
+    fn action_of(&self, id: i64) -> Option<(FollowUp, u32)> {
         #[derive(Deserialize)]
         struct Row {
             payment_action: Option<String>,
+            payment_action_attempts: u32,
         }
-        rows::<Row>(&self.sql(), "SELECT payment_action FROM reservations WHERE id = ?", vec![id.into()])
+        let row = rows::<Row>(&self.sql(), "SELECT payment_action, payment_action_attempts FROM reservations WHERE id = ?", vec![id.into()])
             .ok()?
             .into_iter()
-            .next()?
-            .payment_action
-            .as_deref()
-            .and_then(FollowUp::parse)
+            .next()?;
+        Some((FollowUp::parse(row.payment_action.as_deref()?)?, row.payment_action_attempts))
     }
 
     async fn expire_session(&self, r: &super::reservations::Stored, now: Timestamp) -> ApiResult<()> {
@@ -217,11 +218,11 @@ impl Organisation {
             // Paid before the expiry reached Stripe: the money goes back.
             Some(s) if s.is_paid() => {
                 exec(&sql,
-                    "UPDATE reservations SET payment_status = ?, payment_intent = COALESCE(?, payment_intent), payment_action = ?, payment_action_at = ?, updated_at = ? WHERE id = ?",
+                    "UPDATE reservations SET payment_status = ?, payment_intent = COALESCE(?, payment_intent), payment_action = ?, payment_action_at = ?, payment_action_attempts = 0, updated_at = ? WHERE id = ?",
                     vec![PaymentStatus::Succeeded.as_str().into(), s.payment_intent.clone().into(), FollowUp::Refund.as_str().into(), now.0.into(), now.0.into(), r.id.into()])?;
                 self.refund(&self.stored(r.id)?, now).await
             }
-            _ => exec(&sql, "UPDATE reservations SET payment_action = NULL, payment_action_at = NULL WHERE id = ?", vec![r.id.into()]),
+            _ => exec(&sql, "UPDATE reservations SET payment_action = NULL, payment_action_at = NULL, payment_action_attempts = 0 WHERE id = ?", vec![r.id.into()]),
         }
     }
 
@@ -236,7 +237,8 @@ impl Organisation {
                 };
                 let slug = self.load()?.slug.clone();
                 let request = RefundRequest { organisation: &slug, reservation_id: r.id, payment_intent: &payment_intent, reason: "requested_by_customer" };
-                Some(stripe.refund(&request).await?.id)
+                // `None`: the payment was refunded already (by the venue, in Stripe's Dashboard): the money is back.
+                stripe.refund(&request).await?.map(|refund| refund.id)
             }
             // The test checkout moved no money: nothing to give back.
             (_, Some(_)) => None,
@@ -244,7 +246,7 @@ impl Organisation {
         };
         worker::console_log!("{{\"refunded\":true,\"reservation\":{}}}", r.id);
         exec(&self.sql(),
-            "UPDATE reservations SET payment_status = ?, refund_id = ?, payment_action = NULL, payment_action_at = NULL, updated_at = ? WHERE id = ?",
+            "UPDATE reservations SET payment_status = ?, refund_id = ?, payment_action = NULL, payment_action_at = NULL, payment_action_attempts = 0, updated_at = ? WHERE id = ?",
             vec![PaymentStatus::Refunded.as_str().into(), refund_id.into(), now.0.into(), r.id.into()])
     }
 
@@ -297,7 +299,7 @@ fn settle(sql: &SqlStorage, id: i64, kind: &str, payment_status: Option<&str>, p
         worker::console_warn!("{}", serde_json::json!({"late_payment": true, "reservation": id, "status": row.status, "refund": "scheduled"}));
         exec(
             sql,
-            "UPDATE reservations SET payment_status = ?, payment_intent = COALESCE(?, payment_intent), payment_action = ?, payment_action_at = ?, updated_at = ? WHERE id = ?",
+            "UPDATE reservations SET payment_status = ?, payment_intent = COALESCE(?, payment_intent), payment_action = ?, payment_action_at = ?, payment_action_attempts = 0, updated_at = ? WHERE id = ?",
             vec![PaymentStatus::Succeeded.as_str().into(), payment_intent.into(), FollowUp::Refund.as_str().into(), now.0.into(), now.0.into(), id.into()],
         )?;
         return Ok(true);

@@ -76,6 +76,8 @@ pub const MIGRATIONS: &[&str] = &["
         next_attempt_at INTEGER, last_status INTEGER, last_error TEXT, created_at INTEGER NOT NULL,
         delivered_at INTEGER);
     CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)
+", "
+    ALTER TABLE reservations ADD COLUMN payment_action_attempts INTEGER NOT NULL DEFAULT 0
 "];
 
 /// Replaces the stored catalog with `doc` (reservations stay). Runs inside a transaction.
