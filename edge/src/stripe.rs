@@ -91,8 +91,14 @@ impl Stripe {
         Ok(self.send(Method::Post, &format!("/v1/checkout/sessions/{session_id}/expire"), Some(String::new()), None).await?)
     }
 
-    pub async fn retrieve(&self, session_id: &str) -> ApiResult<Session> {
-        Ok(self.send(Method::Get, &format!("/v1/checkout/sessions/{session_id}"), None, None).await?)
+    /// The session, or `None` when Stripe does not know it (made with another key: a test session after the
+    /// switch to a live key), so it can never be paid.
+    pub async fn retrieve(&self, session_id: &str) -> ApiResult<Option<Session>> {
+        match self.send(Method::Get, &format!("/v1/checkout/sessions/{session_id}"), None, None).await {
+            Ok(session) => Ok(Some(session)),
+            Err(Failure::Refused(404, e)) if e.code.as_deref() == Some("resource_missing") => Ok(None),
+            Err(f) => Err(f.into()),
+        }
     }
 
     /// The refund, or `None` when Stripe says the payment was refunded already (from its Dashboard, say).

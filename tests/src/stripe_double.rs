@@ -84,6 +84,11 @@ impl StripeDouble {
         self.state.lock().unwrap().refunds.values().cloned().collect()
     }
 
+    /// Stripe no longer knows the session, as after a switch from a test key to a live one.
+    pub fn forget_session(&self, session_id: &str) {
+        self.state.lock().unwrap().sessions.remove(session_id);
+    }
+
     /// The venue refunds a payment itself, in Stripe's Dashboard.
     pub fn refund_from_dashboard(&self, intent: &str) {
         let mut state = self.state.lock().unwrap();
@@ -152,11 +157,11 @@ fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
                 (200, s.clone())
             }
             Some(_) => error(400, "invalid_request_error", "Only Checkout Sessions with a status in [\"open\"] can be expired.", None),
-            None => error(404, "invalid_request_error", &format!("No such checkout.session: '{id}'"), Some("session")),
+            None => no_such_session(id),
         },
         ("GET", ["v1", "checkout", "sessions", id]) => match st.sessions.get(*id) {
             Some(s) => (200, s.clone()),
-            None => error(404, "invalid_request_error", &format!("No such checkout.session: '{id}'"), Some("session")),
+            None => no_such_session(id),
         },
         ("POST", ["v1", "refunds"]) => refund(st, &form),
         _ => error(404, "invalid_request_error", &format!("Unrecognized request URL ({} /{}).", r.method, segments.join("/")), None),
@@ -165,6 +170,10 @@ fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
         st.by_idempotency_key.insert(k, (r.text(), body.clone()));
     }
     result
+}
+
+fn no_such_session(id: &str) -> (u16, Value) {
+    coded(error(404, "invalid_request_error", &format!("No such checkout.session: '{id}'"), Some("session")), "resource_missing")
 }
 
 /// An error answer with Stripe's `code` for it.

@@ -502,3 +502,21 @@ fn a_refund_stripe_fails_is_tried_again_until_it_goes_through() {
     }
     assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 3, "two failures, then the refund");
 }
+
+#[test]
+fn a_hold_stripe_does_not_know_is_released_and_keeps_no_other_waiting() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, true);
+    let first = find_slot(&base(&edge), 8, 1, 12);
+    let second = find_slot(&base(&edge), 8, 1, 13);
+    let unknown = reserve(&edge, &first, 1).json()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    let known = reserve(&edge, &second, 1).json()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    // Made under another key (a test key before the switch to a live one): Stripe answers 404 for it.
+    stripe.forget_session(&unknown);
+    // Both end with their holds: the unknown one can never be paid, and the known one is not held up by it.
+    assert_eq!(wait_for_status(&edge, &unknown, "cancelled")["paymentStatus"], "expired");
+    assert_eq!(wait_for_status(&edge, &known, "cancelled")["paymentStatus"], "expired");
+    assert_eq!(places_left(&base(&edge), 8, &first), first["available"].as_u64().unwrap());
+    assert_eq!(places_left(&base(&edge), 8, &second), second["available"].as_u64().unwrap());
+    assert_eq!(stripe.session(&known)["status"], "expired", "the known session expired at Stripe");
+}

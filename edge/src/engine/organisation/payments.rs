@@ -86,47 +86,57 @@ impl Organisation {
     }
 
     /// Ends every payment hold past its time: Stripe's session is expired first, and a session Stripe
-    /// reports paid confirms the reservation instead.
+    /// reports paid confirms the reservation instead. A hold Stripe could not be asked about stays held and
+    /// is looked at again in a minute, without keeping the others waiting.
     async fn release_expired_holds(&self, now: Timestamp) -> ApiResult<()> {
         #[derive(Deserialize)]
         struct Hold {
             id: i64,
             stripe_session_id: Option<String>,
         }
-        let sql = self.sql();
-        let due = rows::<Hold>(&sql, "SELECT id, stripe_session_id FROM reservations WHERE status = 'pending_payment' AND hold_expires_at <= ?", vec![now.0.into()])?;
+        let due = rows::<Hold>(&self.sql(), "SELECT id, stripe_session_id FROM reservations WHERE status = 'pending_payment' AND hold_expires_at <= ?", vec![now.0.into()])?;
         let stripe = Stripe::from_env(&self.env);
         for hold in due {
             let session = hold.stripe_session_id.unwrap_or_default();
-            let session_now = match (&stripe, local_session_organisation(&session)) {
-                (Some(stripe), None) if !session.is_empty() => match stripe.expire(&session).await {
-                    Ok(s) => Some(s),
-                    // Stripe refuses to expire a session that is no longer open: ask how it ended.
-                    Err(_) => Some(stripe.retrieve(&session).await?),
-                },
-                _ => None,
-            };
-            let storage = self.state.storage();
-            match session_now {
-                Some(s) if s.is_paid() => transaction(&storage, || {
-                    settle(&sql, hold.id, "checkout.session.completed", Some("paid"), s.payment_intent.as_deref(), now).map(|_| ())
-                })?,
-                // Completed with a delayed payment method, or still open: the result comes later (by webhook,
-                // or at the next look), and the places stay held until then.
-                Some(s) if s.status != "expired" => {
-                    let processing = s.status == "complete";
-                    let again = now.0 + if processing { DELAYED_PAYMENT_RECHECK_SECONDS } else { 60 };
-                    transaction(&storage, || {
-                        if processing {
-                            settle(&sql, hold.id, "checkout.session.completed", Some("unpaid"), s.payment_intent.as_deref(), now)?;
-                        }
-                        exec(&sql, "UPDATE reservations SET hold_expires_at = ? WHERE id = ? AND status = 'pending_payment'", vec![again.into(), hold.id.into()])
-                    })?;
-                }
-                _ => transaction(&storage, || settle(&sql, hold.id, "checkout.session.expired", Some("unpaid"), None, now).map(|_| ()))?,
+            if let Err(e) = self.release_hold(stripe.as_ref(), hold.id, &session, now).await {
+                worker::console_error!("{}", serde_json::json!({"hold": hold.id, "error": e.message}));
+                // The session may still be paid: its places stay held until Stripe can say.
+                exec(&self.sql(), "UPDATE reservations SET hold_expires_at = ? WHERE id = ? AND status = 'pending_payment'",
+                    vec![(now.0 + 60).into(), hold.id.into()])?;
             }
         }
         Ok(())
+    }
+
+    async fn release_hold(&self, stripe: Option<&Stripe>, id: i64, session: &str, now: Timestamp) -> ApiResult<()> {
+        let session_now = match (stripe, local_session_organisation(session)) {
+            (Some(stripe), None) if !session.is_empty() => match stripe.expire(session).await {
+                Ok(s) => Some(s),
+                // Stripe refuses to expire a session that is no longer open: ask how it ended. One it does
+                // not know can never be paid, and ends like an expired one.
+                Err(_) => stripe.retrieve(session).await?,
+            },
+            _ => None,
+        };
+        let (sql, storage) = (self.sql(), self.state.storage());
+        match session_now {
+            Some(s) if s.is_paid() => transaction(&storage, || {
+                settle(&sql, id, "checkout.session.completed", Some("paid"), s.payment_intent.as_deref(), now).map(|_| ())
+            }),
+            // Completed with a delayed payment method, or still open: the result comes later (by webhook,
+            // or at the next look), and the places stay held until then.
+            Some(s) if s.status != "expired" => {
+                let processing = s.status == "complete";
+                let again = now.0 + if processing { DELAYED_PAYMENT_RECHECK_SECONDS } else { 60 };
+                transaction(&storage, || {
+                    if processing {
+                        settle(&sql, id, "checkout.session.completed", Some("unpaid"), s.payment_intent.as_deref(), now)?;
+                    }
+                    exec(&sql, "UPDATE reservations SET hold_expires_at = ? WHERE id = ? AND status = 'pending_payment'", vec![again.into(), id.into()])
+                })
+            }
+            _ => transaction(&storage, || settle(&sql, id, "checkout.session.expired", Some("unpaid"), None, now).map(|_| ())),
+        }
     }
 
     /// Applies a verified Stripe event once (by event id). Unknown sessions are acknowledged. A payment for a
@@ -207,7 +217,8 @@ impl Organisation {
         let ended: Option<Session> = match (&stripe, local_session_organisation(&session)) {
             (Some(stripe), None) => match stripe.expire(&session).await {
                 Ok(s) => Some(s),
-                Err(_) => Some(stripe.retrieve(&session).await?),
+                // Not open any more, or unknown to Stripe (nothing to expire then).
+                Err(_) => stripe.retrieve(&session).await?,
             },
             // The test checkout's sessions end with the reservation; without Stripe there is nothing to call.
             _ => None,
@@ -233,7 +244,7 @@ impl Organisation {
             (Some(stripe), None) => {
                 let payment_intent = match &r.payment_intent {
                     Some(p) => p.clone(),
-                    None => stripe.retrieve(&session).await?.payment_intent.ok_or_else(|| internal("refund", "the session names no payment"))?,
+                    None => stripe.retrieve(&session).await?.and_then(|s| s.payment_intent).ok_or_else(|| internal("refund", "the session names no payment"))?,
                 };
                 let slug = self.load()?.slug.clone();
                 let request = RefundRequest { organisation: &slug, reservation_id: r.id, payment_intent: &payment_intent, reason: "requested_by_customer" };
