@@ -75,12 +75,18 @@ impl DurableObject for Organisation {
     /// At a hold's end (and when a refund is due again): settle what is due, then wake for the next.
     async fn alarm(&self) -> Result<Response> {
         if self.schema_exists().unwrap_or(false) {
-            if let Err(e) = self.deliver_webhooks(now()).await {
-                worker::console_error!("webhook deliveries failed: {e}");
-            }
+            // Places and money first: a venue's slow webhook endpoint (up to 10 s a delivery) must not keep
+            // expired holds' places from customers.
             if let Err(e) = self.settle_due(now()).await {
                 worker::console_error!("settling holds failed: {e}");
                 let _ = self.state.storage().set_alarm(60_000i64).await; // an offset: try again in a minute
+            }
+            if let Err(e) = self.deliver_webhooks(now()).await {
+                worker::console_error!("webhook deliveries failed: {e}");
+            }
+            // The deliveries just tried may be due again before anything else.
+            if let Err(e) = self.wake_for_next(Timestamp(now().0 + 1)).await {
+                worker::console_error!("setting the alarm failed: {e}");
             }
         }
         Response::ok("")
