@@ -1,5 +1,7 @@
 //! Stripe's REST API, as the built-in engine uses it: create a Checkout Session, expire one, read one,
-//! refund a payment. Every call names the pinned API version. The base URL is configurable
+//! refund a payment. Every call names the pinned API version. A refused Checkout Session says what it means
+//! for the customer; a session Stripe does not know and a payment it has refunded already are answers, not
+//! failures. The base URL is configurable
 //! (`STRIPE_API_BASE`) so tests can point it at a local server that speaks Stripe's wire format.
 
 use crate::http::{fetch_within, internal, Unanswered};
