@@ -58,10 +58,15 @@ async fn apply_signed(env: &Env, signature: Option<&str>, body: &[u8]) -> ApiRes
         worker::console_log!("{}", serde_json::json!({"stripe_event": event.id, "type": event.kind, "ignored": true}));
         return crate::http::json(200, &serde_json::json!({"received": true}));
     };
-    // An event for an organisation nobody imported is acknowledged, and creates no Durable Object.
-    if crate::origins::of_organisation(env, &slug).await.is_err() {
-        worker::console_warn!("{}", serde_json::json!({"stripe_event": event.id, "unknown_organisation": true}));
-        return crate::http::json(200, &serde_json::json!({"received": true, "reservation": null}));
+    // An event for an organisation nobody imported is acknowledged, and creates no Durable Object. Any other
+    // failure to look it up answers 5xx, so that Stripe sends the event again.
+    match crate::origins::of_organisation(env, &slug).await {
+        Err(e) if e.code == ErrorCode::ResourceNotFound => {
+            worker::console_warn!("{}", serde_json::json!({"stripe_event": event.id, "unknown_organisation": true}));
+            return crate::http::json(200, &serde_json::json!({"received": true, "reservation": null}));
+        }
+        Err(e) => return Err(e),
+        Ok(_) => {}
     }
     let answer = engine::call(env, ORGANISATIONS, &slug, &Command::ApplyCheckoutEvent { event }).await?;
     crate::http::raw_json(answer.status, answer.body)

@@ -100,6 +100,10 @@ fn webhooks_need_a_valid_signature_and_apply_once() {
     // An event for a session nobody knows is acknowledged.
     let unknown = event("evt_unknown", "checkout.session.completed", "cs_nobody", "paid");
     assert_eq!(webhook(&unknown, Some(sign(unknown.as_bytes(), WEBHOOK_SECRET, now()))).status, 200);
+    // So is one for an organisation nobody imported (Stripe would otherwise send it again for days).
+    let stranger = unknown.replace("pay-spa", "nobody-imported-spa").replace("evt_unknown", "evt_stranger");
+    let answer = webhook(&stranger, Some(sign(stranger.as_bytes(), WEBHOOK_SECRET, now())));
+    assert_eq!((answer.status, answer.json()["reservation"].clone()), (200, json!(null)), "{}", answer.body);
 }
 
 #[test]
