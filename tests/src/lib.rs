@@ -6,6 +6,7 @@ pub mod booking;
 pub mod double;
 pub mod http;
 pub mod pages;
+pub mod paid;
 pub mod stripe_double;
 pub mod webdriver;
 

@@ -1,67 +1,14 @@
 //! The built-in engine with a Stripe key: Checkout Sessions created through Stripe's REST API (here a local
 //! stand-in speaking its wire format and refusing what Stripe refuses), holds that end with the session
-//! expired, late payments confirmed or refunded, staff cancels that expire the session.
+//! expired or the payment confirmed, and what a refusal from Stripe answers. Refunds: `refunds.rs`.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use slotbook_tests::booking::{find_slot, now, places_left};
 use slotbook_tests::http::{self, Answer};
-use slotbook_core::stripe::sign;
+use slotbook_tests::paid::*;
 use slotbook_tests::stripe_double::StripeDouble;
-use slotbook_tests::{document_for, staff_key, Edge, WEBHOOK_SECRET};
+use slotbook_tests::document_for;
 use std::time::{Duration, Instant};
-
-const HOLD_SECONDS: u64 = 8;
-
-fn start(stripe: &StripeDouble, hold_override: bool) -> Edge {
-    start_holding(stripe, hold_override, 30)
-}
-
-/// An edge with a Stripe key, its organisation's holds lasting `hold_minutes` (unless overridden for speed).
-fn start_holding(stripe: &StripeDouble, hold_override: bool, hold_minutes: u32) -> Edge {
-    let hold = HOLD_SECONDS.to_string();
-    let mut vars = vec![("STRIPE_SECRET_KEY", "sk_test_double_key"), ("STRIPE_API_BASE", stripe.base.as_str())];
-    if hold_override {
-        vars.push(("HOLD_SECONDS_OVERRIDE", hold.as_str()));
-    }
-    let edge = Edge::start_with(&vars);
-    let mut doc = document_for("stripe-spa");
-    doc["allowedOrigins"] = json!(["https://acme.example"]);
-    doc["holdMinutes"] = json!(hold_minutes);
-    doc["cancellationNoticeHours"] = json!(0);
-    assert_eq!(edge.import("stripe-spa", &doc).status, 200);
-    edge
-}
-
-fn base(edge: &Edge) -> String {
-    edge.url("/api/public/booking/organisations/stripe-spa")
-}
-
-fn massage(slot: &Value, quantity: u32) -> Value {
-    json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": quantity,
-        "customerName": "Sam", "customerEmail": "sam@example.com", "customerPhone": "+36301112222"})
-}
-
-fn reserve(edge: &Edge, slot: &Value, quantity: u32) -> Answer {
-    let mut body = massage(slot, quantity);
-    body["returnUrl"] = json!("https://acme.example/spa?lang=en");
-    http::post_json(&format!("{}/reserve", base(edge)), &body)
-}
-
-fn status(edge: &Edge, session: &str) -> Value {
-    http::get(&format!("{}/checkout-status?sessionId={session}", base(edge))).unwrap().json()
-}
-
-fn wait_for_status(edge: &Edge, session: &str, want: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let s = status(edge, session);
-        if s["status"] == want {
-            return s;
-        }
-        assert!(Instant::now() < deadline, "still {} (wanted {want})", s["status"]);
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
 
 #[test]
 fn checkout_sessions_are_created_with_stripes_parameters_and_holds_expire() {
@@ -254,84 +201,6 @@ fn holds_of_30_minutes_and_of_a_day_give_sessions_stripe_accepts() {
     }
 }
 
-fn signed_webhook(edge: &Edge, body: &str) -> Answer {
-    let signature = sign(body.as_bytes(), WEBHOOK_SECRET, now());
-    http::send("POST", &edge.url("/api/payments/stripe/webhook"), Some(body), &[("Stripe-Signature", &signature)]).unwrap()
-}
-
-fn wait_for_refund(stripe: &StripeDouble, intent: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(r) = stripe.refunds().into_iter().find(|r| r["payment_intent"] == intent) {
-            return r;
-        }
-        assert!(Instant::now() < deadline, "no refund of {intent}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-#[test]
-fn a_payment_after_the_hold_was_released_is_refunded_once() {
-    let stripe = StripeDouble::start();
-    let edge = start(&stripe, true);
-    let slot = find_slot(&base(&edge), 8, 1, 5);
-    let a = reserve(&edge, &slot, 1);
-    assert_eq!(a.status, 201, "{}", a.body);
-    let id = a.json()["reservationId"].as_i64().unwrap();
-    let session = a.json()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
-    wait_for_status(&edge, &session, "cancelled");
-    // The customer's payment went through at Stripe after all (the expiry crossed it).
-    let intent = stripe.complete(&session);
-    let event = json!({"id": "evt_late_paid_1", "type": "checkout.session.completed", "data": {"object": {"id": session,
-        "object": "checkout.session", "payment_status": "paid", "payment_intent": intent,
-        "metadata": {"organisation": "stripe-spa", "reservation_id": id.to_string()}}}}).to_string();
-    assert_eq!(signed_webhook(&edge, &event).status, 200);
-    let refund = wait_for_refund(&stripe, &intent);
-    assert_eq!(refund["reason"], "requested_by_customer");
-    let call = stripe.requests().into_iter().find(|q| q.path == "/v1/refunds").unwrap();
-    assert_eq!(call.headers["idempotency-key"], format!("refund-stripe-spa-{id}"));
-    assert_eq!(call.field("payment_intent").as_deref(), Some(intent.as_str()));
-    let s = status(&edge, &session);
-    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str()), (Some("cancelled"), Some("refunded")));
-    // Stripe sends the event again: still one refund.
-    let again = json!({"id": "evt_late_paid_1b", "type": "checkout.session.completed", "data": {"object": {"id": session,
-        "payment_status": "paid", "payment_intent": intent, "metadata": {"organisation": "stripe-spa"}}}}).to_string();
-    assert_eq!(signed_webhook(&edge, &again).status, 200);
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 1);
-    let staff = http::send("GET", &edge.url(&format!("/api/reservations/{id}")), None, &[("Authorization", &format!("Bearer {}", staff_key("stripe-spa")))]).unwrap();
-    assert_eq!(staff.json()["paymentStatus"], "refunded");
-}
-
-#[test]
-fn staff_cancelling_a_hold_expires_its_session_or_refunds_it() {
-    let stripe = StripeDouble::start();
-    let edge = start(&stripe, false);
-    let key = format!("Bearer {}", staff_key("stripe-spa"));
-    let cancel = |id: i64| {
-        http::send("PATCH", &edge.url(&format!("/api/reservations/{id}")), Some(r#"{"status":"cancelled"}"#), &[("Authorization", &key)]).unwrap()
-    };
-    // Unpaid: the session is expired at Stripe, so the customer can no longer pay for it.
-    let slot = find_slot(&base(&edge), 8, 1, 6);
-    let a = reserve(&edge, &slot, 1).json();
-    let (id, session) = (a["reservationId"].as_i64().unwrap(), a["stripeCheckoutSessionId"].as_str().unwrap().to_string());
-    let c = cancel(id);
-    assert_eq!(c.status, 200, "{}", c.body);
-    assert_eq!(stripe.session(&session)["status"], "expired");
-    assert!(stripe.requests().iter().any(|q| q.path == format!("/v1/checkout/sessions/{session}/expire")));
-    let s = status(&edge, &session);
-    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str(), s["canRetryPayment"].as_bool()), (Some("cancelled"), Some("expired"), Some(false)));
-
-    // Paid at Stripe a moment before staff cancelled (the webhook not there yet): the payment goes back.
-    let slot = find_slot(&base(&edge), 8, 1, 7);
-    let a = reserve(&edge, &slot, 1).json();
-    let (id, session) = (a["reservationId"].as_i64().unwrap(), a["stripeCheckoutSessionId"].as_str().unwrap().to_string());
-    let intent = stripe.complete(&session);
-    assert_eq!(cancel(id).status, 200);
-    wait_for_refund(&stripe, &intent);
-    assert_eq!(status(&edge, &session)["paymentStatus"], "refunded");
-}
-
 #[test]
 fn a_refusal_from_stripe_is_logged_without_the_customers_data() {
     let stripe = StripeDouble::start();
@@ -353,40 +222,6 @@ fn a_refusal_from_stripe_is_logged_without_the_customers_data() {
     assert!(log.contains("customer_email"), "the refused parameter is named: {log}");
     assert!(!log.contains("refused.customer"), "the customer's email stays out of the log: {log}");
     assert!(!log.contains("Invalid email address"), "Stripe's message is not logged verbatim");
-}
-
-#[test]
-fn a_customer_who_cancels_a_paid_booking_gets_the_money_back() {
-    let stripe = StripeDouble::start();
-    let edge = start(&stripe, false);
-    let slot = find_slot(&base(&edge), 8, 1, 9);
-    let a = reserve(&edge, &slot, 1);
-    assert_eq!(a.status, 201, "{}", a.body);
-    let r = a.json();
-    let (id, session) = (r["reservationId"].as_i64().unwrap(), r["stripeCheckoutSessionId"].as_str().unwrap().to_string());
-    let manage = r["manageUrl"].as_str().unwrap().to_string();
-    let intent = stripe.complete(&session);
-    let paid = json!({"id": "evt_paid_then_cancelled", "type": "checkout.session.completed", "data": {"object": {"id": session,
-        "object": "checkout.session", "payment_status": "paid", "payment_intent": intent,
-        "metadata": {"organisation": "stripe-spa", "reservation_id": id.to_string()}}}}).to_string();
-    assert_eq!(signed_webhook(&edge, &paid).status, 200);
-    assert_eq!(status(&edge, &session)["status"], "confirmed");
-    let held = places_left(&base(&edge), 8, &slot);
-
-    let cancelled = http::post_json(&format!("{manage}/cancel"), &json!({}));
-    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
-    let refund = wait_for_refund(&stripe, &intent);
-    assert_eq!(refund["metadata"]["reservation_id"], id.to_string());
-    let call = stripe.requests().into_iter().find(|q| q.path == "/v1/refunds").unwrap();
-    assert_eq!(call.headers["idempotency-key"], format!("refund-stripe-spa-{id}"));
-    let m = http::send("GET", &manage, None, &[("Accept", "application/json")]).unwrap().json();
-    assert_eq!((m["booking"]["status"].as_str(), m["booking"]["paymentStatus"].as_str()), (Some("cancelled"), Some("refunded")));
-    assert_eq!(places_left(&base(&edge), 8, &slot), held + 1, "the room is free again");
-    // Stripe repeats the payment event: no second refund.
-    let again = paid.replace("evt_paid_then_cancelled", "evt_paid_then_cancelled_2");
-    assert_eq!(signed_webhook(&edge, &again).status, 200);
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 1);
 }
 
 #[test]
@@ -443,64 +278,6 @@ fn a_price_stripe_cannot_charge_is_refused_at_import() {
     doc["resourceTypes"][0]["unitAmount"] = json!(50_000_000);
     let e = edge.import("cheap-spa", &doc).error(400, "validation_error");
     assert_eq!(e["param"], "resourceTypes[0].maxQuantity", "{e}");
-}
-
-/// A paid booking, confirmed by Stripe's event: (reservation id, session, payment intent, manage link).
-fn paid_booking(edge: &Edge, stripe: &StripeDouble, nth: usize) -> (i64, String, String, String) {
-    let slot = find_slot(&base(edge), 8, 1, nth);
-    let r = reserve(edge, &slot, 1).json();
-    let (id, session) = (r["reservationId"].as_i64().unwrap(), r["stripeCheckoutSessionId"].as_str().unwrap().to_string());
-    let intent = stripe.complete(&session);
-    let paid = json!({"id": format!("evt_paid_{id}"), "type": "checkout.session.completed", "data": {"object": {"id": session,
-        "object": "checkout.session", "payment_status": "paid", "payment_intent": intent,
-        "metadata": {"organisation": "stripe-spa", "reservation_id": id.to_string()}}}}).to_string();
-    assert_eq!(signed_webhook(edge, &paid).status, 200);
-    assert_eq!(status(edge, &session)["status"], "confirmed");
-    (id, session, intent, r["manageUrl"].as_str().unwrap().to_string())
-}
-
-fn payment_status(manage: &str) -> Value {
-    http::send("GET", manage, None, &[("Accept", "application/json")]).unwrap().json()["booking"]["paymentStatus"].clone()
-}
-
-#[test]
-fn a_payment_the_venue_refunded_in_stripe_counts_as_refunded() {
-    let stripe = StripeDouble::start();
-    let edge = start(&stripe, false);
-    let (_, _, intent, manage) = paid_booking(&edge, &stripe, 10);
-    stripe.refund_from_dashboard(&intent);
-    assert_eq!(http::post_json(&format!("{manage}/cancel"), &json!({})).status, 200);
-    // Stripe answers `charge_already_refunded`: the money is back, so the booking says so (not "paid",
-    // with a refund tried again and again).
-    assert_eq!(payment_status(&manage), "refunded");
-    assert_eq!(stripe.refunds().len(), 1, "the venue's refund, and no second one");
-    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 1);
-}
-
-#[test]
-fn a_refund_stripe_fails_is_tried_again_until_it_goes_through() {
-    let stripe = StripeDouble::start();
-    let edge = Edge::start_with(&[("STRIPE_SECRET_KEY", "sk_test_double_key"), ("STRIPE_API_BASE", stripe.base.as_str()), ("FOLLOW_UP_RETRY_SECONDS", "2")]);
-    let mut doc = document_for("stripe-spa");
-    doc["allowedOrigins"] = json!(["https://acme.example"]);
-    doc["cancellationNoticeHours"] = json!(0);
-    assert_eq!(edge.import("stripe-spa", &doc).status, 200);
-    let (id, _, intent, manage) = paid_booking(&edge, &stripe, 11);
-    stripe.fail_refunds(2);
-    assert_eq!(http::post_json(&format!("{manage}/cancel"), &json!({})).status, 200);
-    assert_eq!(payment_status(&manage), "succeeded", "not refunded yet: Stripe failed");
-    let refund = wait_for_refund(&stripe, &intent);
-    assert_eq!(refund["metadata"]["reservation_id"], id.to_string());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while payment_status(&manage) != "refunded" {
-        assert!(Instant::now() < deadline, "the refund never showed on the booking");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let log = edge.log();
-    for attempts in [1, 2] {
-        assert!(log.contains(&format!("\"attempts\":{attempts}")), "failure {attempts} logged with its count: {log}");
-    }
-    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 3, "two failures, then the refund");
 }
 
 #[test]
