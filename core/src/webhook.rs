@@ -6,6 +6,10 @@
 
 use crate::validate::{is_loopback, origin_of};
 
+/// How long a delivery that has ended (delivered, or its attempts spent) is kept for staff to look up: its
+/// body repeats the customer's contact details, which the reservation itself keeps.
+pub const KEEP_ENDED_DELIVERIES_SECONDS: i64 = 30 * 86_400;
+
 pub const SIGNATURE_HEADER: &str = "Slotbook-Signature";
 pub const EVENT_ID_HEADER: &str = "Slotbook-Event-Id";
 

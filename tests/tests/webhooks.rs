@@ -134,3 +134,37 @@ fn a_venue_hears_of_every_change_signed_retried_and_listed() {
     doc["webhooks"] = json!([{"url": "https://venue.example/hook", "secret": "short"}]);
     assert_eq!(edge.import("hook-spa", &doc).json()["error"]["param"], "webhooks[0].secret");
 }
+
+#[test]
+fn deliveries_that_ended_are_kept_only_so_long() {
+    let good = receiver(0);
+    let edge = Edge::start_with(&[("WEBHOOK_KEEP_SECONDS", "2")]);
+    let mut doc = document_for("keep-spa");
+    doc["webhooks"] = json!([{"url": format!("{}/hooks/slotbook", good.base), "secret": SECRET}]);
+    assert_eq!(edge.import("keep-spa", &doc).status, 200);
+    let base = edge.url("/api/public/booking/organisations/keep-spa");
+    let key = format!("Bearer {}", staff_key("keep-spa"));
+    let listed = || -> Vec<Value> {
+        http::send("GET", &edge.url("/api/webhook-deliveries"), None, &[("Authorization", &key)]).unwrap().json()["data"].as_array().unwrap().clone()
+    };
+    let book = |nth: usize| {
+        let slot = find_slot(&base, 10, 1, nth);
+        let body = json!({"resourceTypeId": 10, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+            "customerName": "Kim Keep", "customerEmail": "kim@example.com", "customerPhone": "+36301112222"});
+        let r = http::post_json(&format!("{base}/reserve"), &body);
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["reservationId"].as_i64().unwrap()
+    };
+    let delivered = |id: i64| move |d: &Value| d["reservationId"] == id && d["status"] == "delivered";
+    let first = book(0);
+    wait_until("the first booking's events delivered", 30, || (listed().iter().filter(|d| delivered(first)(d)).count() == 2).then_some(()));
+    std::thread::sleep(Duration::from_secs(3));
+    // The next deliveries' run deletes what ended before the keeping time; what is new stays.
+    let second = book(1);
+    let now_listed = wait_until("the second booking's events delivered", 30, || {
+        let d = listed();
+        (d.iter().filter(|x| delivered(second)(x)).count() == 2).then_some(d)
+    });
+    assert!(now_listed.iter().all(|d| d["reservationId"] == second), "{now_listed:?}");
+    assert_eq!(good.requests().len(), 4, "every event was delivered before it was deleted");
+}

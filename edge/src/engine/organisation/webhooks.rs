@@ -1,6 +1,7 @@
 //! Webhooks out (see `slotbook_core::webhook`): an event is queued in the same transaction as the change it
 //! tells of, one delivery per configured endpoint, and delivered by the object's alarm, signed with the
 //! endpoint's secret, retried with growing pauses until the endpoint answers 2xx or the attempts are spent.
+//! Deliveries that ended are kept 30 days for staff to look up, then deleted.
 
 use super::reservations::{by_id, with_allocations, Stored};
 use super::Organisation;
@@ -10,7 +11,7 @@ use crate::http::{fetch_within, Unanswered};
 use serde::{Deserialize, Serialize};
 use slotbook_core::error::ApiResult;
 use slotbook_core::time::Timestamp;
-use slotbook_core::webhook::{retry_delay, sign, EventKind, EVENT_ID_HEADER, SIGNATURE_HEADER};
+use slotbook_core::webhook::{retry_delay, sign, EventKind, EVENT_ID_HEADER, KEEP_ENDED_DELIVERIES_SECONDS, SIGNATURE_HEADER};
 use std::time::Duration;
 use worker::{Headers, Method, Request, RequestInit, SqlStorage};
 
@@ -127,6 +128,9 @@ impl Organisation {
             secret: String,
         }
         let sql = self.sql();
+        let keep = crate::runtime::test_setting(&self.env, "WEBHOOK_KEEP_SECONDS").and_then(|v| v.parse::<i64>().ok()).filter(|s| *s > 0);
+        exec(&sql, "DELETE FROM webhook_deliveries WHERE status != 'pending' AND created_at <= ?",
+            vec![(now.0 - keep.unwrap_or(KEEP_ENDED_DELIVERIES_SECONDS)).into()])?;
         let due = rows::<Due>(&sql,
             "SELECT id, event_id, url, body, attempts FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
             vec![now.0.into(), BATCH.into()])?;
