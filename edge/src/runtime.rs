@@ -12,10 +12,11 @@ pub fn setting(env: &Env, name: &str) -> Option<String> {
         .filter(|v| !v.trim().is_empty())
 }
 
-/// A setting only tests use (shorter holds, faster retries): never honoured on a deploy with a live Stripe key.
-pub fn test_setting(env: &Env, name: &str) -> Option<String> {
+/// A number of seconds only tests set (shorter holds, faster retries, shorter keeping), when positive: never
+/// honoured on a deploy with a live Stripe key.
+pub fn test_seconds(env: &Env, name: &str) -> Option<i64> {
     let live = setting(env, "STRIPE_SECRET_KEY").is_some_and(|k| !k.starts_with("sk_test_"));
-    setting(env, name).filter(|_| !live)
+    setting(env, name).filter(|_| !live).and_then(|v| v.parse::<i64>().ok()).filter(|s| *s > 0)
 }
 
 pub fn now() -> Timestamp {

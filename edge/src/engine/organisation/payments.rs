@@ -190,7 +190,7 @@ impl Organisation {
             if let Err(e) = outcome {
                 let failed = failed + 1;
                 worker::console_error!("{}", serde_json::json!({"follow_up": action.as_str(), "reservation": stored.id, "attempts": failed, "error": e.message}));
-                let pause = crate::runtime::test_setting(&self.env, "FOLLOW_UP_RETRY_SECONDS").and_then(|v| v.parse::<i64>().ok()).filter(|s| *s > 0);
+                let pause = crate::runtime::test_seconds(&self.env, "FOLLOW_UP_RETRY_SECONDS");
                 let _ = exec(&self.sql(), "UPDATE reservations SET payment_action_attempts = ?, payment_action_at = ? WHERE id = ?",
                     vec![(failed as i64).into(), (now.0 + pause.unwrap_or_else(|| follow_up_delay(failed))).into(), stored.id.into()]);
             }

@@ -249,10 +249,7 @@ impl Organisation {
     /// How long payment holds last: the organisation's setting, unless HOLD_SECONDS_OVERRIDE is set (tests;
     /// honoured only with the test checkout or a Stripe test key, never with a live key).
     fn hold_seconds(&self, doc: &OrganisationDocument) -> i64 {
-        crate::runtime::test_setting(&self.env, "HOLD_SECONDS_OVERRIDE")
-            .and_then(|v| v.parse::<i64>().ok())
-            .filter(|s| *s > 0)
-            .unwrap_or(doc.hold_minutes as i64 * 60)
+        crate::runtime::test_seconds(&self.env, "HOLD_SECONDS_OVERRIDE").unwrap_or(doc.hold_minutes as i64 * 60)
     }
 }
 

@@ -128,7 +128,7 @@ impl Organisation {
             secret: String,
         }
         let sql = self.sql();
-        let keep = crate::runtime::test_setting(&self.env, "WEBHOOK_KEEP_SECONDS").and_then(|v| v.parse::<i64>().ok()).filter(|s| *s > 0);
+        let keep = crate::runtime::test_seconds(&self.env, "WEBHOOK_KEEP_SECONDS");
         exec(&sql, "DELETE FROM webhook_deliveries WHERE status != 'pending' AND created_at <= ?",
             vec![(now.0 - keep.unwrap_or(KEEP_ENDED_DELIVERIES_SECONDS)).into()])?;
         let due = rows::<Due>(&sql,
@@ -165,7 +165,7 @@ impl Organisation {
     /// replaces each pause, not the number of attempts.
     fn retry_after(&self, failed_attempts: u32) -> Option<i64> {
         let pause = retry_delay(failed_attempts)?;
-        let fixed = crate::runtime::test_setting(&self.env, "WEBHOOK_RETRY_SECONDS").and_then(|v| v.parse::<i64>().ok()).filter(|s| *s > 0);
+        let fixed = crate::runtime::test_seconds(&self.env, "WEBHOOK_RETRY_SECONDS");
         Some(fixed.unwrap_or(pause))
     }
 }
