@@ -46,7 +46,6 @@ install_tool() { # name version binary [cargo install flags…]
 install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen   # no --locked: its lockfile names a yanked crate
 install_tool worker-build "$WORKER_BUILD_VERSION" worker-build --locked
 install_tool trunk "$TRUNK_VERSION" trunk --locked
-install_tool twiggy "$TWIGGY_VERSION" twiggy --locked   # what the wasm files hold (scripts/wasm-top.sh)
 
 # The OpenAPI fuzzer, in a virtualenv in the cache (one per pinned requirements file).
 if [ ! -x "$SCHEMATHESIS_BIN" ]; then

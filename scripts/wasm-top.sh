@@ -6,6 +6,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/scripts/env.sh"
 cd "$ROOT"
+# twiggy is for this diagnostic only, so it is installed on its first use rather than by setup.sh.
+twiggy_root="$SLOTBOOK_TOOLS/twiggy-$TWIGGY_VERSION"
+if [ ! -x "$twiggy_root/bin/twiggy" ]; then
+  echo "[wasm-top] cargo install twiggy $TWIGGY_VERSION (first use only)" >&2
+  CARGO_TARGET_DIR="$SLOTBOOK_CACHE/cargo-install-target" cargo install twiggy --version "$TWIGGY_VERSION" --root "$twiggy_root" --locked
+fi
 which=${1:?widget or edge}
 top=${2:-25}
 case $which in
