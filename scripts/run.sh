@@ -15,7 +15,7 @@ if ! grep -q '^TEST_CHECKOUT=' .dev.vars && ! grep -q '^STRIPE_SECRET_KEY=' .dev
 fi
 admin_token=$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars | head -n 1)
 
-wrangler dev --port "$PORT" --ip localhost --persist-to .wrangler/state &
+wrangler dev --port "$PORT" --ip localhost --persist-to .wrangler/state --var "PUBLIC_ORIGIN:http://localhost:$PORT" &
 edge=$!
 trap 'kill $edge 2>/dev/null; wait $edge 2>/dev/null' EXIT INT TERM
 for _ in $(seq 1 120); do

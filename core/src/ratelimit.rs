@@ -10,6 +10,9 @@ use crate::time::Timestamp;
 pub enum ClientLimit {
     Reads,
     Reserves,
+    /// Calls that present a credential the edge looks up (a staff API key, the admin token, a booking token
+    /// in the embed page): limited so that keys cannot be guessed at speed, nor the directory loaded by anyone.
+    Credentials,
 }
 
 impl ClientLimit {
@@ -17,6 +20,7 @@ impl ClientLimit {
         match self {
             ClientLimit::Reads => "READS_PER_IP",
             ClientLimit::Reserves => "RESERVES_PER_IP",
+            ClientLimit::Credentials => "CREDENTIALS_PER_IP",
         }
     }
 
@@ -26,7 +30,11 @@ impl ClientLimit {
             Route::Public(_, PublicCall::Reserve) => Some(ClientLimit::Reserves),
             Route::Manage(_, ManageCall::Cancel | ManageCall::Reschedule) => Some(ClientLimit::Reserves),
             Route::Public(..) | Route::Manage(..) => Some(ClientLimit::Reads),
-            _ => None,
+            Route::Staff(_) | Route::AdminImport(_) | Route::Embed => Some(ClientLimit::Credentials),
+            // Stripe's own servers, whose signature is checked before anything is looked up.
+            Route::StripeWebhook => None,
+            // The local test checkout: off wherever payments are real.
+            Route::TestCheckout(_) | Route::TestCheckoutAction(_) => None,
         }
     }
 
@@ -61,7 +69,13 @@ mod tests {
         let staff = Route::resolve(Method::Get, "/api/reservations").unwrap();
         assert_eq!(ClientLimit::of(&reserve), Some(ClientLimit::Reserves));
         assert_eq!(ClientLimit::of(&catalog), Some(ClientLimit::Reads));
-        assert_eq!(ClientLimit::of(&staff), None);
+        assert_eq!(ClientLimit::of(&staff), Some(ClientLimit::Credentials));
+        let embed = Route::resolve(Method::Get, "/api/embed").unwrap();
+        assert_eq!(ClientLimit::of(&embed), Some(ClientLimit::Credentials));
+        let admin = Route::resolve(Method::Put, "/api/admin/organisations/acme-spa").unwrap();
+        assert_eq!(ClientLimit::of(&admin), Some(ClientLimit::Credentials));
+        let webhook = Route::resolve(Method::Post, "/api/payments/stripe/webhook").unwrap();
+        assert_eq!(ClientLimit::of(&webhook), None);
         assert_eq!(ClientLimit::Reserves.key(Some("203.0.113.7")), "RESERVES_PER_IP:203.0.113.7");
     }
 

@@ -44,10 +44,28 @@ pub fn sign(body: &[u8], secret: &str, t: i64) -> String {
     crate::stripe::sign(body, secret, t)
 }
 
-/// An endpoint a webhook may be sent to: https, or plain http to the local machine (development).
+/// An endpoint a webhook may be sent to: https to a named host, or plain http to the local machine
+/// (development). A host given as an IP address is refused (but loopback's): a venue names its endpoint, and
+/// an address could point the signed deliveries into a network the venue does not own.
 pub fn is_endpoint(url: &str) -> bool {
     // ASCII only: the Worker's URL parser takes no internationalised host (its punycode `xn--` form works).
-    url.is_ascii() && origin_of(url).is_some_and(|origin| origin.starts_with("https://") || is_loopback(&origin))
+    let Some(origin) = origin_of(url).filter(|_| url.is_ascii()) else { return false };
+    if is_loopback(&origin) {
+        return true;
+    }
+    origin.starts_with("https://") && !is_ip_literal(&origin)
+}
+
+/// Whether an origin's host is an IP address: IPv6 in brackets, or a last label of digits (`10.0.0.1`, the
+/// single number `2130706433`) or hex (`0x7f.1`), which no DNS top-level domain is.
+fn is_ip_literal(origin: &str) -> bool {
+    let authority = origin.split_once("://").map_or(origin, |(_, a)| a);
+    if authority.starts_with('[') {
+        return true;
+    }
+    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h).trim_end_matches('.');
+    let last = host.rsplit('.').next().unwrap_or(host);
+    last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x")
 }
 
 #[cfg(test)]
@@ -84,5 +102,12 @@ mod tests {
         // Internationalised hosts in their punycode form only.
         assert!(is_endpoint("https://xn--bcher-kva.example/hook"));
         assert!(!is_endpoint("https://bücher.example/hook"));
+        // Addresses instead of names, in every spelling a URL parser takes.
+        for literal in ["https://10.0.0.1/hook", "https://169.254.169.254/latest", "https://[fd00::1]/hook",
+            "https://2130706433/hook", "https://0x7f.1/hook", "https://10.0.0.1./hook", "https://192.168.1.1:8443/hook"] {
+            assert!(!is_endpoint(literal), "{literal}");
+        }
+        assert!(is_endpoint("https://hooks.venue.example:8443/x"));
+        assert!(is_endpoint("https://1password.example/hook"), "a name that starts with a digit is a name");
     }
 }

@@ -11,7 +11,7 @@ use crate::manage;
 use crate::origins;
 use crate::payments;
 use crate::proxy::{self, Upstream};
-use crate::runtime::random_hex;
+use crate::runtime::{public_origin, random_hex, require_public_origin};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::ratelimit::{self, ClientLimit};
 use slotbook_core::route::{Method, Route};
@@ -69,7 +69,8 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
     let route = Route::resolve(route_method, url.path())?;
     ex.route = route.label();
     ex.organisation = route.organisation().map(str::to_string);
-    let self_origin = url.origin().to_string();
+    let self_origin = public_origin(env);
+    let own = self_origin.as_deref();
     let declared = req.header("Content-Length").and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > route.body_limit() as u64) {
         return Err(too_large(route.body_limit()));
@@ -79,7 +80,7 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
     if let Route::Public(booker, call) = &route {
         // Preflights count as reads, so a browser's reserve is counted once against the stricter limit.
         limit_client(env, if preflight { Some(ClientLimit::Reads) } else { ClientLimit::of(&route) }, &req).await?;
-        let origin = cross_origin(&req, &self_origin);
+        let origin = cross_origin(&req, own);
         let target = match &upstream {
             None => Some(builtin::target(env, booker).await?),
             Some(_) => None,
@@ -100,7 +101,7 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
         }
         return match (&upstream, &target) {
             (Some(up), _) => proxy::public(req, env, up, booker, call, &url, &ex.request_id).await,
-            (None, Some(t)) => builtin::public(req, env, t, call, &url, &self_origin).await,
+            (None, Some(t)) => builtin::public(req, env, t, call, &url, require_public_origin(own)?).await,
             (None, None) => unreachable!("built-in mode always has a target"),
         };
     }
@@ -112,15 +113,18 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
         let slug = manage::organisation(token)?;
         ex.organisation = Some(slug.to_string());
         let allowed = origins::of_organisation(env, slug).await?;
-        ex.cors_origin = allow_origin(cross_origin(&req, &self_origin), &allowed)?;
+        ex.cors_origin = allow_origin(cross_origin(&req, own), &allowed)?;
         if preflight {
             return preflight_answer();
         }
-        return manage::handle(req, env, token, *call, &url, &self_origin).await;
+        return manage::handle(req, env, token, *call, &url, require_public_origin(own)?).await;
     }
     if preflight {
         return Err(ApiError::new(ErrorCode::MethodNotAllowed, "Cross-origin calls are not allowed on this route"));
     }
+    // Staff keys, the admin token and booking tokens are looked up only after this, so none can be guessed
+    // at speed.
+    limit_client(env, ClientLimit::of(&route), &req).await?;
     match route {
         Route::Staff(call) => match &upstream {
             Some(up) => proxy::staff(req, up, &call, &url, &ex.request_id).await,
@@ -131,17 +135,18 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
             }
         },
         Route::AdminImport(slug) => builtin::import(req, env, &slug).await,
-        Route::Embed => embed::page(env, &url, &self_origin, upstream.is_some()).await,
+        Route::Embed => embed::page(env, &url, require_public_origin(own)?, upstream.is_some()).await,
         Route::Public(..) | Route::Manage(..) => unreachable!("answered above"),
         Route::StripeWebhook => payments::webhook(req, env, upstream.as_ref(), &ex.request_id).await,
-        Route::TestCheckout(session) => payments::test_checkout_page(env, &session, &self_origin).await,
-        Route::TestCheckoutAction(session) => payments::test_checkout_complete(req, env, &session, &self_origin).await,
+        Route::TestCheckout(session) => payments::test_checkout_page(env, &session, require_public_origin(own)?).await,
+        Route::TestCheckoutAction(session) => payments::test_checkout_complete(req, env, &session, require_public_origin(own)?).await,
     }
 }
 
-/// The Origin of a call from another website (a call from the edge's own pages needs no CORS).
-fn cross_origin(req: &Incoming, self_origin: &str) -> Option<String> {
-    req.header("Origin").filter(|o| o != self_origin)
+/// The Origin of a call from another website (a call from the edge's own pages needs no CORS). Without a
+/// configured origin every Origin is another website's.
+fn cross_origin(req: &Incoming, self_origin: Option<&str>) -> Option<String> {
+    req.header("Origin").filter(|o| Some(o.as_str()) != self_origin)
 }
 
 /// The origin to echo in CORS headers: only one of the organisation's allowed origins may call.

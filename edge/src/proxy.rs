@@ -171,8 +171,9 @@ async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: Stri
         Booker::Organisation(slug) => slug.clone(),
         Booker::Token(token) => format!("token-{}", &sha256_hex(token.as_bytes())[..32]),
     };
+    let (bucket, key) = (idempotency_bucket(&scope), format!("{scope}:{key}"));
     let claim = Command::ClaimIdempotencyKey { key: IdempotencyKey { key: key.clone(), fingerprint: fingerprint(&canonical) } };
-    let claimed = engine::call(env, ORGANISATIONS, &scope, &claim).await?;
+    let claimed = engine::call(env, ORGANISATIONS, &bucket, &claim).await?;
     if claimed.replayed {
         let mut response = crate::http::raw_json(claimed.status, claimed.body)?;
         let _ = response.headers_mut().set(REPLAYED_HEADER, "true");
@@ -193,8 +194,20 @@ async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: Stri
         }
         Err(e) => (idempotency_answer(&e), Err(e)),
     };
-    engine::call(env, ORGANISATIONS, &scope, &Command::FinishIdempotencyKey { key, claim_id, answer: kept }).await?;
+    engine::call(env, ORGANISATIONS, &bucket, &Command::FinishIdempotencyKey { key, claim_id, answer: kept }).await?;
     response
+}
+
+/// How many objects keep proxy mode's Idempotency-Keys. Slugs and booking tokens are the client's to make
+/// up, and the upstream's organisations are not known here: an object per name would let anyone create
+/// storage without end, so each scope's keys go to one of a fixed set of objects, by the scope's hash.
+const IDEMPOTENCY_BUCKETS: u32 = 32;
+
+/// The object a scope's keys are kept in (`~` is in no slug, so no organisation shares its name).
+fn idempotency_bucket(scope: &str) -> String {
+    let hash = sha256_hex(scope.as_bytes());
+    let n = hash.get(..8).and_then(|h| u32::from_str_radix(h, 16).ok()).unwrap_or(0);
+    format!("~idempotency-{}", n % IDEMPOTENCY_BUCKETS)
 }
 
 /// A staff call in proxy mode: the body checked against the DTO, the Authorization header passed on.

@@ -19,6 +19,19 @@ pub fn test_seconds(env: &Env, name: &str) -> Option<i64> {
     setting(env, name).filter(|_| !live).and_then(|v| v.parse::<i64>().ok()).filter(|s| *s > 0)
 }
 
+/// The edge's own origin (`PUBLIC_ORIGIN`, e.g. `https://book.example.com`). Every URL the edge hands out
+/// (manage links, checkout pages, the default return URL) is built on it, and a `returnUrl` on it is accepted:
+/// never on the request's Host, which the client chooses.
+pub fn public_origin(env: &Env) -> Option<String> {
+    setting(env, "PUBLIC_ORIGIN").and_then(|v| slotbook_core::validate::origin_of(v.trim()))
+}
+
+/// The configured origin where a URL must be handed out: without it the edge refuses (fails closed) rather
+/// than building links on whatever host a request names.
+pub fn require_public_origin(origin: Option<&str>) -> slotbook_core::error::ApiResult<&str> {
+    origin.ok_or_else(|| crate::http::internal("configuration", "PUBLIC_ORIGIN is not set to an origin such as https://book.example.com"))
+}
+
 pub fn now() -> Timestamp {
     Timestamp::from_millis(js_sys::Date::now())
 }

@@ -95,7 +95,9 @@ fn serve(stream: std::net::TcpStream, recorded: &Mutex<Vec<Recorded>>, handler: 
     recorded.lock().unwrap().push(request.clone());
     let (status, content_type, text) = handler(&request);
     let mut out = stream;
-    write!(out, "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len())?;
+    // A redirect's answer text is where it points (the stand-ins need no other header).
+    let location = if (300..400).contains(&status) { format!("Location: {text}\r\n") } else { String::new() };
+    write!(out, "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n{location}Content-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len())?;
     out.flush()
 }
 

@@ -156,6 +156,7 @@ impl Edge {
             .arg(&self.state_dir)
             .args(["--var", &format!("ADMIN_TOKEN:{ADMIN_TOKEN}")])
             .args(["--var", &format!("STRIPE_WEBHOOK_SECRET:{WEBHOOK_SECRET}")])
+            .args(["--var", &format!("PUBLIC_ORIGIN:http://127.0.0.1:{}", self.port)])
             .args(self.vars.iter().flat_map(|(k, v)| ["--var".to_string(), format!("{k}:{v}")]))
             // `log`: the Worker's request lines are kept too (a test reads them, and they help when one fails);
             // the bench asks for `warn`, so that printing them does not take its share of the machine.

@@ -336,6 +336,15 @@ fn staff_changes_keep_the_no_overbooking_rule_and_name_bad_fields() {
     }
     let a = http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"status":"pending_payment"}"#), &auth).unwrap();
     assert_eq!(a.error(400, "validation_error")["param"], "status");
+
+    // No resources and no service to take them from: refused, naming the field (it aborted the organisation's
+    // object, and the client waited for nothing). The object keeps answering afterwards.
+    let empty = json!({"startTime": second["startTime"], "endTime": second["endTime"], "resourceIds": []}).to_string();
+    let a = http::send("POST", &url, Some(&empty), &auth).unwrap();
+    assert_eq!(a.error(400, "validation_error")["param"], "resourceIds", "{}", a.body);
+    let a = http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"resourceIds":[]}"#), &auth).unwrap();
+    assert_eq!(a.error(400, "validation_error")["param"], "resourceIds", "{}", a.body);
+    assert_eq!(http::send("GET", &format!("{url}/{id}"), None, &auth).unwrap().status, 200);
 }
 
 #[test]

@@ -57,6 +57,27 @@ fn one_client_reading_too_often_is_told_to_wait() {
 }
 
 #[test]
+fn one_client_guessing_keys_is_told_to_wait() {
+    within_one_window(25);
+    let url = edge().url("/api/reservations");
+    let guess = |ip: &str, n: usize| {
+        let key = format!("Bearer sk_guess_{n:08}_0123456789abcdef");
+        http::send("GET", &url, None, &[("Authorization", &key), ("CF-Connecting-IP", ip)]).unwrap()
+    };
+    // The limit (wrangler.toml: 120 a minute) is reached, not less: every guess until then is judged.
+    let statuses: Vec<u16> = (0..120).map(|n| guess("203.0.113.50", n).status).collect();
+    assert!(statuses.iter().all(|s| *s == 401), "the first 120 reach the key check: {statuses:?}");
+    let limited = guess("203.0.113.50", 120);
+    limited.error(429, "rate_limited");
+    assert_eq!(limited.header("retry-after"), Some("60"));
+    // The embed page looks a booking token up too: the same limit.
+    let embed = http::send("GET", &edge().url("/api/embed?token=tok-guess-0123456789"), None, &[("CF-Connecting-IP", "203.0.113.50")]).unwrap();
+    embed.error(429, "rate_limited");
+    // Another client is not affected.
+    guess("203.0.113.51", 0).error(401, "invalid_api_key");
+}
+
+#[test]
 fn an_organisation_takes_only_so_many_reserves_a_minute() {
     within_one_window(10);
     let slot = find_slot(&base(), 10, 4, 0);

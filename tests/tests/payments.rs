@@ -160,3 +160,32 @@ fn signatures_from_the_future_and_rotated_secrets() {
     assert_eq!(webhook(&body, Some(both)).status, 200);
     assert_eq!(status(&session)["status"], "cancelled");
 }
+
+#[test]
+fn links_are_built_on_the_configured_origin_never_on_the_request_host() {
+    let slot = find_slot(&base(), 8, 1, 6);
+    let url = format!("{}/reserve", base());
+    let mut body = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+        "customerName": "Host Header", "customerEmail": "host@example.com", "customerPhone": "+36301112222",
+        "returnUrl": "http://evil.example/phish"});
+    let evil = [("Host", "evil.example")];
+    // The Host is the client's to choose: a returnUrl on it is not the edge's own page.
+    let refused = http::send("POST", &url, Some(&body.to_string()), &evil).unwrap();
+    assert_eq!(refused.error(400, "validation_error")["param"], "returnUrl", "{}", refused.body);
+    assert_eq!(places_left(&base(), 8, &slot), slot["available"].as_u64().unwrap(), "nothing held");
+
+    // Without a returnUrl, every link handed out is on PUBLIC_ORIGIN, whatever the Host said.
+    body.as_object_mut().unwrap().remove("returnUrl");
+    let r = http::send("POST", &url, Some(&body.to_string()), &evil).unwrap();
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = r.json();
+    let own = edge().url("/");
+    assert!(r["manageUrl"].as_str().unwrap().starts_with(&own), "{}", r["manageUrl"]);
+    let checkout = r["paymentData"]["checkoutUrl"].as_str().unwrap();
+    assert!(checkout.starts_with(&edge().url("/api/test-checkout/")), "{checkout}");
+    let session = r["paymentData"]["stripeCheckoutSessionId"].as_str().unwrap();
+    let back = http::send("POST", &edge().url(&format!("/api/test-checkout/{session}/complete")), Some("outcome=cancel"),
+        &[("Content-Type", "application/x-www-form-urlencoded"), ("Host", "evil.example")]).unwrap();
+    assert_eq!(back.status, 303, "{}", back.body);
+    assert!(back.header("location").unwrap().starts_with(&own), "{:?}", back.header("location"));
+}

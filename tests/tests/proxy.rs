@@ -175,3 +175,44 @@ fn the_catalog_is_kept_briefly_at_the_edge() {
     let fetched = s.upstream.requests().into_iter().filter(|r| r.method == "GET" && r.path == "/api/public/booking/organisations/acme-spa").count();
     assert_eq!(fetched, 1);
 }
+
+/// The Durable Objects of the Organisation class in the edge's local state (one SQLite file each).
+fn organisation_objects(edge: &Edge) -> usize {
+    let Ok(kinds) = std::fs::read_dir(edge.state_dir.join("v3/do")) else { return 0 };
+    kinds
+        .flatten()
+        .filter(|k| k.file_name().to_string_lossy().ends_with("-Organisation"))
+        .flat_map(|k| std::fs::read_dir(k.path()).into_iter().flatten().flatten())
+        .filter(|f| f.file_name().to_string_lossy().ends_with(".sqlite"))
+        .count()
+}
+
+#[test]
+fn made_up_slugs_create_no_storage() {
+    let s = setup();
+    let body = json!({"resourceTypeId": 8, "startTime": "2030-04-01T09:00:00Z", "endTime": "2030-04-01T10:00:00Z", "quantity": 1,
+        "customerName": "Sam Slug", "customerEmail": "sam@example.com", "customerPhone": "+36301112222"}).to_string();
+    let reserve = |slug: &str, key: &str| {
+        let url = s.edge.url(&format!("/api/public/booking/organisations/{slug}/reserve"));
+        http::send("POST", &url, Some(&body), &[("Idempotency-Key", key)]).unwrap()
+    };
+    // A thousand names nobody imported, each with a key to keep: four clients at once.
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            scope.spawn(move || {
+                for i in 0..250 {
+                    let a = reserve(&format!("made-up-{t}-{i}"), &format!("key-made-up-{t}-{i}-0123456789"));
+                    assert_eq!(a.status, 404, "{}", a.body);
+                }
+            });
+        }
+    });
+    let objects = organisation_objects(&s.edge);
+    assert!(objects > 0, "the keys are kept somewhere: no object found under {}", s.edge.state_dir.display());
+    assert!(objects <= 32, "{objects} objects for a thousand made-up names");
+    // Keys still do their work, each in its own organisation's scope.
+    let again = reserve("made-up-0-0", "key-made-up-0-0-0123456789");
+    assert_eq!((again.status, again.header("idempotent-replayed")), (404, Some("true")));
+    let other = reserve("made-up-0-1", "key-made-up-0-0-0123456789");
+    assert_eq!((other.status, other.header("idempotent-replayed")), (404, None), "another name, another scope");
+}

@@ -133,6 +133,38 @@ fn a_venue_hears_of_every_change_signed_retried_and_listed() {
     assert_eq!(edge.import("hook-spa", &doc).json()["error"]["param"], "webhooks[0].url");
     doc["webhooks"] = json!([{"url": "https://venue.example/hook", "secret": "short"}]);
     assert_eq!(edge.import("hook-spa", &doc).json()["error"]["param"], "webhooks[0].secret");
+    // An address instead of a name could point deliveries into a network the venue does not own.
+    doc["webhooks"] = json!([{"url": "https://10.0.0.7/hook", "secret": SECRET}]);
+    assert_eq!(edge.import("hook-spa", &doc).json()["error"]["param"], "webhooks[0].url");
+}
+
+#[test]
+fn a_redirecting_endpoint_is_not_followed() {
+    let elsewhere = receiver(0);
+    let target = format!("{}/collect", elsewhere.base);
+    let redirecting = Server::start(move |_| (307, target.clone()));
+    let edge = Edge::start_with(&[("WEBHOOK_RETRY_SECONDS", "1")]);
+    let mut doc = document_for("redirect-spa");
+    doc["webhooks"] = json!([{"url": format!("{}/hooks/slotbook", redirecting.base), "secret": SECRET}]);
+    assert_eq!(edge.import("redirect-spa", &doc).status, 200);
+    let base = edge.url("/api/public/booking/organisations/redirect-spa");
+    let slot = find_slot(&base, 10, 1, 0);
+    let body = json!({"resourceTypeId": 10, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+        "customerName": "Rita Redirect", "customerEmail": "rita@example.com", "customerPhone": "+36301112222"});
+    assert_eq!(http::post_json(&format!("{base}/reserve"), &body).status, 201);
+    let key = format!("Bearer {}", staff_key("redirect-spa"));
+    // Each attempt meets the 307 and counts as failed; the signed body never reaches the other URL.
+    let listed = wait_until("attempts answered 307", 30, || {
+        let d = http::send("GET", &edge.url("/api/webhook-deliveries"), None, &[("Authorization", &key)]).unwrap().json();
+        let d = d["data"].as_array().unwrap().clone();
+        (d.len() == 2 && d.iter().all(|x| x["attempts"].as_i64() >= Some(2))).then_some(d)
+    });
+    for d in &listed {
+        assert_eq!(d["lastStatus"], 307, "{d}");
+        assert_ne!(d["status"], "delivered", "{d}");
+    }
+    assert!(redirecting.requests().len() >= 4);
+    assert!(elsewhere.requests().is_empty(), "followed the redirect: {:?}", elsewhere.requests());
 }
 
 #[test]

@@ -251,6 +251,23 @@ mod tests {
     }
 
     #[test]
+    fn staff_api_keys_must_resist_guessing() {
+        let with_key = |key: &str| {
+            let mut d = doc();
+            d["apiKeys"] = json!([{"name": "front desk", "key": key}]);
+            parse(&d.to_string()).map(|_| ()).map_err(|e| e.param.unwrap_or_default())
+        };
+        // Long enough but of little variety: refused, naming the key.
+        for weak in ["a".repeat(40), "ab".repeat(30), "0101010101010101010101010101010101".into(), "abcdabcdabcdabcdabcdabcd".into()] {
+            assert_eq!(with_key(&weak), Err("apiKeys[0].key".into()), "{weak}");
+        }
+        // What `openssl rand -hex 16` and `openssl rand -base64 18` give, and a typical prefixed key.
+        for strong in ["9f86d081884c7d659a2feaa0c55ad015", "q2Xf7Kp9/Lm3Rt+8VbN1wZcY", "sk_live_acme_front_desk_7f3a9c21e4"] {
+            assert_eq!(with_key(strong), Ok(()), "{strong}");
+        }
+    }
+
+    #[test]
     fn catalog_shows_what_a_customer_needs() {
         let d = parse(&doc().to_string()).unwrap();
         let c = d.catalog("acme-spa", Date::parse("2026-12-01").unwrap(), None);

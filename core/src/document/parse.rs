@@ -147,6 +147,9 @@ impl OrganisationDocument {
             if k.key.len() < 24 || k.key.len() > 200 || k.key.chars().any(char::is_whitespace) {
                 return err(format!("apiKeys[{i}].key"), "must be 24 to 200 characters without spaces");
             }
+            if key_strength_bits(&k.key) < MIN_KEY_BITS {
+                return err(format!("apiKeys[{i}].key"), "must be random enough to resist guessing: for example 32 random hex digits or 24 random base64 characters");
+            }
             if k.name.trim().is_empty() {
                 return err(format!("apiKeys[{i}].name"), "must not be empty");
             }
@@ -168,6 +171,21 @@ impl OrganisationDocument {
         }
         Ok(())
     }
+}
+
+/// What a staff API key must be worth, by [`key_strength_bits`]: out of reach of guessing through the
+/// per-IP limit from any number of addresses.
+const MIN_KEY_BITS: u32 = 96;
+
+/// A conservative count of a key's randomness, in whole numbers only: its length times the whole bits of
+/// its variety (⌊log2 distinct characters⌋). 32 random hex digits: 32 × 3 = 96; a key of few characters or
+/// one character repeated counts little however long it is.
+fn key_strength_bits(key: &str) -> u32 {
+    let mut distinct: Vec<char> = key.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let variety = (distinct.len() as u32).checked_ilog2().unwrap_or(0);
+    key.chars().count() as u32 * variety
 }
 
 fn strip_position(message: &str) -> &str {

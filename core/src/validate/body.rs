@@ -53,8 +53,8 @@ impl<'a> Fields<'a> {
 
     pub fn ids(&self, name: &str) -> ApiResult<Option<Vec<i64>>> {
         let Some(v) = self.get(name) else { return Ok(None) };
-        let bad = || ApiError::validation(name, format!("{name} must be an array of unique positive integers"));
-        let items = v.as_array().ok_or_else(bad)?;
+        let bad = || ApiError::validation(name, format!("{name} must be a non-empty array of unique positive integers"));
+        let items = v.as_array().filter(|items| !items.is_empty()).ok_or_else(bad)?;
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             let n = item.as_i64().filter(|n| (1..=MAX_ID).contains(n)).ok_or_else(bad)?;
@@ -311,8 +311,10 @@ mod tests {
     fn staff_changes_validate_status_and_ids() {
         let e = reservation_changes(&json!({"status": "pending_payment"}), false).unwrap_err();
         assert_eq!(e.param.as_deref(), Some("status"));
-        let e = reservation_changes(&json!({"resourceIds": [1, 1]}), false).unwrap_err();
-        assert_eq!(e.param.as_deref(), Some("resourceIds"));
+        for ids in [json!([1, 1]), json!([]), json!([0]), json!("1")] {
+            let e = reservation_changes(&json!({"resourceIds": ids}), false).unwrap_err();
+            assert_eq!(e.param.as_deref(), Some("resourceIds"), "{ids}");
+        }
         let e = reservation_changes(&json!({"customerInfo": {"email": "nope"}}), false).unwrap_err();
         assert_eq!(e.param.as_deref(), Some("customerInfo.email"));
         let e = reservation_changes(&json!({"startTime": "2026-04-01T08:00:00Z"}), true).unwrap_err();

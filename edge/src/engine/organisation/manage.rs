@@ -83,7 +83,7 @@ impl Organisation {
             return Err(ApiError::new(ErrorCode::InvalidTransition, "A booking waiting for its payment cannot be moved"));
         }
         let rt = resource_type(doc, r.resource_type_id)?;
-        let schedule = rt.schedule(&loaded.zone, &loaded.hours[&rt.id], &doc.closed_dates);
+        let schedule = loaded.schedule(rt);
         let (slot_start, slot_end) = schedule
             .slot_at(start)
             .ok_or_else(|| ApiError::validation("startTime", "startTime is not the start of a slot of this service"))?;

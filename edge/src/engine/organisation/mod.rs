@@ -57,6 +57,14 @@ struct Loaded {
     hours: HashMap<i64, Vec<OpeningHours>>,
 }
 
+impl Loaded {
+    /// A service's slots: its weekly hours (read once per load) in the organisation's zone, minus closures.
+    fn schedule<'a>(&'a self, rt: &ResourceTypeDoc) -> slotbook_core::availability::Schedule<'a> {
+        let hours = self.hours.get(&rt.id).map(Vec::as_slice).unwrap_or_default();
+        rt.schedule(&self.zone, hours, &self.doc.closed_dates)
+    }
+}
+
 impl DurableObject for Organisation {
     fn new(state: State, env: Env) -> Self {
         Organisation { state, env, loaded: RefCell::new(None), running: RefCell::new(HashSet::new()), migrated: RefCell::new(false) }
@@ -204,8 +212,7 @@ impl Organisation {
         let today = loaded.zone.local_date(now);
         let in_window = query.date >= today && query.date < today.add_days(loaded.doc.booking_window_days as i64);
         let slots = if in_window {
-            let hours = &loaded.hours[&rt.id];
-            let schedule = rt.schedule(&loaded.zone, hours, &loaded.doc.closed_dates);
+            let schedule = loaded.schedule(rt);
             let day_start = Timestamp(query.date.days() * 86_400 - 86_400);
             let booked = reservations::holding(&self.sql(), day_start, Timestamp(day_start.0 + 3 * 86_400), None, now)?;
             schedule.day(query.date, &resources, &booked, now)
@@ -224,7 +231,7 @@ impl Organisation {
         let first = query.date.first_of_month();
         let today = loaded.zone.local_date(now);
         let last_bookable = today.add_days(loaded.doc.booking_window_days as i64 - 1);
-        let schedule = rt.schedule(&loaded.zone, &loaded.hours[&rt.id], &loaded.doc.closed_dates);
+        let schedule = loaded.schedule(rt);
         let from = Timestamp(first.days() * 86_400 - 86_400);
         let to = Timestamp((first.days() + first.days_in_month() as i64 + 1) * 86_400);
         let booked = reservations::holding(&self.sql(), from, to, None, now)?;

@@ -84,7 +84,7 @@ impl Organisation {
                 return Err(ApiError::validation("returnUrl", "returnUrl must be on one of the organisation's allowed origins"));
             }
         }
-        let schedule = rt.schedule(&loaded.zone, &loaded.hours[&rt.id], &doc.closed_dates);
+        let schedule = loaded.schedule(rt);
         let (start, end) = schedule
             .slot_at(req.start_time)
             .ok_or_else(|| ApiError::validation("startTime", "startTime is not the start of a slot of this service"))?;

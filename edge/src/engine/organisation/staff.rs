@@ -52,7 +52,8 @@ impl Organisation {
             Some(t) => t,
             None => wanted
                 .as_ref()
-                .and_then(|w| doc.resource_types.iter().find(|rt| rt.resources.iter().any(|r| r.id == w[0])))
+                .and_then(|w| w.first())
+                .and_then(|first| doc.resource_types.iter().find(|rt| rt.resources.iter().any(|r| r.id == *first)))
                 .map(|rt| rt.id)
                 .ok_or_else(|| ApiError::validation("resourceTypeId", "resourceTypeId is required"))?,
         };

@@ -13,7 +13,7 @@ use slotbook_core::error::ApiResult;
 use slotbook_core::time::Timestamp;
 use slotbook_core::webhook::{retry_delay, sign, EventKind, EVENT_ID_HEADER, KEEP_ENDED_DELIVERIES_SECONDS, SIGNATURE_HEADER};
 use std::time::Duration;
-use worker::{Headers, Method, Request, RequestInit, SqlStorage};
+use worker::{RequestRedirect, Headers, Method, Request, RequestInit, SqlStorage};
 
 /// How long an endpoint has to answer.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -178,7 +178,9 @@ async fn send(url: &str, event_id: &str, body: &str, secret: &str, now: Timestam
     let _ = headers.set(SIGNATURE_HEADER, &sign(body.as_bytes(), secret, now.0));
     let _ = headers.set(EVENT_ID_HEADER, event_id);
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
+    // A redirect is not followed: it would send the signed body, with the customer's contact details, to a
+    // URL the venue never registered. A 3xx counts as a failed attempt, as any other non-2xx.
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into())).with_redirect(RequestRedirect::Manual);
     let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
     match fetch_within(request, DELIVERY_TIMEOUT).await {
         Ok(response) => Ok(response.status_code()),
