@@ -21,7 +21,16 @@ fn main() {
 fn transitions(data: &[u8]) -> (i32, Vec<(i64, i32)>) {
     let u32_at = |at: usize| u32::from_be_bytes(data[at..at + 4].try_into().unwrap()) as usize;
     // Counts: UT/local indicators, standard/wall indicators, leap seconds, transitions, types, abbreviations.
-    let counts = |at: usize| (u32_at(at + 20), u32_at(at + 24), u32_at(at + 28), u32_at(at + 32), u32_at(at + 36), u32_at(at + 40));
+    let counts = |at: usize| {
+        (
+            u32_at(at + 20),
+            u32_at(at + 24),
+            u32_at(at + 28),
+            u32_at(at + 32),
+            u32_at(at + 36),
+            u32_at(at + 40),
+        )
+    };
     // Skip the version 1 block (32-bit instants).
     let (isut, isstd, leap, time, types, chars) = counts(0);
     let v2 = 44 + time * 5 + types * 6 + chars + leap * 8 + isstd + isut;
@@ -31,7 +40,12 @@ fn transitions(data: &[u8]) -> (i32, Vec<(i64, i32)>) {
     let types_at = indexes + time;
     let offset_of = |t: usize| i32::from_be_bytes(data[types_at + t * 6..types_at + t * 6 + 4].try_into().unwrap());
     let list = (0..time)
-        .map(|i| (i64::from_be_bytes(data[times + i * 8..times + i * 8 + 8].try_into().unwrap()), offset_of(data[indexes + i] as usize)))
+        .map(|i| {
+            (
+                i64::from_be_bytes(data[times + i * 8..times + i * 8 + 8].try_into().unwrap()),
+                offset_of(data[indexes + i] as usize),
+            )
+        })
         .collect();
     (offset_of(0), list)
 }

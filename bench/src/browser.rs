@@ -20,7 +20,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn venue(edge: &Edge, date: &str) -> Server {
     let (base, date) = (edge.base.clone(), date.to_string());
     let host = Server::start_typed(move |r| {
-        let preselect = if r.path.starts_with("/preselected") { format!(r#"data-resource-type="10" data-date="{date}""#) } else { String::new() };
+        let preselect = if r.path.starts_with("/preselected") {
+            format!(r#"data-resource-type="10" data-date="{date}""#)
+        } else {
+            String::new()
+        };
         let page = format!(
             r##"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Acme Spa</title></head><body>
 <h1>Acme Spa</h1><div id="book"></div>
@@ -39,19 +43,45 @@ fn venue(edge: &Edge, date: &str) -> Server {
 fn cold_visit(url: &str, mark: &str) -> f64 {
     let browser = Browser::start();
     browser.goto(url);
-    let at = browser.wait_for(mark, &format!("const m = performance.getEntriesByName('{mark}'); return m.length ? m[0].startTime : null;"));
+    let at = browser.wait_for(
+        mark,
+        &format!("const m = performance.getEntriesByName('{mark}'); return m.length ? m[0].startTime : null;"),
+    );
     at.as_f64().unwrap()
 }
 
 pub fn first_visits(edge: &Edge, rows: &mut Vec<Row>) {
-    let date = find_slot(&edge.url("/api/public/booking/organisations/acme-spa"), 10, 1, 0)["date"].as_str().unwrap().to_string();
+    let date = find_slot(&edge.url("/api/public/booking/organisations/acme-spa"), 10, 1, 0)["date"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let host = venue(edge, &date);
     // The edge's first answers compile its code; a visitor after a deploy would meet a warm edge.
     cold_visit(&host.base, "booking:catalog");
     let catalog: Vec<f64> = (0..RUNS).map(|_| cold_visit(&host.base, "booking:catalog")).collect();
-    let slots: Vec<f64> = (0..RUNS).map(|_| cold_visit(&format!("{}/preselected", host.base), "booking:slots")).collect();
-    rows.push(Row::new("to_catalog_ms", "chromium, cold cache: navigation start to catalog shown, median of 5", median(catalog.clone()), "ms").detail(format!("runs {}", runs(&catalog))).budget(400.0));
-    rows.push(Row::new("to_slots_preselected_ms", "… to first slots shown, service and day preselected, median of 5", median(slots.clone()), "ms").detail(format!("runs {}", runs(&slots))).budget(500.0));
+    let slots: Vec<f64> = (0..RUNS)
+        .map(|_| cold_visit(&format!("{}/preselected", host.base), "booking:slots"))
+        .collect();
+    rows.push(
+        Row::new(
+            "to_catalog_ms",
+            "chromium, cold cache: navigation start to catalog shown, median of 5",
+            median(catalog.clone()),
+            "ms",
+        )
+        .detail(format!("runs {}", runs(&catalog)))
+        .budget(400.0),
+    );
+    rows.push(
+        Row::new(
+            "to_slots_preselected_ms",
+            "… to first slots shown, service and day preselected, median of 5",
+            median(slots.clone()),
+            "ms",
+        )
+        .detail(format!("runs {}", runs(&slots)))
+        .budget(500.0),
+    );
     day_click(edge, &host, rows);
 }
 
@@ -66,12 +96,22 @@ fn days_with_room(edge: &Edge) -> Vec<String> {
     let days: Vec<String> = (1..22)
         .map(|i| today().add_days(i).to_string())
         .filter(|d| {
-            let a = http::get(&format!("{base}/availability?date={d}&resourceTypeId=10")).unwrap().json();
-            a["slots"].as_array().unwrap().iter().any(|s| s["available"].as_u64().unwrap_or(0) > 0)
+            let a = http::get(&format!("{base}/availability?date={d}&resourceTypeId=10"))
+                .unwrap()
+                .json();
+            a["slots"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["available"].as_u64().unwrap_or(0) > 0)
         })
         .collect();
     let in_month = |m: &str| days.iter().filter(|d| d.starts_with(m)).count();
-    let month = days.iter().map(|d| d[..7].to_string()).max_by_key(|m| (in_month(m), std::cmp::Reverse(m.clone()))).expect("a day with room");
+    let month = days
+        .iter()
+        .map(|d| d[..7].to_string())
+        .max_by_key(|m| (in_month(m), std::cmp::Reverse(m.clone())))
+        .expect("a day with room");
     days.iter().filter(|d| d.starts_with(&month)).take(5).cloned().collect()
 }
 
@@ -104,5 +144,14 @@ fn day_click(edge: &Edge, host: &Server, rows: &mut Vec<Row>) {
             ms.as_f64().unwrap()
         })
         .collect();
-    rows.push(Row::new("day_click_ms", "chromium: day click to slots shown, median of 7", median(times.clone()), "ms").detail(format!("runs {}", runs(&times))).budget(100.0));
+    rows.push(
+        Row::new(
+            "day_click_ms",
+            "chromium: day click to slots shown, median of 7",
+            median(times.clone()),
+            "ms",
+        )
+        .detail(format!("runs {}", runs(&times)))
+        .budget(100.0),
+    );
 }

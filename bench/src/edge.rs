@@ -38,9 +38,14 @@ pub fn latency(edge: &Edge, rows: &mut Vec<Row>) {
     let date = find_slot(&acme(edge), 10, 1, 0)["date"].as_str().unwrap().to_string();
     let catalog = acme(edge);
     let avail = format!("{catalog}/availability?date={date}&resourceTypeId=10");
-    for (id, route, url) in [("edge_catalog_p50", "catalog", catalog.clone()), ("edge_availability_p50", "availability", avail)] {
+    for (id, route, url) in [
+        ("edge_catalog_p50", "catalog", catalog.clone()),
+        ("edge_availability_p50", "availability", avail),
+    ] {
         let (p50, p99) = summary(load(4, 400, move |_| http::get(&url).unwrap().status));
-        rows.push(Row::new(id, format!("edge {route}, 4 concurrent clients, p50"), p50, "ms").detail(format!("p99 {p99:.1}")));
+        rows.push(
+            Row::new(id, format!("edge {route}, 4 concurrent clients, p50"), p50, "ms").detail(format!("p99 {p99:.1}")),
+        );
     }
     let reserve_url = format!("{catalog}/reserve");
     let slot = find_slot(&catalog, 9, 1, 0);
@@ -49,7 +54,15 @@ pub fn latency(edge: &Edge, rows: &mut Vec<Row>) {
             "customerName": format!("Bench {i}"), "customerEmail": "bench@example.com", "customerPhone": "+3612345678"});
         http::post_json(&reserve_url, &body).status
     }));
-    rows.push(Row::new("edge_reserve_p50", "edge reserve round trip, 4 concurrent clients, p50", p50, "ms").detail(format!("p99 {p99:.1}")));
+    rows.push(
+        Row::new(
+            "edge_reserve_p50",
+            "edge reserve round trip, 4 concurrent clients, p50",
+            p50,
+            "ms",
+        )
+        .detail(format!("p99 {p99:.1}")),
+    );
 }
 
 pub fn contention(edge: &Edge, rows: &mut Vec<Row>) {
@@ -77,15 +90,31 @@ pub fn contention(edge: &Edge, rows: &mut Vec<Row>) {
     let created = statuses.iter().filter(|s| **s == 201).count();
     assert_eq!(created, 100, "exactly the capacity is sold");
     let per_second = statuses.len() as f64 / elapsed;
-    rows.push(Row::new("reserve_contention", "reserve throughput, 8 clients on one slot of 100 places", per_second, "req/s").detail(format!("{created} sold")));
+    rows.push(
+        Row::new(
+            "reserve_contention",
+            "reserve throughput, 8 clients on one slot of 100 places",
+            per_second,
+            "req/s",
+        )
+        .detail(format!("{created} sold")),
+    );
 }
 
 /// The same upstream behind the edge in proxy mode and behind a minimal JS pass-through Worker, both in
 /// wrangler dev, asked in turn so that both see the same machine.
 pub fn proxy_overhead(rows: &mut Vec<Row>) {
-    let upstream = Server::start(|_| (200, json!({"date": "2030-01-07", "timeZone": "Europe/Budapest", "resourceTypeId": 1, "slots": []}).to_string()));
+    let upstream = Server::start(|_| {
+        (
+            200,
+            json!({"date": "2030-01-07", "timeZone": "Europe/Budapest", "resourceTypeId": 1, "slots": []}).to_string(),
+        )
+    });
     let edge = Edge::start_with(&[("UPSTREAM_URL", upstream.base.as_str())]);
-    let passthrough = Edge::start_worker(&repo_root().join("bench/passthrough/wrangler.toml"), &[("UPSTREAM_URL", upstream.base.as_str())]);
+    let passthrough = Edge::start_worker(
+        &repo_root().join("bench/passthrough/wrangler.toml"),
+        &[("UPSTREAM_URL", upstream.base.as_str())],
+    );
     // A day's availability: proxied every time (catalogs are kept in the edge's cache, which would flatter it).
     let path = "/api/public/booking/organisations/acme-spa/availability?date=2030-01-07&resourceTypeId=1";
     let direct = format!("{}{path}", upstream.base);
@@ -124,10 +153,31 @@ pub fn proxy_overhead(rows: &mut Vec<Row>) {
         p.extend(pt);
     }
     let ((d50, _), (e50, e99), (p50, p99)) = (summary(d), summary(e), summary(p));
-    rows.push(Row::new("upstream_direct_p50", "upstream called directly, p50", d50, "ms"));
-    rows.push(Row::new("passthrough_p50", "through a minimal JS pass-through Worker, p50", p50, "ms").detail(format!("p99 {p99:.1}")));
+    rows.push(Row::new(
+        "upstream_direct_p50",
+        "upstream called directly, p50",
+        d50,
+        "ms",
+    ));
+    rows.push(
+        Row::new(
+            "passthrough_p50",
+            "through a minimal JS pass-through Worker, p50",
+            p50,
+            "ms",
+        )
+        .detail(format!("p99 {p99:.1}")),
+    );
     rows.push(Row::new("proxy_p50", "through the edge in proxy mode, p50", e50, "ms").detail(format!("p99 {e99:.1}")));
-    rows.push(Row::new("proxy_overhead_p50", "proxy overhead: edge − pass-through Worker, p50", e50 - p50, "ms").budget(1.0));
+    rows.push(
+        Row::new(
+            "proxy_overhead_p50",
+            "proxy overhead: edge − pass-through Worker, p50",
+            e50 - p50,
+            "ms",
+        )
+        .budget(1.0),
+    );
 }
 
 /// The order of one turn's three calls: each of the six orders equally likely (xorshift, seeded per client, so

@@ -25,10 +25,20 @@ pub fn summary(mut ms: Vec<f64>) -> (f64, f64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let compare_with = args.iter().position(|a| a == "--compare").map(|i| args.get(i + 1).expect("--compare OLD.json").clone());
-    let old = compare_with.map(|p| serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))).expect("a results.json"));
+    let compare_with = args
+        .iter()
+        .position(|a| a == "--compare")
+        .map(|i| args.get(i + 1).expect("--compare OLD.json").clone());
+    let old = compare_with.map(|p| {
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}")))
+            .expect("a results.json")
+    });
 
-    let only = args.iter().position(|a| a == "--only").map(|i| args.get(i + 1).expect("--only sizes|native|browser|edge|proxy").as_str());
+    let only = args.iter().position(|a| a == "--only").map(|i| {
+        args.get(i + 1)
+            .expect("--only sizes|native|browser|edge|proxy")
+            .as_str()
+    });
     let wanted = |kind: &str| only.is_none_or(|o| o == kind);
 
     // The Worker's request lines are not printed while measuring (printing them costs the machine, not the Worker).

@@ -19,7 +19,14 @@ pub struct Row {
 
 impl Row {
     pub fn new(id: &'static str, name: impl Into<String>, value: f64, unit: &'static str) -> Row {
-        Row { id, name: name.into(), value, unit, detail: String::new(), budget: None }
+        Row {
+            id,
+            name: name.into(),
+            value,
+            unit,
+            detail: String::new(),
+            budget: None,
+        }
     }
 
     pub fn budget(mut self, limit: f64) -> Row {
@@ -38,12 +45,22 @@ impl Row {
 
     fn shown(&self) -> String {
         let v = format!("{} {}", number(self.value), self.unit);
-        if self.detail.is_empty() { v } else { format!("{v} ({})", self.detail) }
+        if self.detail.is_empty() {
+            v
+        } else {
+            format!("{v} ({})", self.detail)
+        }
     }
 }
 
 fn number(v: f64) -> String {
-    if v >= 100.0 { format!("{v:.0}") } else if v >= 1.0 { format!("{v:.1}") } else { format!("{v:.3}") }
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.3}")
+    }
 }
 
 pub fn print(rows: &[Row]) {
@@ -70,11 +87,33 @@ pub fn results(rows: &[Row]) -> Value {
 pub fn compare(rows: &[Row], old: &Value) {
     println!("\nchange against the earlier run:");
     for r in rows {
-        let before = old["rows"].as_array().and_then(|all| all.iter().find(|o| o["id"] == r.id)).and_then(|o| o["value"].as_f64());
+        let before = old["rows"]
+            .as_array()
+            .and_then(|all| all.iter().find(|o| o["id"] == r.id))
+            .and_then(|o| o["value"].as_f64());
         match before {
-            Some(b) if b != 0.0 => println!("  {:<66} {:>10} → {:>10} {:<6} {:+.1}%", r.name, number(b), number(r.value), r.unit, (r.value - b) / b * 100.0),
-            Some(b) => println!("  {:<66} {:>10} → {:>10} {}", r.name, number(b), number(r.value), r.unit),
-            None => println!("  {:<66} {:>10} → {:>10} {} (new)", r.name, "—", number(r.value), r.unit),
+            Some(b) if b != 0.0 => println!(
+                "  {:<66} {:>10} → {:>10} {:<6} {:+.1}%",
+                r.name,
+                number(b),
+                number(r.value),
+                r.unit,
+                (r.value - b) / b * 100.0
+            ),
+            Some(b) => println!(
+                "  {:<66} {:>10} → {:>10} {}",
+                r.name,
+                number(b),
+                number(r.value),
+                r.unit
+            ),
+            None => println!(
+                "  {:<66} {:>10} → {:>10} {} (new)",
+                r.name,
+                "—",
+                number(r.value),
+                r.unit
+            ),
         }
     }
 }
@@ -135,6 +174,10 @@ fn escape(s: &str) -> String {
 
 pub fn write(dir: &Path, rows: &[Row]) {
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(&results(rows)).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("results.json"),
+        serde_json::to_string_pretty(&results(rows)).unwrap(),
+    )
+    .unwrap();
     std::fs::write(dir.join("chart.svg"), chart(rows)).unwrap();
 }

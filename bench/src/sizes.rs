@@ -48,30 +48,79 @@ pub fn widget(edge: &Edge, rows: &mut Vec<Row>) {
     let loader = widget_file("loader");
     let glue = widget_file("glue");
     let wasm = widget_file("wasm");
-    let catalog = http::get(&edge.url("/api/public/booking/organisations/acme-spa")).unwrap().body.into_bytes();
+    let catalog = http::get(&edge.url("/api/public/booking/organisations/acme-spa"))
+        .unwrap()
+        .body
+        .into_bytes();
     let css = include_bytes!("../../widget/style.css");
     let parts = [&loader[..], &glue[..], &wasm[..], &catalog[..]];
     let first_visit: usize = parts.iter().map(|p| brotli(p)).sum();
     rows.push(
-        Row::new("first_visit_brotli", "first visit, inline: loader + glue + wasm (CSS inside) + catalog, brotli", kb(first_visit), "KB")
-            .detail(format!("raw {:.1}", kb(parts.iter().map(|p| p.len()).sum())))
-            .budget(90.0),
+        Row::new(
+            "first_visit_brotli",
+            "first visit, inline: loader + glue + wasm (CSS inside) + catalog, brotli",
+            kb(first_visit),
+            "KB",
+        )
+        .detail(format!("raw {:.1}", kb(parts.iter().map(|p| p.len()).sum())))
+        .budget(90.0),
     );
-    rows.push(Row::new("wasm_brotli", "widget wasm, brotli", kb(brotli(&wasm)), "KB").detail(format!("raw {:.1}, gzip {:.1}", kb(wasm.len()), kb(gzip(&wasm)))).budget(75.0));
-    rows.push(Row::new("glue_brotli", "widget glue (JS), brotli", kb(brotli(&glue)), "KB").detail(format!("raw {:.1}", kb(glue.len()))));
-    rows.push(Row::new("loader_gzip", "loader (inline mode), gzip", kb(gzip(&loader)), "KB").detail(format!("raw {:.1}", kb(loader.len()))).budget(2.0));
-    rows.push(Row::new("css_brotli", "widget CSS (inside the wasm), brotli", kb(brotli(css)), "KB").detail(format!("raw {:.1}", kb(css.len()))));
+    rows.push(
+        Row::new("wasm_brotli", "widget wasm, brotli", kb(brotli(&wasm)), "KB")
+            .detail(format!("raw {:.1}, gzip {:.1}", kb(wasm.len()), kb(gzip(&wasm))))
+            .budget(75.0),
+    );
+    rows.push(
+        Row::new("glue_brotli", "widget glue (JS), brotli", kb(brotli(&glue)), "KB")
+            .detail(format!("raw {:.1}", kb(glue.len()))),
+    );
+    rows.push(
+        Row::new("loader_gzip", "loader (inline mode), gzip", kb(gzip(&loader)), "KB")
+            .detail(format!("raw {:.1}", kb(loader.len())))
+            .budget(2.0),
+    );
+    rows.push(
+        Row::new(
+            "css_brotli",
+            "widget CSS (inside the wasm), brotli",
+            kb(brotli(css)),
+            "KB",
+        )
+        .detail(format!("raw {:.1}", kb(css.len()))),
+    );
     let manage = [widget_file("manage-glue"), widget_file("manage-wasm")];
     rows.push(
-        Row::new("manage_brotli", "manage link instead: its glue + wasm, brotli (not in a first visit)", kb(manage.iter().map(|f| brotli(f)).sum()), "KB")
-            .detail(format!("raw {:.1}", kb(manage.iter().map(|f| f.len()).sum()))),
+        Row::new(
+            "manage_brotli",
+            "manage link instead: its glue + wasm, brotli (not in a first visit)",
+            kb(manage.iter().map(|f| brotli(f)).sum()),
+            "KB",
+        )
+        .detail(format!("raw {:.1}", kb(manage.iter().map(|f| f.len()).sum()))),
     );
-    rows.push(Row::new("catalog_brotli", "catalog answer (demo organisation), brotli", kb(brotli(&catalog)), "KB").detail(format!("raw {:.1}", kb(catalog.len()))));
+    rows.push(
+        Row::new(
+            "catalog_brotli",
+            "catalog answer (demo organisation), brotli",
+            kb(brotli(&catalog)),
+            "KB",
+        )
+        .detail(format!("raw {:.1}", kb(catalog.len()))),
+    );
 }
 
 pub fn worker(rows: &mut Vec<Row>) {
     let wasm = std::fs::read(repo_root().join("edge/build/index_bg.wasm")).unwrap();
     let js = std::fs::read(repo_root().join("edge/build/index.js")).unwrap();
     let bundle = [wasm.as_slice(), js.as_slice()].concat();
-    rows.push(Row::new("worker_gzip", "Worker bundle (wasm + js), gzip", kb(gzip(&bundle)), "KB").detail(format!("raw {:.1}", kb(bundle.len()))).budget(200.0));
+    rows.push(
+        Row::new(
+            "worker_gzip",
+            "Worker bundle (wasm + js), gzip",
+            kb(gzip(&bundle)),
+            "KB",
+        )
+        .detail(format!("raw {:.1}", kb(bundle.len())))
+        .budget(200.0),
+    );
 }

@@ -70,18 +70,27 @@ impl Schedule<'_> {
 
     /// The slot that starts at `start`, if the schedule offers one then.
     pub fn slot_at(&self, start: Timestamp) -> Option<(Timestamp, Timestamp)> {
-        self.slot_times(self.zone.local_date(start)).into_iter().find(|(s, _)| *s == start)
+        self.slot_times(self.zone.local_date(start))
+            .into_iter()
+            .find(|(s, _)| *s == start)
     }
 
     /// The day's bookable slots: not started yet, each with its capacity and places left.
     pub fn day(&self, date: Date, resources: &[ResourceCapacity], booked: &[Booked], now: Timestamp) -> Vec<Slot> {
         let times: Vec<_> = self.slot_times(date).into_iter().filter(|(s, _)| *s > now).collect();
-        let (Some(first), Some(last)) = (times.first(), times.last()) else { return Vec::new() };
+        let (Some(first), Some(last)) = (times.first(), times.last()) else {
+            return Vec::new();
+        };
         let occupancy = Occupancy::new(resources, booked, first.0, last.1);
         let capacity = resources.iter().map(|r| r.capacity).sum();
         times
             .into_iter()
-            .map(|(start, end)| Slot { start_time: start, end_time: end, capacity, available: occupancy.left(start, end).map(|(_, l)| l).sum() })
+            .map(|(start, end)| Slot {
+                start_time: start,
+                end_time: end,
+                capacity,
+                available: occupancy.left(start, end).map(|(_, l)| l).sum(),
+            })
             .collect()
     }
 }
@@ -111,14 +120,23 @@ impl<'a> Occupancy<'a> {
     /// in full, which never overbooks even when staff book times that do not line up with the slots.
     fn left(&self, start: Timestamp, end: Timestamp) -> impl Iterator<Item = (i64, u32)> + '_ {
         self.resources.iter().zip(&self.held).map(move |(r, held)| {
-            let used: u32 = held.iter().filter(|(s, e, _)| *s < end.0 && *e > start.0).map(|(_, _, q)| *q).sum();
+            let used: u32 = held
+                .iter()
+                .filter(|(s, e, _)| *s < end.0 && *e > start.0)
+                .map(|(_, _, q)| *q)
+                .sum();
             (r.resource_id, r.capacity.saturating_sub(used))
         })
     }
 }
 
 /// Places left on each resource during `[start, end)`.
-pub fn places_left(resources: &[ResourceCapacity], booked: &[Booked], start: Timestamp, end: Timestamp) -> Vec<(i64, u32)> {
+pub fn places_left(
+    resources: &[ResourceCapacity],
+    booked: &[Booked],
+    start: Timestamp,
+    end: Timestamp,
+) -> Vec<(i64, u32)> {
     Occupancy::new(resources, booked, start, end).left(start, end).collect()
 }
 
@@ -128,7 +146,11 @@ pub fn allocate(left: &[(i64, u32)], quantity: u32) -> Option<Vec<(i64, u32)>> {
     if quantity == 0 || left.iter().map(|(_, l)| *l as u64).sum::<u64>() < quantity as u64 {
         return None;
     }
-    if let Some((id, _)) = left.iter().filter(|(_, l)| *l >= quantity).min_by_key(|(id, l)| (*l, *id)) {
+    if let Some((id, _)) = left
+        .iter()
+        .filter(|(_, l)| *l >= quantity)
+        .min_by_key(|(id, l)| (*l, *id))
+    {
         return Some(vec![(*id, quantity)]);
     }
     let mut by_room: Vec<(i64, u32)> = left.iter().filter(|(_, l)| *l > 0).copied().collect();
@@ -163,11 +185,21 @@ mod tests {
     }
 
     fn schedule<'a>(zone: &'a Zone, hours: &'a [OpeningHours], closed: &'a [Date], len: u32) -> Schedule<'a> {
-        Schedule { zone, duration_minutes: len, slot_interval_minutes: len, hours, closed_dates: closed }
+        Schedule {
+            zone,
+            duration_minutes: len,
+            slot_interval_minutes: len,
+            hours,
+            closed_dates: closed,
+        }
     }
 
     fn starts(zone: &Zone, hours: &[OpeningHours], day: &str) -> Vec<String> {
-        schedule(zone, hours, &[], 30).slot_times(date(day)).iter().map(|(s, _)| s.to_string()).collect()
+        schedule(zone, hours, &[], 30)
+            .slot_times(date(day))
+            .iter()
+            .map(|(s, _)| s.to_string())
+            .collect()
     }
 
     #[test]
@@ -176,18 +208,23 @@ mod tests {
         let hours = every_day(9 * 60, 12 * 60);
         let slots = schedule(&zone, &hours, &[], 60).slot_times(date("2026-05-20"));
         let got: Vec<_> = slots.iter().map(|(s, e)| (s.to_string(), e.to_string())).collect();
-        assert_eq!(got, [
-            ("2026-05-20T07:00:00Z".into(), "2026-05-20T08:00:00Z".into()),
-            ("2026-05-20T08:00:00Z".into(), "2026-05-20T09:00:00Z".into()),
-            ("2026-05-20T09:00:00Z".into(), "2026-05-20T10:00:00Z".into()),
-        ] as [(String, String); 3]);
+        assert_eq!(
+            got,
+            [
+                ("2026-05-20T07:00:00Z".into(), "2026-05-20T08:00:00Z".into()),
+                ("2026-05-20T08:00:00Z".into(), "2026-05-20T09:00:00Z".into()),
+                ("2026-05-20T09:00:00Z".into(), "2026-05-20T10:00:00Z".into()),
+            ] as [(String, String); 3]
+        );
     }
 
     #[test]
     fn spring_forward_skips_the_missing_hour() {
         // Budapest: 2026-03-29 02:00 → 03:00. New York: 2026-03-08 02:00 → 03:00.
-        for (zone, day, utc_first) in [("Europe/Budapest", "2026-03-29", "2026-03-29T00:00:00Z"),
-                                       ("America/New_York", "2026-03-08", "2026-03-08T06:00:00Z")] {
+        for (zone, day, utc_first) in [
+            ("Europe/Budapest", "2026-03-29", "2026-03-29T00:00:00Z"),
+            ("America/New_York", "2026-03-08", "2026-03-08T06:00:00Z"),
+        ] {
             let zone = Zone::named(zone).unwrap();
             let hours = every_day(60, 5 * 60); // 01:00–05:00 local
             let got = starts(&zone, &hours, day);
@@ -202,7 +239,10 @@ mod tests {
     #[test]
     fn fall_back_offers_the_repeated_hour_once() {
         // Budapest: 2026-10-25 03:00 → 02:00. New York: 2026-11-01 02:00 → 01:00.
-        for (zone, day, repeated_local_hour) in [("Europe/Budapest", "2026-10-25", 2), ("America/New_York", "2026-11-01", 1)] {
+        for (zone, day, repeated_local_hour) in [
+            ("Europe/Budapest", "2026-10-25", 2),
+            ("America/New_York", "2026-11-01", 1),
+        ] {
             let zone = Zone::named(zone).unwrap();
             let hours = every_day(0, 5 * 60);
             let got = starts(&zone, &hours, day);
@@ -218,7 +258,11 @@ mod tests {
     #[test]
     fn closed_dates_and_closed_weekdays_have_no_slots() {
         let zone = Zone::named("Europe/Budapest").unwrap();
-        let hours = vec![OpeningHours { weekday: 3, opens: 600, closes: 720 }]; // Wednesdays only
+        let hours = vec![OpeningHours {
+            weekday: 3,
+            opens: 600,
+            closes: 720,
+        }]; // Wednesdays only
         let closed = [date("2026-05-27")];
         let s = schedule(&zone, &hours, &closed, 60);
         assert_eq!(s.slot_times(date("2026-05-20")).len(), 2); // a Wednesday
@@ -231,10 +275,29 @@ mod tests {
         let zone = Zone::named("Europe/Budapest").unwrap();
         let hours = every_day(9 * 60, 12 * 60);
         let s = schedule(&zone, &hours, &[], 60);
-        let rooms = [ResourceCapacity { resource_id: 1, capacity: 1 }, ResourceCapacity { resource_id: 2, capacity: 1 }];
+        let rooms = [
+            ResourceCapacity {
+                resource_id: 1,
+                capacity: 1,
+            },
+            ResourceCapacity {
+                resource_id: 2,
+                capacity: 1,
+            },
+        ];
         let booked = [
-            Booked { resource_id: 1, start: ts("2026-05-20T08:00:00Z"), end: ts("2026-05-20T09:00:00Z"), quantity: 1 },
-            Booked { resource_id: 2, start: ts("2026-05-20T08:30:00Z"), end: ts("2026-05-20T08:45:00Z"), quantity: 1 },
+            Booked {
+                resource_id: 1,
+                start: ts("2026-05-20T08:00:00Z"),
+                end: ts("2026-05-20T09:00:00Z"),
+                quantity: 1,
+            },
+            Booked {
+                resource_id: 2,
+                start: ts("2026-05-20T08:30:00Z"),
+                end: ts("2026-05-20T08:45:00Z"),
+                quantity: 1,
+            },
         ];
         let day = s.day(date("2026-05-20"), &rooms, &booked, ts("2026-05-20T07:30:00Z"));
         assert_eq!(day.len(), 2, "the 09:00 slot has started");

@@ -42,7 +42,10 @@ impl CalendarEvent<'_> {
             lines.push(format!("LOCATION:{}", escape(location)));
         }
         lines.push(format!("URL:{}", self.url));
-        lines.push(format!("STATUS:{}", if self.cancelled { "CANCELLED" } else { "CONFIRMED" }));
+        lines.push(format!(
+            "STATUS:{}",
+            if self.cancelled { "CANCELLED" } else { "CONFIRMED" }
+        ));
         lines.push(format!("SEQUENCE:{}", self.sequence));
         lines.push("END:VEVENT".into());
         lines.push("END:VCALENDAR".into());
@@ -69,7 +72,9 @@ impl CalendarEvent<'_> {
 /// `YYYYMMDDTHHMMSSZ`.
 fn utc(t: Timestamp) -> String {
     let text = t.to_string(); // RFC 3339, UTC: 2026-11-22T09:00:00Z
-    text.chars().filter(|c| c.is_ascii_digit() || *c == 'T' || *c == 'Z').collect()
+    text.chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'T' || *c == 'Z')
+        .collect()
 }
 
 /// TEXT values: backslash, semicolon, comma and newlines escaped (RFC 5545 3.3.11).
@@ -144,14 +149,22 @@ mod tests {
         assert!(ics.contains("\r\nLOCATION:Fő utca 1\\, Budapest\\; 2nd floor\r\n"));
         assert!(ics.contains("\r\nSTATUS:CONFIRMED\r\nSEQUENCE:2\r\n"));
         assert!(!ics.replace("\r\n", "").contains('\n'), "only CRLF line ends");
-        let cancelled = CalendarEvent { cancelled: true, ..event() }.to_ics();
+        let cancelled = CalendarEvent {
+            cancelled: true,
+            ..event()
+        }
+        .to_ics();
         assert!(cancelled.contains("STATUS:CANCELLED") && cancelled.contains("METHOD:CANCEL"));
     }
 
     #[test]
     fn long_lines_fold_at_75_octets_between_characters() {
         let long = "Ő".repeat(60); // 120 octets
-        let ics = CalendarEvent { summary: &long, ..event() }.to_ics();
+        let ics = CalendarEvent {
+            summary: &long,
+            ..event()
+        }
+        .to_ics();
         for line in ics.split("\r\n") {
             assert!(line.len() <= 75, "{} octets: {line}", line.len());
         }
@@ -162,13 +175,18 @@ mod tests {
     #[test]
     fn text_is_escaped() {
         assert_eq!(escape("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
-        assert_eq!(utc(Timestamp::parse("2026-03-29T01:30:00Z").unwrap()), "20260329T013000Z");
+        assert_eq!(
+            utc(Timestamp::parse("2026-03-29T01:30:00Z").unwrap()),
+            "20260329T013000Z"
+        );
     }
 
     #[test]
     fn google_calendar_link() {
         let url = event().google_calendar_url();
-        assert!(url.starts_with("https://calendar.google.com/calendar/render?action=TEMPLATE&text=Deep%20tissue%20massage%2C%20Acme%20Spa"));
+        assert!(url.starts_with(
+            "https://calendar.google.com/calendar/render?action=TEMPLATE&text=Deep%20tissue%20massage%2C%20Acme%20Spa"
+        ));
         assert!(url.contains("&dates=20261201T090000Z/20261201T100000Z"));
         assert!(url.contains("&location=F%C5%91%20utca%201"));
     }

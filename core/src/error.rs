@@ -55,8 +55,8 @@ impl ErrorCode {
             ResourceNotFound => 404,
             MethodNotAllowed => 405,
             PayloadTooLarge => 413,
-            IdempotencyKeyReused | IdempotencyKeyInUse | SlotUnavailable | CapacityExceeded
-            | PaymentsUnavailable | AlreadyCancelled | InvalidTransition | TooLateToChange => 409,
+            IdempotencyKeyReused | IdempotencyKeyInUse | SlotUnavailable | CapacityExceeded | PaymentsUnavailable
+            | AlreadyCancelled | InvalidTransition | TooLateToChange => 409,
             RateLimited => 429,
             UpstreamUnavailable => 502,
             UpstreamTimeout => 504,
@@ -73,8 +73,8 @@ impl ErrorCode {
             InvalidApiKey => ErrorType::AuthenticationError,
             OriginNotAllowed | AccountDisabled => ErrorType::PermissionError,
             IdempotencyKeyReused | IdempotencyKeyInUse => ErrorType::IdempotencyError,
-            SlotUnavailable | CapacityExceeded | PaymentsUnavailable | AlreadyCancelled
-            | InvalidTransition | TooLateToChange => ErrorType::ResourceConflictError,
+            SlotUnavailable | CapacityExceeded | PaymentsUnavailable | AlreadyCancelled | InvalidTransition
+            | TooLateToChange => ErrorType::ResourceConflictError,
             RateLimited => ErrorType::RateLimitError,
             UpstreamUnavailable | UpstreamTimeout | InternalServerError | Unknown => ErrorType::ApiError,
         }
@@ -100,11 +100,21 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), param: None, retry_after: None, status: None, replayed: false }
+        ApiError {
+            code,
+            message: message.into(),
+            param: None,
+            retry_after: None,
+            status: None,
+            replayed: false,
+        }
     }
 
     pub fn validation(param: &str, message: impl Into<String>) -> Self {
-        ApiError { param: Some(param.to_string()), ..Self::new(ErrorCode::ValidationError, message) }
+        ApiError {
+            param: Some(param.to_string()),
+            ..Self::new(ErrorCode::ValidationError, message)
+        }
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -113,7 +123,10 @@ impl ApiError {
 
     /// The message never carries internals; they go to the log line under the request id.
     pub fn internal() -> Self {
-        Self::new(ErrorCode::InternalServerError, "An unexpected error occurred. Quote the request id when reporting it.")
+        Self::new(
+            ErrorCode::InternalServerError,
+            "An unexpected error occurred. Quote the request id when reporting it.",
+        )
     }
 
     pub fn with_retry_after(mut self, seconds: u32) -> Self {
@@ -165,7 +178,14 @@ pub struct ErrorDetail {
 
 impl From<ErrorDetail> for ApiError {
     fn from(d: ErrorDetail) -> Self {
-        ApiError { code: d.code, message: d.message, param: d.param, retry_after: None, status: None, replayed: false }
+        ApiError {
+            code: d.code,
+            message: d.message,
+            param: d.param,
+            retry_after: None,
+            status: None,
+            replayed: false,
+        }
     }
 }
 
@@ -188,13 +208,19 @@ mod tests {
     #[test]
     fn codes_map_to_status_and_type() {
         assert_eq!(ErrorCode::SlotUnavailable.status(), 409);
-        assert_eq!(ErrorCode::SlotUnavailable.error_type(), ErrorType::ResourceConflictError);
+        assert_eq!(
+            ErrorCode::SlotUnavailable.error_type(),
+            ErrorType::ResourceConflictError
+        );
         assert_eq!(ErrorCode::IdempotencyKeyInUse.error_type(), ErrorType::IdempotencyError);
         assert_eq!(ErrorCode::InvalidApiKey.status(), 401);
         assert_eq!(ErrorCode::RateLimited.status(), 429);
         assert_eq!(ErrorCode::PayloadTooLarge.status(), 413);
         assert_eq!(ErrorCode::PayloadTooLarge.error_type(), ErrorType::InvalidRequestError);
-        assert_eq!(serde_json::to_value(ErrorCode::PayloadTooLarge).unwrap(), "payload_too_large");
+        assert_eq!(
+            serde_json::to_value(ErrorCode::PayloadTooLarge).unwrap(),
+            "payload_too_large"
+        );
     }
 
     #[test]

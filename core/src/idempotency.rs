@@ -47,7 +47,10 @@ pub fn check_key(key: &str) -> ApiResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError::validation(HEADER, "Idempotency-Key must be 1 to 255 visible ASCII characters"))
+        Err(ApiError::validation(
+            HEADER,
+            "Idempotency-Key must be 1 to 255 visible ASCII characters",
+        ))
     }
 }
 
@@ -66,8 +69,11 @@ pub fn decide(stored: Option<&StoredKey>, fingerprint: &str, alive: bool, now: T
         return Ok(Decision::Replay);
     }
     if alive && now.0 - stored.claimed_at.0 < LEASE_SECONDS {
-        return Err(ApiError::new(ErrorCode::IdempotencyKeyInUse, "A request with this Idempotency-Key is still running")
-            .with_retry_after(1));
+        return Err(ApiError::new(
+            ErrorCode::IdempotencyKeyInUse,
+            "A request with this Idempotency-Key is still running",
+        )
+        .with_retry_after(1));
     }
     Ok(match stored.reservation_id {
         Some(id) => Decision::Resume(id),
@@ -80,19 +86,41 @@ mod tests {
     use super::*;
 
     fn stored(fp: &str, finished: bool, at: i64) -> StoredKey {
-        StoredKey { fingerprint: fp.into(), finished, created_at: Timestamp(at), claimed_at: Timestamp(at), reservation_id: None }
+        StoredKey {
+            fingerprint: fp.into(),
+            finished,
+            created_at: Timestamp(at),
+            claimed_at: Timestamp(at),
+            reservation_id: None,
+        }
     }
 
     #[test]
     fn same_request_replays_other_request_is_refused() {
         let now = Timestamp(100_000);
         assert_eq!(decide(None, "a", false, now), Ok(Decision::Run));
-        assert_eq!(decide(Some(&stored("a", true, 99_000)), "a", false, now), Ok(Decision::Replay));
-        assert_eq!(decide(Some(&stored("a", true, 99_000)), "b", false, now).unwrap_err().code, ErrorCode::IdempotencyKeyReused);
+        assert_eq!(
+            decide(Some(&stored("a", true, 99_000)), "a", false, now),
+            Ok(Decision::Replay)
+        );
+        assert_eq!(
+            decide(Some(&stored("a", true, 99_000)), "b", false, now)
+                .unwrap_err()
+                .code,
+            ErrorCode::IdempotencyKeyReused
+        );
         let in_use = decide(Some(&stored("a", false, 99_999)), "a", true, now).unwrap_err();
-        assert_eq!((in_use.code, in_use.retry_after), (ErrorCode::IdempotencyKeyInUse, Some(1)));
+        assert_eq!(
+            (in_use.code, in_use.retry_after),
+            (ErrorCode::IdempotencyKeyInUse, Some(1))
+        );
         // Another request is refused even while the first runs.
-        assert_eq!(decide(Some(&stored("a", false, 99_999)), "b", true, now).unwrap_err().code, ErrorCode::IdempotencyKeyReused);
+        assert_eq!(
+            decide(Some(&stored("a", false, 99_999)), "b", true, now)
+                .unwrap_err()
+                .code,
+            ErrorCode::IdempotencyKeyReused
+        );
     }
 
     #[test]
@@ -102,19 +130,34 @@ mod tests {
         // Died before writing anything: run again at once (the runtime restarted, nothing is running).
         assert_eq!(decide(Some(&claimed), "a", false, now), Ok(Decision::Run));
         // Died after writing its reservation: answer from it, never book a second time.
-        let written = StoredKey { reservation_id: Some(42), ..claimed.clone() };
+        let written = StoredKey {
+            reservation_id: Some(42),
+            ..claimed.clone()
+        };
         assert_eq!(decide(Some(&written), "a", false, now), Ok(Decision::Resume(42)));
         // Alive but past its lease (a call that hangs): a retry is not kept waiting forever.
-        let old = StoredKey { claimed_at: Timestamp(now.0 - LEASE_SECONDS), ..written };
+        let old = StoredKey {
+            claimed_at: Timestamp(now.0 - LEASE_SECONDS),
+            ..written
+        };
         assert_eq!(decide(Some(&old), "a", true, now), Ok(Decision::Resume(42)));
-        let old_empty = StoredKey { claimed_at: Timestamp(now.0 - LEASE_SECONDS + 1), ..claimed };
-        assert!(decide(Some(&old_empty), "a", true, now).is_err(), "inside the lease it is still in use");
+        let old_empty = StoredKey {
+            claimed_at: Timestamp(now.0 - LEASE_SECONDS + 1),
+            ..claimed
+        };
+        assert!(
+            decide(Some(&old_empty), "a", true, now).is_err(),
+            "inside the lease it is still in use"
+        );
     }
 
     #[test]
     fn keys_expire_after_a_day() {
         let now = Timestamp(200_000);
-        assert_eq!(decide(Some(&stored("a", true, now.0 - KEEP_SECONDS)), "b", false, now), Ok(Decision::Run));
+        assert_eq!(
+            decide(Some(&stored("a", true, now.0 - KEEP_SECONDS)), "b", false, now),
+            Ok(Decision::Run)
+        );
         assert!(decide(Some(&stored("a", true, now.0 - KEEP_SECONDS + 1)), "b", false, now).is_err());
     }
 

@@ -20,8 +20,13 @@ impl Lang {
         let mut best: Option<(Lang, u16)> = None;
         for item in header.split(',') {
             let mut parts = item.split(';');
-            let Some(lang) = parts.next().and_then(|tag| Self::supported(tag.trim())) else { continue };
-            let weight = parts.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|q| thousandths(q.trim())).unwrap_or(1000);
+            let Some(lang) = parts.next().and_then(|tag| Self::supported(tag.trim())) else {
+                continue;
+            };
+            let weight = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| thousandths(q.trim()))
+                .unwrap_or(1000);
             if weight > 0 && best.is_none_or(|(_, w)| weight > w) {
                 best = Some((lang, weight));
             }
@@ -86,22 +91,58 @@ mod tests {
         assert_eq!(Lang::from_tag("DE"), Lang::De);
         assert_eq!(Lang::from_tag("fr"), Lang::En);
         assert_eq!(Lang::from_tag("deu"), Lang::En, "a primary subtag, not a prefix");
-        assert_eq!([Lang::En, Lang::De, Lang::Hu].map(|l| l.pick(("en", "de", "hu"))), ["en", "de", "hu"]);
-        assert_eq!(Lang::from_accept_language("hu-HU,hu;q=0.9,en-US;q=0.8,en;q=0.7"), Some(Lang::Hu));
+        assert_eq!(
+            [Lang::En, Lang::De, Lang::Hu].map(|l| l.pick(("en", "de", "hu"))),
+            ["en", "de", "hu"]
+        );
+        assert_eq!(
+            Lang::from_accept_language("hu-HU,hu;q=0.9,en-US;q=0.8,en;q=0.7"),
+            Some(Lang::Hu)
+        );
         assert_eq!(Lang::from_accept_language("fr-FR, de;q=0.5, en;q=0.6"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("en;q=0.5, de;q=0.5"), Some(Lang::En), "the first among equals");
-        assert_eq!(Lang::from_accept_language("de;q=0, hu;q=0.1"), Some(Lang::Hu), "q=0 means not wanted");
+        assert_eq!(
+            Lang::from_accept_language("en;q=0.5, de;q=0.5"),
+            Some(Lang::En),
+            "the first among equals"
+        );
+        assert_eq!(
+            Lang::from_accept_language("de;q=0, hu;q=0.1"),
+            Some(Lang::Hu),
+            "q=0 means not wanted"
+        );
         assert_eq!(Lang::from_accept_language("fr, *;q=0.1"), None);
         assert_eq!(Lang::from_accept_language(""), None);
         assert_eq!(Lang::from_accept_language("de;q=0.125, hu;q=0.12"), Some(Lang::De));
         assert_eq!(Lang::from_accept_language("de;q=1.0, hu"), Some(Lang::De));
-        assert_eq!(Lang::from_accept_language("de;q=2, hu;q=0.5"), Some(Lang::De), "a malformed weight counts as 1");
+        assert_eq!(
+            Lang::from_accept_language("de;q=2, hu;q=0.5"),
+            Some(Lang::De),
+            "a malformed weight counts as 1"
+        );
     }
 
     #[test]
     fn weights_in_thousandths() {
         use super::thousandths;
-        assert_eq!([thousandths("1"), thousandths("1.000"), thousandths("0.8"), thousandths("0.05"), thousandths("0")], [Some(1000), Some(1000), Some(800), Some(50), Some(0)]);
-        assert_eq!([thousandths("1.5"), thousandths("0.1234"), thousandths("-0.5"), thousandths(".5"), thousandths("0.x")], [None; 5]);
+        assert_eq!(
+            [
+                thousandths("1"),
+                thousandths("1.000"),
+                thousandths("0.8"),
+                thousandths("0.05"),
+                thousandths("0")
+            ],
+            [Some(1000), Some(1000), Some(800), Some(50), Some(0)]
+        );
+        assert_eq!(
+            [
+                thousandths("1.5"),
+                thousandths("0.1234"),
+                thousandths("-0.5"),
+                thousandths(".5"),
+                thousandths("0.x")
+            ],
+            [None; 5]
+        );
     }
 }

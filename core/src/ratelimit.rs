@@ -48,7 +48,11 @@ impl ClientLimit {
 pub const CLIENT_PERIOD_SECONDS: u32 = 60;
 
 pub fn limited(retry_after: u32) -> ApiError {
-    ApiError::new(ErrorCode::RateLimited, "Too many requests; please wait a moment and try again").with_retry_after(retry_after.max(1))
+    ApiError::new(
+        ErrorCode::RateLimited,
+        "Too many requests; please wait a moment and try again",
+    )
+    .with_retry_after(retry_after.max(1))
 }
 
 /// The one-minute window `now` falls in, and the seconds until it ends.
@@ -76,7 +80,10 @@ mod tests {
         assert_eq!(ClientLimit::of(&admin), Some(ClientLimit::Credentials));
         let webhook = Route::resolve(Method::Post, "/api/payments/stripe/webhook").unwrap();
         assert_eq!(ClientLimit::of(&webhook), None);
-        assert_eq!(ClientLimit::Reserves.key(Some("203.0.113.7")), "RESERVES_PER_IP:203.0.113.7");
+        assert_eq!(
+            ClientLimit::Reserves.key(Some("203.0.113.7")),
+            "RESERVES_PER_IP:203.0.113.7"
+        );
     }
 
     #[test]

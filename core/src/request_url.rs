@@ -38,7 +38,11 @@ impl RequestUrl {
         };
         Some(RequestUrl {
             origin: format!("{scheme}://{host}"),
-            path: if path.is_empty() { "/".to_string() } else { path.to_string() },
+            path: if path.is_empty() {
+                "/".to_string()
+            } else {
+                path.to_string()
+            },
             query,
         })
     }
@@ -134,7 +138,10 @@ mod tests {
             assert_eq!(ours.origin(), parsed.origin().ascii_serialization(), "{serialised}");
             assert_eq!(ours.path(), parsed.path(), "{serialised}");
             assert_eq!(ours.query(), parsed.query(), "{serialised}");
-            let theirs: Vec<(String, String)> = parsed.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            let theirs: Vec<(String, String)> = parsed
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
             assert_eq!(ours.query_pairs(), theirs, "{serialised}");
         }
     }
@@ -148,7 +155,14 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_an_absolute_url() {
-        for bad in ["", "/relative/path", "no-scheme.example/x", "://host/x", "https:///x", "ht tp://a/x"] {
+        for bad in [
+            "",
+            "/relative/path",
+            "no-scheme.example/x",
+            "://host/x",
+            "https:///x",
+            "ht tp://a/x",
+        ] {
             assert_eq!(RequestUrl::parse(bad), None, "{bad:?}");
         }
     }
@@ -157,7 +171,11 @@ mod tests {
     fn form_bodies_decode_like_query_strings() {
         assert_eq!(
             form_pairs("action=cancel&note=See+you%21&x=%F0%9F%98%80"),
-            vec![("action".into(), "cancel".into()), ("note".into(), "See you!".into()), ("x".into(), "😀".into())]
+            vec![
+                ("action".into(), "cancel".into()),
+                ("note".into(), "See you!".into()),
+                ("x".into(), "😀".into())
+            ]
         );
         assert_eq!(form_pairs(""), Vec::<(String, String)>::new());
     }

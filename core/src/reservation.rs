@@ -65,7 +65,10 @@ impl ReservationStatus {
 
     /// Statuses staff may set through the reservations API.
     pub fn settable_by_staff(self) -> bool {
-        matches!(self, Self::Pending | Self::Confirmed | Self::Completed | Self::Cancelled | Self::Waitlist)
+        matches!(
+            self,
+            Self::Pending | Self::Confirmed | Self::Completed | Self::Cancelled | Self::Waitlist
+        )
     }
 
     /// Whether a reservation in this status holds places at `now`. A payment hold keeps its places for a
@@ -94,7 +97,10 @@ impl ReservationStatus {
             PendingPayment => matches!(next, Confirmed | Cancelled | Failed),
             Confirmed => matches!(next, Completed | Cancelled | Pending),
             Cancelled => {
-                return Err(ApiError::new(ErrorCode::AlreadyCancelled, "The reservation is already cancelled"))
+                return Err(ApiError::new(
+                    ErrorCode::AlreadyCancelled,
+                    "The reservation is already cancelled",
+                ))
             }
             Completed | Failed => false,
         };
@@ -123,9 +129,17 @@ impl PaymentStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::NotRequired, Self::Pending, Self::Processing, Self::Succeeded, Self::Failed, Self::Expired, Self::Refunded]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        [
+            Self::NotRequired,
+            Self::Pending,
+            Self::Processing,
+            Self::Succeeded,
+            Self::Failed,
+            Self::Expired,
+            Self::Refunded,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
     }
 }
 
@@ -135,18 +149,33 @@ pub fn change_deadline(start: Timestamp, notice_hours: u32) -> Timestamp {
 }
 
 /// Whether a customer may cancel or move a booking in `status` that starts at `start`, at `now`.
-pub fn check_customer_change(status: ReservationStatus, start: Timestamp, notice_hours: u32, now: Timestamp) -> Result<(), ApiError> {
+pub fn check_customer_change(
+    status: ReservationStatus,
+    start: Timestamp,
+    notice_hours: u32,
+    now: Timestamp,
+) -> Result<(), ApiError> {
     match status {
-        ReservationStatus::Cancelled => return Err(ApiError::new(ErrorCode::AlreadyCancelled, "The booking is already cancelled")),
+        ReservationStatus::Cancelled => {
+            return Err(ApiError::new(
+                ErrorCode::AlreadyCancelled,
+                "The booking is already cancelled",
+            ))
+        }
         ReservationStatus::Pending | ReservationStatus::Confirmed | ReservationStatus::PendingPayment => {}
         other => {
-            return Err(ApiError::new(ErrorCode::InvalidTransition, format!("A {} booking cannot be changed", other.as_str())))
+            return Err(ApiError::new(
+                ErrorCode::InvalidTransition,
+                format!("A {} booking cannot be changed", other.as_str()),
+            ))
         }
     }
     if now.0 >= change_deadline(start, notice_hours).0 {
         return Err(ApiError::new(
             ErrorCode::TooLateToChange,
-            format!("Bookings can be changed online until {notice_hours} hours before they start; please contact the venue"),
+            format!(
+                "Bookings can be changed online until {notice_hours} hours before they start; please contact the venue"
+            ),
         ));
     }
     Ok(())
@@ -161,7 +190,10 @@ pub fn manage_token(random_hex: &str, slug: &str) -> String {
 /// The organisation a manage token names, if it has the token's form.
 pub fn manage_token_organisation(token: &str) -> Option<&str> {
     let (random, slug) = token.split_once('.')?;
-    let slug_ok = (2..=64).contains(&slug.len()) && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let slug_ok = (2..=64).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     (random.len() == 64 && random.bytes().all(|b| b.is_ascii_hexdigit()) && slug_ok).then_some(slug)
 }
 
@@ -184,8 +216,14 @@ mod tests {
 
     #[test]
     fn cancelled_is_final_and_says_so() {
-        assert_eq!(Cancelled.transition_to(Confirmed).unwrap_err().code, ErrorCode::AlreadyCancelled);
-        assert_eq!(Completed.transition_to(Pending).unwrap_err().code, ErrorCode::InvalidTransition);
+        assert_eq!(
+            Cancelled.transition_to(Confirmed).unwrap_err().code,
+            ErrorCode::AlreadyCancelled
+        );
+        assert_eq!(
+            Completed.transition_to(Pending).unwrap_err().code,
+            ErrorCode::InvalidTransition
+        );
         assert!(Pending.transition_to(Confirmed).is_ok());
         assert!(Waitlist.transition_to(Confirmed).is_ok());
         assert!(PendingPayment.transition_to(Completed).is_err());
@@ -196,9 +234,24 @@ mod tests {
         let start = Timestamp(100 * 3600);
         assert_eq!(change_deadline(start, 24), Timestamp(76 * 3600));
         assert!(check_customer_change(Confirmed, start, 24, Timestamp(76 * 3600 - 1)).is_ok());
-        assert_eq!(check_customer_change(Confirmed, start, 24, Timestamp(76 * 3600)).unwrap_err().code, ErrorCode::TooLateToChange);
-        assert_eq!(check_customer_change(Cancelled, start, 24, Timestamp(0)).unwrap_err().code, ErrorCode::AlreadyCancelled);
-        assert_eq!(check_customer_change(Completed, start, 24, Timestamp(0)).unwrap_err().code, ErrorCode::InvalidTransition);
+        assert_eq!(
+            check_customer_change(Confirmed, start, 24, Timestamp(76 * 3600))
+                .unwrap_err()
+                .code,
+            ErrorCode::TooLateToChange
+        );
+        assert_eq!(
+            check_customer_change(Cancelled, start, 24, Timestamp(0))
+                .unwrap_err()
+                .code,
+            ErrorCode::AlreadyCancelled
+        );
+        assert_eq!(
+            check_customer_change(Completed, start, 24, Timestamp(0))
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidTransition
+        );
         assert!(check_customer_change(Confirmed, start, 0, Timestamp(start.0 - 1)).is_ok());
     }
 

@@ -91,26 +91,42 @@ impl Route {
     pub fn resolve(method: Method, path: &str) -> Result<Route, ApiError> {
         let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
         let (route, allowed): (Option<Route>, &[Method]) = match segments.as_slice() {
-            ["api", "public", "booking", "manage", token] => (Some(Route::Manage(token.to_string(), ManageCall::View)), &[Method::Get]),
+            ["api", "public", "booking", "manage", token] => {
+                (Some(Route::Manage(token.to_string(), ManageCall::View)), &[Method::Get])
+            }
             ["api", "public", "booking", "manage", token, action] => match *action {
-                "cancel" => (Some(Route::Manage(token.to_string(), ManageCall::Cancel)), &[Method::Post]),
-                "reschedule" => (Some(Route::Manage(token.to_string(), ManageCall::Reschedule)), &[Method::Post]),
-                "calendar.ics" => (Some(Route::Manage(token.to_string(), ManageCall::Calendar)), &[Method::Get]),
+                "cancel" => (
+                    Some(Route::Manage(token.to_string(), ManageCall::Cancel)),
+                    &[Method::Post],
+                ),
+                "reschedule" => (
+                    Some(Route::Manage(token.to_string(), ManageCall::Reschedule)),
+                    &[Method::Post],
+                ),
+                "calendar.ics" => (
+                    Some(Route::Manage(token.to_string(), ManageCall::Calendar)),
+                    &[Method::Get],
+                ),
                 _ => (None, &[]),
             },
-            ["api", "public", "booking", "organisations", slug] => {
-                (Some(Route::Public(Booker::Organisation(slug.to_string()), PublicCall::Catalog)), &[Method::Get])
-            }
-            ["api", "public", "booking", "organisations", slug, call] => {
-                public_call(call).map_or((None, &[]), |(c, m)| {
+            ["api", "public", "booking", "organisations", slug] => (
+                Some(Route::Public(
+                    Booker::Organisation(slug.to_string()),
+                    PublicCall::Catalog,
+                )),
+                &[Method::Get],
+            ),
+            ["api", "public", "booking", "organisations", slug, call] => public_call(call)
+                .map_or((None, &[]), |(c, m)| {
                     (Some(Route::Public(Booker::Organisation(slug.to_string()), c)), m)
-                })
-            }
-            ["api", "public", "booking", token] => {
-                (Some(Route::Public(Booker::Token(token.to_string()), PublicCall::Catalog)), &[Method::Get])
-            }
-            ["api", "public", "booking", token, call] => public_call(call)
-                .map_or((None, &[]), |(c, m)| (Some(Route::Public(Booker::Token(token.to_string()), c)), m)),
+                }),
+            ["api", "public", "booking", token] => (
+                Some(Route::Public(Booker::Token(token.to_string()), PublicCall::Catalog)),
+                &[Method::Get],
+            ),
+            ["api", "public", "booking", token, call] => public_call(call).map_or((None, &[]), |(c, m)| {
+                (Some(Route::Public(Booker::Token(token.to_string()), c)), m)
+            }),
             ["api", "reservations"] => {
                 let call = match method {
                     Method::Post => StaffCall::Create,
@@ -131,9 +147,7 @@ impl Route {
                 (Some(Route::Staff(call)), &[Method::Get, Method::Patch, Method::Delete])
             }
             ["api", "webhook-deliveries"] => (Some(Route::Staff(StaffCall::Deliveries)), &[Method::Get]),
-            ["api", "admin", "organisations", slug] => {
-                (Some(Route::AdminImport(slug.to_string())), &[Method::Put])
-            }
+            ["api", "admin", "organisations", slug] => (Some(Route::AdminImport(slug.to_string())), &[Method::Put]),
             ["api", "payments", "stripe", "webhook"] => (Some(Route::StripeWebhook), &[Method::Post]),
             ["api", "embed"] => (Some(Route::Embed), &[Method::Get]),
             ["api", "test-checkout", session] => (Some(Route::TestCheckout(session.to_string())), &[Method::Get]),
@@ -143,7 +157,10 @@ impl Route {
             _ => (None, &[]),
         };
         let Some(route) = route else {
-            return Err(ApiError::new(ErrorCode::ResourceNotFound, format!("No route for {path}")));
+            return Err(ApiError::new(
+                ErrorCode::ResourceNotFound,
+                format!("No route for {path}"),
+            ));
         };
         let head_as_get = method == Method::Head && allowed.contains(&Method::Get);
         if !allowed.contains(&method) && !head_as_get {
@@ -219,7 +236,10 @@ fn method_not_allowed(allowed: &[Method]) -> ApiError {
             Method::Head => "HEAD",
         })
         .collect();
-    ApiError::new(ErrorCode::MethodNotAllowed, format!("Method not allowed; use {}", names.join(", ")))
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("Method not allowed; use {}", names.join(", ")),
+    )
 }
 
 #[cfg(test)]
@@ -229,7 +249,10 @@ mod tests {
     #[test]
     fn resolves_public_routes_for_both_flows() {
         let r = Route::resolve(Method::Get, "/api/public/booking/organisations/acme-spa/availability").unwrap();
-        assert_eq!(r, Route::Public(Booker::Organisation("acme-spa".into()), PublicCall::Availability));
+        assert_eq!(
+            r,
+            Route::Public(Booker::Organisation("acme-spa".into()), PublicCall::Availability)
+        );
         let r = Route::resolve(Method::Post, "/api/public/booking/tok_123/reserve").unwrap();
         assert_eq!(r, Route::Public(Booker::Token("tok_123".into()), PublicCall::Reserve));
         let r = Route::resolve(Method::Get, "/api/public/booking/organisations/acme-spa/").unwrap();
@@ -251,16 +274,35 @@ mod tests {
     fn manage_links_come_before_booking_tokens() {
         let r = Route::resolve(Method::Get, "/api/public/booking/manage/abc.acme-spa").unwrap();
         assert_eq!(r, Route::Manage("abc.acme-spa".into(), ManageCall::View));
-        assert_eq!(Route::resolve(Method::Post, "/api/public/booking/manage/t/cancel").unwrap(), Route::Manage("t".into(), ManageCall::Cancel));
-        assert_eq!(Route::resolve(Method::Get, "/api/public/booking/manage/t/calendar.ics").unwrap(), Route::Manage("t".into(), ManageCall::Calendar));
-        assert_eq!(Route::resolve(Method::Get, "/api/public/booking/manage/t/cancel").unwrap_err().code, ErrorCode::MethodNotAllowed);
-        assert_eq!(Route::resolve(Method::Get, "/api/public/booking/manage/t/other").unwrap_err().code, ErrorCode::ResourceNotFound);
+        assert_eq!(
+            Route::resolve(Method::Post, "/api/public/booking/manage/t/cancel").unwrap(),
+            Route::Manage("t".into(), ManageCall::Cancel)
+        );
+        assert_eq!(
+            Route::resolve(Method::Get, "/api/public/booking/manage/t/calendar.ics").unwrap(),
+            Route::Manage("t".into(), ManageCall::Calendar)
+        );
+        assert_eq!(
+            Route::resolve(Method::Get, "/api/public/booking/manage/t/cancel")
+                .unwrap_err()
+                .code,
+            ErrorCode::MethodNotAllowed
+        );
+        assert_eq!(
+            Route::resolve(Method::Get, "/api/public/booking/manage/t/other")
+                .unwrap_err()
+                .code,
+            ErrorCode::ResourceNotFound
+        );
     }
 
     #[test]
     fn body_limits_per_route() {
         let limit = |m, p| Route::resolve(m, p).unwrap().body_limit();
-        assert_eq!(limit(Method::Post, "/api/public/booking/organisations/acme-spa/reserve"), 16 * 1024);
+        assert_eq!(
+            limit(Method::Post, "/api/public/booking/organisations/acme-spa/reserve"),
+            16 * 1024
+        );
         assert_eq!(limit(Method::Patch, "/api/reservations/1"), 16 * 1024);
         assert_eq!(limit(Method::Post, "/api/payments/stripe/webhook"), 256 * 1024);
         assert_eq!(limit(Method::Put, "/api/admin/organisations/acme-spa"), 1024 * 1024);
@@ -268,8 +310,14 @@ mod tests {
 
     #[test]
     fn staff_routes_carry_the_call() {
-        assert_eq!(Route::resolve(Method::Patch, "/api/reservations/7").unwrap(), Route::Staff(StaffCall::Update(7)));
-        assert_eq!(Route::resolve(Method::Post, "/api/reservations").unwrap(), Route::Staff(StaffCall::Create));
+        assert_eq!(
+            Route::resolve(Method::Patch, "/api/reservations/7").unwrap(),
+            Route::Staff(StaffCall::Update(7))
+        );
+        assert_eq!(
+            Route::resolve(Method::Post, "/api/reservations").unwrap(),
+            Route::Staff(StaffCall::Create)
+        );
         assert!(Route::resolve(Method::Put, "/api/reservations").is_err());
     }
 }

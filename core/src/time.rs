@@ -62,7 +62,11 @@ impl Timestamp {
                     return None;
                 }
                 let v = (oh * 3600 + om * 60) as i64;
-                if *sign == b'-' { -v } else { v }
+                if *sign == b'-' {
+                    -v
+                } else {
+                    v
+                }
             }
             _ => return None,
         };
@@ -75,13 +79,22 @@ impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC, to the second: `2026-05-20T08:00:00Z`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.0.rem_euclid(86_400);
-        write!(f, "{}T{:02}:{:02}:{:02}Z", self.utc_date(), secs / 3600, secs / 60 % 60, secs % 60)
+        write!(
+            f,
+            "{}T{:02}:{:02}:{:02}Z",
+            self.utc_date(),
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
     }
 }
 
 fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     let slice = b.get(at..at + n)?;
-    slice.iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32))
+    slice
+        .iter()
+        .try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32))
 }
 
 impl Date {
@@ -143,7 +156,11 @@ impl Date {
     /// The first day of the next month (`delta` = 1) or the previous one (`delta` = -1).
     pub fn add_months(self, delta: i32) -> Date {
         let index = self.year * 12 + self.month as i32 - 1 + delta;
-        Date { year: index.div_euclid(12), month: (index.rem_euclid(12) + 1) as u8, day: 1 }
+        Date {
+            year: index.div_euclid(12),
+            month: (index.rem_euclid(12) + 1) as u8,
+            day: 1,
+        }
     }
 }
 
@@ -203,9 +220,18 @@ mod tests {
 
     #[test]
     fn rejects_malformed_date_times() {
-        for bad in ["", "2026-04-01", "2026-04-01T08:00:00", "2026-13-01T08:00:00Z", "2026-02-30T08:00:00Z",
-            "2026-04-01T24:00:00Z", "2026-04-01T08:00:00.Z", "2026-04-01T08:00:00+0200", "tomorrow",
-            "2026-04-01T08:00:00Zjunk"] {
+        for bad in [
+            "",
+            "2026-04-01",
+            "2026-04-01T08:00:00",
+            "2026-13-01T08:00:00Z",
+            "2026-02-30T08:00:00Z",
+            "2026-04-01T24:00:00Z",
+            "2026-04-01T08:00:00.Z",
+            "2026-04-01T08:00:00+0200",
+            "tomorrow",
+            "2026-04-01T08:00:00Zjunk",
+        ] {
             assert_eq!(Timestamp::parse(bad), None, "{bad}");
         }
     }
@@ -218,7 +244,13 @@ mod tests {
         assert_eq!(Date::parse("2024-02-29").unwrap().add_days(1).to_string(), "2024-03-01");
         assert_eq!(Date::parse("2023-02-29"), None);
         assert_eq!(Date::parse("2026-11-21").unwrap().weekday(), 6); // a Saturday
-        assert_eq!(Date::parse("2026-12-15").unwrap().add_months(1).to_string(), "2027-01-01");
-        assert_eq!(Date::parse("2026-01-15").unwrap().add_months(-1).to_string(), "2025-12-01");
+        assert_eq!(
+            Date::parse("2026-12-15").unwrap().add_months(1).to_string(),
+            "2027-01-01"
+        );
+        assert_eq!(
+            Date::parse("2026-01-15").unwrap().add_months(-1).to_string(),
+            "2025-12-01"
+        );
     }
 }

@@ -49,7 +49,9 @@ pub fn sign(body: &[u8], secret: &str, t: i64) -> String {
 /// an address could point the signed deliveries into a network the venue does not own.
 pub fn is_endpoint(url: &str) -> bool {
     // ASCII only: the Worker's URL parser takes no internationalised host (its punycode `xn--` form works).
-    let Some(origin) = origin_of(url).filter(|_| url.is_ascii()) else { return false };
+    let Some(origin) = origin_of(url).filter(|_| url.is_ascii()) else {
+        return false;
+    };
     if is_loopback(&origin) {
         return true;
     }
@@ -63,7 +65,10 @@ fn is_ip_literal(origin: &str) -> bool {
     if authority.starts_with('[') {
         return true;
     }
-    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h).trim_end_matches('.');
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(h, _)| h)
+        .trim_end_matches('.');
     let last = host.rsplit('.').next().unwrap_or(host);
     last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x")
 }
@@ -87,8 +92,14 @@ mod tests {
     fn deliveries_are_signed_like_stripe_events() {
         let body = br#"{"id":"evt_1","type":"checkout.session.completed"}"#;
         // Independently: printf '%s' '1780000000.{body}' | openssl dgst -sha256 -hmac whsec_test
-        assert_eq!(sign(body, "whsec_test", 1_780_000_000), "t=1780000000,v1=83fd372b67449ea588b58d7eb6e8653b9ecb3e9f833425a0bb4258b0a765904c");
-        assert_eq!(crate::stripe::verify(Some(&sign(b"{}", "s3cret", 5)), b"{}", &["s3cret"], 5), Ok(5));
+        assert_eq!(
+            sign(body, "whsec_test", 1_780_000_000),
+            "t=1780000000,v1=83fd372b67449ea588b58d7eb6e8653b9ecb3e9f833425a0bb4258b0a765904c"
+        );
+        assert_eq!(
+            crate::stripe::verify(Some(&sign(b"{}", "s3cret", 5)), b"{}", &["s3cret"], 5),
+            Ok(5)
+        );
     }
 
     #[test]
@@ -103,11 +114,21 @@ mod tests {
         assert!(is_endpoint("https://xn--bcher-kva.example/hook"));
         assert!(!is_endpoint("https://bücher.example/hook"));
         // Addresses instead of names, in every spelling a URL parser takes.
-        for literal in ["https://10.0.0.1/hook", "https://169.254.169.254/latest", "https://[fd00::1]/hook",
-            "https://2130706433/hook", "https://0x7f.1/hook", "https://10.0.0.1./hook", "https://192.168.1.1:8443/hook"] {
+        for literal in [
+            "https://10.0.0.1/hook",
+            "https://169.254.169.254/latest",
+            "https://[fd00::1]/hook",
+            "https://2130706433/hook",
+            "https://0x7f.1/hook",
+            "https://10.0.0.1./hook",
+            "https://192.168.1.1:8443/hook",
+        ] {
             assert!(!is_endpoint(literal), "{literal}");
         }
         assert!(is_endpoint("https://hooks.venue.example:8443/x"));
-        assert!(is_endpoint("https://1password.example/hook"), "a name that starts with a digit is a name");
+        assert!(
+            is_endpoint("https://1password.example/hook"),
+            "a name that starts with a digit is a name"
+        );
     }
 }

@@ -13,7 +13,11 @@ pub enum Rule {
     /// A zone whose rule changed since 2024, or has a change scheduled: the UTC offset (seconds) in force at
     /// the start of 2024, the database's transitions from then on (instant, offset from then), and the POSIX
     /// TZ string that governs after the last of them.
-    Listed { since_2024: i32, transitions: &'static [(i64, i32)], then: &'static str },
+    Listed {
+        since_2024: i32,
+        transitions: &'static [(i64, i32)],
+        then: &'static str,
+    },
 }
 
 include!(concat!(env!("OUT_DIR"), "/zones.rs"));
@@ -49,9 +53,17 @@ impl Zone {
         let i = ZONES.binary_search_by(|(n, _)| lower(n).cmp(key.clone())).ok()?;
         let (transitions, since_2024, rule) = match &ZONES[i].1 {
             Rule::Posix(rule) => (&[][..], 0, rule),
-            Rule::Listed { since_2024, transitions, then } => (*transitions, *since_2024, then),
+            Rule::Listed {
+                since_2024,
+                transitions,
+                then,
+            } => (*transitions, *since_2024, then),
         };
-        Some(Zone { transitions, since_2024, rule: TimeZone::posix(rule).ok()? })
+        Some(Zone {
+            transitions,
+            since_2024,
+            rule: TimeZone::posix(rule).ok()?,
+        })
     }
 
     /// The UTC offset in force at `t`, in seconds.
@@ -59,7 +71,11 @@ impl Zone {
         match self.transitions.last() {
             Some((last, _)) if t < *last => {
                 let next = self.transitions.partition_point(|(at, _)| *at <= t);
-                if next == 0 { self.since_2024 as i64 } else { self.transitions[next - 1].1 as i64 }
+                if next == 0 {
+                    self.since_2024 as i64
+                } else {
+                    self.transitions[next - 1].1 as i64
+                }
             }
             _ => jiff::Timestamp::from_second(t).map_or(0, |ts| self.rule.to_offset(ts).seconds() as i64),
         }
@@ -88,12 +104,21 @@ impl Zone {
         // is a candidate (the window holds at most one change of a POSIX rule, and any listed ones).
         let (from, to) = (local - MAX_OFFSET, local + MAX_OFFSET);
         let (before, at, after) = (self.offset(from), self.offset(local), self.offset(to));
-        let listed = self.transitions.iter().filter(|(t, _)| *t > from && *t < to).map(|(_, o)| *o as i64);
+        let listed = self
+            .transitions
+            .iter()
+            .filter(|(t, _)| *t > from && *t < to)
+            .map(|(_, o)| *o as i64);
         if before == at && at == after && listed.clone().next().is_none() {
             // One offset over the whole window (most days): one instant.
             return LocalTime::Unique(Timestamp(local - at));
         }
-        let mut found: Vec<i64> = [before, at, after].into_iter().chain(listed).map(|o| local - o).filter(|t| self.offset(*t) == local - t).collect();
+        let mut found: Vec<i64> = [before, at, after]
+            .into_iter()
+            .chain(listed)
+            .map(|o| local - o)
+            .filter(|t| self.offset(*t) == local - t)
+            .collect();
         found.sort_unstable();
         found.dedup();
         match found.as_slice() {
@@ -123,7 +148,9 @@ mod tests {
     #[test]
     fn every_zone_in_the_table_has_rules_that_parse() {
         assert!(ZONES.len() > 500, "{}", ZONES.len());
-        assert!(ZONES.windows(2).all(|w| w[0].0.to_ascii_lowercase() < w[1].0.to_ascii_lowercase()));
+        assert!(ZONES
+            .windows(2)
+            .all(|w| w[0].0.to_ascii_lowercase() < w[1].0.to_ascii_lowercase()));
         for (name, _) in ZONES {
             assert!(Zone::named(name).is_some(), "{name}");
         }
@@ -153,16 +180,33 @@ mod tests {
                 }
                 // Wall-clock times every 15 minutes from 3 hours before the change to 3 hours after.
                 let local = full.to_datetime(t);
-                let day = Date { year: local.year() as i32, month: local.month() as u8, day: local.day() as u8 };
+                let day = Date {
+                    year: local.year() as i32,
+                    month: local.month() as u8,
+                    day: local.day() as u8,
+                };
                 let around = local.hour() as i64 * 60 + local.minute() as i64;
                 for minutes in ((around - 180).max(0)..=(around + 180).min(1440)).step_by(15) {
                     let (d, m) = (if minutes >= 1440 { day.add_days(1) } else { day }, minutes % 1440);
-                    let dt = jiff::civil::DateTime::new(d.year as i16, d.month as i8, d.day as i8, (m / 60) as i8, (m % 60) as i8, 0, 0).unwrap();
+                    let dt = jiff::civil::DateTime::new(
+                        d.year as i16,
+                        d.month as i8,
+                        d.day as i8,
+                        (m / 60) as i8,
+                        (m % 60) as i8,
+                        0,
+                        0,
+                    )
+                    .unwrap();
                     let amb = full.to_ambiguous_timestamp(dt);
                     let expected = match amb.offset() {
-                        AmbiguousOffset::Unambiguous { .. } => LocalTime::Unique(Timestamp(amb.compatible().unwrap().as_second())),
+                        AmbiguousOffset::Unambiguous { .. } => {
+                            LocalTime::Unique(Timestamp(amb.compatible().unwrap().as_second()))
+                        }
                         AmbiguousOffset::Gap { .. } => LocalTime::Skipped,
-                        AmbiguousOffset::Fold { .. } => LocalTime::Repeated(Timestamp(amb.earlier().unwrap().as_second())),
+                        AmbiguousOffset::Fold { .. } => {
+                            LocalTime::Repeated(Timestamp(amb.earlier().unwrap().as_second()))
+                        }
                     };
                     if ours.local_time(day, minutes as u32) != expected {
                         wrong.push(format!("{name}: {day} +{minutes} min"));
@@ -172,7 +216,12 @@ mod tests {
             }
         }
         assert!(checked > 100_000, "{checked}");
-        assert!(wrong.is_empty(), "{} wrong, first {:?}", wrong.len(), &wrong[..wrong.len().min(10)]);
+        assert!(
+            wrong.is_empty(),
+            "{} wrong, first {:?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(10)]
+        );
     }
 
     #[test]

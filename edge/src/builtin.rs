@@ -1,19 +1,21 @@
 //! The API answered by the built-in engine: each route's input is validated here (before anything runs),
 //! then sent to the organisation's Durable Object as a typed command.
 
-use crate::engine::{self, Command, DirectoryCommand, IdempotencyKey, Scope, TokenEntry, DIRECTORY, ORGANISATIONS, REPLAYED_HEADER};
+use crate::engine::{
+    self, Command, DirectoryCommand, IdempotencyKey, Scope, TokenEntry, DIRECTORY, ORGANISATIONS, REPLAYED_HEADER,
+};
 use crate::http::{json_body, raw_json, read_body, read_document};
+use crate::incoming::Incoming;
 use crate::origins;
 use crate::runtime::setting;
 use serde::Deserialize;
 use slotbook_core::digest::{fingerprint, sha256_hex};
-use slotbook_core::idempotency;
 use slotbook_core::document::is_valid_slug;
-use slotbook_core::request_url::RequestUrl;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
+use slotbook_core::idempotency;
+use slotbook_core::request_url::RequestUrl;
 use slotbook_core::route::{Booker, PublicCall, StaffCall, BODY_LIMIT, IMPORT_BODY_LIMIT};
 use slotbook_core::validate::{self, Query};
-use crate::incoming::Incoming;
 use worker::{Env, Response};
 
 /// The organisation a public call books with, and for a token the one resource it publishes.
@@ -34,25 +36,46 @@ pub async fn target(env: &Env, booker: &Booker) -> ApiResult<Target> {
     match booker {
         Booker::Organisation(slug) if is_valid_slug(slug) => {
             origins::of_organisation(env, slug).await?;
-            Ok(Target { slug: slug.clone(), scope: None })
+            Ok(Target {
+                slug: slug.clone(),
+                scope: None,
+            })
         }
         Booker::Organisation(_) => Err(ApiError::not_found("Organisation")),
         Booker::Token(token) => {
-            let command = DirectoryCommand::ResolveToken { token_hash: sha256_hex(token.as_bytes()) };
+            let command = DirectoryCommand::ResolveToken {
+                token_hash: sha256_hex(token.as_bytes()),
+            };
             let r: Resolved = engine::call_json(env, DIRECTORY, "directory", &command).await?;
-            Ok(Target { slug: r.slug, scope: r.scope })
+            Ok(Target {
+                slug: r.slug,
+                scope: r.scope,
+            })
         }
     }
 }
 
-pub async fn public(mut req: Incoming, env: &Env, target: &Target, call: &PublicCall, url: &RequestUrl, self_origin: &str) -> ApiResult<Response> {
+pub async fn public(
+    mut req: Incoming,
+    env: &Env,
+    target: &Target,
+    call: &PublicCall,
+    url: &RequestUrl,
+    self_origin: &str,
+) -> ApiResult<Response> {
     let pairs = url.query_pairs();
     let query = Query::new(&pairs);
     let by_org = target.scope.is_none();
     let command = match call {
         PublicCall::Catalog => Command::Catalog { scope: target.scope },
-        PublicCall::Availability => Command::Availability { query: validate::availability_query(&query, by_org)?, scope: target.scope },
-        PublicCall::Month => Command::Month { query: validate::month_query(&query, by_org)?, scope: target.scope },
+        PublicCall::Availability => Command::Availability {
+            query: validate::availability_query(&query, by_org)?,
+            scope: target.scope,
+        },
+        PublicCall::Month => Command::Month {
+            query: validate::month_query(&query, by_org)?,
+            scope: target.scope,
+        },
         PublicCall::Reserve => {
             let key = req.header(idempotency::HEADER);
             let (_, body) = json_body(&mut req, BODY_LIMIT).await?;
@@ -60,8 +83,12 @@ pub async fn public(mut req: Incoming, env: &Env, target: &Target, call: &Public
             let idempotency = match key {
                 Some(key) => {
                     idempotency::check_key(&key)?;
-                    let canonical = serde_json::to_value(&request).map_err(|e| crate::http::internal("fingerprint", e))?;
-                    Some(IdempotencyKey { key, fingerprint: fingerprint(&canonical) })
+                    let canonical =
+                        serde_json::to_value(&request).map_err(|e| crate::http::internal("fingerprint", e))?;
+                    Some(IdempotencyKey {
+                        key,
+                        fingerprint: fingerprint(&canonical),
+                    })
                 }
                 None => None,
             };
@@ -73,19 +100,38 @@ pub async fn public(mut req: Incoming, env: &Env, target: &Target, call: &Public
                 idempotency,
             }
         }
-        PublicCall::CheckoutStatus => {
-            Command::CheckoutStatus { session_id: query.required_string("sessionId")?.to_string(), scope: target.scope }
-        }
+        PublicCall::CheckoutStatus => Command::CheckoutStatus {
+            session_id: query.required_string("sessionId")?.to_string(),
+            scope: target.scope,
+        },
     };
     forward(env, &target.slug, &command).await
 }
 
 /// A staff call; answers with the organisation the key belongs to (once known), for the log line.
-pub async fn staff(req: Incoming, env: &Env, call: StaffCall, url: &RequestUrl) -> (Option<String>, ApiResult<Response>) {
+pub async fn staff(
+    req: Incoming,
+    env: &Env,
+    call: StaffCall,
+    url: &RequestUrl,
+) -> (Option<String>, ApiResult<Response>) {
     let key = bearer(&req);
     let resolved: ApiResult<Resolved> = match key {
-        None => Err(ApiError::new(ErrorCode::InvalidApiKey, "The API key is missing or invalid")),
-        Some(key) => engine::call_json(env, DIRECTORY, "directory", &DirectoryCommand::ResolveKey { key_hash: sha256_hex(key.as_bytes()) }).await,
+        None => Err(ApiError::new(
+            ErrorCode::InvalidApiKey,
+            "The API key is missing or invalid",
+        )),
+        Some(key) => {
+            engine::call_json(
+                env,
+                DIRECTORY,
+                "directory",
+                &DirectoryCommand::ResolveKey {
+                    key_hash: sha256_hex(key.as_bytes()),
+                },
+            )
+            .await
+        }
     };
     match resolved {
         Ok(r) => (Some(r.slug.clone()), staff_call(req, env, call, url, &r.slug).await),
@@ -93,15 +139,28 @@ pub async fn staff(req: Incoming, env: &Env, call: StaffCall, url: &RequestUrl) 
     }
 }
 
-async fn staff_call(mut req: Incoming, env: &Env, call: StaffCall, url: &RequestUrl, slug: &str) -> ApiResult<Response> {
+async fn staff_call(
+    mut req: Incoming,
+    env: &Env,
+    call: StaffCall,
+    url: &RequestUrl,
+    slug: &str,
+) -> ApiResult<Response> {
     let command = match call {
         StaffCall::List => {
             let pairs = url.query_pairs();
-            Command::ListReservations { filter: validate::reservation_filter(&Query::new(&pairs))? }
+            Command::ListReservations {
+                filter: validate::reservation_filter(&Query::new(&pairs))?,
+            }
         }
-        StaffCall::Create => Command::CreateReservation { changes: validate::reservation_changes(&json_body(&mut req, BODY_LIMIT).await?.1, true)? },
+        StaffCall::Create => Command::CreateReservation {
+            changes: validate::reservation_changes(&json_body(&mut req, BODY_LIMIT).await?.1, true)?,
+        },
         StaffCall::Get(id) => Command::GetReservation { id },
-        StaffCall::Update(id) => Command::UpdateReservation { id, changes: validate::reservation_changes(&json_body(&mut req, BODY_LIMIT).await?.1, false)? },
+        StaffCall::Update(id) => Command::UpdateReservation {
+            id,
+            changes: validate::reservation_changes(&json_body(&mut req, BODY_LIMIT).await?.1, false)?,
+        },
         StaffCall::Delete(id) => Command::DeleteReservation { id },
         StaffCall::Deliveries => Command::ListDeliveries,
     };
@@ -112,15 +171,23 @@ async fn staff_call(mut req: Incoming, env: &Env, call: StaffCall, url: &Request
 pub async fn import(mut req: Incoming, env: &Env, slug: &str) -> ApiResult<Response> {
     let expected = setting(env, "ADMIN_TOKEN");
     let given = bearer(&req);
-    let authorised = matches!((&expected, &given), (Some(e), Some(g)) if sha256_hex(e.as_bytes()) == sha256_hex(g.as_bytes()));
+    let authorised =
+        matches!((&expected, &given), (Some(e), Some(g)) if sha256_hex(e.as_bytes()) == sha256_hex(g.as_bytes()));
     if !authorised {
-        return Err(ApiError::new(ErrorCode::InvalidApiKey, "The admin token is missing or invalid"));
+        return Err(ApiError::new(
+            ErrorCode::InvalidApiKey,
+            "The admin token is missing or invalid",
+        ));
     }
     if !is_valid_slug(slug) {
-        return Err(ApiError::validation("slug", "The slug must be 2 to 64 lower-case letters, digits or dashes"));
+        return Err(ApiError::validation(
+            "slug",
+            "The slug must be 2 to 64 lower-case letters, digits or dashes",
+        ));
     }
     let bytes = read_body(&mut req, IMPORT_BODY_LIMIT).await?;
-    let text = String::from_utf8(bytes).map_err(|_| ApiError::validation("body", "The request body is not UTF-8 text"))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| ApiError::validation("body", "The request body is not UTF-8 text"))?;
     let document = read_document(&text)?;
     let tokens = document
         .resource_types
@@ -129,16 +196,32 @@ pub async fn import(mut req: Incoming, env: &Env, slug: &str) -> ApiResult<Respo
             rt.resources.iter().filter_map(move |r| {
                 r.public_token.as_ref().map(|t| TokenEntry {
                     token_hash: sha256_hex(t.as_bytes()),
-                    scope: Scope { resource_type_id: rt.id, resource_id: r.id },
+                    scope: Scope {
+                        resource_type_id: rt.id,
+                        resource_id: r.id,
+                    },
                 })
             })
         })
         .collect();
     let key_hashes = document.api_keys.iter().map(|k| sha256_hex(k.key.as_bytes())).collect();
-    let register = DirectoryCommand::Register { slug: slug.to_string(), allowed_origins: document.allowed_origins.clone(), tokens, key_hashes };
+    let register = DirectoryCommand::Register {
+        slug: slug.to_string(),
+        allowed_origins: document.allowed_origins.clone(),
+        tokens,
+        key_hashes,
+    };
     engine::call(env, DIRECTORY, "directory", &register).await?;
     origins::forget(slug);
-    forward(env, slug, &Command::Import { slug: slug.to_string(), document: text }).await
+    forward(
+        env,
+        slug,
+        &Command::Import {
+            slug: slug.to_string(),
+            document: text,
+        },
+    )
+    .await
 }
 
 async fn forward(env: &Env, slug: &str, command: &Command) -> ApiResult<Response> {

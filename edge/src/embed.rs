@@ -3,10 +3,10 @@
 //! it (`frame-ancestors`), and the widget reports its events to that parent only.
 
 use crate::builtin;
-use crate::origins;
 use crate::http::internal;
-use slotbook_core::request_url::RequestUrl;
+use crate::origins;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
+use slotbook_core::request_url::RequestUrl;
 use slotbook_core::route::Booker;
 use slotbook_core::validate::{origin_of, Query};
 use worker::{Env, Headers, Response};
@@ -17,16 +17,26 @@ pub async fn page(env: &Env, url: &RequestUrl, self_origin: &str, proxy: bool) -
     let booker = match (query.get("organisation"), query.get("token")) {
         (Some(slug), _) => Booker::Organisation(slug.to_string()),
         (None, Some(token)) => Booker::Token(token.to_string()),
-        (None, None) => return Err(ApiError::validation("organisation", "organisation or token is required")),
+        (None, None) => {
+            return Err(ApiError::validation(
+                "organisation",
+                "organisation or token is required",
+            ))
+        }
     };
     let parent = query.required_string("parentOrigin")?;
-    let parent = origin_of(parent).filter(|o| o == parent).ok_or_else(|| ApiError::validation("parentOrigin", "parentOrigin must be an origin"))?;
+    let parent = origin_of(parent)
+        .filter(|o| o == parent)
+        .ok_or_else(|| ApiError::validation("parentOrigin", "parentOrigin must be an origin"))?;
     let allowed = match proxy {
         true => origins::of_setting(env),
         false => origins::of_organisation(env, &builtin::target(env, &booker).await?.slug).await?,
     };
     if parent != self_origin && !allowed.contains(&parent) {
-        return Err(ApiError::new(ErrorCode::OriginNotAllowed, "This website is not allowed to embed the booking widget"));
+        return Err(ApiError::new(
+            ErrorCode::OriginNotAllowed,
+            "This website is not allowed to embed the booking widget",
+        ));
     }
     let lang = query.get("locale").map(language_tag).unwrap_or_else(|| "en".into());
     let html = format!(
@@ -37,10 +47,15 @@ pub async fn page(env: &Env, url: &RequestUrl, self_origin: &str, proxy: bool) -
     let _ = headers.set("Content-Type", "text/html; charset=utf-8");
     let _ = headers.set("Cache-Control", "no-store");
     let _ = headers.set("Content-Security-Policy", &format!("frame-ancestors {parent}"));
-    Ok(Response::ok(html).map_err(|e| internal("embed page", e))?.with_headers(headers))
+    Ok(Response::ok(html)
+        .map_err(|e| internal("embed page", e))?
+        .with_headers(headers))
 }
 
 /// A `lang` attribute value: letters, digits and dashes only.
 fn language_tag(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(35).collect()
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(35)
+        .collect()
 }

@@ -7,6 +7,7 @@
 use crate::builtin;
 use crate::embed;
 use crate::http::{error_response, too_large};
+use crate::incoming::Incoming;
 use crate::manage;
 use crate::origins;
 use crate::payments;
@@ -15,7 +16,6 @@ use crate::runtime::{public_origin, random_hex, require_public_origin};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::ratelimit::{self, ClientLimit};
 use slotbook_core::route::{Method, Route};
-use crate::incoming::Incoming;
 use worker::{Context, Env, Headers, Response};
 
 /// What the gateway learns about a request on its way, for headers and the log line.
@@ -29,7 +29,12 @@ struct Exchange {
 
 pub async fn handle(req: Incoming, env: Env, ctx: &Context) -> Response {
     let started = js_sys::Date::now();
-    let mut ex = Exchange { request_id: format!("req_{}", random_hex(12)), route: "unknown", organisation: None, cors_origin: None };
+    let mut ex = Exchange {
+        request_id: format!("req_{}", random_hex(12)),
+        route: "unknown",
+        organisation: None,
+        cors_origin: None,
+    };
     let method = req.method().to_string();
     let mut resp = match serve(req, &env, &mut ex).await {
         Ok(r) => r,
@@ -39,7 +44,10 @@ pub async fn handle(req: Incoming, env: Env, ctx: &Context) -> Response {
     let _ = headers.set("X-Request-Id", &ex.request_id);
     if let Some(origin) = &ex.cors_origin {
         let _ = headers.set("Access-Control-Allow-Origin", origin);
-        let _ = headers.set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After, Idempotent-Replayed");
+        let _ = headers.set(
+            "Access-Control-Expose-Headers",
+            "X-Request-Id, Retry-After, Idempotent-Replayed",
+        );
     }
     let _ = headers.append("Vary", "Origin");
     let line = serde_json::json!({
@@ -56,7 +64,9 @@ pub async fn handle(req: Incoming, env: Env, ctx: &Context) -> Response {
 }
 
 async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Response> {
-    let url = req.url().ok_or_else(|| ApiError::validation("url", "The request URL is malformed"))?;
+    let url = req
+        .url()
+        .ok_or_else(|| ApiError::validation("url", "The request URL is malformed"))?;
     let method = Method::parse(req.method().as_ref())
         .ok_or_else(|| ApiError::new(ErrorCode::MethodNotAllowed, "Method not allowed"))?;
     let preflight = method == Method::Options;
@@ -79,7 +89,16 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
     let upstream = Upstream::from_env(env);
     if let Route::Public(booker, call) = &route {
         // Preflights count as reads, so a browser's reserve is counted once against the stricter limit.
-        limit_client(env, if preflight { Some(ClientLimit::Reads) } else { ClientLimit::of(&route) }, &req).await?;
+        limit_client(
+            env,
+            if preflight {
+                Some(ClientLimit::Reads)
+            } else {
+                ClientLimit::of(&route)
+            },
+            &req,
+        )
+        .await?;
         let origin = cross_origin(&req, own);
         let target = match &upstream {
             None => Some(builtin::target(env, booker).await?),
@@ -106,9 +125,21 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
         };
     }
     if let Route::Manage(token, call) = &route {
-        limit_client(env, if preflight { Some(ClientLimit::Reads) } else { ClientLimit::of(&route) }, &req).await?;
+        limit_client(
+            env,
+            if preflight {
+                Some(ClientLimit::Reads)
+            } else {
+                ClientLimit::of(&route)
+            },
+            &req,
+        )
+        .await?;
         if upstream.is_some() {
-            return Err(ApiError::new(ErrorCode::ResourceNotFound, "Manage links are served by the venue's booking system"));
+            return Err(ApiError::new(
+                ErrorCode::ResourceNotFound,
+                "Manage links are served by the venue's booking system",
+            ));
         }
         let slug = manage::organisation(token)?;
         ex.organisation = Some(slug.to_string());
@@ -120,7 +151,10 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
         return manage::handle(req, env, token, *call, &url, require_public_origin(own)?).await;
     }
     if preflight {
-        return Err(ApiError::new(ErrorCode::MethodNotAllowed, "Cross-origin calls are not allowed on this route"));
+        return Err(ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            "Cross-origin calls are not allowed on this route",
+        ));
     }
     // Staff keys, the admin token and booking tokens are looked up only after this, so none can be guessed
     // at speed.
@@ -139,7 +173,9 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
         Route::Public(..) | Route::Manage(..) => unreachable!("answered above"),
         Route::StripeWebhook => payments::webhook(req, env, upstream.as_ref(), &ex.request_id).await,
         Route::TestCheckout(session) => payments::test_checkout_page(env, &session, require_public_origin(own)?).await,
-        Route::TestCheckoutAction(session) => payments::test_checkout_complete(req, env, &session, require_public_origin(own)?).await,
+        Route::TestCheckoutAction(session) => {
+            payments::test_checkout_complete(req, env, &session, require_public_origin(own)?).await
+        }
     }
 }
 
@@ -152,9 +188,10 @@ fn cross_origin(req: &Incoming, self_origin: Option<&str>) -> Option<String> {
 /// The origin to echo in CORS headers: only one of the organisation's allowed origins may call.
 fn allow_origin(origin: Option<String>, allowed: &[String]) -> ApiResult<Option<String>> {
     match origin {
-        Some(o) if !allowed.contains(&o) => {
-            Err(ApiError::new(ErrorCode::OriginNotAllowed, "This website is not allowed to book for this organisation"))
-        }
+        Some(o) if !allowed.contains(&o) => Err(ApiError::new(
+            ErrorCode::OriginNotAllowed,
+            "This website is not allowed to book for this organisation",
+        )),
         other => Ok(other),
     }
 }
@@ -163,7 +200,9 @@ fn allow_origin(origin: Option<String>, allowed: &[String]) -> ApiResult<Option<
 /// means no limit of that kind.
 async fn limit_client(env: &Env, limit: Option<ClientLimit>, req: &Incoming) -> ApiResult<()> {
     let Some(limit) = limit else { return Ok(()) };
-    let Ok(limiter) = env.rate_limiter(limit.binding()) else { return Ok(()) };
+    let Ok(limiter) = env.rate_limiter(limit.binding()) else {
+        return Ok(());
+    };
     let ip = req.header("CF-Connecting-IP");
     match limiter.limit(limit.key(ip.as_deref())).await {
         Ok(outcome) if !outcome.success => Err(ratelimit::limited(ratelimit::CLIENT_PERIOD_SECONDS)),
@@ -181,5 +220,8 @@ fn preflight_answer() -> ApiResult<Response> {
     let _ = headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
     let _ = headers.set("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key");
     let _ = headers.set("Access-Control-Max-Age", "600");
-    Ok(Response::empty().map_err(|e| crate::http::internal("preflight", e))?.with_status(204).with_headers(headers))
+    Ok(Response::empty()
+        .map_err(|e| crate::http::internal("preflight", e))?
+        .with_status(204)
+        .with_headers(headers))
 }

@@ -7,17 +7,28 @@ use worker::{Headers, Response};
 
 /// Text and attribute values, escaped for HTML.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// An amount in minor units as text: `65.00 EUR` (no decimals for Stripe's zero-decimal currencies).
 pub fn money(amount: i64, currency: &str) -> String {
-    const ZERO_DECIMAL: &[&str] = &["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"];
+    const ZERO_DECIMAL: &[&str] = &[
+        "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
+    ];
     let code = currency.to_ascii_uppercase();
     if ZERO_DECIMAL.contains(&currency.to_ascii_lowercase().as_str()) {
         return format!("{amount} {code}");
     }
-    format!("{}{}.{:02} {code}", if amount < 0 { "-" } else { "" }, amount.abs() / 100, amount.abs() % 100)
+    format!(
+        "{}{}.{:02} {code}",
+        if amount < 0 { "-" } else { "" },
+        amount.abs() / 100,
+        amount.abs() % 100
+    )
 }
 
 /// A whole page: `title` (already plain text) and `body` (HTML, escaped by the caller), never cached.
@@ -38,6 +49,11 @@ input{{font:inherit;padding:8px;min-height:44px}}.slots{{display:flex;flex-wrap:
     let _ = headers.set("Content-Type", "text/html; charset=utf-8");
     let _ = headers.set("Cache-Control", "no-store");
     let _ = headers.set("Referrer-Policy", "no-referrer");
-    let _ = headers.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-    Ok(Response::ok(html).map_err(|e| internal("page", e))?.with_headers(headers))
+    let _ = headers.set(
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    );
+    Ok(Response::ok(html)
+        .map_err(|e| internal("page", e))?
+        .with_headers(headers))
 }

@@ -23,19 +23,26 @@ pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
 
 /// Anything the runtime can fail with becomes an internal error; the detail goes to the log, not the client.
 pub fn internal(context: &str, e: impl std::fmt::Display) -> ApiError {
-    worker::console_error!("{}", serde_json::json!({"internal_error": context, "detail": e.to_string()}));
+    worker::console_error!(
+        "{}",
+        serde_json::json!({"internal_error": context, "detail": e.to_string()})
+    );
     ApiError::internal()
 }
 
 pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> {
-    Response::from_json(value).map(|r| r.with_status(status)).map_err(|e| internal("serialise answer", e))
+    Response::from_json(value)
+        .map(|r| r.with_status(status))
+        .map_err(|e| internal("serialise answer", e))
 }
 
 /// A JSON body that is already serialised (an engine answer).
 pub fn raw_json(status: u16, body: String) -> Result<Response, ApiError> {
     let headers = Headers::new();
     let _ = headers.set("Content-Type", "application/json");
-    Response::ok(body).map(|r| r.with_status(status).with_headers(headers)).map_err(|e| internal("answer", e))
+    Response::ok(body)
+        .map(|r| r.with_status(status).with_headers(headers))
+        .map_err(|e| internal("answer", e))
 }
 
 pub fn error_response(error: &ApiError, request_id: &str) -> Response {
@@ -76,13 +83,20 @@ pub async fn read_body(req: &mut crate::incoming::Incoming, limit: usize) -> Res
         return Err(too_large(limit));
     }
     let unreadable = |_| ApiError::validation("body", "The request body could not be read");
-    let Some(stream) = req.inner().body() else { return Ok(Vec::new()) };
+    let Some(stream) = req.inner().body() else {
+        return Ok(Vec::new());
+    };
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut body = Vec::new();
     let mut over = false;
     loop {
-        let chunk = wasm_bindgen_futures::JsFuture::from(reader.read()).await.map_err(unreadable)?;
-        let done = js_sys::Reflect::get(&chunk, &"done".into()).map_err(unreadable)?.as_bool().unwrap_or(true);
+        let chunk = wasm_bindgen_futures::JsFuture::from(reader.read())
+            .await
+            .map_err(unreadable)?;
+        let done = js_sys::Reflect::get(&chunk, &"done".into())
+            .map_err(unreadable)?
+            .as_bool()
+            .unwrap_or(true);
         if done {
             break;
         }
@@ -106,12 +120,18 @@ pub async fn read_body(req: &mut crate::incoming::Incoming, limit: usize) -> Res
 }
 
 pub fn too_large(limit: usize) -> ApiError {
-    ApiError::new(slotbook_core::ErrorCode::PayloadTooLarge, format!("The request body is larger than {} KB", limit / 1024))
+    ApiError::new(
+        slotbook_core::ErrorCode::PayloadTooLarge,
+        format!("The request body is larger than {} KB", limit / 1024),
+    )
 }
 
 /// A JSON request body (at most `limit` bytes): its bytes as received (to forward unchanged) and its value
 /// (to validate).
-pub async fn json_body(req: &mut crate::incoming::Incoming, limit: usize) -> Result<(Vec<u8>, serde_json::Value), ApiError> {
+pub async fn json_body(
+    req: &mut crate::incoming::Incoming,
+    limit: usize,
+) -> Result<(Vec<u8>, serde_json::Value), ApiError> {
     let bytes = read_body(req, limit).await?;
     let value = std::str::from_utf8(&bytes)
         .map_err(|_| "it is not UTF-8 text".to_string())
@@ -130,10 +150,15 @@ pub enum Unanswered {
 
 /// Sends `request`, giving up (and aborting it) after `timeout`: the runtime's own timed signal, which
 /// costs no timer of ours on the way of every call.
-pub async fn fetch_within(request: worker::Request, timeout: std::time::Duration) -> Result<worker::Response, Unanswered> {
+pub async fn fetch_within(
+    request: worker::Request,
+    timeout: std::time::Duration,
+) -> Result<worker::Response, Unanswered> {
     let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
     let signal = web_sys::AbortSignal::timeout_with_u32(millis);
-    let outcome = worker::Fetch::Request(request).send_with_signal(&signal.clone().into()).await;
+    let outcome = worker::Fetch::Request(request)
+        .send_with_signal(&signal.clone().into())
+        .await;
     match outcome {
         Ok(response) => Ok(response),
         Err(_) if signal.aborted() => Err(Unanswered::TimedOut),
@@ -143,6 +168,7 @@ pub async fn fetch_within(request: worker::Request, timeout: std::time::Duration
 
 /// An organisation document's JSON text, read and checked (errors name the field, as core's own parser).
 pub fn read_document(text: &str) -> Result<slotbook_core::document::OrganisationDocument, ApiError> {
-    let value = parse_json(text).map_err(|e| ApiError::validation("body", format!("The document is not valid JSON: {e}")))?;
+    let value =
+        parse_json(text).map_err(|e| ApiError::validation("body", format!("The document is not valid JSON: {e}")))?;
     slotbook_core::document::OrganisationDocument::read(serde_wasm_bindgen::Deserializer::from(value))
 }

@@ -12,7 +12,10 @@ pub struct Incoming {
 
 impl Incoming {
     pub fn new(inner: web_sys::Request) -> Incoming {
-        Incoming { headers: Headers(inner.headers()), inner }
+        Incoming {
+            headers: Headers(inner.headers()),
+            inner,
+        }
     }
 
     /// One header's value, if it was sent (and readable).

@@ -60,19 +60,55 @@ fn word(lang: Lang, w: Word) -> &'static str {
         WaitingForPayment => ("Waiting for payment", "Zahlung ausstehend", "Fizetésre vár"),
         Confirmed => ("Confirmed", "Bestätigt", "Megerősítve"),
         Reference => ("Booking reference", "Buchungsnummer", "Foglalási szám"),
-        AddToCalendar => ("Add to calendar (.ics)", "Zum Kalender hinzufügen (.ics)", "Hozzáadás a naptárhoz (.ics)"),
-        ChangeUntil => ("You can change or cancel this booking online until", "Sie können diese Buchung online ändern oder stornieren bis", "Online módosíthatja vagy lemondhatja eddig:"),
-        TooLate => ("It is too late to change this booking online. Please contact the venue.", "Diese Buchung kann online nicht mehr geändert werden. Bitte kontaktieren Sie uns.", "Ezt a foglalást már nem lehet online módosítani. Kérjük, vegye fel velünk a kapcsolatot."),
-        MoveBooking => ("Move to another time", "Auf eine andere Zeit verschieben", "Áthelyezés másik időpontra"),
+        AddToCalendar => (
+            "Add to calendar (.ics)",
+            "Zum Kalender hinzufügen (.ics)",
+            "Hozzáadás a naptárhoz (.ics)",
+        ),
+        ChangeUntil => (
+            "You can change or cancel this booking online until",
+            "Sie können diese Buchung online ändern oder stornieren bis",
+            "Online módosíthatja vagy lemondhatja eddig:",
+        ),
+        TooLate => (
+            "It is too late to change this booking online. Please contact the venue.",
+            "Diese Buchung kann online nicht mehr geändert werden. Bitte kontaktieren Sie uns.",
+            "Ezt a foglalást már nem lehet online módosítani. Kérjük, vegye fel velünk a kapcsolatot.",
+        ),
+        MoveBooking => (
+            "Move to another time",
+            "Auf eine andere Zeit verschieben",
+            "Áthelyezés másik időpontra",
+        ),
         Day => ("Day", "Tag", "Nap"),
         ShowTimes => ("Show times", "Zeiten anzeigen", "Időpontok"),
-        NoTimes => ("No free times that day.", "An diesem Tag ist nichts frei.", "Ezen a napon nincs szabad időpont."),
+        NoTimes => (
+            "No free times that day.",
+            "An diesem Tag ist nichts frei.",
+            "Ezen a napon nincs szabad időpont.",
+        ),
         Cancel => ("Cancel", "Stornieren", "Lemondás"),
         CancelBooking => ("Cancel this booking", "Diese Buchung stornieren", "Foglalás lemondása"),
-        NoticeCancelled => ("Your booking is cancelled. If you paid for it, the payment is on its way back to you.", "Ihre Buchung ist storniert. Falls Sie bezahlt haben, wird Ihnen der Betrag erstattet.", "A foglalást lemondtuk. Ha fizetett érte, az összeget visszatérítjük."),
-        NoticeMoved => ("Your booking has moved to its new time.", "Ihre Buchung wurde auf die neue Zeit verschoben.", "A foglalást áthelyeztük az új időpontra."),
-        NoticeTaken => ("That time was just taken. Please choose another.", "Diese Zeit wurde gerade vergeben. Bitte wählen Sie eine andere.", "Ezt az időpontot épp lefoglalták. Kérjük, válasszon másikat."),
-        NoticeAlreadyCancelled => ("This booking was already cancelled.", "Diese Buchung war bereits storniert.", "Ezt a foglalást már lemondták."),
+        NoticeCancelled => (
+            "Your booking is cancelled. If you paid for it, the payment is on its way back to you.",
+            "Ihre Buchung ist storniert. Falls Sie bezahlt haben, wird Ihnen der Betrag erstattet.",
+            "A foglalást lemondtuk. Ha fizetett érte, az összeget visszatérítjük.",
+        ),
+        NoticeMoved => (
+            "Your booking has moved to its new time.",
+            "Ihre Buchung wurde auf die neue Zeit verschoben.",
+            "A foglalást áthelyeztük az új időpontra.",
+        ),
+        NoticeTaken => (
+            "That time was just taken. Please choose another.",
+            "Diese Zeit wurde gerade vergeben. Bitte wählen Sie eine andere.",
+            "Ezt az időpontot épp lefoglalták. Kérjük, válasszon másikat.",
+        ),
+        NoticeAlreadyCancelled => (
+            "This booking was already cancelled.",
+            "Diese Buchung war bereits storniert.",
+            "Ezt a foglalást már lemondták.",
+        ),
     };
     lang.pick(words)
 }
@@ -90,7 +126,13 @@ fn notice_of(name: &str) -> Option<(bool, Word)> {
 }
 
 /// The page for a booking; `day` holds a chosen day's times to move to.
-pub fn render(b: &ManagedBooking, lang: Lang, manage_url: &str, notice: Option<&str>, day: Option<&Availability>) -> ApiResult<Response> {
+pub fn render(
+    b: &ManagedBooking,
+    lang: Lang,
+    manage_url: &str,
+    notice: Option<&str>,
+    day: Option<&Availability>,
+) -> ApiResult<Response> {
     let w = |x| word(lang, x);
     let s = &b.booking;
     let zone = Zone::named(&s.time_zone);
@@ -113,7 +155,10 @@ pub fn render(b: &ManagedBooking, lang: Lang, manage_url: &str, notice: Option<&
     if !s.resources.is_empty() {
         row(Word::Where, s.resources.join(", "));
     }
-    row(Word::When, format!("{} – {} ({})", when(s.start_time), clock(s.end_time), s.time_zone));
+    row(
+        Word::When,
+        format!("{} – {} ({})", when(s.start_time), clock(s.end_time), s.time_zone),
+    );
     row(Word::Duration, format!("{} {}", s.duration_minutes, w(Word::Minutes)));
     row(Word::Places, s.quantity.to_string());
     if s.amount > 0 {
@@ -140,7 +185,12 @@ pub fn render(b: &ManagedBooking, lang: Lang, manage_url: &str, notice: Option<&
         ));
     }
     if b.can_cancel || b.can_reschedule {
-        body.push_str(&format!("<p>{} {} ({}).</p>", escape(w(Word::ChangeUntil)), escape(&when(b.change_deadline)), escape(&s.time_zone)));
+        body.push_str(&format!(
+            "<p>{} {} ({}).</p>",
+            escape(w(Word::ChangeUntil)),
+            escape(&when(b.change_deadline)),
+            escape(&s.time_zone)
+        ));
     } else if !cancelled && !notice.is_some_and(|(n, _)| n == "too_late_to_change") {
         body.push_str(&format!("<p>{}</p>", escape(w(Word::TooLate))));
     }
@@ -154,7 +204,11 @@ pub fn render(b: &ManagedBooking, lang: Lang, manage_url: &str, notice: Option<&
             show = escape(w(Word::ShowTimes)),
         ));
         if let Some(day) = day {
-            let free: Vec<_> = day.slots.iter().filter(|slot| slot.available >= s.quantity && slot.start_time != s.start_time).collect();
+            let free: Vec<_> = day
+                .slots
+                .iter()
+                .filter(|slot| slot.available >= s.quantity && slot.start_time != s.start_time)
+                .collect();
             if free.is_empty() {
                 body.push_str(&format!("<p>{}</p>", escape(w(Word::NoTimes))));
             }

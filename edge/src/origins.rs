@@ -26,14 +26,29 @@ struct Known {
 /// The allowed origins of an organisation the directory knows; 404 `resource_not_found` for any other slug.
 pub async fn of_organisation(env: &Env, slug: &str) -> ApiResult<Vec<String>> {
     let now = js_sys::Date::now();
-    let cached = KNOWN.with(|c| c.borrow().get(slug).filter(|(at, _)| now - at < TTL_MS).map(|(_, o)| o.clone()));
+    let cached = KNOWN.with(|c| {
+        c.borrow()
+            .get(slug)
+            .filter(|(at, _)| now - at < TTL_MS)
+            .map(|(_, o)| o.clone())
+    });
     if let Some(origins) = cached {
         return Ok(origins);
     }
-    let known: Known = engine::call_json(env, DIRECTORY, "directory", &DirectoryCommand::LookupOrganisation { slug: slug.to_string() }).await?;
+    let known: Known = engine::call_json(
+        env,
+        DIRECTORY,
+        "directory",
+        &DirectoryCommand::LookupOrganisation { slug: slug.to_string() },
+    )
+    .await?;
     let origins = match known.allowed_origins {
         Some(o) => o,
-        None => engine::call_json::<_, Settings>(env, ORGANISATIONS, slug, &Command::Settings).await?.allowed_origins,
+        None => {
+            engine::call_json::<_, Settings>(env, ORGANISATIONS, slug, &Command::Settings)
+                .await?
+                .allowed_origins
+        }
     };
     let origins: Vec<String> = origins.iter().map(|o| o.trim_end_matches('/').to_string()).collect();
     KNOWN.with(|c| c.borrow_mut().insert(slug.to_string(), (now, origins.clone())));
@@ -49,5 +64,9 @@ pub fn forget(slug: &str) {
 /// Proxy mode: the ALLOWED_ORIGINS setting (the upstream's organisations are not known here).
 pub fn of_setting(env: &Env) -> Vec<String> {
     let setting = setting(env, "ALLOWED_ORIGINS").unwrap_or_default();
-    setting.split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect()
+    setting
+        .split(',')
+        .map(|o| o.trim().trim_end_matches('/').to_string())
+        .filter(|o| !o.is_empty())
+        .collect()
 }

@@ -4,20 +4,27 @@
 
 use crate::engine::{self, idempotency_answer, Command, IdempotencyKey, ORGANISATIONS, REPLAYED_HEADER};
 use crate::http::{fetch_within, from_json, internal, json_body, Unanswered};
+use crate::incoming::Incoming;
+use crate::runtime::setting;
 use slotbook_core::digest::{fingerprint, sha256_hex};
+use slotbook_core::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use slotbook_core::idempotency;
-use slotbook_core::wire::ReserveRequest;
+use slotbook_core::request_url::RequestUrl;
 use slotbook_core::route::{Booker, PublicCall, StaffCall};
 use slotbook_core::validate::{self, Query};
-use crate::runtime::setting;
-use slotbook_core::request_url::RequestUrl;
-use slotbook_core::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use slotbook_core::wire::ReserveRequest;
 use std::time::Duration;
-use crate::incoming::Incoming;
 use worker::{Cache, Env, Headers, Method, RequestInit, Response};
 
-const FORWARDED_HEADERS: &[&str] =
-    &["content-type", "accept", "accept-language", "authorization", "idempotency-key", "stripe-signature", "user-agent"];
+const FORWARDED_HEADERS: &[&str] = &[
+    "content-type",
+    "accept",
+    "accept-language",
+    "authorization",
+    "idempotency-key",
+    "stripe-signature",
+    "user-agent",
+];
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
 pub struct Upstream {
@@ -46,21 +53,35 @@ impl Outgoing {
             headers.push(("x-forwarded-for".into(), ip));
         }
         headers.push(("x-request-id".into(), request_id.to_string()));
-        Outgoing { method: req.method(), path_and_query, headers, body, keep_status: false }
+        Outgoing {
+            method: req.method(),
+            path_and_query,
+            headers,
+            body,
+            keep_status: false,
+        }
     }
 }
 
 impl Upstream {
     pub fn from_env(env: &Env) -> Option<Upstream> {
         let base = setting(env, "UPSTREAM_URL")?;
-        let timeout = setting(env, "UPSTREAM_TIMEOUT_MS").and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_TIMEOUT_MS);
-        Some(Upstream { base: base.trim_end_matches('/').to_string(), timeout: Duration::from_millis(timeout) })
+        let timeout = setting(env, "UPSTREAM_TIMEOUT_MS")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_TIMEOUT_MS);
+        Some(Upstream {
+            base: base.trim_end_matches('/').to_string(),
+            timeout: Duration::from_millis(timeout),
+        })
     }
 
     /// Sends `out` upstream and returns its answer: 2xx as it came, anything else in the shared error shape.
     pub async fn forward(&self, out: &Outgoing) -> ApiResult<Response> {
         let attempts = if out.method == Method::Get { 2 } else { 1 };
-        let mut last = ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service could not be reached");
+        let mut last = ApiError::new(
+            ErrorCode::UpstreamUnavailable,
+            "The booking service could not be reached",
+        );
         for _ in 0..attempts {
             match self.send(out).await {
                 Ok(response) => return translate(response, out.keep_status).await,
@@ -86,23 +107,44 @@ impl Upstream {
         match fetch_within(request, self.timeout).await {
             Ok(response) => Ok(response),
             Err(Unanswered::Unreachable(e)) => {
-                worker::console_error!("{}", serde_json::json!({"upstream": out.path_and_query, "network_error": e}));
-                Err(ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service could not be reached"))
+                worker::console_error!(
+                    "{}",
+                    serde_json::json!({"upstream": out.path_and_query, "network_error": e})
+                );
+                Err(ApiError::new(
+                    ErrorCode::UpstreamUnavailable,
+                    "The booking service could not be reached",
+                ))
             }
-            Err(Unanswered::TimedOut) => Err(ApiError::new(ErrorCode::UpstreamTimeout, "The booking service did not answer in time")),
+            Err(Unanswered::TimedOut) => Err(ApiError::new(
+                ErrorCode::UpstreamTimeout,
+                "The booking service did not answer in time",
+            )),
         }
     }
 }
 
 /// A public booking call in proxy mode: validated here like in built-in mode, then forwarded as received.
 /// Reserves with an Idempotency-Key are de-duplicated here too, in the organisation's Durable Object.
-pub async fn public(mut req: Incoming, env: &Env, upstream: &Upstream, booker: &Booker, call: &PublicCall, url: &RequestUrl, request_id: &str) -> ApiResult<Response> {
+pub async fn public(
+    mut req: Incoming,
+    env: &Env,
+    upstream: &Upstream,
+    booker: &Booker,
+    call: &PublicCall,
+    url: &RequestUrl,
+    request_id: &str,
+) -> ApiResult<Response> {
     let by_org = matches!(booker, Booker::Organisation(_));
     let pairs = url.query_pairs();
     let query = Query::new(&pairs);
     let body = match call {
         PublicCall::Catalog => {
-            return cached_catalog(upstream, &Outgoing::from_request(&req, url.path_and_query(), None, request_id)).await;
+            return cached_catalog(
+                upstream,
+                &Outgoing::from_request(&req, url.path_and_query(), None, request_id),
+            )
+            .await;
         }
         PublicCall::Availability => {
             validate::availability_query(&query, by_org)?;
@@ -127,7 +169,9 @@ pub async fn public(mut req: Incoming, env: &Env, upstream: &Upstream, booker: &
             };
         }
     };
-    upstream.forward(&Outgoing::from_request(&req, url.path_and_query(), body, request_id)).await
+    upstream
+        .forward(&Outgoing::from_request(&req, url.path_and_query(), body, request_id))
+        .await
 }
 
 /// How long the edge keeps an upstream catalog (services and prices change rarely; slots are never cached).
@@ -159,11 +203,20 @@ fn catalog_answer(body: Vec<u8>, cache: &str) -> ApiResult<Response> {
     let _ = headers.set("Content-Type", "application/json");
     let _ = headers.set("Cache-Control", &format!("public, max-age={CATALOG_CACHE_SECONDS}"));
     let _ = headers.set("X-Cache", cache);
-    Ok(Response::from_bytes(body).map_err(|e| internal("catalog answer", e))?.with_headers(headers))
+    Ok(Response::from_bytes(body)
+        .map_err(|e| internal("catalog answer", e))?
+        .with_headers(headers))
 }
 
 /// Forwards a reserve once per Idempotency-Key: the same key and request get the kept answer again.
-async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: String, request: &ReserveRequest, out: &Outgoing) -> ApiResult<Response> {
+async fn reserve_once(
+    env: &Env,
+    upstream: &Upstream,
+    booker: &Booker,
+    key: String,
+    request: &ReserveRequest,
+    out: &Outgoing,
+) -> ApiResult<Response> {
     idempotency::check_key(&key)?;
     let canonical = serde_json::to_value(request).map_err(|e| internal("fingerprint", e))?;
     // Keys are scoped to the organisation (or to the booking link in the token flow).
@@ -172,7 +225,12 @@ async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: Stri
         Booker::Token(token) => format!("token-{}", &sha256_hex(token.as_bytes())[..32]),
     };
     let (bucket, key) = (idempotency_bucket(&scope), format!("{scope}:{key}"));
-    let claim = Command::ClaimIdempotencyKey { key: IdempotencyKey { key: key.clone(), fingerprint: fingerprint(&canonical) } };
+    let claim = Command::ClaimIdempotencyKey {
+        key: IdempotencyKey {
+            key: key.clone(),
+            fingerprint: fingerprint(&canonical),
+        },
+    };
     let claimed = engine::call(env, ORGANISATIONS, &bucket, &claim).await?;
     if claimed.replayed {
         let mut response = crate::http::raw_json(claimed.status, claimed.body)?;
@@ -184,7 +242,9 @@ async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: Stri
     struct Claimed {
         claim_id: String,
     }
-    let claim_id = from_json::<Claimed>(&claimed.body).map_err(|e| internal("claim", e))?.claim_id;
+    let claim_id = from_json::<Claimed>(&claimed.body)
+        .map_err(|e| internal("claim", e))?
+        .claim_id;
     let result = upstream.forward(out).await;
     let (kept, response) = match result {
         Ok(mut response) => {
@@ -194,7 +254,17 @@ async fn reserve_once(env: &Env, upstream: &Upstream, booker: &Booker, key: Stri
         }
         Err(e) => (idempotency_answer(&e), Err(e)),
     };
-    engine::call(env, ORGANISATIONS, &bucket, &Command::FinishIdempotencyKey { key, claim_id, answer: kept }).await?;
+    engine::call(
+        env,
+        ORGANISATIONS,
+        &bucket,
+        &Command::FinishIdempotencyKey {
+            key,
+            claim_id,
+            answer: kept,
+        },
+    )
+    .await?;
     response
 }
 
@@ -211,7 +281,13 @@ fn idempotency_bucket(scope: &str) -> String {
 }
 
 /// A staff call in proxy mode: the body checked against the DTO, the Authorization header passed on.
-pub async fn staff(mut req: Incoming, upstream: &Upstream, call: &StaffCall, url: &RequestUrl, request_id: &str) -> ApiResult<Response> {
+pub async fn staff(
+    mut req: Incoming,
+    upstream: &Upstream,
+    call: &StaffCall,
+    url: &RequestUrl,
+    request_id: &str,
+) -> ApiResult<Response> {
     let body = match call {
         StaffCall::Create | StaffCall::Update(_) => {
             let (body, value) = json_body(&mut req, slotbook_core::route::BODY_LIMIT).await?;
@@ -225,9 +301,16 @@ pub async fn staff(mut req: Incoming, upstream: &Upstream, call: &StaffCall, url
         }
         StaffCall::Get(_) | StaffCall::Delete(_) => None,
         // Webhooks out belong to the built-in engine; a venue's backend sends its own.
-        StaffCall::Deliveries => return Err(ApiError::new(ErrorCode::ResourceNotFound, "Webhook deliveries are kept by the venue's booking system")),
+        StaffCall::Deliveries => {
+            return Err(ApiError::new(
+                ErrorCode::ResourceNotFound,
+                "Webhook deliveries are kept by the venue's booking system",
+            ))
+        }
     };
-    upstream.forward(&Outgoing::from_request(&req, url.path_and_query(), body, request_id)).await
+    upstream
+        .forward(&Outgoing::from_request(&req, url.path_and_query(), body, request_id))
+        .await
 }
 
 /// An upstream answer in our terms. Errors already in the shared shape keep their code and message;
@@ -238,31 +321,58 @@ async fn translate(mut response: Response, keep_status: bool) -> ApiResult<Respo
         // Streamed through as it comes: the body never enters the wasm (the answer's headers are the
         // upstream's, which cannot be changed, so a new answer carries the body with ours).
         let headers = Headers::new();
-        let content_type = response.headers().get("Content-Type").ok().flatten().unwrap_or_else(|| "application/json".into());
+        let content_type = response
+            .headers()
+            .get("Content-Type")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "application/json".into());
         let _ = headers.set("Content-Type", &content_type);
         let (_, body) = response.into_parts();
-        return Ok(Response::from_body(body).map_err(|e| internal("upstream answer", e))?.with_status(status).with_headers(headers));
+        return Ok(Response::from_body(body)
+            .map_err(|e| internal("upstream answer", e))?
+            .with_status(status)
+            .with_headers(headers));
     }
-    let body = response.bytes().await.map_err(|_| ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service answer was cut off"))?;
+    let body = response
+        .bytes()
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service answer was cut off"))?;
     let text = String::from_utf8_lossy(&body);
     if let Ok(shared) = from_json::<ErrorBody>(&text) {
         let mut e: ApiError = shared.error.into();
         e.status = Some(status).filter(|_| keep_status || status < 500);
         return Err(e);
     }
-    let upstream_message = from_json::<serde_json::Value>(&text).ok().and_then(|v| match &v["message"] {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Array(items) => Some(items.iter().filter_map(|i| i.as_str()).collect::<Vec<_>>().join("; ")),
-        _ => None,
-    });
-    let retry_after = response.headers().get("Retry-After").ok().flatten().and_then(|v| v.parse().ok());
+    let upstream_message = from_json::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| match &v["message"] {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Array(items) => {
+                Some(items.iter().filter_map(|i| i.as_str()).collect::<Vec<_>>().join("; "))
+            }
+            _ => None,
+        });
+    let retry_after = response
+        .headers()
+        .get("Retry-After")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok());
     let mut e = match status {
-        400 | 422 => ApiError::new(ErrorCode::ValidationError, upstream_message.unwrap_or_else(|| "The booking service rejected the request".into())),
+        400 | 422 => ApiError::new(
+            ErrorCode::ValidationError,
+            upstream_message.unwrap_or_else(|| "The booking service rejected the request".into()),
+        ),
         401 => ApiError::new(ErrorCode::InvalidApiKey, "The API key is missing or invalid"),
         403 => ApiError::new(ErrorCode::AccountDisabled, "The booking service refused the request"),
         404 => ApiError::not_found("The requested booking resource"),
-        409 => ApiError::new(ErrorCode::SlotUnavailable, upstream_message.unwrap_or_else(|| "This time is no longer available".into())),
-        429 => ApiError::new(ErrorCode::RateLimited, "Too many requests; try again shortly").with_retry_after(retry_after.unwrap_or(10)),
+        409 => ApiError::new(
+            ErrorCode::SlotUnavailable,
+            upstream_message.unwrap_or_else(|| "This time is no longer available".into()),
+        ),
+        429 => ApiError::new(ErrorCode::RateLimited, "Too many requests; try again shortly")
+            .with_retry_after(retry_after.unwrap_or(10)),
         _ => ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service failed to answer"),
     };
     if keep_status {

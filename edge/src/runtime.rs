@@ -16,7 +16,10 @@ pub fn setting(env: &Env, name: &str) -> Option<String> {
 /// honoured on a deploy with a live Stripe key.
 pub fn test_seconds(env: &Env, name: &str) -> Option<i64> {
     let live = setting(env, "STRIPE_SECRET_KEY").is_some_and(|k| !k.starts_with("sk_test_"));
-    setting(env, name).filter(|_| !live).and_then(|v| v.parse::<i64>().ok()).filter(|s| *s > 0)
+    setting(env, name)
+        .filter(|_| !live)
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|s| *s > 0)
 }
 
 /// The edge's own origin (`PUBLIC_ORIGIN`, e.g. `https://book.example.com`). Every URL the edge hands out
@@ -29,7 +32,12 @@ pub fn public_origin(env: &Env) -> Option<String> {
 /// The configured origin where a URL must be handed out: without it the edge refuses (fails closed) rather
 /// than building links on whatever host a request names.
 pub fn require_public_origin(origin: Option<&str>) -> slotbook_core::error::ApiResult<&str> {
-    origin.ok_or_else(|| crate::http::internal("configuration", "PUBLIC_ORIGIN is not set to an origin such as https://book.example.com"))
+    origin.ok_or_else(|| {
+        crate::http::internal(
+            "configuration",
+            "PUBLIC_ORIGIN is not set to an origin such as https://book.example.com",
+        )
+    })
 }
 
 pub fn now() -> Timestamp {

@@ -77,26 +77,46 @@ impl Stripe {
         }
         let key = setting(env, "STRIPE_SECRET_KEY")?;
         let base = setting(env, "STRIPE_API_BASE").unwrap_or_else(|| DEFAULT_BASE.to_string());
-        Some(Stripe { key, base: base.trim_end_matches('/').to_string() })
+        Some(Stripe {
+            key,
+            base: base.trim_end_matches('/').to_string(),
+        })
     }
 
     /// A refusal says what it means for the customer (see [`checkout_refusal`]).
     pub async fn create_checkout(&self, request: &CheckoutRequest<'_>) -> ApiResult<Session> {
         let body = form_encode(&request.form());
-        self.send(Method::Post, "/v1/checkout/sessions", Some(body), Some(&request.idempotency_key())).await.map_err(|f| match f {
+        self.send(
+            Method::Post,
+            "/v1/checkout/sessions",
+            Some(body),
+            Some(&request.idempotency_key()),
+        )
+        .await
+        .map_err(|f| match f {
             Failure::Refused(status, e) => checkout_refusal(status, &e),
             Failure::Unanswered(e) => e,
         })
     }
 
     pub async fn expire(&self, session_id: &str) -> ApiResult<Session> {
-        Ok(self.send(Method::Post, &format!("/v1/checkout/sessions/{session_id}/expire"), Some(String::new()), None).await?)
+        Ok(self
+            .send(
+                Method::Post,
+                &format!("/v1/checkout/sessions/{session_id}/expire"),
+                Some(String::new()),
+                None,
+            )
+            .await?)
     }
 
     /// The session, or `None` when Stripe does not know it (made with another key: a test session after the
     /// switch to a live key), so it can never be paid.
     pub async fn retrieve(&self, session_id: &str) -> ApiResult<Option<Session>> {
-        match self.send(Method::Get, &format!("/v1/checkout/sessions/{session_id}"), None, None).await {
+        match self
+            .send(Method::Get, &format!("/v1/checkout/sessions/{session_id}"), None, None)
+            .await
+        {
             Ok(session) => Ok(Some(session)),
             Err(Failure::Refused(404, e)) if e.code.as_deref() == Some("resource_missing") => Ok(None),
             Err(f) => Err(f.into()),
@@ -106,14 +126,28 @@ impl Stripe {
     /// The refund, or `None` when Stripe says the payment was refunded already (from its Dashboard, say).
     pub async fn refund(&self, request: &RefundRequest<'_>) -> ApiResult<Option<Refund>> {
         let body = form_encode(&request.form());
-        match self.send(Method::Post, "/v1/refunds", Some(body), Some(&request.idempotency_key())).await {
+        match self
+            .send(
+                Method::Post,
+                "/v1/refunds",
+                Some(body),
+                Some(&request.idempotency_key()),
+            )
+            .await
+        {
             Ok(refund) => Ok(Some(refund)),
             Err(Failure::Refused(_, e)) if e.code.as_deref() == Some("charge_already_refunded") => Ok(None),
             Err(f) => Err(f.into()),
         }
     }
 
-    async fn send<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<String>, idempotency_key: Option<&str>) -> Result<T, Failure> {
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        idempotency_key: Option<&str>,
+    ) -> Result<T, Failure> {
         let headers = Headers::new();
         let _ = headers.set("Authorization", &format!("Bearer {}", self.key));
         let _ = headers.set("Stripe-Version", API_VERSION);
@@ -126,7 +160,8 @@ impl Stripe {
             init.with_body(Some(body.into()));
         }
         init.with_method(method).with_headers(headers);
-        let request = Request::new_with_init(&format!("{}{path}", self.base), &init).map_err(|e| internal("stripe request", e))?;
+        let request = Request::new_with_init(&format!("{}{path}", self.base), &init)
+            .map_err(|e| internal("stripe request", e))?;
         let mut response = fetch_within(request, STRIPE_TIMEOUT).await.map_err(|e| {
             let what = match &e {
                 Unanswered::TimedOut => "timed out".to_string(),
@@ -134,8 +169,14 @@ impl Stripe {
             };
             worker::console_error!("{}", serde_json::json!({"stripe": path, "network_error": what}));
             match e {
-                Unanswered::TimedOut => ApiError::new(ErrorCode::UpstreamTimeout, "The payment provider did not answer in time. Please try again."),
-                Unanswered::Unreachable(_) => ApiError::new(ErrorCode::UpstreamUnavailable, "The payment provider could not be reached. Please try again."),
+                Unanswered::TimedOut => ApiError::new(
+                    ErrorCode::UpstreamTimeout,
+                    "The payment provider did not answer in time. Please try again.",
+                ),
+                Unanswered::Unreachable(_) => ApiError::new(
+                    ErrorCode::UpstreamUnavailable,
+                    "The payment provider could not be reached. Please try again.",
+                ),
             }
         })?;
         let status = response.status_code();
@@ -146,7 +187,9 @@ impl Stripe {
             struct Body {
                 error: StripeError,
             }
-            let e = crate::http::from_json::<Body>(&text).map(|b| b.error).unwrap_or_default();
+            let e = crate::http::from_json::<Body>(&text)
+                .map(|b| b.error)
+                .unwrap_or_default();
             worker::console_error!(
                 "{}",
                 serde_json::json!({"stripe": path, "status": status, "type": e.r#type, "code": e.code, "param": e.param, "stripe_request_id": request_id})
@@ -185,16 +228,21 @@ impl From<Failure> for ApiError {
 /// "try again"; its own failures, rate limits and concurrent requests may pass on a retry.
 fn checkout_refusal(status: u16, e: &StripeError) -> ApiError {
     match (status, e.r#type.as_deref(), e.param.as_deref()) {
-        (400, Some("invalid_request_error"), Some("customer_email")) => {
-            ApiError::validation("customerEmail", "The payment provider does not accept this email address; please check it")
-        }
-        (400 | 401 | 402 | 403 | 404, Some("invalid_request_error"), _) => {
-            ApiError::new(ErrorCode::PaymentsUnavailable, "This booking cannot be paid online right now; please contact the venue")
-        }
+        (400, Some("invalid_request_error"), Some("customer_email")) => ApiError::validation(
+            "customerEmail",
+            "The payment provider does not accept this email address; please check it",
+        ),
+        (400 | 401 | 402 | 403 | 404, Some("invalid_request_error"), _) => ApiError::new(
+            ErrorCode::PaymentsUnavailable,
+            "This booking cannot be paid online right now; please contact the venue",
+        ),
         _ => provider_refused(),
     }
 }
 
 fn provider_refused() -> ApiError {
-    ApiError::new(ErrorCode::UpstreamUnavailable, "The payment provider refused the request. Please try again.")
+    ApiError::new(
+        ErrorCode::UpstreamUnavailable,
+        "The payment provider refused the request. Please try again.",
+    )
 }

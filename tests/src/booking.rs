@@ -6,7 +6,10 @@ use serde_json::Value;
 use slotbook_core::time::{Date, Timestamp};
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 pub fn today() -> Date {
@@ -40,8 +43,15 @@ pub fn find_slot(base: &str, type_id: i64, need: u64, skip: usize) -> Value {
 pub fn places_left(base: &str, type_id: i64, slot: &Value) -> u64 {
     let day = Date::parse(&slot["startTime"].as_str().unwrap()[..10]).unwrap();
     for d in [day, day.add_days(-1), day.add_days(1)] {
-        let a = http::get(&format!("{base}/availability?date={d}&resourceTypeId={type_id}")).unwrap().json();
-        if let Some(s) = a["slots"].as_array().unwrap().iter().find(|s| s["startTime"] == slot["startTime"]) {
+        let a = http::get(&format!("{base}/availability?date={d}&resourceTypeId={type_id}"))
+            .unwrap()
+            .json();
+        if let Some(s) = a["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["startTime"] == slot["startTime"])
+        {
             return s["available"].as_u64().unwrap();
         }
     }

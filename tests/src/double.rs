@@ -75,7 +75,10 @@ fn serve(stream: std::net::TcpStream, recorded: &Mutex<Vec<Recorded>>, handler: 
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let mut parts = line.split_whitespace();
-    let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+    let (method, path) = (
+        parts.next().unwrap_or("").to_string(),
+        parts.next().unwrap_or("").to_string(),
+    );
     let mut headers = HashMap::new();
     loop {
         let mut h = String::new();
@@ -91,12 +94,21 @@ fn serve(stream: std::net::TcpStream, recorded: &Mutex<Vec<Recorded>>, handler: 
     let length: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
-    let request = Recorded { method, path, headers, body };
+    let request = Recorded {
+        method,
+        path,
+        headers,
+        body,
+    };
     recorded.lock().unwrap().push(request.clone());
     let (status, content_type, text) = handler(&request);
     let mut out = stream;
     // A redirect's answer text is where it points (the stand-ins need no other header).
-    let location = if (300..400).contains(&status) { format!("Location: {text}\r\n") } else { String::new() };
+    let location = if (300..400).contains(&status) {
+        format!("Location: {text}\r\n")
+    } else {
+        String::new()
+    };
     write!(out, "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n{location}Content-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len())?;
     out.flush()
 }

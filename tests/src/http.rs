@@ -15,7 +15,10 @@ impl Answer {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Asserts the shared error shape and returns the error object.
@@ -26,7 +29,11 @@ impl Answer {
         for field in ["type", "message", "request_id"] {
             assert!(e[field].is_string(), "error.{field} missing in {}", self.body);
         }
-        assert_eq!(Some(e["request_id"].as_str().unwrap()), self.header("x-request-id"), "request id header");
+        assert_eq!(
+            Some(e["request_id"].as_str().unwrap()),
+            self.header("x-request-id"),
+            "request id header"
+        );
         e
     }
 }

@@ -104,7 +104,10 @@ impl Edge {
                 continue;
             }
             let line = line
-                .replace("main = \"edge/build/index.js\"", &format!("main = {:?}", root.join("edge/build/index.js")))
+                .replace(
+                    "main = \"edge/build/index.js\"",
+                    &format!("main = {:?}", root.join("edge/build/index.js")),
+                )
                 .replace("directory = \"dist\"", &format!("directory = {:?}", root.join("dist")));
             config.push_str(&line);
             config.push('\n');
@@ -129,11 +132,22 @@ impl Edge {
         ONCE.call_once(|| unsafe {
             libc::atexit(stop_all);
         });
-        assert!(repo_root().join("edge/build/index.js").exists(), "build first: scripts/build.sh");
+        assert!(
+            repo_root().join("edge/build/index.js").exists(),
+            "build first: scripts/build.sh"
+        );
         // A port found free can be taken before wrangler binds it (by another test's runtime starting at the
         // same moment): then wrangler gives up at once, and it is started again on another port.
         for _ in 0..3 {
-            let mut edge = Edge { child: None, port: free_port(), base: String::new(), state_dir: state_dir.clone(), vars: vars.clone(), config: config.clone(), other };
+            let mut edge = Edge {
+                child: None,
+                port: free_port(),
+                base: String::new(),
+                state_dir: state_dir.clone(),
+                vars: vars.clone(),
+                config: config.clone(),
+                other,
+            };
             edge.base = format!("http://127.0.0.1:{}", edge.port);
             edge.spawn();
             match edge.wait_ready() {
@@ -146,7 +160,11 @@ impl Edge {
 
     fn spawn(&mut self) {
         let root = repo_root();
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.state_dir.with_extension("log")).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.state_dir.with_extension("log"))
+            .unwrap();
         let mut cmd = Command::new(root.join("node_modules/.bin/wrangler"));
         cmd.current_dir(&root)
             .args(["dev", "--ip", "127.0.0.1", "--port", &self.port.to_string()])
@@ -157,10 +175,17 @@ impl Edge {
             .args(["--var", &format!("ADMIN_TOKEN:{ADMIN_TOKEN}")])
             .args(["--var", &format!("STRIPE_WEBHOOK_SECRET:{WEBHOOK_SECRET}")])
             .args(["--var", &format!("PUBLIC_ORIGIN:http://127.0.0.1:{}", self.port)])
-            .args(self.vars.iter().flat_map(|(k, v)| ["--var".to_string(), format!("{k}:{v}")]))
+            .args(
+                self.vars
+                    .iter()
+                    .flat_map(|(k, v)| ["--var".to_string(), format!("{k}:{v}")]),
+            )
             // `log`: the Worker's request lines are kept too (a test reads them, and they help when one fails);
             // the bench asks for `warn`, so that printing them does not take its share of the machine.
-            .args(["--log-level", &std::env::var("SLOTBOOK_EDGE_LOG_LEVEL").unwrap_or_else(|_| "log".into())])
+            .args([
+                "--log-level",
+                &std::env::var("SLOTBOOK_EDGE_LOG_LEVEL").unwrap_or_else(|_| "log".into()),
+            ])
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CI", "true")
             .stdin(Stdio::null())
@@ -175,7 +200,10 @@ impl Edge {
         }
         let child = cmd.spawn().expect("start wrangler dev");
         let pgid = child.id() as i32;
-        if let Some(slot) = GROUPS.iter().find(|g| g.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst).is_ok()) {
+        if let Some(slot) = GROUPS
+            .iter()
+            .find(|g| g.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst).is_ok())
+        {
             let _ = slot;
         }
         self.child = Some(child);
@@ -238,7 +266,12 @@ impl Edge {
     /// Stops (if running) and starts again on the same state directory, with the same vars (and a new port).
     pub fn restart(&mut self) {
         self.stop();
-        let fresh = Edge::launch(self.state_dir.clone(), self.vars.clone(), self.config.clone(), self.other);
+        let fresh = Edge::launch(
+            self.state_dir.clone(),
+            self.vars.clone(),
+            self.config.clone(),
+            self.other,
+        );
         let mut fresh = std::mem::ManuallyDrop::new(fresh);
         self.child = fresh.child.take();
         self.port = fresh.port;
@@ -256,7 +289,13 @@ impl Edge {
 
     /// Loads an organisation document (the demo one unless given) under `slug`.
     pub fn import(&self, slug: &str, document: &serde_json::Value) -> http::Answer {
-        http::send("PUT", &self.url(&format!("/api/admin/organisations/{slug}")), Some(&document.to_string()), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap()
+        http::send(
+            "PUT",
+            &self.url(&format!("/api/admin/organisations/{slug}")),
+            Some(&document.to_string()),
+            &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
+        )
+        .unwrap()
     }
 }
 

@@ -23,7 +23,10 @@ pub fn pick(browser: &Browser, slot: &Value) {
         browser.click(&browser.widget_element(".sb-nav[aria-label='Next month']"));
     }
     browser.click(&browser.widget_element(&format!(".sb-day[data-date='{date}']")));
-    browser.click(&browser.widget_element(&format!(".sb-slot[data-start='{}']", slot["startTime"].as_str().unwrap())));
+    browser.click(&browser.widget_element(&format!(
+        ".sb-slot[data-start='{}']",
+        slot["startTime"].as_str().unwrap()
+    )));
 }
 
 pub fn fill(browser: &Browser, name: &str, email: &str, phone: &str) {
@@ -57,18 +60,24 @@ pub fn host_page_with(edge: &Edge, slug: &str, attributes: &str, head: &str) -> 
     Server::start_typed(move |_| (200, "text/html; charset=utf-8", page.clone()))
 }
 
-
 /// A venue's page whose widget talks to a stand-in for the API on the page's own origin: its reads are the
 /// edge's answers, its reserve answers what `reserve` says. `lang` is the page's `<html lang>`, if any.
-pub fn venue_with_api(edge: &Edge, slug: &str, lang: Option<&str>, reserve: impl Fn(&Recorded) -> (u16, String) + Send + Sync + 'static) -> Server {
+pub fn venue_with_api(
+    edge: &Edge,
+    slug: &str,
+    lang: Option<&str>,
+    reserve: impl Fn(&Recorded) -> (u16, String) + Send + Sync + 'static,
+) -> Server {
     let edge_base = edge.base.clone();
     let slug = slug.to_string();
     let lang = lang.map(|l| format!(r#" lang="{l}""#)).unwrap_or_default();
     Server::start_typed(move |r| {
         if r.path == "/" {
             let origin = format!("http://{}", r.headers["host"]);
-            let page = format!(r##"<!doctype html><html{lang}><head><meta charset="utf-8"><title>Venue</title></head><body>
-<div id="booking-here"></div><script src="{edge_base}/widget.js" data-organisation="{slug}" data-api="{origin}" data-target="#booking-here" async></script></body></html>"##);
+            let page = format!(
+                r##"<!doctype html><html{lang}><head><meta charset="utf-8"><title>Venue</title></head><body>
+<div id="booking-here"></div><script src="{edge_base}/widget.js" data-organisation="{slug}" data-api="{origin}" data-target="#booking-here" async></script></body></html>"##
+            );
             return (200, "text/html; charset=utf-8", page);
         }
         if r.method == "GET" {

@@ -20,7 +20,10 @@ pub fn start(stripe: &StripeDouble, hold_override: bool) -> Edge {
 /// An edge with a Stripe key, its organisation's holds lasting `hold_minutes` (unless overridden for speed).
 pub fn start_holding(stripe: &StripeDouble, hold_override: bool, hold_minutes: u32) -> Edge {
     let hold = HOLD_SECONDS.to_string();
-    let mut vars = vec![("STRIPE_SECRET_KEY", "sk_test_double_key"), ("STRIPE_API_BASE", stripe.base.as_str())];
+    let mut vars = vec![
+        ("STRIPE_SECRET_KEY", "sk_test_double_key"),
+        ("STRIPE_API_BASE", stripe.base.as_str()),
+    ];
     if hold_override {
         vars.push(("HOLD_SECONDS_OVERRIDE", hold.as_str()));
     }
@@ -53,7 +56,9 @@ pub fn reserve(edge: &Edge, slot: &Value, quantity: u32) -> Answer {
 
 /// The checkout status of a session.
 pub fn status(edge: &Edge, session: &str) -> Value {
-    http::get(&format!("{}/checkout-status?sessionId={session}", base(edge))).unwrap().json()
+    http::get(&format!("{}/checkout-status?sessionId={session}", base(edge)))
+        .unwrap()
+        .json()
 }
 
 /// Waits (up to 30 s) for the session's reservation to reach `want`.
@@ -72,7 +77,13 @@ pub fn wait_for_status(edge: &Edge, session: &str, want: &str) -> Value {
 /// Sends a Stripe event signed with the edge's webhook secret.
 pub fn signed_webhook(edge: &Edge, body: &str) -> Answer {
     let signature = sign(body.as_bytes(), WEBHOOK_SECRET, now());
-    http::send("POST", &edge.url("/api/payments/stripe/webhook"), Some(body), &[("Stripe-Signature", &signature)]).unwrap()
+    http::send(
+        "POST",
+        &edge.url("/api/payments/stripe/webhook"),
+        Some(body),
+        &[("Stripe-Signature", &signature)],
+    )
+    .unwrap()
 }
 
 /// Waits (up to 20 s) for the stand-in to have refunded `intent`.
@@ -91,11 +102,16 @@ pub fn wait_for_refund(stripe: &StripeDouble, intent: &str) -> Value {
 pub fn paid_booking(edge: &Edge, stripe: &StripeDouble, nth: usize) -> (i64, String, String, String) {
     let slot = find_slot(&base(edge), 8, 1, nth);
     let r = reserve(edge, &slot, 1).json();
-    let (id, session) = (r["reservationId"].as_i64().unwrap(), r["stripeCheckoutSessionId"].as_str().unwrap().to_string());
+    let (id, session) = (
+        r["reservationId"].as_i64().unwrap(),
+        r["stripeCheckoutSessionId"].as_str().unwrap().to_string(),
+    );
     let intent = stripe.complete(&session);
-    let paid = json!({"id": format!("evt_paid_{id}"), "type": "checkout.session.completed", "data": {"object": {"id": session,
+    let paid =
+        json!({"id": format!("evt_paid_{id}"), "type": "checkout.session.completed", "data": {"object": {"id": session,
         "object": "checkout.session", "payment_status": "paid", "payment_intent": intent,
-        "metadata": {"organisation": "stripe-spa", "reservation_id": id.to_string()}}}}).to_string();
+        "metadata": {"organisation": "stripe-spa", "reservation_id": id.to_string()}}}})
+        .to_string();
     assert_eq!(signed_webhook(edge, &paid).status, 200);
     assert_eq!(status(edge, &session)["status"], "confirmed");
     (id, session, intent, r["manageUrl"].as_str().unwrap().to_string())
@@ -103,5 +119,8 @@ pub fn paid_booking(edge: &Edge, stripe: &StripeDouble, nth: usize) -> (i64, Str
 
 /// A booking's payment status, through its manage link.
 pub fn payment_status(manage: &str) -> Value {
-    http::send("GET", manage, None, &[("Accept", "application/json")]).unwrap().json()["booking"]["paymentStatus"].clone()
+    http::send("GET", manage, None, &[("Accept", "application/json")])
+        .unwrap()
+        .json()["booking"]["paymentStatus"]
+        .clone()
 }

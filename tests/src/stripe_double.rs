@@ -16,16 +16,32 @@ use std::sync::{Arc, Mutex};
 
 /// The parameters of `POST /v1/checkout/sessions` the edge may send (Stripe has more; these are all real).
 const SESSION_PARAMS: &[&str] = &[
-    "mode", "line_items[0][price_data][currency]", "line_items[0][price_data][unit_amount]",
-    "line_items[0][price_data][product_data][name]", "line_items[0][quantity]", "customer_email",
-    "client_reference_id", "metadata[reservation_id]", "metadata[organisation]",
-    "payment_intent_data[metadata][reservation_id]", "payment_intent_data[metadata][organisation]",
-    "success_url", "cancel_url", "expires_at", "locale",
+    "mode",
+    "line_items[0][price_data][currency]",
+    "line_items[0][price_data][unit_amount]",
+    "line_items[0][price_data][product_data][name]",
+    "line_items[0][quantity]",
+    "customer_email",
+    "client_reference_id",
+    "metadata[reservation_id]",
+    "metadata[organisation]",
+    "payment_intent_data[metadata][reservation_id]",
+    "payment_intent_data[metadata][organisation]",
+    "success_url",
+    "cancel_url",
+    "expires_at",
+    "locale",
 ];
 const SESSION_REQUIRED: &[&str] = &["mode", "success_url", "line_items[0][quantity]"];
 /// Currencies Stripe charges in, with its minimum charge (a few of its 135; enough for the tests).
 const CURRENCIES: &[(&str, i64)] = &[("eur", 50), ("gbp", 30), ("huf", 17_500), ("usd", 50)];
-const REFUND_PARAMS: &[&str] = &["payment_intent", "amount", "reason", "metadata[reservation_id]", "metadata[organisation]"];
+const REFUND_PARAMS: &[&str] = &[
+    "payment_intent",
+    "amount",
+    "reason",
+    "metadata[reservation_id]",
+    "metadata[organisation]",
+];
 
 #[derive(Default)]
 struct State {
@@ -57,7 +73,12 @@ impl StripeDouble {
             let (status, body) = answer(&mut shared.lock().unwrap(), r);
             (status, body.to_string())
         });
-        StripeDouble { base: server.base.clone(), server, state, create_delay_ms }
+        StripeDouble {
+            base: server.base.clone(),
+            server,
+            state,
+            create_delay_ms,
+        }
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -93,7 +114,10 @@ impl StripeDouble {
     pub fn refund_from_dashboard(&self, intent: &str) {
         let mut state = self.state.lock().unwrap();
         let id = format!("re_dashboard_{}", state.refunds.len() + 1);
-        state.refunds.insert(intent.to_string(), json!({"id": id, "object": "refund", "payment_intent": intent, "status": "succeeded"}));
+        state.refunds.insert(
+            intent.to_string(),
+            json!({"id": id, "object": "refund", "payment_intent": intent, "status": "succeeded"}),
+        );
     }
 
     /// The next `n` refunds fail on Stripe's side, as its API sometimes does.
@@ -126,15 +150,30 @@ fn error(status: u16, kind: &str, message: &str, param: Option<&str>) -> (u16, V
 
 fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
     let headers = &r.headers;
-    if headers.get("authorization").is_none_or(|a| !a.starts_with("Bearer sk_test_")) {
+    if headers
+        .get("authorization")
+        .is_none_or(|a| !a.starts_with("Bearer sk_test_"))
+    {
         return error(401, "invalid_request_error", "Invalid API Key provided", None);
     }
     // Stripe-Version is a date and a release name, e.g. 2026-02-25.clover; anything else is refused.
     if let Some(v) = headers.get("stripe-version") {
         let (date, name) = v.split_once('.').unwrap_or((v, ""));
-        let date_ok = date.len() == 10 && date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        let date_ok = date.len() == 10
+            && date.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
         if !date_ok || name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase()) {
-            return error(400, "invalid_request_error", &format!("Invalid Stripe API version: {v}"), None);
+            return error(
+                400,
+                "invalid_request_error",
+                &format!("Invalid Stripe API version: {v}"),
+                None,
+            );
         }
     }
     let form = r.form();
@@ -142,8 +181,12 @@ fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
     if let Some(k) = &key {
         if let Some((body, kept)) = st.by_idempotency_key.get(k) {
             if *body != r.text() {
-                return error(400, "idempotency_error",
-                    "Keys for idempotent requests can only be used with the same parameters they were first used with.", None);
+                return error(
+                    400,
+                    "idempotency_error",
+                    "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+                    None,
+                );
             }
             return (200, kept.clone());
         }
@@ -156,7 +199,12 @@ fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
                 s["status"] = json!("expired");
                 (200, s.clone())
             }
-            Some(_) => error(400, "invalid_request_error", "Only Checkout Sessions with a status in [\"open\"] can be expired.", None),
+            Some(_) => error(
+                400,
+                "invalid_request_error",
+                "Only Checkout Sessions with a status in [\"open\"] can be expired.",
+                None,
+            ),
             None => no_such_session(id),
         },
         ("GET", ["v1", "checkout", "sessions", id]) => match st.sessions.get(*id) {
@@ -164,7 +212,12 @@ fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
             None => no_such_session(id),
         },
         ("POST", ["v1", "refunds"]) => refund(st, &form),
-        _ => error(404, "invalid_request_error", &format!("Unrecognized request URL ({} /{}).", r.method, segments.join("/")), None),
+        _ => error(
+            404,
+            "invalid_request_error",
+            &format!("Unrecognized request URL ({} /{}).", r.method, segments.join("/")),
+            None,
+        ),
     };
     if let (Some(k), (200, body)) = (key, &result) {
         st.by_idempotency_key.insert(k, (r.text(), body.clone()));
@@ -173,7 +226,15 @@ fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
 }
 
 fn no_such_session(id: &str) -> (u16, Value) {
-    coded(error(404, "invalid_request_error", &format!("No such checkout.session: '{id}'"), Some("session")), "resource_missing")
+    coded(
+        error(
+            404,
+            "invalid_request_error",
+            &format!("No such checkout.session: '{id}'"),
+            Some("session"),
+        ),
+        "resource_missing",
+    )
 }
 
 /// An error answer with Stripe's `code` for it.
@@ -184,7 +245,12 @@ fn coded((status, mut body): (u16, Value), code: &str) -> (u16, Value) {
 
 fn unknown_param(form: &[(String, String)], known: &[&str]) -> Option<(u16, Value)> {
     form.iter().find(|(k, _)| !known.contains(&k.as_str())).map(|(k, _)| {
-        error(400, "invalid_request_error", &format!("Received unknown parameter: {k}"), Some(k))
+        error(
+            400,
+            "invalid_request_error",
+            &format!("Received unknown parameter: {k}"),
+            Some(k),
+        )
     })
 }
 
@@ -194,28 +260,64 @@ fn create_session(st: &mut State, form: &[(String, String)]) -> (u16, Value) {
     }
     let get = |k: &str| form.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
     if let Some(missing) = SESSION_REQUIRED.iter().find(|k| get(k).is_none()) {
-        return error(400, "invalid_request_error", &format!("Missing required param: {missing}."), Some(missing));
+        return error(
+            400,
+            "invalid_request_error",
+            &format!("Missing required param: {missing}."),
+            Some(missing),
+        );
     }
     // Stripe's messages can quote what was sent, personal data included.
     if let Some(email) = get("customer_email").filter(|e| e.starts_with("refused")) {
-        return error(400, "invalid_request_error", &format!("Invalid email address: {email}"), Some("customer_email"));
+        return error(
+            400,
+            "invalid_request_error",
+            &format!("Invalid email address: {email}"),
+            Some("customer_email"),
+        );
     }
     let currency = get("line_items[0][price_data][currency]").unwrap_or_default();
     let Some((_, minimum)) = CURRENCIES.iter().find(|(c, _)| *c == currency) else {
-        return error(400, "invalid_request_error", &format!("Invalid currency: {currency}."), Some("line_items[0][price_data][currency]"));
+        return error(
+            400,
+            "invalid_request_error",
+            &format!("Invalid currency: {currency}."),
+            Some("line_items[0][price_data][currency]"),
+        );
     };
     let number = |k: &str| get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let total = number("line_items[0][price_data][unit_amount]").saturating_mul(number("line_items[0][quantity]"));
     if total < *minimum {
-        return coded(error(400, "invalid_request_error", &format!("The Checkout Session's total amount due must add up to at least {minimum} {currency}"), None), "amount_too_small");
+        return coded(
+            error(
+                400,
+                "invalid_request_error",
+                &format!("The Checkout Session's total amount due must add up to at least {minimum} {currency}"),
+                None,
+            ),
+            "amount_too_small",
+        );
     }
     if total > 99_999_999 {
-        return coded(error(400, "invalid_request_error", "The Checkout Session's total amount due must be no more than 99999999", None), "amount_too_large");
+        return coded(
+            error(
+                400,
+                "invalid_request_error",
+                "The Checkout Session's total amount due must be no more than 99999999",
+                None,
+            ),
+            "amount_too_large",
+        );
     }
     let created = now();
     if let Some(expires_at) = get("expires_at") {
         let Ok(at) = expires_at.parse::<i64>() else {
-            return error(400, "invalid_request_error", "Invalid integer: expires_at", Some("expires_at"));
+            return error(
+                400,
+                "invalid_request_error",
+                "Invalid integer: expires_at",
+                Some("expires_at"),
+            );
         };
         if at < created + 1800 || at > created + 86_400 {
             return error(400, "invalid_request_error",
@@ -242,18 +344,44 @@ fn refund(st: &mut State, form: &[(String, String)]) -> (u16, Value) {
     let get = |k: &str| form.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
     if let Some(reason) = get("reason") {
         if !["duplicate", "fraudulent", "requested_by_customer"].contains(&reason.as_str()) {
-            return error(400, "invalid_request_error", &format!("Invalid reason: {reason}"), Some("reason"));
+            return error(
+                400,
+                "invalid_request_error",
+                &format!("Invalid reason: {reason}"),
+                Some("reason"),
+            );
         }
     }
     let Some(intent) = get("payment_intent") else {
-        return error(400, "invalid_request_error", "One of the following params should be provided for this request: payment_intent or charge.", None);
+        return error(
+            400,
+            "invalid_request_error",
+            "One of the following params should be provided for this request: payment_intent or charge.",
+            None,
+        );
     };
-    let paid = st.sessions.values().any(|s| s["payment_intent"] == intent.as_str() && s["payment_status"] == "paid");
+    let paid = st
+        .sessions
+        .values()
+        .any(|s| s["payment_intent"] == intent.as_str() && s["payment_status"] == "paid");
     if !paid {
-        return error(400, "invalid_request_error", &format!("No such payment_intent: '{intent}'"), Some("payment_intent"));
+        return error(
+            400,
+            "invalid_request_error",
+            &format!("No such payment_intent: '{intent}'"),
+            Some("payment_intent"),
+        );
     }
     if st.refunds.contains_key(&intent) {
-        return coded(error(400, "invalid_request_error", &format!("Charge for payment intent {intent} has already been refunded."), None), "charge_already_refunded");
+        return coded(
+            error(
+                400,
+                "invalid_request_error",
+                &format!("Charge for payment intent {intent} has already been refunded."),
+                None,
+            ),
+            "charge_already_refunded",
+        );
     }
     if st.failing_refunds > 0 {
         st.failing_refunds -= 1;

@@ -39,8 +39,16 @@ impl Browser {
                      format!("--user-data-dir={}", profile.display())]
         }}}});
         let answer = http::send("POST", &format!("{base}/session"), Some(&caps.to_string()), &[]).unwrap();
-        let session = answer.json()["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {}", answer.body)).to_string();
-        Browser { driver, base, session, _profile: profile }
+        let session = answer.json()["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {}", answer.body))
+            .to_string();
+        Browser {
+            driver,
+            base,
+            session,
+            _profile: profile,
+        }
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
@@ -74,9 +82,18 @@ impl Browser {
     pub fn keys(&self, keys: &str) {
         let actions: Vec<Value> = keys
             .chars()
-            .flat_map(|c| [json!({"type": "keyDown", "value": c.to_string()}), json!({"type": "keyUp", "value": c.to_string()})])
+            .flat_map(|c| {
+                [
+                    json!({"type": "keyDown", "value": c.to_string()}),
+                    json!({"type": "keyUp", "value": c.to_string()}),
+                ]
+            })
             .collect();
-        self.call("POST", "/actions", Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})));
+        self.call(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        );
     }
 
     /// What has focus, looked for through shadow roots: `{tag, id, className, text, date}`.
@@ -91,7 +108,8 @@ impl Browser {
     /// Runs axe-core (from the project's npm tools) on the page and returns the violations inside the
     /// widget's shadow root, as `rule: target` lines.
     pub fn axe_violations(&self) -> Vec<String> {
-        let axe = std::fs::read_to_string(crate::repo_root().join("node_modules/axe-core/axe.min.js")).expect("axe-core: run scripts/setup.sh");
+        let axe = std::fs::read_to_string(crate::repo_root().join("node_modules/axe-core/axe.min.js"))
+            .expect("axe-core: run scripts/setup.sh");
         self.script(&format!("if (!window.axe) {{ {axe} }} return true;"), json!([]));
         let found = self.script_async(
             "const done = arguments[arguments.length - 1]; \
@@ -104,7 +122,15 @@ impl Browser {
             .iter()
             // A target inside a shadow root is an array of selectors, the host's first.
             .filter(|n| n["target"][0].is_array() || n["rule"] == "axe-error")
-            .map(|n| format!("{} ({}): {} {}", n["rule"].as_str().unwrap_or_default(), n["impact"].as_str().unwrap_or_default(), n["target"], n["summary"].as_str().unwrap_or_default()))
+            .map(|n| {
+                format!(
+                    "{} ({}): {} {}",
+                    n["rule"].as_str().unwrap_or_default(),
+                    n["impact"].as_str().unwrap_or_default(),
+                    n["target"],
+                    n["summary"].as_str().unwrap_or_default()
+                )
+            })
             .collect()
     }
 
@@ -139,12 +165,16 @@ impl Browser {
     }
 
     pub fn click(&self, element: &Value) {
-        let id = element[ELEMENT].as_str().unwrap_or_else(|| panic!("not an element reference: {element}"));
+        let id = element[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("not an element reference: {element}"));
         self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
     }
 
     pub fn type_into(&self, element: &Value, text: &str) {
-        let id = element[ELEMENT].as_str().unwrap_or_else(|| panic!("not an element reference: {element}"));
+        let id = element[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("not an element reference: {element}"));
         self.call("POST", &format!("/element/{id}/value"), Some(json!({"text": text})));
     }
 

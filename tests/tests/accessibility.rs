@@ -10,7 +10,12 @@ use slotbook_tests::Edge;
 
 fn check(browser: &Browser, step: &str, theme: &str) {
     let violations = browser.axe_violations();
-    assert!(violations.is_empty(), "{theme}, {step}: {} violations\n{}", violations.len(), violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "{theme}, {step}: {} violations\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
 }
 
 #[test]
@@ -19,7 +24,12 @@ fn every_step_passes_axe_in_light_and_dark() {
         let edge = Edge::start();
         let slug = format!("axe-{theme}");
         let host = venue_site(&edge, &slug, &format!(r#"data-theme="{theme}""#), "");
-        let slot = find_slot(&edge.url(&format!("/api/public/booking/organisations/{slug}")), 10, 1, 0);
+        let slot = find_slot(
+            &edge.url(&format!("/api/public/booking/organisations/{slug}")),
+            10,
+            1,
+            0,
+        );
         let browser = Browser::start();
         browser.goto(&format!("{}/", host.base));
         browser.widget_element(".sb-service[data-resource-type='10']");
@@ -69,7 +79,9 @@ fn a_booking_made_with_the_keyboard_alone() {
     tab_until(&browser, "the sauna", 10, |f| f["type"] == "10");
     browser.keys(ENTER);
     // Into the day grid: one Tab stop, then the arrow keys to the day.
-    tab_until(&browser, "the day grid", 6, |f| f["className"].as_str().unwrap_or("").contains("sb-day"));
+    tab_until(&browser, "the day grid", 6, |f| {
+        f["className"].as_str().unwrap_or("").contains("sb-day")
+    });
     let mut at = slotbook_core::time::Date::parse(browser.focused()["date"].as_str().unwrap()).unwrap();
     let mut presses = 0;
     while at < date {
@@ -92,11 +104,25 @@ fn a_booking_made_with_the_keyboard_alone() {
     browser.keys("kim@example.com");
     browser.keys(TAB);
     browser.keys("+49 40 1112230");
-    tab_until(&browser, "the book button", 4, |f| f["className"].as_str().unwrap_or("").contains("sb-primary"));
+    tab_until(&browser, "the book button", 4, |f| {
+        f["className"].as_str().unwrap_or("").contains("sb-primary")
+    });
     browser.keys(ENTER);
     browser.widget_element(".sb-confirmed");
-    let list = slotbook_tests::http::send("GET", &edge.url("/api/reservations"), None, &[("Authorization", &format!("Bearer {}", slotbook_tests::DEMO_KEY))]).unwrap().json();
-    let booked = list["data"].as_array().unwrap().iter().find(|r| r["customerInfo"]["name"] == "Kim Keys").expect("booked with the keyboard");
+    let list = slotbook_tests::http::send(
+        "GET",
+        &edge.url("/api/reservations"),
+        None,
+        &[("Authorization", &format!("Bearer {}", slotbook_tests::DEMO_KEY))],
+    )
+    .unwrap()
+    .json();
+    let booked = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["customerInfo"]["name"] == "Kim Keys")
+        .expect("booked with the keyboard");
     assert_eq!(booked["startTime"], slot["startTime"]);
 }
 
@@ -131,9 +157,15 @@ fn the_grid_keys_move_by_day_week_and_month() {
     let before = lands(&browser, &|d| d.weekday() == 7, "End");
     browser.keys("\u{E00F}"); // PageDown: the next month, shown
     lands(&browser, &|d| d == before.add_months(1), "PageDown");
-    let tab_stops = browser.script("return document.querySelector('#booking-here').shadowRoot.querySelectorAll(\".sb-day[tabindex='0']\").length;", json!([]));
+    let tab_stops = browser.script(
+        "return document.querySelector('#booking-here').shadowRoot.querySelectorAll(\".sb-day[tabindex='0']\").length;",
+        json!([]),
+    );
     assert_eq!(tab_stops, json!(1), "one Tab stop in the grid");
     let disabled = browser.script("return [...document.querySelector('#booking-here').shadowRoot.querySelectorAll(\".sb-day[aria-disabled='true']\")].map(d => d.getAttribute('aria-label'));", json!([]));
     let labels = disabled.as_array().unwrap();
-    assert!(!labels.is_empty() && labels.iter().all(|l| l.as_str().unwrap().contains(", ")), "disabled days say why: {labels:?}");
+    assert!(
+        !labels.is_empty() && labels.iter().all(|l| l.as_str().unwrap().contains(", ")),
+        "disabled days say why: {labels:?}"
+    );
 }

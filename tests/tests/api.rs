@@ -49,8 +49,15 @@ fn every_error_has_the_shared_shape() {
     e.error(404, "resource_not_found");
     let ok = http::get(&org("shape-spa")).unwrap();
     assert_eq!(ok.status, 200);
-    assert!(ok.header("x-request-id").is_some_and(|id| id.starts_with("req_")), "X-Request-Id on 2xx");
-    let e = http::get(&format!("{}/availability?date=2026-02-30&resourceTypeId=9", org("shape-spa"))).unwrap();
+    assert!(
+        ok.header("x-request-id").is_some_and(|id| id.starts_with("req_")),
+        "X-Request-Id on 2xx"
+    );
+    let e = http::get(&format!(
+        "{}/availability?date=2026-02-30&resourceTypeId=9",
+        org("shape-spa")
+    ))
+    .unwrap();
     assert_eq!(e.error(400, "validation_error")["param"], "date");
 }
 
@@ -64,8 +71,12 @@ fn every_answer_leaves_one_log_line() {
         let id = answer.header("x-request-id").unwrap().to_string();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
-            let lines: Vec<Value> =
-                edge().log().lines().filter(|l| l.contains(&id)).filter_map(|l| serde_json::from_str(l.trim()).ok()).collect();
+            let lines: Vec<Value> = edge()
+                .log()
+                .lines()
+                .filter(|l| l.contains(&id))
+                .filter_map(|l| serde_json::from_str(l.trim()).ok())
+                .collect();
             if !lines.is_empty() || std::time::Instant::now() > deadline {
                 assert_eq!(lines.len(), 1, "one line for {id}");
                 return lines[0].clone();
@@ -74,11 +85,17 @@ fn every_answer_leaves_one_log_line() {
         }
     };
     let line = line_of(&ok);
-    assert_eq!((line["method"].as_str(), line["route"].as_str(), line["status"].as_u64()), (Some("GET"), Some("catalog"), Some(200)));
+    assert_eq!(
+        (line["method"].as_str(), line["route"].as_str(), line["status"].as_u64()),
+        (Some("GET"), Some("catalog"), Some(200))
+    );
     assert_eq!(line["organisation"], "log-spa");
     assert!(line["duration_ms"].as_f64().is_some_and(|ms| ms >= 0.0));
     let line = line_of(&missing);
-    assert_eq!((line["status"].as_u64(), line["organisation"].as_str()), (Some(404), Some("no-such-log-spa")));
+    assert_eq!(
+        (line["status"].as_u64(), line["organisation"].as_str()),
+        (Some(404), Some("no-such-log-spa"))
+    );
 }
 
 #[test]
@@ -87,29 +104,71 @@ fn admin_import_needs_the_token_and_rejects_bad_documents_whole() {
     let doc = document_for("import-spa");
     let a = http::send("PUT", &url, Some(&doc.to_string()), &[]).unwrap();
     a.error(401, "invalid_api_key");
-    let a = http::send("PUT", &url, Some(&doc.to_string()), &[("Authorization", "Bearer wrong")]).unwrap();
+    let a = http::send(
+        "PUT",
+        &url,
+        Some(&doc.to_string()),
+        &[("Authorization", "Bearer wrong")],
+    )
+    .unwrap();
     a.error(401, "invalid_api_key");
     setup("import-spa");
     let before = http::get(&org("import-spa")).unwrap().json();
     let mut bad = doc.clone();
     bad["name"] = json!("Renamed Spa");
     bad["resourceTypes"][1]["durationMinutes"] = json!(0);
-    let a = http::send("PUT", &url, Some(&bad.to_string()), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap();
-    assert_eq!(a.error(400, "validation_error")["param"], "resourceTypes[1].durationMinutes");
+    let a = http::send(
+        "PUT",
+        &url,
+        Some(&bad.to_string()),
+        &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
+    )
+    .unwrap();
+    assert_eq!(
+        a.error(400, "validation_error")["param"],
+        "resourceTypes[1].durationMinutes"
+    );
     // Wrong types and missing fields are named by their path too.
     let mut bad = doc.clone();
     bad["resourceTypes"][0]["maxQuantity"] = json!("two");
-    let a = http::send("PUT", &url, Some(&bad.to_string()), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap();
-    assert_eq!(a.error(400, "validation_error")["param"], "resourceTypes[0].maxQuantity");
+    let a = http::send(
+        "PUT",
+        &url,
+        Some(&bad.to_string()),
+        &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
+    )
+    .unwrap();
+    assert_eq!(
+        a.error(400, "validation_error")["param"],
+        "resourceTypes[0].maxQuantity"
+    );
     let mut bad = doc.clone();
     bad["resourceTypes"][0].as_object_mut().unwrap().remove("name");
-    let a = http::send("PUT", &url, Some(&bad.to_string()), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap();
+    let a = http::send(
+        "PUT",
+        &url,
+        Some(&bad.to_string()),
+        &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
+    )
+    .unwrap();
     assert_eq!(a.error(400, "validation_error")["param"], "resourceTypes[0].name");
-    let a = http::send("PUT", &url, Some("{\"name\": "), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap();
+    let a = http::send(
+        "PUT",
+        &url,
+        Some("{\"name\": "),
+        &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
+    )
+    .unwrap();
     assert_eq!(a.error(400, "validation_error")["param"], "body");
     let after = http::get(&org("import-spa")).unwrap().json();
     assert_eq!(before, after, "nothing of the bad document was applied");
-    let a = http::send("PUT", &edge().url("/api/admin/organisations/Bad_Slug"), Some(&doc.to_string()), &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))]).unwrap();
+    let a = http::send(
+        "PUT",
+        &edge().url("/api/admin/organisations/Bad_Slug"),
+        Some(&doc.to_string()),
+        &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
+    )
+    .unwrap();
     a.error(400, "validation_error");
 }
 
@@ -128,7 +187,13 @@ fn free_reservation_is_stored_and_counted() {
     assert_eq!(r["status"], "confirmed");
     assert_eq!(r["requiresPayment"], false);
     assert_eq!(places_left(&base, 10, &slot), before - 2);
-    let staff = http::send("GET", &edge().url(&format!("/api/reservations/{}", r["reservationId"])), None, &[("Authorization", &format!("Bearer {}", staff_key("free-spa")))]).unwrap();
+    let staff = http::send(
+        "GET",
+        &edge().url(&format!("/api/reservations/{}", r["reservationId"])),
+        None,
+        &[("Authorization", &format!("Bearer {}", staff_key("free-spa")))],
+    )
+    .unwrap();
     assert_eq!(staff.status, 200, "{}", staff.body);
     assert_eq!(staff.json()["customerInfo"]["email"], "may@example.com");
     assert_eq!(staff.json()["quantity"], 2);
@@ -193,8 +258,16 @@ fn concurrent_reserves_never_overbook() {
         .collect();
     let answers: Vec<Answer> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     let created = answers.iter().filter(|a| a.status == 201).count();
-    let refused = answers.iter().filter(|a| a.status == 409 && a.json()["error"]["code"] == "slot_unavailable").count();
-    assert_eq!((created, refused), (3, 97), "statuses: {:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    let refused = answers
+        .iter()
+        .filter(|a| a.status == 409 && a.json()["error"]["code"] == "slot_unavailable")
+        .count();
+    assert_eq!(
+        (created, refused),
+        (3, 97),
+        "statuses: {:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
     assert_eq!(places_left(&base, 1, &slot), 0);
 }
 
@@ -206,7 +279,14 @@ fn staff_api_manages_reservations_with_an_api_key() {
     let auth = [("Authorization", key.as_str())];
     let url = edge().url("/api/reservations");
     http::get(&url).unwrap().error(401, "invalid_api_key");
-    http::send("GET", &url, None, &[("Authorization", "Bearer sk_wrong_key_000000000000000")]).unwrap().error(401, "invalid_api_key");
+    http::send(
+        "GET",
+        &url,
+        None,
+        &[("Authorization", "Bearer sk_wrong_key_000000000000000")],
+    )
+    .unwrap()
+    .error(401, "invalid_api_key");
 
     let slot = find_slot(&org("staff-spa"), 8, 3, 0);
     let body = json!({"startTime": slot["startTime"], "endTime": slot["endTime"], "resourceTypeId": 8,
@@ -220,27 +300,58 @@ fn staff_api_manages_reservations_with_an_api_key() {
     let id = r["id"].as_i64().unwrap();
     assert_eq!(places_left(&org("staff-spa"), 8, &slot), 1);
 
-    let list = http::send("GET", &format!("{url}?resourceId=22&status=confirmed"), None, &auth).unwrap().json();
+    let list = http::send("GET", &format!("{url}?resourceId=22&status=confirmed"), None, &auth)
+        .unwrap()
+        .json();
     assert!(list["data"].as_array().unwrap().iter().any(|x| x["id"] == id));
-    let list = http::send("GET", &format!("{url}?resourceId=23"), None, &auth).unwrap().json();
+    let list = http::send("GET", &format!("{url}?resourceId=23"), None, &auth)
+        .unwrap()
+        .json();
     assert!(!list["data"].as_array().unwrap().iter().any(|x| x["id"] == id));
-    http::send("GET", &format!("{url}?status=nope"), None, &auth).unwrap().error(400, "validation_error");
+    http::send("GET", &format!("{url}?status=nope"), None, &auth)
+        .unwrap()
+        .error(400, "validation_error");
 
     // Too many for what is left: the same no-overbooking check as the public flow.
     let body = json!({"startTime": slot["startTime"], "endTime": slot["endTime"], "resourceTypeId": 8, "quantity": 2});
-    http::send("POST", &url, Some(&body.to_string()), &auth).unwrap().error(409, "slot_unavailable");
+    http::send("POST", &url, Some(&body.to_string()), &auth)
+        .unwrap()
+        .error(409, "slot_unavailable");
 
     let other = format!("Bearer {}", staff_key("other-spa"));
-    http::send("GET", &format!("{url}/{id}"), None, &[("Authorization", &other)]).unwrap().error(404, "resource_not_found");
+    http::send("GET", &format!("{url}/{id}"), None, &[("Authorization", &other)])
+        .unwrap()
+        .error(404, "resource_not_found");
 
-    let cancelled = http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"status":"cancelled"}"#), &auth).unwrap();
+    let cancelled = http::send(
+        "PATCH",
+        &format!("{url}/{id}"),
+        Some(r#"{"status":"cancelled"}"#),
+        &auth,
+    )
+    .unwrap();
     assert_eq!(cancelled.json()["status"], "cancelled", "{}", cancelled.body);
-    assert_eq!(places_left(&org("staff-spa"), 8, &slot), 3, "cancelling releases the places");
-    http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"status":"confirmed"}"#), &auth).unwrap().error(409, "already_cancelled");
-    http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"quantity":0}"#), &auth).unwrap().error(400, "validation_error");
+    assert_eq!(
+        places_left(&org("staff-spa"), 8, &slot),
+        3,
+        "cancelling releases the places"
+    );
+    http::send(
+        "PATCH",
+        &format!("{url}/{id}"),
+        Some(r#"{"status":"confirmed"}"#),
+        &auth,
+    )
+    .unwrap()
+    .error(409, "already_cancelled");
+    http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"quantity":0}"#), &auth)
+        .unwrap()
+        .error(400, "validation_error");
     let deleted = http::send("DELETE", &format!("{url}/{id}"), None, &auth).unwrap();
     assert_eq!(deleted.status, 200);
-    http::send("GET", &format!("{url}/{id}"), None, &auth).unwrap().error(404, "resource_not_found");
+    http::send("GET", &format!("{url}/{id}"), None, &auth)
+        .unwrap()
+        .error(404, "resource_not_found");
 }
 
 #[test]
@@ -252,10 +363,15 @@ fn legacy_token_books_one_resource_and_rotates() {
     assert_eq!(meta.status, 200, "{}", meta.body);
     let types = meta.json()["resourceTypes"].clone();
     assert_eq!(types.as_array().unwrap().len(), 1);
-    assert_eq!(types[0]["resources"], json!([{"id": 22, "name": "Room Birch", "capacity": 1}]));
+    assert_eq!(
+        types[0]["resources"],
+        json!([{"id": 22, "name": "Room Birch", "capacity": 1}])
+    );
     let slot = find_slot(&base, 8, 1, 0);
-    let free = |s: &Value| json!({"startTime": s["startTime"], "endTime": s["endTime"], "quantity": 1,
-        "customerName": "Ann", "customerEmail": "ann@example.com", "customerPhone": "+3612345678"});
+    let free = |s: &Value| {
+        json!({"startTime": s["startTime"], "endTime": s["endTime"], "quantity": 1,
+        "customerName": "Ann", "customerEmail": "ann@example.com", "customerPhone": "+3612345678"})
+    };
     // The massage is paid: the token flow gets the same payment answer.
     let a = http::post_json(&format!("{base}/reserve"), &free(&slot));
     assert_eq!(a.status, 201, "{}", a.body);
@@ -264,7 +380,12 @@ fn legacy_token_books_one_resource_and_rotates() {
     doc["resourceTypes"][0]["resources"][1]["publicToken"] = json!("rotated-token-spa-abcdef");
     assert_eq!(edge().import("token-spa", &doc).status, 200);
     http::get(&base).unwrap().error(404, "resource_not_found");
-    assert_eq!(http::get(&edge().url("/api/public/booking/rotated-token-spa-abcdef")).unwrap().status, 200);
+    assert_eq!(
+        http::get(&edge().url("/api/public/booking/rotated-token-spa-abcdef"))
+            .unwrap()
+            .status,
+        200
+    );
 }
 
 #[test]
@@ -280,7 +401,13 @@ fn state_survives_a_restart() {
     own.restart();
     let base = own.url("/api/public/booking/organisations/restart-spa");
     assert_eq!(places_left(&base, 10, &slot), before);
-    let list = http::send("GET", &own.url("/api/reservations"), None, &[("Authorization", &format!("Bearer {}", staff_key("restart-spa")))]).unwrap();
+    let list = http::send(
+        "GET",
+        &own.url("/api/reservations"),
+        None,
+        &[("Authorization", &format!("Bearer {}", staff_key("restart-spa")))],
+    )
+    .unwrap();
     assert_eq!(list.json()["data"].as_array().unwrap().len(), 1, "{}", list.body);
 }
 
@@ -294,23 +421,61 @@ fn staff_changes_keep_the_no_overbooking_rule_and_name_bad_fields() {
     let first = find_slot(&base, 8, 3, 0);
     // The next massage slot after `first` on the same day or later.
     let date = &first["startTime"].as_str().unwrap()[..10];
-    let day = http::get(&format!("{base}/availability?date={date}&resourceTypeId=8")).unwrap().json();
-    let second = day["slots"].as_array().unwrap().iter().find(|s| s["startTime"] != first["startTime"] && s["available"] == 3).cloned().expect("a second free slot");
+    let day = http::get(&format!("{base}/availability?date={date}&resourceTypeId=8"))
+        .unwrap()
+        .json();
+    let second = day["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["startTime"] != first["startTime"] && s["available"] == 3)
+        .cloned()
+        .expect("a second free slot");
 
-    let fill = json!({"startTime": first["startTime"], "endTime": first["endTime"], "resourceTypeId": 8, "quantity": 3});
-    assert_eq!(http::send("POST", &url, Some(&fill.to_string()), &auth).unwrap().status, 201);
-    let other = json!({"startTime": second["startTime"], "endTime": second["endTime"], "resourceTypeId": 8, "quantity": 1});
-    let created = http::send("POST", &url, Some(&other.to_string()), &auth).unwrap().json();
+    let fill =
+        json!({"startTime": first["startTime"], "endTime": first["endTime"], "resourceTypeId": 8, "quantity": 3});
+    assert_eq!(
+        http::send("POST", &url, Some(&fill.to_string()), &auth).unwrap().status,
+        201
+    );
+    let other =
+        json!({"startTime": second["startTime"], "endTime": second["endTime"], "resourceTypeId": 8, "quantity": 1});
+    let created = http::send("POST", &url, Some(&other.to_string()), &auth)
+        .unwrap()
+        .json();
     let id = created["id"].as_i64().unwrap();
 
     // Moving into the full slot is refused, and nothing changes.
     let move_body = json!({"startTime": first["startTime"], "endTime": first["endTime"]}).to_string();
-    http::send("PATCH", &format!("{url}/{id}"), Some(&move_body), &auth).unwrap().error(409, "slot_unavailable");
+    http::send("PATCH", &format!("{url}/{id}"), Some(&move_body), &auth)
+        .unwrap()
+        .error(409, "slot_unavailable");
     assert_eq!(places_left(&base, 8, &second), 2);
     // Cancelling the blocker frees the slot; then the move goes through and the places follow.
-    let list = http::send("GET", &format!("{url}?startFrom={}&endTo={}", first["startTime"].as_str().unwrap(), first["endTime"].as_str().unwrap()), None, &auth).unwrap().json();
+    let list = http::send(
+        "GET",
+        &format!(
+            "{url}?startFrom={}&endTo={}",
+            first["startTime"].as_str().unwrap(),
+            first["endTime"].as_str().unwrap()
+        ),
+        None,
+        &auth,
+    )
+    .unwrap()
+    .json();
     let blocker = list["data"][0]["id"].as_i64().unwrap();
-    assert_eq!(http::send("PATCH", &format!("{url}/{blocker}"), Some(r#"{"status":"cancelled"}"#), &auth).unwrap().status, 200);
+    assert_eq!(
+        http::send(
+            "PATCH",
+            &format!("{url}/{blocker}"),
+            Some(r#"{"status":"cancelled"}"#),
+            &auth
+        )
+        .unwrap()
+        .status,
+        200
+    );
     let moved = http::send("PATCH", &format!("{url}/{id}"), Some(&move_body), &auth).unwrap();
     assert_eq!(moved.status, 200, "{}", moved.body);
     assert_eq!(moved.json()["startTime"], first["startTime"]);
@@ -334,7 +499,13 @@ fn staff_changes_keep_the_no_overbooking_rule_and_name_bad_fields() {
         let a = http::send("POST", &url, Some(&body.to_string()), &auth).unwrap();
         assert_eq!(a.error(400, "validation_error")["param"], field, "{field}: {}", a.body);
     }
-    let a = http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"status":"pending_payment"}"#), &auth).unwrap();
+    let a = http::send(
+        "PATCH",
+        &format!("{url}/{id}"),
+        Some(r#"{"status":"pending_payment"}"#),
+        &auth,
+    )
+    .unwrap();
     assert_eq!(a.error(400, "validation_error")["param"], "status");
 
     // No resources and no service to take them from: refused, naming the field (it aborted the organisation's
@@ -344,7 +515,10 @@ fn staff_changes_keep_the_no_overbooking_rule_and_name_bad_fields() {
     assert_eq!(a.error(400, "validation_error")["param"], "resourceIds", "{}", a.body);
     let a = http::send("PATCH", &format!("{url}/{id}"), Some(r#"{"resourceIds":[]}"#), &auth).unwrap();
     assert_eq!(a.error(400, "validation_error")["param"], "resourceIds", "{}", a.body);
-    assert_eq!(http::send("GET", &format!("{url}/{id}"), None, &auth).unwrap().status, 200);
+    assert_eq!(
+        http::send("GET", &format!("{url}/{id}"), None, &auth).unwrap().status,
+        200
+    );
 }
 
 #[test]
@@ -360,29 +534,51 @@ fn a_retried_reserve_with_its_idempotency_key_books_once() {
     assert_eq!(first.header("idempotent-replayed"), None);
     // The same body with keys in another order and other spacing is the same request.
     let reordered: Value = serde_json::from_str(&body).unwrap();
-    let again = http::send("POST", &url, Some(&serde_json::to_string_pretty(&reordered).unwrap()), &[("Idempotency-Key", "attempt-1")]).unwrap();
+    let again = http::send(
+        "POST",
+        &url,
+        Some(&serde_json::to_string_pretty(&reordered).unwrap()),
+        &[("Idempotency-Key", "attempt-1")],
+    )
+    .unwrap();
     assert_eq!(again.status, 201);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.json()["reservationId"], first.json()["reservationId"]);
     assert_eq!(places_left(&base, 10, &slot), before - 2, "booked once");
 
     let other = booking(10, &slot, 1).to_string();
-    http::send("POST", &url, Some(&other), &[("Idempotency-Key", "attempt-1")]).unwrap().error(409, "idempotency_key_reused");
+    http::send("POST", &url, Some(&other), &[("Idempotency-Key", "attempt-1")])
+        .unwrap()
+        .error(409, "idempotency_key_reused");
     let e = http::send("POST", &url, Some(&other), &[("Idempotency-Key", "")]).unwrap();
     assert_eq!(e.error(400, "validation_error")["param"], "Idempotency-Key");
     // A refusal is remembered too: the same attempt gets the same answer.
     let too_many = booking(10, &slot, 9).to_string();
     let refused = http::send("POST", &url, Some(&too_many), &[("Idempotency-Key", "attempt-2")]).unwrap();
     refused.error(409, "capacity_exceeded");
-    assert_eq!(refused.header("idempotent-replayed"), None, "the first refusal is answered, not replayed");
+    assert_eq!(
+        refused.header("idempotent-replayed"),
+        None,
+        "the first refusal is answered, not replayed"
+    );
     let replayed = http::send("POST", &url, Some(&too_many), &[("Idempotency-Key", "attempt-2")]).unwrap();
     replayed.error(409, "capacity_exceeded");
-    assert_eq!(replayed.header("idempotent-replayed"), Some("true"), "the same attempt gets the stored refusal");
+    assert_eq!(
+        replayed.header("idempotent-replayed"),
+        Some("true"),
+        "the same attempt gets the stored refusal"
+    );
     // Keys are per organisation.
     setup("idem-other");
     let other_org = format!("{}/reserve", org("idem-other"));
     let slot2 = find_slot(&org("idem-other"), 10, 1, 0);
-    let a = http::send("POST", &other_org, Some(&booking(10, &slot2, 1).to_string()), &[("Idempotency-Key", "attempt-1")]).unwrap();
+    let a = http::send(
+        "POST",
+        &other_org,
+        Some(&booking(10, &slot2, 1).to_string()),
+        &[("Idempotency-Key", "attempt-1")],
+    )
+    .unwrap();
     assert_eq!((a.status, a.header("idempotent-replayed")), (201, None));
 }
 
@@ -393,11 +589,16 @@ fn the_month_view_says_which_days_have_room() {
     // The yoga class (12 places a class): fill every class of one day.
     let slot = find_slot(&base, 9, 12, 0);
     let day = slot["date"].as_str().unwrap().to_string();
-    let classes = http::get(&format!("{base}/availability?date={day}&resourceTypeId=9")).unwrap().json();
+    let classes = http::get(&format!("{base}/availability?date={day}&resourceTypeId=9"))
+        .unwrap()
+        .json();
     let classes = classes["slots"].as_array().unwrap().clone();
     for class in &classes {
         for _ in 0..3 {
-            assert_eq!(http::post_json(&format!("{base}/reserve"), &booking(9, class, 4)).status, 201);
+            assert_eq!(
+                http::post_json(&format!("{base}/reserve"), &booking(9, class, 4)).status,
+                201
+            );
         }
     }
     let month = &day[..7];
@@ -407,11 +608,19 @@ fn the_month_view_says_which_days_have_room() {
     assert_eq!(m["month"], format!("{month}-01"));
     let days = m["days"].as_array().unwrap();
     let full = days.iter().find(|d| d["date"] == day.as_str()).unwrap();
-    assert_eq!((full["slots"].as_u64(), full["available"].as_u64()), (Some(classes.len() as u64), Some(0)), "{full}");
+    assert_eq!(
+        (full["slots"].as_u64(), full["available"].as_u64()),
+        (Some(classes.len() as u64), Some(0)),
+        "{full}"
+    );
     assert!(days.iter().any(|d| d["available"] == 12), "other days have room");
-    let closed = days.iter().find(|d| d["date"].as_str().unwrap().ends_with("-25") && month.ends_with("-12"));
+    let closed = days
+        .iter()
+        .find(|d| d["date"].as_str().unwrap().ends_with("-25") && month.ends_with("-12"));
     if let Some(c) = closed {
         assert_eq!(c["slots"], 0, "a closed date has no times");
     }
-    http::get(&format!("{base}/calendar?month=2026-13&resourceTypeId=9")).unwrap().error(400, "validation_error");
+    http::get(&format!("{base}/calendar?month=2026-13&resourceTypeId=9"))
+        .unwrap()
+        .error(400, "validation_error");
 }

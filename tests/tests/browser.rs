@@ -52,16 +52,30 @@ fn a_customer_books_a_free_class_on_the_demo_page() {
     let brand = browser.script("return getComputedStyle(document.querySelector('[data-booking-widget]').shadowRoot.querySelector('.sb-card')).getPropertyValue('--sb-brand').trim();", json!([]));
     assert_eq!(brand, json!("#0f766e"), "the organisation's brand colour");
     let events = browser.script("return window.__events;", json!([]));
-    let names: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["slot-selected", "reserved", "confirmed"]);
     let detail = &events[2]["detail"];
     assert_eq!(detail["startTime"], start);
-    assert!(detail.get("customerEmail").is_none() && !detail.to_string().contains("erika"), "no personal data in events");
+    assert!(
+        detail.get("customerEmail").is_none() && !detail.to_string().contains("erika"),
+        "no personal data in events"
+    );
     let reservation_id = detail["reservationId"].as_i64().unwrap();
     assert!(text.contains(&reservation_id.to_string()), "reference shown");
 
     // The reservation exists in the engine and the slot's places went down.
-    let staff = http::send("GET", &edge.url(&format!("/api/reservations/{reservation_id}")), None, &[("Authorization", &format!("Bearer {DEMO_KEY}"))]).unwrap();
+    let staff = http::send(
+        "GET",
+        &edge.url(&format!("/api/reservations/{reservation_id}")),
+        None,
+        &[("Authorization", &format!("Bearer {DEMO_KEY}"))],
+    )
+    .unwrap();
     assert_eq!(staff.status, 200, "{}", staff.body);
     let r = staff.json();
     assert_eq!(r["customerInfo"]["name"], "Erika Mustermann");
@@ -82,7 +96,14 @@ fn the_form_checks_fields_as_you_type() {
     let invalid = browser.script("return document.querySelector('[data-booking-widget]').shadowRoot.querySelector('#sb-email').getAttribute('aria-invalid');", json!([]));
     assert_eq!(invalid, json!("true"));
     // Nothing was reserved.
-    let list = http::send("GET", &edge.url("/api/reservations"), None, &[("Authorization", &format!("Bearer {DEMO_KEY}"))]).unwrap().json();
+    let list = http::send(
+        "GET",
+        &edge.url("/api/reservations"),
+        None,
+        &[("Authorization", &format!("Bearer {DEMO_KEY}"))],
+    )
+    .unwrap()
+    .json();
     assert_eq!(list["data"].as_array().unwrap().len(), 0);
 }
 
@@ -95,27 +116,70 @@ fn a_paid_booking_goes_through_checkout_and_comes_back_confirmed() {
     browser.click(&browser.widget_element(".sb-primary"));
 
     // The top window goes to the checkout page (the local stand-in for Stripe Checkout).
-    browser.wait_for("the checkout page", "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');");
+    browser.wait_for(
+        "the checkout page",
+        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
+    );
     assert!(browser.script("return document.body.textContent.includes('TEST PAYMENT');", json!([])) == json!(true));
     let pay = browser.script("return document.querySelector('button.pay');", json!([]));
     browser.click(&pay);
 
     // Back on the venue's page, the widget polls the checkout status until it is confirmed, and the session
     // id leaves the address bar (a reload or a shared link must not replay it).
-    browser.wait_for("the return to the venue page", "return location.pathname === '/' && location.origin !== 'null';");
+    browser.wait_for(
+        "the return to the venue page",
+        "return location.pathname === '/' && location.origin !== 'null';",
+    );
     browser.widget_element(".sb-confirmed");
-    assert!(!browser.current_url().contains("booking_session_id"), "{}", browser.current_url());
+    assert!(
+        !browser.current_url().contains("booking_session_id"),
+        "{}",
+        browser.current_url()
+    );
     let text = browser.widget_text();
-    for shown in ["Deep tissue massage", "60 min", "payment received", "Add to calendar", "Google Calendar", "Change or cancel"] {
+    for shown in [
+        "Deep tissue massage",
+        "60 min",
+        "payment received",
+        "Add to calendar",
+        "Google Calendar",
+        "Change or cancel",
+    ] {
         assert!(text.contains(shown), "{shown} in the confirmation: {text}");
     }
     assert!(text.contains("65.00"), "the amount paid");
-    let list = http::send("GET", &edge.url("/api/reservations?resourceTypeId=8"), None, &[("Authorization", &format!("Bearer {DEMO_KEY}"))]).unwrap().json();
-    let session = list["data"].as_array().unwrap().iter().find(|r| r["customerInfo"]["name"] == "Paula Payer").unwrap()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
-    let status = http::get(&edge.url(&format!("/api/public/booking/organisations/acme-spa/checkout-status?sessionId={session}"))).unwrap().json();
+    let list = http::send(
+        "GET",
+        &edge.url("/api/reservations?resourceTypeId=8"),
+        None,
+        &[("Authorization", &format!("Bearer {DEMO_KEY}"))],
+    )
+    .unwrap()
+    .json();
+    let session = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["customerInfo"]["name"] == "Paula Payer")
+        .unwrap()["stripeCheckoutSessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let status = http::get(&edge.url(&format!(
+        "/api/public/booking/organisations/acme-spa/checkout-status?sessionId={session}"
+    )))
+    .unwrap()
+    .json();
     assert_eq!(status["status"], "confirmed");
     assert_eq!(status["paymentStatus"], "succeeded");
-    let r = http::send("GET", &edge.url(&format!("/api/reservations/{}", status["reservationId"])), None, &[("Authorization", &format!("Bearer {DEMO_KEY}"))]).unwrap().json();
+    let r = http::send(
+        "GET",
+        &edge.url(&format!("/api/reservations/{}", status["reservationId"])),
+        None,
+        &[("Authorization", &format!("Bearer {DEMO_KEY}"))],
+    )
+    .unwrap()
+    .json();
     assert_eq!(r["customerInfo"]["name"], "Paula Payer");
     assert_eq!(r["quotedTotalAmount"], 6500);
 }
@@ -127,7 +191,10 @@ fn a_cancelled_payment_offers_another_time() {
     choose(&browser, 8, &slot);
     fill(&browser, "Paula Payer", "paula@example.com", "+36 30 111 2222");
     browser.click(&browser.widget_element(".sb-primary"));
-    browser.wait_for("the checkout page", "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');");
+    browser.wait_for(
+        "the checkout page",
+        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
+    );
     let cancel = browser.script("return document.querySelector('button:not(.pay)');", json!([]));
     browser.click(&cancel);
     browser.widget_element(".sb-failed");
@@ -142,15 +209,28 @@ fn back_from_the_payment_page_is_not_completed_and_can_pay() {
     choose(&browser, 8, &slot);
     fill(&browser, "Bert Back", "bert@example.com", "+36 30 111 2223");
     browser.click(&browser.widget_element(".sb-primary"));
-    browser.wait_for("the checkout page", "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');");
+    browser.wait_for(
+        "the checkout page",
+        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
+    );
     // The customer presses the browser's back button instead of paying.
     browser.script("history.back();", json!([]));
     browser.widget_element(".sb-unpaid");
     let text = browser.widget_text();
-    assert!(text.contains("Payment not completed") && !text.contains("did not go through"), "{text}");
-    assert_eq!(places_left(&acme(&edge), 8, &slot), slot["available"].as_u64().unwrap() - 1, "the room is still held");
+    assert!(
+        text.contains("Payment not completed") && !text.contains("did not go through"),
+        "{text}"
+    );
+    assert_eq!(
+        places_left(&acme(&edge), 8, &slot),
+        slot["available"].as_u64().unwrap() - 1,
+        "the room is still held"
+    );
     browser.click(&browser.widget_element(".sb-unpaid .sb-primary"));
-    browser.wait_for("the checkout page again", "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');");
+    browser.wait_for(
+        "the checkout page again",
+        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
+    );
     browser.click(&browser.script("return document.querySelector('button.pay');", json!([])));
     browser.widget_element(".sb-confirmed");
 }
@@ -170,18 +250,39 @@ fn the_confirmation_says_what_was_booked_and_links_the_calendar_file() {
     browser.click(&browser.widget_element(".sb-primary"));
     browser.widget_element(".sb-confirmed");
     let text = browser.widget_text();
-    for shown in ["Acme Spa", "Sauna session", "Fő utca 1, 1011 Budapest", "min", "Booking reference"] {
+    for shown in [
+        "Acme Spa",
+        "Sauna session",
+        "Fő utca 1, 1011 Budapest",
+        "min",
+        "Booking reference",
+    ] {
         assert!(text.contains(shown), "{shown} in the confirmation: {text}");
     }
-    let href = browser.script("return document.querySelector('[data-booking-widget]').shadowRoot.querySelector('a[download]').href;", json!([]));
+    let href = browser.script(
+        "return document.querySelector('[data-booking-widget]').shadowRoot.querySelector('a[download]').href;",
+        json!([]),
+    );
     let href = href.as_str().unwrap();
-    assert!(href.starts_with(&edge.url("/api/public/booking/manage/")) && href.ends_with("/calendar.ics"), "{href}");
+    assert!(
+        href.starts_with(&edge.url("/api/public/booking/manage/")) && href.ends_with("/calendar.ics"),
+        "{href}"
+    );
     let ics = http::get(href).unwrap();
-    assert!(ics.body.contains("BEGIN:VEVENT") && ics.body.contains("SUMMARY:Sauna session\\, Acme Spa"), "{}", ics.body);
+    assert!(
+        ics.body.contains("BEGIN:VEVENT") && ics.body.contains("SUMMARY:Sauna session\\, Acme Spa"),
+        "{}",
+        ics.body
+    );
     let manage = href.trim_end_matches("/calendar.ics");
     let google = browser.script("return [...document.querySelector('[data-booking-widget]').shadowRoot.querySelectorAll('.sb-links a')].map(a => a.href).find(h => h.startsWith('https://calendar.google.com/'));", json!([]));
-    let managed = http::send("GET", manage, None, &[("Accept", "application/json")]).unwrap().json();
-    assert_eq!(google, managed["googleCalendarUrl"], "the Google Calendar link beside the calendar file");
+    let managed = http::send("GET", manage, None, &[("Accept", "application/json")])
+        .unwrap()
+        .json();
+    assert_eq!(
+        google, managed["googleCalendarUrl"],
+        "the Google Calendar link beside the calendar file"
+    );
 }
 
 #[test]
@@ -195,7 +296,10 @@ fn a_venue_site_on_another_origin_embeds_the_widget_and_books() {
     browser.widget_element(".sb-service[data-resource-type='10']");
     let text = browser.widget_text();
     assert!(text.contains("Leistung wählen"), "German from <html lang>: {text}");
-    let placed = browser.script("return document.querySelector('#booking-here').hasAttribute('data-booking-widget');", json!([]));
+    let placed = browser.script(
+        "return document.querySelector('#booking-here').hasAttribute('data-booking-widget');",
+        json!([]),
+    );
     assert_eq!(placed, json!(true), "mounted into data-target");
     choose(&browser, 10, &slot);
     fill(&browser, "Nora Nord", "nora@example.com", "+49 40 1234567");
@@ -208,11 +312,24 @@ fn a_venue_site_on_another_origin_embeds_the_widget_and_books() {
     let ok = http::send("GET", &catalog, None, &[("Origin", &host.base)]).unwrap();
     assert_eq!(ok.header("access-control-allow-origin"), Some(host.base.as_str()));
     assert!(ok.header("vary").is_some_and(|v| v.contains("Origin")));
-    let preflight = http::send("OPTIONS", &format!("{catalog}/reserve"), None,
-        &[("Origin", &host.base), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "content-type, idempotency-key")]).unwrap();
+    let preflight = http::send(
+        "OPTIONS",
+        &format!("{catalog}/reserve"),
+        None,
+        &[
+            ("Origin", &host.base),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "content-type, idempotency-key"),
+        ],
+    )
+    .unwrap();
     assert_eq!(preflight.status, 204);
-    assert!(preflight.header("access-control-allow-headers").is_some_and(|h| h.contains("Idempotency-Key")));
-    http::send("GET", &catalog, None, &[("Origin", "https://evil.example")]).unwrap().error(403, "origin_not_allowed");
+    assert!(preflight
+        .header("access-control-allow-headers")
+        .is_some_and(|h| h.contains("Idempotency-Key")));
+    http::send("GET", &catalog, None, &[("Origin", "https://evil.example")])
+        .unwrap()
+        .error(403, "origin_not_allowed");
 }
 
 #[test]
@@ -223,7 +340,11 @@ fn a_site_that_is_not_allowed_gets_a_clear_error_not_a_widget() {
     assert_eq!(edge.import("closed-studio", &demo_document()).status, 200);
     browser.goto(&format!("{}/", host.base));
     browser.widget_element(".sb-error button");
-    assert!(browser.widget_text().contains("Das konnte nicht geladen werden"), "{}", browser.widget_text());
+    assert!(
+        browser.widget_text().contains("Das konnte nicht geladen werden"),
+        "{}",
+        browser.widget_text()
+    );
 }
 
 #[test]
@@ -264,21 +385,37 @@ fn popup_mode_loads_the_widget_only_when_asked() {
     let host = venue_site(&edge, "popup-studio", r#"data-mode="popup""#, "");
     browser.goto(&format!("{}/", host.base));
     let button = browser.wait_for("the popup button", "const h = document.querySelector('#booking-here'); return h && h.shadowRoot && h.shadowRoot.querySelector('button.open');");
-    let label = browser.script("return document.querySelector('#booking-here').shadowRoot.querySelector('button.open').textContent;", json!([]));
+    let label = browser.script(
+        "return document.querySelector('#booking-here').shadowRoot.querySelector('button.open').textContent;",
+        json!([]),
+    );
     assert_eq!(label, json!("Jetzt buchen"));
     let wasm_fetched = "return performance.getEntriesByType('resource').some(e => e.name.endsWith('_bg.wasm'));";
-    assert_eq!(browser.script(wasm_fetched, json!([])), json!(false), "nothing heavy before the customer asks");
+    assert_eq!(
+        browser.script(wasm_fetched, json!([])),
+        json!(false),
+        "nothing heavy before the customer asks"
+    );
     browser.click(&button);
-    browser.wait_for("the catalog in the dialog", "const h = document.querySelector('#booking-here').shadowRoot; \
+    browser.wait_for(
+        "the catalog in the dialog",
+        "const h = document.querySelector('#booking-here').shadowRoot; \
         const d = h.querySelector('dialog'); const i = h.querySelector('.inner'); \
-        return d.open && i.shadowRoot && i.shadowRoot.querySelector(\".sb-service[data-resource-type='10']\");");
+        return d.open && i.shadowRoot && i.shadowRoot.querySelector(\".sb-service[data-resource-type='10']\");",
+    );
     assert_eq!(browser.script(wasm_fetched, json!([])), json!(true));
     // Through the JS API, opened at once: it opens once its popup exists (the popup's code arrives on demand).
-    browser.script("const el = document.createElement('div'); el.id = 'second'; document.body.append(el); \
-        BookingWidget.mount(el, {organisation: 'popup-studio', mode: 'popup'}); BookingWidget.open(el); return true;", json!([]));
-    browser.wait_for("the second popup open", "const h = document.querySelector('#second').shadowRoot; \
+    browser.script(
+        "const el = document.createElement('div'); el.id = 'second'; document.body.append(el); \
+        BookingWidget.mount(el, {organisation: 'popup-studio', mode: 'popup'}); BookingWidget.open(el); return true;",
+        json!([]),
+    );
+    browser.wait_for(
+        "the second popup open",
+        "const h = document.querySelector('#second').shadowRoot; \
         const d = h && h.querySelector('dialog'); const i = h && h.querySelector('.inner'); \
-        return d && d.open && i.shadowRoot && i.shadowRoot.querySelector(\".sb-service[data-resource-type='10']\");");
+        return d && d.open && i.shadowRoot && i.shadowRoot.querySelector(\".sb-service[data-resource-type='10']\");",
+    );
 }
 
 #[test]
@@ -305,7 +442,10 @@ fn the_documented_strict_csp_is_enough() {
 fn iframe_mode_books_inside_a_frame_and_reports_events_to_the_host() {
     let edge = Edge::start();
     let browser = Browser::start();
-    let csp = format!(r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src {e}; frame-src {e}">"#, e = edge.base);
+    let csp = format!(
+        r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src {e}; frame-src {e}">"#,
+        e = edge.base
+    );
     let host = venue_site(&edge, "frame-studio", r#"data-mode="iframe""#, &csp);
     let slot = find_slot(&edge.url("/api/public/booking/organisations/frame-studio"), 10, 1, 0);
     browser.goto(&format!("{}/", host.base));
@@ -321,16 +461,38 @@ fn iframe_mode_books_inside_a_frame_and_reports_events_to_the_host() {
     browser.click(&browser.widget_element(".sb-primary"));
     browser.widget_element(".sb-confirmed");
     browser.switch_to_top();
-    let events = browser.wait_for("the events on the host page", "return window.__events.includes('confirmed') && window.__events;");
+    let events = browser.wait_for(
+        "the events on the host page",
+        "return window.__events.includes('confirmed') && window.__events;",
+    );
     let names: Vec<&str> = events.as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
-    assert_eq!(names.iter().filter(|n| ["slot-selected", "reserved", "confirmed"].contains(n)).count(), 3, "{names:?}");
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| ["slot-selected", "reserved", "confirmed"].contains(n))
+            .count(),
+        3,
+        "{names:?}"
+    );
     let height = browser.script("return document.querySelector('#booking-here').shadowRoot.querySelector('iframe').getBoundingClientRect().height;", json!([]));
-    assert!(height.as_f64().unwrap() > 400.0, "the frame grew with its content: {height}");
+    assert!(
+        height.as_f64().unwrap() > 400.0,
+        "the frame grew with its content: {height}"
+    );
 
     // Only the organisation's sites may frame it.
-    let page = http::get(&edge.url(&format!("/api/embed?organisation=frame-studio&parentOrigin={}", host.base))).unwrap();
-    assert_eq!(page.header("content-security-policy"), Some(format!("frame-ancestors {}", host.base).as_str()));
-    http::get(&edge.url("/api/embed?organisation=frame-studio&parentOrigin=https://evil.example")).unwrap().error(403, "origin_not_allowed");
+    let page = http::get(&edge.url(&format!(
+        "/api/embed?organisation=frame-studio&parentOrigin={}",
+        host.base
+    )))
+    .unwrap();
+    assert_eq!(
+        page.header("content-security-policy"),
+        Some(format!("frame-ancestors {}", host.base).as_str())
+    );
+    http::get(&edge.url("/api/embed?organisation=frame-studio&parentOrigin=https://evil.example"))
+        .unwrap()
+        .error(403, "origin_not_allowed");
 }
 
 #[test]
@@ -346,9 +508,15 @@ fn iframe_mode_sends_the_whole_page_to_checkout_and_resumes_after() {
     fill(&browser, "Petra Frame", "petra@example.com", "+49 40 1112224");
     browser.click(&browser.widget_element(".sb-primary"));
     browser.switch_to_top();
-    browser.wait_for("the checkout as the whole page", "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');");
+    browser.wait_for(
+        "the checkout as the whole page",
+        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
+    );
     browser.click(&browser.script("return document.querySelector('button.pay');", json!([])));
-    browser.wait_for("back on the venue's page", &format!("return location.origin === '{}';", host.base));
+    browser.wait_for(
+        "back on the venue's page",
+        &format!("return location.origin === '{}';", host.base),
+    );
     let frame = browser.wait_for("the frame again", "const h = document.querySelector('#booking-here'); return h && h.shadowRoot && h.shadowRoot.querySelector('iframe');");
     browser.switch_to_frame(&frame);
     browser.widget_element(".sb-confirmed");
@@ -363,7 +531,11 @@ fn the_catalog_is_asked_once_while_the_widget_loads_and_marks_are_left() {
     browser.goto(&api.base);
     browser.widget_element(".sb-service[data-resource-type='9']");
     // The loader's own request serves the widget's first view: no second round trip for the catalog.
-    let catalog_calls = api.requests().iter().filter(|r| r.method == "GET" && r.path == "/api/public/booking/organisations/acme-spa").count();
+    let catalog_calls = api
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/api/public/booking/organisations/acme-spa")
+        .count();
     assert_eq!(catalog_calls, 1);
     // … and it starts while the wasm is still on its way, not after.
     let order = browser.script(
@@ -374,6 +546,9 @@ fn the_catalog_is_asked_once_while_the_widget_loads_and_marks_are_left() {
         json!([]),
     );
     assert_eq!(order, json!(true), "catalog fetched beside the wasm");
-    let marked = browser.script("return performance.getEntriesByName('booking:catalog').length;", json!([]));
+    let marked = browser.script(
+        "return performance.getEntriesByName('booking:catalog').length;",
+        json!([]),
+    );
     assert_eq!(marked, json!(1), "the User Timing mark a venue's monitoring reads");
 }

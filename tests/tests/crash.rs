@@ -21,7 +21,10 @@ fn attempt(n: usize, type_id: i64, slot: &Value) -> Attempt {
     let name = format!("Crash {n}");
     let body = json!({"resourceTypeId": type_id, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
         "customerName": name, "customerEmail": format!("crash{n}@example.com"), "customerPhone": "+36301112222"});
-    Attempt { key: format!("crash-key-{n}"), body: body.to_string() }
+    Attempt {
+        key: format!("crash-key-{n}"),
+        body: body.to_string(),
+    }
 }
 
 fn send(url: &str, a: &Attempt) -> Option<Answer> {
@@ -32,7 +35,10 @@ fn send(url: &str, a: &Attempt) -> Option<Answer> {
 fn a_crash_mid_reserve_loses_nothing_and_books_nothing_twice() {
     let stripe = StripeDouble::start();
     stripe.slow_down_creates(2500);
-    let mut edge = Edge::start_with(&[("STRIPE_SECRET_KEY", "sk_test_crash"), ("STRIPE_API_BASE", &stripe.base)]);
+    let mut edge = Edge::start_with(&[
+        ("STRIPE_SECRET_KEY", "sk_test_crash"),
+        ("STRIPE_API_BASE", &stripe.base),
+    ]);
     assert_eq!(edge.import("crash-spa", &document_for("crash-spa")).status, 200);
     let base = edge.url("/api/public/booking/organisations/crash-spa");
     let sauna = find_slot(&base, 10, 8, 0);
@@ -52,9 +58,18 @@ fn a_crash_mid_reserve_loses_nothing_and_books_nothing_twice() {
     let acknowledged: HashMap<String, i64> = attempts
         .iter()
         .zip(&answers)
-        .filter_map(|((a, _), r)| r.as_ref().filter(|r| r.status == 201).map(|r| (a.key.clone(), r.json()["reservationId"].as_i64().unwrap())))
+        .filter_map(|((a, _), r)| {
+            r.as_ref()
+                .filter(|r| r.status == 201)
+                .map(|r| (a.key.clone(), r.json()["reservationId"].as_i64().unwrap()))
+        })
         .collect();
-    let unanswered: Vec<&Attempt> = attempts.iter().zip(&answers).filter(|(_, r)| r.is_none()).map(|((a, _), _)| a).collect();
+    let unanswered: Vec<&Attempt> = attempts
+        .iter()
+        .zip(&answers)
+        .filter(|(_, r)| r.is_none())
+        .map(|((a, _), _)| a)
+        .collect();
     assert!(!acknowledged.is_empty(), "some reserves were answered before the crash");
     assert!(!unanswered.is_empty(), "some reserves were in flight at the crash");
 
@@ -68,7 +83,10 @@ fn a_crash_mid_reserve_loses_nothing_and_books_nothing_twice() {
             201 => {
                 let r = r.json();
                 if r["requiresPayment"] == true {
-                    assert!(r["paymentData"]["checkoutUrl"].is_string(), "a resumed paid reserve gets its checkout: {r}");
+                    assert!(
+                        r["paymentData"]["checkoutUrl"].is_string(),
+                        "a resumed paid reserve gets its checkout: {r}"
+                    );
                 }
                 booked.insert(a.key.clone(), r["reservationId"].as_i64().unwrap());
             }
@@ -80,41 +98,82 @@ fn a_crash_mid_reserve_loses_nothing_and_books_nothing_twice() {
     for (a, _) in &attempts {
         if let Some(id) = acknowledged.get(&a.key) {
             let again = send(&url, a).unwrap();
-            assert_eq!((again.status, again.json()["reservationId"].as_i64()), (201, Some(*id)), "{}", again.body);
+            assert_eq!(
+                (again.status, again.json()["reservationId"].as_i64()),
+                (201, Some(*id)),
+                "{}",
+                again.body
+            );
         }
     }
 
-    let list = http::send("GET", &edge.url("/api/reservations"), None, &[("Authorization", &format!("Bearer {}", staff_key("crash-spa")))]).unwrap();
+    let list = http::send(
+        "GET",
+        &edge.url("/api/reservations"),
+        None,
+        &[("Authorization", &format!("Bearer {}", staff_key("crash-spa")))],
+    )
+    .unwrap();
     assert_eq!(list.status, 200, "{}", list.body);
     let all = list.json()["data"].as_array().unwrap().clone();
     let ids: HashSet<i64> = all.iter().map(|r| r["id"].as_i64().unwrap()).collect();
     for (key, id) in &acknowledged {
-        assert!(ids.contains(id), "acknowledged reservation {id} ({key}) survived the crash");
+        assert!(
+            ids.contains(id),
+            "acknowledged reservation {id} ({key}) survived the crash"
+        );
     }
     // No request made two: one reservation per customer, and one per key that was answered 201.
     let mut per_name: HashMap<String, usize> = HashMap::new();
     for r in &all {
-        *per_name.entry(r["customerInfo"]["name"].as_str().unwrap().to_string()).or_default() += 1;
+        *per_name
+            .entry(r["customerInfo"]["name"].as_str().unwrap().to_string())
+            .or_default() += 1;
     }
-    assert!(per_name.values().all(|n| *n == 1), "a request booked twice: {per_name:?}");
-    let held: Vec<&Value> = all.iter().filter(|r| ["confirmed", "pending_payment"].contains(&r["status"].as_str().unwrap())).collect();
-    assert_eq!(held.len(), booked.len(), "every reservation that holds places was answered to its request");
+    assert!(
+        per_name.values().all(|n| *n == 1),
+        "a request booked twice: {per_name:?}"
+    );
+    let held: Vec<&Value> = all
+        .iter()
+        .filter(|r| ["confirmed", "pending_payment"].contains(&r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        held.len(),
+        booked.len(),
+        "every reservation that holds places was answered to its request"
+    );
     // No place oversold.
-    let sauna_held: u64 = held.iter().filter(|r| r["resourceTypeId"] == 10).map(|r| r["quantity"].as_u64().unwrap()).sum();
+    let sauna_held: u64 = held
+        .iter()
+        .filter(|r| r["resourceTypeId"] == 10)
+        .map(|r| r["quantity"].as_u64().unwrap())
+        .sum();
     assert!(sauna_held <= 8, "sauna oversold: {sauna_held}");
     for m in &massages {
-        let rooms = held.iter().filter(|r| r["resourceTypeId"] == 8 && r["startTime"] == m["startTime"]).count();
+        let rooms = held
+            .iter()
+            .filter(|r| r["resourceTypeId"] == 8 && r["startTime"] == m["startTime"])
+            .count();
         assert!(rooms <= 3, "massage at {} oversold: {rooms}", m["startTime"]);
     }
     // Each paid reservation has exactly one Checkout Session at Stripe.
     let paid: Vec<&&Value> = held.iter().filter(|r| r["resourceTypeId"] == 8).collect();
     assert!(!paid.is_empty());
-    let creates: Vec<String> = stripe.requests().iter().filter(|q| q.path == "/v1/checkout/sessions").map(|q| q.headers["idempotency-key"].clone()).collect();
+    let creates: Vec<String> = stripe
+        .requests()
+        .iter()
+        .filter(|q| q.path == "/v1/checkout/sessions")
+        .map(|q| q.headers["idempotency-key"].clone())
+        .collect();
     for r in &paid {
         assert!(r["stripeCheckoutSessionId"].is_string(), "{r}");
         let key = format!("checkout-crash-spa-{}", r["id"]);
         assert!(creates.contains(&key), "session created with the reservation's key");
     }
-    let sessions: HashSet<&str> = paid.iter().map(|r| r["stripeCheckoutSessionId"].as_str().unwrap()).collect();
+    let sessions: HashSet<&str> = paid
+        .iter()
+        .map(|r| r["stripeCheckoutSessionId"].as_str().unwrap())
+        .collect();
     assert_eq!(sessions.len(), paid.len(), "one session each");
 }

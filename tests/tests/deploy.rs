@@ -12,7 +12,10 @@ fn without_a_stripe_key_paid_bookings_are_refused_and_the_test_checkout_is_gone(
     assert_eq!(edge.import("live-spa", &document_for("live-spa")).status, 200);
     let base = edge.url("/api/public/booking/organisations/live-spa");
     let catalog = http::get(&base).unwrap().json();
-    assert_eq!(catalog["organisation"]["acceptsPayments"], false, "the widget is told payments are off");
+    assert_eq!(
+        catalog["organisation"]["acceptsPayments"], false,
+        "the widget is told payments are off"
+    );
 
     let slot = find_slot(&base, 8, 1, 0);
     let paid = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
@@ -20,13 +23,24 @@ fn without_a_stripe_key_paid_bookings_are_refused_and_the_test_checkout_is_gone(
     let refused = http::post_json(&format!("{base}/reserve"), &paid);
     refused.error(409, "payments_unavailable");
     assert!(refused.json()["error"]["message"].as_str().unwrap().contains("payment"));
-    assert_eq!(places_left(&base, 8, &slot), slot["available"].as_u64().unwrap(), "nothing held");
+    assert_eq!(
+        places_left(&base, 8, &slot),
+        slot["available"].as_u64().unwrap(),
+        "nothing held"
+    );
 
     // The test checkout's routes do not exist: not its page, not its "Pay" action, for any session.
     let session = "cs_test_local_0123456789abcdef01234567_live-spa";
-    http::get(&edge.url(&format!("/api/test-checkout/{session}"))).unwrap().error(404, "resource_not_found");
-    let forged = http::send("POST", &edge.url(&format!("/api/test-checkout/{session}/complete")), Some("outcome=pay"),
-        &[("Content-Type", "application/x-www-form-urlencoded")]).unwrap();
+    http::get(&edge.url(&format!("/api/test-checkout/{session}")))
+        .unwrap()
+        .error(404, "resource_not_found");
+    let forged = http::send(
+        "POST",
+        &edge.url(&format!("/api/test-checkout/{session}/complete")),
+        Some("outcome=pay"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+    )
+    .unwrap();
     forged.error(404, "resource_not_found");
 
     // Free services book as ever.
@@ -34,7 +48,12 @@ fn without_a_stripe_key_paid_bookings_are_refused_and_the_test_checkout_is_gone(
     let free = json!({"resourceTypeId": 10, "startTime": sauna["startTime"], "endTime": sauna["endTime"], "quantity": 1,
         "customerName": "Sam", "customerEmail": "sam@example.com", "customerPhone": "+36301112222"});
     let booked = http::post_json(&format!("{base}/reserve"), &free);
-    assert_eq!((booked.status, booked.json()["status"].as_str()), (201, Some("confirmed")), "{}", booked.body);
+    assert_eq!(
+        (booked.status, booked.json()["status"].as_str()),
+        (201, Some("confirmed")),
+        "{}",
+        booked.body
+    );
 }
 
 #[test]
@@ -43,7 +62,10 @@ fn local_development_opts_into_the_test_checkout() {
     let edge = Edge::start_deployed(&[("TEST_CHECKOUT", "true")]);
     assert_eq!(edge.import("dev-spa", &document_for("dev-spa")).status, 200);
     let base = edge.url("/api/public/booking/organisations/dev-spa");
-    assert_eq!(http::get(&base).unwrap().json()["organisation"]["acceptsPayments"], true);
+    assert_eq!(
+        http::get(&base).unwrap().json()["organisation"]["acceptsPayments"],
+        true
+    );
     let slot = find_slot(&base, 8, 1, 0);
     let paid = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
         "customerName": "Dev", "customerEmail": "dev@example.com", "customerPhone": "+36301112222"});

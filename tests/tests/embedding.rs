@@ -16,24 +16,57 @@ fn the_embed_page_opened_top_level_talks_only_to_its_own_edge() {
     assert_eq!(edge.import("embed-spa", &demo_document()).status, 200);
     let elsewhere = Server::start(|_| (200, r#"{"organisation":{"name":"Not the venue"}}"#.to_string()));
     let browser = Browser::start();
-    browser.goto(&edge.url(&format!("/api/embed?organisation=embed-spa&parentOrigin={}&api={}&name=Mallory", edge.base, elsewhere.base)));
+    browser.goto(&edge.url(&format!(
+        "/api/embed?organisation=embed-spa&parentOrigin={}&api={}&name=Mallory",
+        edge.base, elsewhere.base
+    )));
     browser.widget_element(".sb-service[data-resource-type='9']");
-    assert!(browser.widget_text().contains("Deep tissue massage"), "the edge's own catalog");
-    assert!(elsewhere.requests().is_empty(), "nothing was sent to the server named in the URL");
-    let name = browser.script("const h = document.querySelector('[data-booking-widget]'); return h.shadowRoot.innerHTML.includes('Mallory');", json!([]));
-    assert_eq!(name, json!(false), "customer details are not taken from the frame's URL");
+    assert!(
+        browser.widget_text().contains("Deep tissue massage"),
+        "the edge's own catalog"
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "nothing was sent to the server named in the URL"
+    );
+    let name = browser.script(
+        "const h = document.querySelector('[data-booking-widget]'); return h.shadowRoot.innerHTML.includes('Mallory');",
+        json!([]),
+    );
+    assert_eq!(
+        name,
+        json!(false),
+        "customer details are not taken from the frame's URL"
+    );
 }
 
 #[test]
 fn iframe_mode_prefills_by_postmessage_never_in_the_frames_url() {
     let edge = Edge::start();
-    let host = venue_site(&edge, "prefill-studio", r#"data-mode="iframe" data-name="Ida Prefill" data-email="ida@example.com" data-phone="+49 40 5556667""#, "");
+    let host = venue_site(
+        &edge,
+        "prefill-studio",
+        r#"data-mode="iframe" data-name="Ida Prefill" data-email="ida@example.com" data-phone="+49 40 5556667""#,
+        "",
+    );
     let slot = find_slot(&edge.url("/api/public/booking/organisations/prefill-studio"), 10, 1, 0);
     let browser = Browser::start();
     browser.goto(&format!("{}/", host.base));
     let frame = browser.wait_for("the frame", "const h = document.querySelector('#booking-here'); return h && h.shadowRoot && h.shadowRoot.querySelector('iframe');");
-    let src = browser.script("return arguments[0].src;", json!([frame])).as_str().unwrap().to_string();
-    for secret in ["Ida", "ida%40example.com", "ida@example.com", "5556667", "name=", "email=", "phone="] {
+    let src = browser
+        .script("return arguments[0].src;", json!([frame]))
+        .as_str()
+        .unwrap()
+        .to_string();
+    for secret in [
+        "Ida",
+        "ida%40example.com",
+        "ida@example.com",
+        "5556667",
+        "name=",
+        "email=",
+        "phone=",
+    ] {
         assert!(!src.contains(secret), "{secret} in the frame's URL: {src}");
     }
     browser.switch_to_frame(&frame);
@@ -41,7 +74,10 @@ fn iframe_mode_prefills_by_postmessage_never_in_the_frames_url() {
     let name = browser.widget_element("#sb-name");
     let value = browser.script("return arguments[0].value;", json!([name]));
     assert_eq!(value, json!("Ida Prefill"), "the details arrived by postMessage");
-    let email = browser.script("return arguments[0].value;", json!([browser.widget_element("#sb-email")]));
+    let email = browser.script(
+        "return arguments[0].value;",
+        json!([browser.widget_element("#sb-email")]),
+    );
     assert_eq!(email, json!("ida@example.com"));
 }
 
@@ -71,7 +107,10 @@ window.removeEventListener = function (t, f, o) {{ if (t === "message") {{ live.
         json!([]),
     );
     assert_eq!(result, json!({"listeners": 1, "frames": 1}));
-    let after = browser.script("BookingWidget.unmount(document.getElementById('route')); return window.__listeners;", json!([]));
+    let after = browser.script(
+        "BookingWidget.unmount(document.getElementById('route')); return window.__listeners;",
+        json!([]),
+    );
     assert_eq!(after, json!(0));
 }
 
@@ -96,12 +135,18 @@ fn a_checkout_url_that_is_not_stripes_is_never_opened() {
     });
     let browser = Browser::start();
     browser.goto(&format!("{}/", api.base));
-    browser.script("window.__failed = null; document.addEventListener('booking:failed', e => window.__failed = e.detail);", json!([]));
+    browser.script(
+        "window.__failed = null; document.addEventListener('booking:failed', e => window.__failed = e.detail);",
+        json!([]),
+    );
     choose(&browser, 8, &slot);
     fill(&browser, "Tom Target", "tom@example.com", "+36301112222");
     browser.click(&browser.widget_element(".sb-primary"));
     browser.widget_element(".sb-failed");
-    let state = browser.script("return {title: document.title, href: location.href, failed: window.__failed};", json!([]));
+    let state = browser.script(
+        "return {title: document.title, href: location.href, failed: window.__failed};",
+        json!([]),
+    );
     assert_eq!(state["title"], "Venue", "the script never ran");
     assert_eq!(state["href"], format!("{}/", api.base), "the page stayed");
     assert_eq!(state["failed"]["stage"], "checkout");
@@ -128,18 +173,34 @@ fn a_manage_link_on_the_venue_page_moves_and_cancels_the_booking() {
     browser.widget_element(".sb-service");
     let files = browser.script(fetched, json!([]));
     let files: Vec<&str> = files.as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
-    assert!(files.iter().any(|f| f.starts_with("slotbook-widget-") && f.ends_with("_bg.wasm")), "{files:?}");
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("slotbook-widget-") && f.ends_with("_bg.wasm")),
+        "{files:?}"
+    );
     assert!(!files.iter().any(|f| f.starts_with("slotbook-manage-")), "{files:?}");
     browser.goto(&edge.url(&format!("/?booking={token}")));
     browser.widget_element(".sb-manage");
     let files = browser.script(fetched, json!([]));
     let files: Vec<&str> = files.as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
-    assert!(files.iter().any(|f| f.starts_with("slotbook-manage-") && f.ends_with("_bg.wasm")), "{files:?}");
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("slotbook-manage-") && f.ends_with("_bg.wasm")),
+        "{files:?}"
+    );
     assert!(!files.iter().any(|f| f.starts_with("slotbook-widget-")), "{files:?}");
     browser.script("window.__events = []; ['cancelled','rescheduled'].forEach(n => document.addEventListener('booking:' + n, e => window.__events.push({name: n, detail: e.detail})));", json!([]));
     let text = browser.widget_text();
-    assert!(text.contains("Your booking") && text.contains("Sauna session") && text.contains("Add to calendar"), "{text}");
-    assert!(text.contains(&format!("Booking reference: {}", r["reservationId"])), "{text}");
+    assert!(
+        text.contains("Your booking") && text.contains("Sauna session") && text.contains("Add to calendar"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Booking reference: {}", r["reservationId"])),
+        "{text}"
+    );
 
     // Move it: the same calendar and times as booking, then "Move to this time".
     browser.click(&browser.widget_element(".sb-manage .sb-actions .sb-button"));
@@ -147,22 +208,41 @@ fn a_manage_link_on_the_venue_page_moves_and_cancels_the_booking() {
     pick(&browser, &other);
     browser.click(&browser.widget_element(".sb-move-here"));
     browser.wait_for("the move", "return document.querySelector('[data-booking-widget]').shadowRoot.textContent.includes('Your booking has moved.');");
-    let now = http::send("GET", &manage, None, &[("Accept", "application/json")]).unwrap().json();
+    let now = http::send("GET", &manage, None, &[("Accept", "application/json")])
+        .unwrap()
+        .json();
     assert_eq!(now["booking"]["startTime"], other["startTime"]);
 
     // Cancel it, after a confirmation.
     browser.click(&browser.script("return [...document.querySelector('[data-booking-widget]').shadowRoot.querySelectorAll('.sb-actions .sb-button')].find(b => b.textContent.includes('Cancel booking'));", json!([])));
     browser.click(&browser.widget_element(".sb-do-cancel"));
     browser.wait_for("the cancellation", "return document.querySelector('[data-booking-widget]').shadowRoot.textContent.includes('Your booking is cancelled.');");
-    let now = http::send("GET", &manage, None, &[("Accept", "application/json")]).unwrap().json();
+    let now = http::send("GET", &manage, None, &[("Accept", "application/json")])
+        .unwrap()
+        .json();
     assert_eq!(now["booking"]["status"], "cancelled");
-    let shown = browser.script("return document.querySelector('[data-booking-widget]').shadowRoot.querySelector('.sb-manage').textContent;", json!([]));
-    assert_eq!(shown.as_str().unwrap().matches("Your booking is cancelled.").count(), 1, "said once: {shown}");
+    let shown = browser.script(
+        "return document.querySelector('[data-booking-widget]').shadowRoot.querySelector('.sb-manage').textContent;",
+        json!([]),
+    );
+    assert_eq!(
+        shown.as_str().unwrap().matches("Your booking is cancelled.").count(),
+        1,
+        "said once: {shown}"
+    );
     let events = browser.script("return window.__events;", json!([]));
-    let names: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["rescheduled", "cancelled"]);
     assert_eq!(events[0]["detail"]["startTime"], other["startTime"]);
-    assert!(events[1]["detail"].get("customerInfo").is_none(), "no personal data in events");
+    assert!(
+        events[1]["detail"].get("customerInfo").is_none(),
+        "no personal data in events"
+    );
 
     // From the cancelled booking, "Book something else" is this page without the token: the booking flow.
     let again = browser.widget_element(".sb-book-again");

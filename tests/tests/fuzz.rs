@@ -9,7 +9,10 @@ use std::process::Command;
 #[test]
 fn every_operation_answers_as_the_openapi_document_says() {
     let bin = std::env::var("SCHEMATHESIS_BIN").expect("SCHEMATHESIS_BIN (scripts/env.sh) names the fuzzer");
-    assert!(std::path::Path::new(&bin).exists(), "{bin} is missing: run scripts/setup.sh");
+    assert!(
+        std::path::Path::new(&bin).exists(),
+        "{bin} is missing: run scripts/setup.sh"
+    );
     // Thousands of requests from one address: the per-IP limits would answer most of them 429.
     let edge = Edge::start_without_rate_limits(&[("RESERVES_PER_ORGANISATION_PER_MINUTE", "100000")]);
     // The document's examples name the demo organisation; one bearer token serves the admin and staff routes.
@@ -21,10 +24,18 @@ fn every_operation_answers_as_the_openapi_document_says() {
     assert_eq!(served.json()["openapi"], "3.1.0", "the edge serves the document");
     // A static file: any website may read it, and the Worker is not woken for it (it would add a request id).
     assert_eq!(served.header("access-control-allow-origin"), Some("*"));
-    assert!(served.header("content-type").is_some_and(|t| t.starts_with("application/json")));
-    assert_eq!(served.header("x-request-id"), None, "answered by the static files, not the Worker");
+    assert!(served
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("application/json")));
+    assert_eq!(
+        served.header("x-request-id"),
+        None,
+        "answered by the static files, not the Worker"
+    );
 
-    let report = edge.state_dir.with_file_name(format!("schemathesis-{}.json", edge.port));
+    let report = edge
+        .state_dir
+        .with_file_name(format!("schemathesis-{}.json", edge.port));
     let output = Command::new(&bin)
         .arg("run")
         .arg(repo_root().join("openapi.yaml"))
@@ -40,8 +51,18 @@ fn every_operation_answers_as_the_openapi_document_says() {
         .current_dir(report.parent().unwrap())
         .output()
         .expect("run schemathesis");
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    let summary: Vec<&str> = text.lines().filter(|l| l.contains("passed") || l.contains("failed") || l.contains("test cases")).collect();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("passed") || l.contains("failed") || l.contains("test cases"))
+        .collect();
     println!("schemathesis: {}", summary.join(" | "));
-    assert!(output.status.success(), "schemathesis found answers outside the document:\n{text}");
+    assert!(
+        output.status.success(),
+        "schemathesis found answers outside the document:\n{text}"
+    );
 }

@@ -11,9 +11,17 @@ use slotbook_tests::{demo_document, document_for, Edge};
 /// The day's times read as a 24-hour clock: no AM/PM, and the afternoon's hours past 12.
 fn assert_24_hour(browser: &Browser) {
     let labels = browser.script("return [...document.querySelector('[data-booking-widget]').shadowRoot.querySelectorAll('.sb-slot-time')].map(e => e.textContent);", json!([]));
-    let labels: Vec<String> = labels.as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect();
+    let labels: Vec<String> = labels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect();
     assert!(labels.iter().all(|l| !l.contains('M') && l.contains(':')), "{labels:?}");
-    let hours: Vec<u32> = labels.iter().filter_map(|l| l.split(':').next()?.trim().parse().ok()).collect();
+    let hours: Vec<u32> = labels
+        .iter()
+        .filter_map(|l| l.split(':').next()?.trim().parse().ok())
+        .collect();
     assert!(hours.iter().any(|h| *h >= 13), "afternoon hours past 12: {labels:?}");
 }
 
@@ -29,13 +37,20 @@ fn the_organisations_locale_comes_after_the_pages_and_times_use_its_clock() {
     browser.goto(&format!("{}/", venue.base));
     browser.widget_element(".sb-service[data-resource-type='10']");
     let text = browser.widget_text();
-    assert!(text.contains("Válasszon szolgáltatást") && text.contains("perc"), "Hungarian, the organisation's: {text}");
+    assert!(
+        text.contains("Válasszon szolgáltatást") && text.contains("perc"),
+        "Hungarian, the organisation's: {text}"
+    );
     choose(&browser, 10, &slot);
     assert_24_hour(&browser);
     // A service whose room the customer may choose names the choice in words, not "Choose".
     browser.click(&browser.widget_element(".sb-service[data-resource-type='8']"));
     let picker = browser.wait_for("the room picker", "const s = document.querySelector('[data-booking-widget]').shadowRoot.querySelector('select[name=resource]'); return s && s.closest('label').textContent;");
-    assert!(picker.as_str().unwrap().starts_with("Az Ön választása") && picker.as_str().unwrap().contains("Bármelyik szabad"), "{picker}");
+    assert!(
+        picker.as_str().unwrap().starts_with("Az Ön választása")
+            && picker.as_str().unwrap().contains("Bármelyik szabad"),
+        "{picker}"
+    );
 
     // English on a page that says so, for a venue in Europe: still the 24-hour clock.
     assert_eq!(edge.import("acme-spa", &document_for("acme-spa")).status, 200);
@@ -44,7 +59,10 @@ fn the_organisations_locale_comes_after_the_pages_and_times_use_its_clock() {
     let slot = find_slot(&edge.url("/api/public/booking/organisations/acme-spa"), 10, 1, 0);
     choose(&browser, 10, &slot);
     assert_24_hour(&browser);
-    assert!(browser.widget_text().contains("Choose a day"), "the page's English wins over the organisation's");
+    assert!(
+        browser.widget_text().contains("Choose a day"),
+        "the page's English wins over the organisation's"
+    );
 }
 
 #[test]
@@ -55,7 +73,10 @@ fn minutes_and_the_popups_close_button_are_in_the_pages_language() {
     browser.goto(&format!("{}/", host.base));
     let label = browser.wait_for("the popup's close button", "const h = document.querySelector('#booking-here'); const b = h && h.shadowRoot && h.shadowRoot.querySelector('.close'); return b && b.getAttribute('aria-label');");
     assert_eq!(label, json!("Schließen"));
-    browser.click(&browser.script("return document.querySelector('#booking-here').shadowRoot.querySelector('.open');", json!([])));
+    browser.click(&browser.script(
+        "return document.querySelector('#booking-here').shadowRoot.querySelector('.open');",
+        json!([]),
+    ));
     let text = browser.wait_for("the widget in the dialog", "const i = document.querySelector('#booking-here').shadowRoot.querySelector('.inner'); return i && i.shadowRoot && i.shadowRoot.textContent.includes('Leistung') && i.shadowRoot.textContent;");
     assert!(text.as_str().unwrap().contains("Min."), "{text}");
 }
@@ -65,21 +86,32 @@ fn a_field_the_server_refuses_is_marked_beside_it_in_the_customers_words() {
     let edge = Edge::start();
     assert_eq!(edge.import("picky-spa", &demo_document()).status, 200);
     let venue = venue_with_api(&edge, "picky-spa", None, |_| {
-        (400, json!({"error": {"type": "invalid_request_error", "code": "validation_error",
-            "message": "customerEmail must be a valid email address", "param": "customerEmail", "request_id": "req_1"}}).to_string())
+        (
+            400,
+            json!({"error": {"type": "invalid_request_error", "code": "validation_error",
+            "message": "customerEmail must be a valid email address", "param": "customerEmail", "request_id": "req_1"}})
+            .to_string(),
+        )
     });
     let slot = find_slot(&edge.url("/api/public/booking/organisations/picky-spa"), 10, 1, 0);
     let browser = Browser::start();
     browser.goto(&format!("{}/", venue.base));
     choose(&browser, 10, &slot);
     let name = browser.widget_element("#sb-name");
-    assert_eq!(browser.script("return arguments[0].maxLength;", json!([name])), json!(200), "the server's limit, in the form");
+    assert_eq!(
+        browser.script("return arguments[0].maxLength;", json!([name])),
+        json!(200),
+        "the server's limit, in the form"
+    );
     fill(&browser, "Petra Picky", "petra@example.com", "+36 30 111 2225");
     browser.click(&browser.widget_element(".sb-primary"));
     browser.wait_for("the refusal beside the field", "const r = document.querySelector('[data-booking-widget]').shadowRoot; return r.querySelector('#sb-email-error').textContent.includes('Please check this entry.');");
     let invalid = browser.script("return document.querySelector('[data-booking-widget]').shadowRoot.querySelector('#sb-email').getAttribute('aria-invalid');", json!([]));
     assert_eq!(invalid, json!("true"));
-    assert!(!browser.widget_text().contains("customerEmail"), "never a raw field name");
+    assert!(
+        !browser.widget_text().contains("customerEmail"),
+        "never a raw field name"
+    );
     // Editing the field clears the mark.
     browser.type_into(&browser.widget_element("#sb-email"), "x");
     let invalid = browser.script("return document.querySelector('[data-booking-widget]').shadowRoot.querySelector('#sb-email').getAttribute('aria-invalid');", json!([]));
@@ -103,6 +135,9 @@ fn a_reserve_that_hangs_is_given_up_and_can_be_tried_again() {
     browser.click(&browser.widget_element(".sb-primary"));
     browser.wait_for("the retry", "const r = document.querySelector('[data-booking-widget]').shadowRoot; const b = r.querySelector('.sb-primary'); return !b.disabled && r.textContent.includes('We could not load this.');");
     let waited = started.elapsed().as_secs();
-    assert!((14..=22).contains(&waited), "given up after about 15 s, not at once and not never: {waited} s");
+    assert!(
+        (14..=22).contains(&waited),
+        "given up after about 15 s, not at once and not never: {waited} s"
+    );
     assert!(!browser.widget_text().contains("Booking…"));
 }

@@ -34,14 +34,26 @@ fn one_client_reserving_too_often_is_told_to_wait() {
     within_one_window(15);
     let url = format!("{}/reserve", base());
     let statuses: Vec<u16> = (0..25)
-        .map(|_| http::send("POST", &url, Some("{}"), &[("CF-Connecting-IP", "203.0.113.7")]).unwrap().status)
+        .map(|_| {
+            http::send("POST", &url, Some("{}"), &[("CF-Connecting-IP", "203.0.113.7")])
+                .unwrap()
+                .status
+        })
         .collect();
-    assert!(statuses.iter().take(20).all(|s| *s == 400), "the first 20 reach validation: {statuses:?}");
+    assert!(
+        statuses.iter().take(20).all(|s| *s == 400),
+        "the first 20 reach validation: {statuses:?}"
+    );
     let limited = http::send("POST", &url, Some("{}"), &[("CF-Connecting-IP", "203.0.113.7")]).unwrap();
     limited.error(429, "rate_limited");
     assert_eq!(limited.header("retry-after"), Some("60"));
     // Another client is not affected.
-    assert_eq!(http::send("POST", &url, Some("{}"), &[("CF-Connecting-IP", "203.0.113.99")]).unwrap().status, 400);
+    assert_eq!(
+        http::send("POST", &url, Some("{}"), &[("CF-Connecting-IP", "203.0.113.99")])
+            .unwrap()
+            .status,
+        400
+    );
 }
 
 #[test]
@@ -53,7 +65,12 @@ fn one_client_reading_too_often_is_told_to_wait() {
         .find(|a| a.status == 429)
         .expect("a 429 within 320 reads");
     limited.error(429, "rate_limited");
-    assert_eq!(http::send("GET", &url, None, &[("CF-Connecting-IP", "198.51.100.5")]).unwrap().status, 200);
+    assert_eq!(
+        http::send("GET", &url, None, &[("CF-Connecting-IP", "198.51.100.5")])
+            .unwrap()
+            .status,
+        200
+    );
 }
 
 #[test]
@@ -66,12 +83,21 @@ fn one_client_guessing_keys_is_told_to_wait() {
     };
     // The limit (wrangler.toml: 120 a minute) is reached, not less: every guess until then is judged.
     let statuses: Vec<u16> = (0..120).map(|n| guess("203.0.113.50", n).status).collect();
-    assert!(statuses.iter().all(|s| *s == 401), "the first 120 reach the key check: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 401),
+        "the first 120 reach the key check: {statuses:?}"
+    );
     let limited = guess("203.0.113.50", 120);
     limited.error(429, "rate_limited");
     assert_eq!(limited.header("retry-after"), Some("60"));
     // The embed page looks a booking token up too: the same limit.
-    let embed = http::send("GET", &edge().url("/api/embed?token=tok-guess-0123456789"), None, &[("CF-Connecting-IP", "203.0.113.50")]).unwrap();
+    let embed = http::send(
+        "GET",
+        &edge().url("/api/embed?token=tok-guess-0123456789"),
+        None,
+        &[("CF-Connecting-IP", "203.0.113.50")],
+    )
+    .unwrap();
     embed.error(429, "rate_limited");
     // Another client is not affected.
     guess("203.0.113.51", 0).error(401, "invalid_api_key");
@@ -83,7 +109,9 @@ fn an_organisation_takes_only_so_many_reserves_a_minute() {
     let slot = find_slot(&base(), 10, 4, 0);
     let body = json!({"resourceTypeId": 10, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
         "customerName": "Many", "customerEmail": "many@example.com", "customerPhone": "+36301112222"});
-    let answers: Vec<_> = (0..4).map(|_| http::post_json(&format!("{}/reserve", base()), &body)).collect();
+    let answers: Vec<_> = (0..4)
+        .map(|_| http::post_json(&format!("{}/reserve", base()), &body))
+        .collect();
     assert_eq!(answers.iter().filter(|a| a.status == 201).count(), 3);
     let e = answers[3].error(429, "rate_limited");
     assert!(e["message"].as_str().unwrap().contains("Too many requests"));
@@ -99,7 +127,10 @@ fn raw_chunked_post(path: &str, chunk: &[u8], chunks: usize) -> (u16, String) {
     s.write_all(head.as_bytes()).unwrap();
     for _ in 0..chunks {
         // The edge may answer and close before every chunk is sent.
-        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_err() || s.write_all(chunk).is_err() || s.write_all(b"\r\n").is_err() {
+        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_err()
+            || s.write_all(chunk).is_err()
+            || s.write_all(b"\r\n").is_err()
+        {
             break;
         }
     }
@@ -114,19 +145,52 @@ fn raw_chunked_post(path: &str, chunk: &[u8], chunks: usize) -> (u16, String) {
 fn bodies_over_their_limit_are_refused_before_being_read() {
     let big = |kb: usize| format!("{{\"notes\":\"{}\"}}", "x".repeat(kb * 1024));
     let reserve = format!("{}/reserve", base());
-    let e = http::send("POST", &reserve, Some(&big(17)), &[]).unwrap().error(413, "payload_too_large");
+    let e = http::send("POST", &reserve, Some(&big(17)), &[])
+        .unwrap()
+        .error(413, "payload_too_large");
     assert_eq!(e["type"], "invalid_request_error");
     // Just under the limit is read (and then found invalid).
     assert_eq!(http::send("POST", &reserve, Some(&big(15)), &[]).unwrap().status, 400);
-    let staff = [("Authorization", format!("Bearer {}", slotbook_tests::staff_key("limit-spa")))];
+    let staff = [(
+        "Authorization",
+        format!("Bearer {}", slotbook_tests::staff_key("limit-spa")),
+    )];
     let staff: Vec<(&str, &str)> = staff.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    http::send("PATCH", &edge().url("/api/reservations/1"), Some(&big(17)), &staff).unwrap().error(413, "payload_too_large");
-    http::send("POST", &edge().url("/api/reservations"), Some(&big(17)), &staff).unwrap().error(413, "payload_too_large");
-    http::send("POST", &edge().url("/api/payments/stripe/webhook"), Some(&big(257)), &[("Stripe-Signature", "t=1,v1=00")]).unwrap().error(413, "payload_too_large");
+    http::send("PATCH", &edge().url("/api/reservations/1"), Some(&big(17)), &staff)
+        .unwrap()
+        .error(413, "payload_too_large");
+    http::send("POST", &edge().url("/api/reservations"), Some(&big(17)), &staff)
+        .unwrap()
+        .error(413, "payload_too_large");
+    http::send(
+        "POST",
+        &edge().url("/api/payments/stripe/webhook"),
+        Some(&big(257)),
+        &[("Stripe-Signature", "t=1,v1=00")],
+    )
+    .unwrap()
+    .error(413, "payload_too_large");
     let admin = format!("Bearer {}", slotbook_tests::ADMIN_TOKEN);
-    http::send("PUT", &edge().url("/api/admin/organisations/limit-spa"), Some(&big(1025)), &[("Authorization", &admin)]).unwrap().error(413, "payload_too_large");
+    http::send(
+        "PUT",
+        &edge().url("/api/admin/organisations/limit-spa"),
+        Some(&big(1025)),
+        &[("Authorization", &admin)],
+    )
+    .unwrap()
+    .error(413, "payload_too_large");
     // A 300 KB document is within the import's limit: it is read, then refused for what it says.
-    assert_eq!(http::send("PUT", &edge().url("/api/admin/organisations/limit-spa"), Some(&big(300)), &[("Authorization", &admin)]).unwrap().status, 400);
+    assert_eq!(
+        http::send(
+            "PUT",
+            &edge().url("/api/admin/organisations/limit-spa"),
+            Some(&big(300)),
+            &[("Authorization", &admin)]
+        )
+        .unwrap()
+        .status,
+        400
+    );
     // A body that does not say its length is cut off as it streams in.
     let (status, answer) = raw_chunked_post("/api/public/booking/organisations/limit-spa/reserve", &[b'x'; 4096], 64);
     assert_eq!(status, 413, "{answer}");
@@ -140,7 +204,8 @@ fn organisation_objects() -> usize {
             let path = entry.path();
             if path.is_dir() {
                 walk(&path, n);
-            } else if path.to_string_lossy().contains("Organisation") && path.extension().is_some_and(|e| e == "sqlite") {
+            } else if path.to_string_lossy().contains("Organisation") && path.extension().is_some_and(|e| e == "sqlite")
+            {
                 *n += 1;
             }
         }
@@ -157,15 +222,36 @@ fn an_unknown_organisation_creates_no_durable_object() {
     for slug in ["no-such-spa", "nobody-here", "ghost-venue"] {
         let base = edge().url(&format!("/api/public/booking/organisations/{slug}"));
         http::get(&base).unwrap().error(404, "resource_not_found");
-        http::get(&format!("{base}/availability?date=2030-01-01&resourceTypeId=1")).unwrap().error(404, "resource_not_found");
-        http::get(&format!("{base}/checkout-status?sessionId=cs_x")).unwrap().error(404, "resource_not_found");
-        http::send("POST", &format!("{base}/reserve"), Some("{}"), &[]).unwrap().error(404, "resource_not_found");
-        let pre = http::send("OPTIONS", &format!("{base}/reserve"), None, &[("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")]).unwrap();
+        http::get(&format!("{base}/availability?date=2030-01-01&resourceTypeId=1"))
+            .unwrap()
+            .error(404, "resource_not_found");
+        http::get(&format!("{base}/checkout-status?sessionId=cs_x"))
+            .unwrap()
+            .error(404, "resource_not_found");
+        http::send("POST", &format!("{base}/reserve"), Some("{}"), &[])
+            .unwrap()
+            .error(404, "resource_not_found");
+        let pre = http::send(
+            "OPTIONS",
+            &format!("{base}/reserve"),
+            None,
+            &[
+                ("Origin", "https://evil.example"),
+                ("Access-Control-Request-Method", "POST"),
+            ],
+        )
+        .unwrap();
         assert_eq!(pre.status, 404);
-        http::get(&edge().url(&format!("/api/test-checkout/cs_test_local_00ff_{slug}"))).unwrap().error(404, "resource_not_found");
+        http::get(&edge().url(&format!("/api/test-checkout/cs_test_local_00ff_{slug}")))
+            .unwrap()
+            .error(404, "resource_not_found");
     }
     std::thread::sleep(std::time::Duration::from_millis(500));
-    assert_eq!(organisation_objects(), before, "no object (and no schema) for a slug nobody imported");
+    assert_eq!(
+        organisation_objects(),
+        before,
+        "no object (and no schema) for a slug nobody imported"
+    );
 }
 
 #[test]
@@ -173,7 +259,16 @@ fn the_per_ip_limit_applies_before_any_lookup() {
     // An unknown organisation is answered 404 only while the client is within its limit: the limit is
     // checked first, so a flood of lookups for made-up slugs is stopped at the edge.
     let answers: Vec<u16> = (0..21)
-        .map(|i| http::send("POST", &edge().url(&format!("/api/public/booking/organisations/made-up-{i}/reserve")), Some("{}"), &[("CF-Connecting-IP", "203.0.113.50")]).unwrap().status)
+        .map(|i| {
+            http::send(
+                "POST",
+                &edge().url(&format!("/api/public/booking/organisations/made-up-{i}/reserve")),
+                Some("{}"),
+                &[("CF-Connecting-IP", "203.0.113.50")],
+            )
+            .unwrap()
+            .status
+        })
         .collect();
     assert!(answers[..20].iter().all(|s| *s == 404), "{answers:?}");
     assert_eq!(answers[20], 429);

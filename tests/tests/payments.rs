@@ -34,17 +34,29 @@ fn reserve_paid(need: u64, nth: usize) -> (Value, Value) {
 }
 
 fn status(session: &str) -> Value {
-    http::get(&format!("{}/checkout-status?sessionId={session}", base())).unwrap().json()
+    http::get(&format!("{}/checkout-status?sessionId={session}", base()))
+        .unwrap()
+        .json()
 }
 
 fn webhook(body: &str, signature: Option<String>) -> Answer {
-    let headers: Vec<(&str, &str)> = signature.as_deref().map(|s| vec![("Stripe-Signature", s)]).unwrap_or_default();
-    http::send("POST", &edge().url("/api/payments/stripe/webhook"), Some(body), &headers).unwrap()
+    let headers: Vec<(&str, &str)> = signature
+        .as_deref()
+        .map(|s| vec![("Stripe-Signature", s)])
+        .unwrap_or_default();
+    http::send(
+        "POST",
+        &edge().url("/api/payments/stripe/webhook"),
+        Some(body),
+        &headers,
+    )
+    .unwrap()
 }
 
 fn event(id: &str, kind: &str, session: &str, paid: &str) -> String {
     json!({"id": id, "type": kind, "data": {"object": {"id": session, "payment_status": paid,
-        "metadata": {"organisation": "pay-spa"}}}}).to_string()
+        "metadata": {"organisation": "pay-spa"}}}})
+    .to_string()
 }
 
 #[test]
@@ -54,23 +66,50 @@ fn paid_booking_through_the_local_test_checkout() {
     assert_eq!(r["requiresPayment"], true);
     assert_eq!(r["quotedAmount"], 6500);
     let p = &r["paymentData"];
-    assert_eq!((p["provider"].as_str(), p["mode"].as_str(), p["amount"].as_i64()), (Some("stripe"), Some("checkout"), Some(6500)));
+    assert_eq!(
+        (p["provider"].as_str(), p["mode"].as_str(), p["amount"].as_i64()),
+        (Some("stripe"), Some("checkout"), Some(6500))
+    );
     let session = p["stripeCheckoutSessionId"].as_str().unwrap();
     let s = status(session);
-    assert_eq!((s["status"].as_str(), s["canRetryPayment"].as_bool()), (Some("pending_payment"), Some(true)));
+    assert_eq!(
+        (s["status"].as_str(), s["canRetryPayment"].as_bool()),
+        (Some("pending_payment"), Some(true))
+    );
     assert!(s["checkoutUrl"].is_string());
 
     let page = http::get(p["checkoutUrl"].as_str().unwrap()).unwrap();
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("TEST PAYMENT") && page.body.contains("65.00 EUR"), "{}", page.body);
+    assert!(
+        page.body.contains("TEST PAYMENT") && page.body.contains("65.00 EUR"),
+        "{}",
+        page.body
+    );
 
-    let done = http::send("POST", &edge().url(&format!("/api/test-checkout/{session}/complete")), Some("outcome=pay"),
-        &[("Content-Type", "application/x-www-form-urlencoded")]).unwrap();
+    let done = http::send(
+        "POST",
+        &edge().url(&format!("/api/test-checkout/{session}/complete")),
+        Some("outcome=pay"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+    )
+    .unwrap();
     assert_eq!(done.status, 303, "{}", done.body);
-    assert_eq!(done.header("location"), Some(format!("http://localhost:8787/book?x=1&booking_session_id={session}").as_str()));
+    assert_eq!(
+        done.header("location"),
+        Some(format!("http://localhost:8787/book?x=1&booking_session_id={session}").as_str())
+    );
     let s = status(session);
-    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str(), s["canRetryPayment"].as_bool()), (Some("confirmed"), Some("succeeded"), Some(false)));
-    http::get(&format!("{}/checkout-status?sessionId=cs_unknown", base())).unwrap().error(404, "resource_not_found");
+    assert_eq!(
+        (
+            s["status"].as_str(),
+            s["paymentStatus"].as_str(),
+            s["canRetryPayment"].as_bool()
+        ),
+        (Some("confirmed"), Some("succeeded"), Some(false))
+    );
+    http::get(&format!("{}/checkout-status?sessionId=cs_unknown", base()))
+        .unwrap()
+        .error(404, "resource_not_found");
 }
 
 #[test]
@@ -84,7 +123,11 @@ fn webhooks_need_a_valid_signature_and_apply_once() {
     webhook(&body, Some("t=1,v1=zz".into())).error(400, "invalid_signature");
     webhook(&body, Some(sign(body.as_bytes(), "whsec_wrong", now()))).error(400, "invalid_signature");
     webhook(&body, Some(sign(body.as_bytes(), WEBHOOK_SECRET, now() - 600))).error(400, "invalid_signature");
-    webhook(&body.replace("unpaid", "paid!"), Some(sign(body.as_bytes(), WEBHOOK_SECRET, now()))).error(400, "invalid_signature");
+    webhook(
+        &body.replace("unpaid", "paid!"),
+        Some(sign(body.as_bytes(), WEBHOOK_SECRET, now())),
+    )
+    .error(400, "invalid_signature");
     assert_eq!(status(&session)["status"], "pending_payment");
 
     let ok = webhook(&body, Some(sign(body.as_bytes(), WEBHOOK_SECRET, now())));
@@ -95,15 +138,28 @@ fn webhooks_need_a_valid_signature_and_apply_once() {
     let again = webhook(&body, Some(sign(body.as_bytes(), WEBHOOK_SECRET, now())));
     assert_eq!(again.json()["duplicate"], true);
     let late = event("evt_paid_late", "checkout.session.completed", &session, "paid");
-    assert_eq!(webhook(&late, Some(sign(late.as_bytes(), WEBHOOK_SECRET, now()))).status, 200);
+    assert_eq!(
+        webhook(&late, Some(sign(late.as_bytes(), WEBHOOK_SECRET, now()))).status,
+        200
+    );
     assert_eq!(status(&session)["status"], "cancelled");
     // An event for a session nobody knows is acknowledged.
     let unknown = event("evt_unknown", "checkout.session.completed", "cs_nobody", "paid");
-    assert_eq!(webhook(&unknown, Some(sign(unknown.as_bytes(), WEBHOOK_SECRET, now()))).status, 200);
+    assert_eq!(
+        webhook(&unknown, Some(sign(unknown.as_bytes(), WEBHOOK_SECRET, now()))).status,
+        200
+    );
     // So is one for an organisation nobody imported (Stripe would otherwise send it again for days).
-    let stranger = unknown.replace("pay-spa", "nobody-imported-spa").replace("evt_unknown", "evt_stranger");
+    let stranger = unknown
+        .replace("pay-spa", "nobody-imported-spa")
+        .replace("evt_unknown", "evt_stranger");
     let answer = webhook(&stranger, Some(sign(stranger.as_bytes(), WEBHOOK_SECRET, now())));
-    assert_eq!((answer.status, answer.json()["reservation"].clone()), (200, json!(null)), "{}", answer.body);
+    assert_eq!(
+        (answer.status, answer.json()["reservation"].clone()),
+        (200, json!(null)),
+        "{}",
+        answer.body
+    );
 }
 
 #[test]
@@ -112,23 +168,70 @@ fn delayed_payment_methods_settle_through_async_events() {
     // Completed but unpaid (a bank debit still running): stays pending; later it succeeds.
     let (r, _) = reserve_paid(1, 2);
     let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
-    assert_eq!(signed(&event("evt_unpaid_1", "checkout.session.completed", &session, "unpaid")).status, 200);
+    assert_eq!(
+        signed(&event("evt_unpaid_1", "checkout.session.completed", &session, "unpaid")).status,
+        200
+    );
     let s = status(&session);
-    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str(), s["canRetryPayment"].as_bool()), (Some("pending_payment"), Some("processing"), Some(false)));
-    assert_eq!(signed(&event("evt_async_ok_1", "checkout.session.async_payment_succeeded", &session, "paid")).status, 200);
+    assert_eq!(
+        (
+            s["status"].as_str(),
+            s["paymentStatus"].as_str(),
+            s["canRetryPayment"].as_bool()
+        ),
+        (Some("pending_payment"), Some("processing"), Some(false))
+    );
+    assert_eq!(
+        signed(&event(
+            "evt_async_ok_1",
+            "checkout.session.async_payment_succeeded",
+            &session,
+            "paid"
+        ))
+        .status,
+        200
+    );
     let s = status(&session);
-    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str()), (Some("confirmed"), Some("succeeded")));
+    assert_eq!(
+        (s["status"].as_str(), s["paymentStatus"].as_str()),
+        (Some("confirmed"), Some("succeeded"))
+    );
     // A later expiry cannot undo a confirmed booking.
-    assert_eq!(signed(&event("evt_late_expiry_1", "checkout.session.expired", &session, "unpaid")).status, 200);
+    assert_eq!(
+        signed(&event(
+            "evt_late_expiry_1",
+            "checkout.session.expired",
+            &session,
+            "unpaid"
+        ))
+        .status,
+        200
+    );
     assert_eq!(status(&session)["status"], "confirmed");
 
     // The debit fails: the reservation fails and its room is released.
     let (r, slot) = reserve_paid(1, 14);
     let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
     let held = places_left(&base(), 8, &slot);
-    assert_eq!(signed(&event("evt_async_fail_1", "checkout.session.async_payment_failed", &session, "unpaid")).status, 200);
+    assert_eq!(
+        signed(&event(
+            "evt_async_fail_1",
+            "checkout.session.async_payment_failed",
+            &session,
+            "unpaid"
+        ))
+        .status,
+        200
+    );
     let s = status(&session);
-    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str(), s["canRetryPayment"].as_bool()), (Some("failed"), Some("failed"), Some(false)));
+    assert_eq!(
+        (
+            s["status"].as_str(),
+            s["paymentStatus"].as_str(),
+            s["canRetryPayment"].as_bool()
+        ),
+        (Some("failed"), Some("failed"), Some(false))
+    );
     assert_eq!(places_left(&base(), 8, &slot), held + 1);
 }
 
@@ -144,7 +247,11 @@ fn an_organisation_without_payments_refuses_paid_services() {
     let body = json!({"resourceTypeId": 8, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
         "customerName": "No Pay", "customerEmail": "nopay@example.com", "customerPhone": "+36301112222"});
     http::post_json(&format!("{base}/reserve"), &body).error(409, "payments_unavailable");
-    assert_eq!(places_left(&base, 8, &slot), slot["available"].as_u64().unwrap(), "nothing held");
+    assert_eq!(
+        places_left(&base, 8, &slot),
+        slot["available"].as_u64().unwrap(),
+        "nothing held"
+    );
 }
 
 #[test]
@@ -171,8 +278,17 @@ fn links_are_built_on_the_configured_origin_never_on_the_request_host() {
     let evil = [("Host", "evil.example")];
     // The Host is the client's to choose: a returnUrl on it is not the edge's own page.
     let refused = http::send("POST", &url, Some(&body.to_string()), &evil).unwrap();
-    assert_eq!(refused.error(400, "validation_error")["param"], "returnUrl", "{}", refused.body);
-    assert_eq!(places_left(&base(), 8, &slot), slot["available"].as_u64().unwrap(), "nothing held");
+    assert_eq!(
+        refused.error(400, "validation_error")["param"],
+        "returnUrl",
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        places_left(&base(), 8, &slot),
+        slot["available"].as_u64().unwrap(),
+        "nothing held"
+    );
 
     // Without a returnUrl, every link handed out is on PUBLIC_ORIGIN, whatever the Host said.
     body.as_object_mut().unwrap().remove("returnUrl");
@@ -184,8 +300,20 @@ fn links_are_built_on_the_configured_origin_never_on_the_request_host() {
     let checkout = r["paymentData"]["checkoutUrl"].as_str().unwrap();
     assert!(checkout.starts_with(&edge().url("/api/test-checkout/")), "{checkout}");
     let session = r["paymentData"]["stripeCheckoutSessionId"].as_str().unwrap();
-    let back = http::send("POST", &edge().url(&format!("/api/test-checkout/{session}/complete")), Some("outcome=cancel"),
-        &[("Content-Type", "application/x-www-form-urlencoded"), ("Host", "evil.example")]).unwrap();
+    let back = http::send(
+        "POST",
+        &edge().url(&format!("/api/test-checkout/{session}/complete")),
+        Some("outcome=cancel"),
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Host", "evil.example"),
+        ],
+    )
+    .unwrap();
     assert_eq!(back.status, 303, "{}", back.body);
-    assert!(back.header("location").unwrap().starts_with(&own), "{:?}", back.header("location"));
+    assert!(
+        back.header("location").unwrap().starts_with(&own),
+        "{:?}",
+        back.header("location")
+    );
 }

@@ -56,15 +56,30 @@ fn big_day() -> String {
 }
 
 fn requests_to(path: &str) -> Vec<Recorded> {
-    setup().upstream.requests().into_iter().filter(|r| r.path.starts_with(path)).collect()
+    setup()
+        .upstream
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with(path))
+        .collect()
 }
 
 #[test]
 fn public_calls_are_forwarded_with_only_the_allowed_headers() {
     let s = setup();
     let body = r#"{"resourceTypeId":8,"startTime":"2030-04-01T08:00:00.000Z","endTime":"2030-04-01T09:00:00.000Z","quantity":1,"customerName":"May","customerEmail":"may@example.com","customerPhone":"+36301112222"}"#;
-    let a = http::send("POST", &s.edge.url("/api/public/booking/organisations/acme-spa/reserve"), Some(body),
-        &[("Idempotency-Key", "key-1"), ("Accept-Language", "de"), ("Cookie", "session=secret"), ("X-Custom", "1")]).unwrap();
+    let a = http::send(
+        "POST",
+        &s.edge.url("/api/public/booking/organisations/acme-spa/reserve"),
+        Some(body),
+        &[
+            ("Idempotency-Key", "key-1"),
+            ("Accept-Language", "de"),
+            ("Cookie", "session=secret"),
+            ("X-Custom", "1"),
+        ],
+    )
+    .unwrap();
     assert_eq!(a.status, 201, "{}", a.body);
     assert_eq!(a.json()["reservationId"], 77);
     // Tests share the upstream: find this request by its key.
@@ -77,51 +92,107 @@ fn public_calls_are_forwarded_with_only_the_allowed_headers() {
     assert_eq!(r.text(), body, "the body goes unchanged");
     assert_eq!(r.headers.get("idempotency-key").map(String::as_str), Some("key-1"));
     assert_eq!(r.headers.get("accept-language").map(String::as_str), Some("de"));
-    assert_eq!(r.headers.get("x-request-id").map(String::as_str), a.header("x-request-id"));
-    assert!(!r.headers.contains_key("cookie") && !r.headers.contains_key("x-custom"), "{:?}", r.headers);
+    assert_eq!(
+        r.headers.get("x-request-id").map(String::as_str),
+        a.header("x-request-id")
+    );
+    assert!(
+        !r.headers.contains_key("cookie") && !r.headers.contains_key("x-custom"),
+        "{:?}",
+        r.headers
+    );
 
-    let q = http::get(&s.edge.url("/api/public/booking/organisations/acme-spa/availability?date=2030-04-01&resourceTypeId=8")).unwrap();
+    let q = http::get(
+        &s.edge
+            .url("/api/public/booking/organisations/acme-spa/availability?date=2030-04-01&resourceTypeId=8"),
+    )
+    .unwrap();
     assert_eq!(q.status, 200);
-    assert!(requests_to("/api/public/booking/organisations/acme-spa/availability").iter().any(|r| r.path.ends_with("?date=2030-04-01&resourceTypeId=8")));
+    assert!(requests_to("/api/public/booking/organisations/acme-spa/availability")
+        .iter()
+        .any(|r| r.path.ends_with("?date=2030-04-01&resourceTypeId=8")));
 }
 
 #[test]
 fn a_large_answer_streams_through_unchanged() {
     let s = setup();
-    let a = http::get(&s.edge.url("/api/public/booking/organisations/big-day/availability?date=2030-04-01&resourceTypeId=8")).unwrap();
+    let a = http::get(
+        &s.edge
+            .url("/api/public/booking/organisations/big-day/availability?date=2030-04-01&resourceTypeId=8"),
+    )
+    .unwrap();
     assert_eq!(a.status, 200);
     let expected = big_day();
     assert!(expected.len() > 300_000);
     assert_eq!(a.body.len(), expected.len());
-    assert!(a.body == expected, "the answer arrives byte for byte as the upstream sent it");
-    assert!(a.header("content-type").is_some_and(|t| t.starts_with("application/json")));
-    assert!(a.header("x-request-id").is_some_and(|id| id.starts_with("req_")), "with the edge's own headers");
+    assert!(
+        a.body == expected,
+        "the answer arrives byte for byte as the upstream sent it"
+    );
+    assert!(a
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("application/json")));
+    assert!(
+        a.header("x-request-id").is_some_and(|id| id.starts_with("req_")),
+        "with the edge's own headers"
+    );
 }
 
 #[test]
 fn bad_input_is_refused_before_the_upstream_sees_it() {
     let s = setup();
-    let a = http::send("POST", &s.edge.url("/api/public/booking/organisations/acme-spa/reserve"), Some(r#"{"resourceTypeId":8}"#), &[]).unwrap();
+    let a = http::send(
+        "POST",
+        &s.edge.url("/api/public/booking/organisations/acme-spa/reserve"),
+        Some(r#"{"resourceTypeId":8}"#),
+        &[],
+    )
+    .unwrap();
     assert_eq!(a.error(400, "validation_error")["param"], "startTime");
-    let a = http::get(&s.edge.url("/api/public/booking/organisations/acme-spa/availability?date=soon&resourceTypeId=8")).unwrap();
+    let a = http::get(
+        &s.edge
+            .url("/api/public/booking/organisations/acme-spa/availability?date=soon&resourceTypeId=8"),
+    )
+    .unwrap();
     assert_eq!(a.error(400, "validation_error")["param"], "date");
     // Other tests share the upstream: look for these two requests, not at the count.
-    let leaked = s.upstream.requests().into_iter().any(|r| r.text() == r#"{"resourceTypeId":8}"# || r.path.contains("date=soon"));
+    let leaked = s
+        .upstream
+        .requests()
+        .into_iter()
+        .any(|r| r.text() == r#"{"resourceTypeId":8}"# || r.path.contains("date=soon"));
     assert!(!leaked, "an invalid request reached the upstream");
 }
 
 #[test]
 fn upstream_errors_of_any_shape_come_back_in_ours() {
     let s = setup();
-    http::get(&s.edge.url("/api/public/booking/organisations/broken")).unwrap().error(502, "upstream_unavailable");
-    let e = http::get(&s.edge.url("/api/public/booking/organisations/nest-400/availability?date=2030-04-01&resourceTypeId=8")).unwrap();
-    assert_eq!(e.error(400, "validation_error")["message"], "date must be a valid ISO 8601 date string");
-    let e = http::get(&s.edge.url("/api/public/booking/organisations/taken/availability?date=2030-04-01&resourceTypeId=8")).unwrap();
+    http::get(&s.edge.url("/api/public/booking/organisations/broken"))
+        .unwrap()
+        .error(502, "upstream_unavailable");
+    let e = http::get(
+        &s.edge
+            .url("/api/public/booking/organisations/nest-400/availability?date=2030-04-01&resourceTypeId=8"),
+    )
+    .unwrap();
+    assert_eq!(
+        e.error(400, "validation_error")["message"],
+        "date must be a valid ISO 8601 date string"
+    );
+    let e = http::get(
+        &s.edge
+            .url("/api/public/booking/organisations/taken/availability?date=2030-04-01&resourceTypeId=8"),
+    )
+    .unwrap();
     let e = e.error(409, "unknown");
     assert_eq!(e["message"], "The class is full");
     assert_ne!(e["request_id"], "req_upstream", "our request id, not theirs");
-    http::get(&s.edge.url("/api/public/booking/organisations/slow")).unwrap().error(504, "upstream_timeout");
-    http::get(&s.edge.url("/api/public/booking/organisations/missing")).unwrap().error(404, "resource_not_found");
+    http::get(&s.edge.url("/api/public/booking/organisations/slow"))
+        .unwrap()
+        .error(504, "upstream_timeout");
+    http::get(&s.edge.url("/api/public/booking/organisations/missing"))
+        .unwrap()
+        .error(404, "resource_not_found");
 }
 
 #[test]
@@ -129,9 +200,22 @@ fn webhooks_are_verified_then_forwarded_until_the_upstream_accepts() {
     let s = setup();
     let url = s.edge.url("/api/payments/stripe/webhook");
     let body = json!({"id": "evt_proxy_1", "type": "checkout.session.completed", "data": {"object": {"id": "cs_up_1", "payment_status": "paid"}}}).to_string();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    http::send("POST", &url, Some(&body), &[("Stripe-Signature", &sign(body.as_bytes(), "whsec_wrong", now))]).unwrap().error(400, "invalid_signature");
-    assert!(requests_to("/api/payments/stripe/webhook").is_empty(), "nothing unverified is forwarded");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    http::send(
+        "POST",
+        &url,
+        Some(&body),
+        &[("Stripe-Signature", &sign(body.as_bytes(), "whsec_wrong", now))],
+    )
+    .unwrap()
+    .error(400, "invalid_signature");
+    assert!(
+        requests_to("/api/payments/stripe/webhook").is_empty(),
+        "nothing unverified is forwarded"
+    );
 
     let signature = sign(body.as_bytes(), WEBHOOK_SECRET, now);
     let first = http::send("POST", &url, Some(&body), &[("Stripe-Signature", &signature)]).unwrap();
@@ -156,10 +240,15 @@ fn a_retried_reserve_reaches_the_upstream_once() {
     let again = http::send("POST", &url, Some(body), &[("Idempotency-Key", "proxy-attempt-1")]).unwrap();
     assert_eq!((again.status, again.header("idempotent-replayed")), (201, Some("true")));
     assert_eq!(again.json(), first.json());
-    let sent = requests_to("/api/public/booking/organisations/acme-spa/reserve").into_iter().filter(|r| r.text() == body).count();
+    let sent = requests_to("/api/public/booking/organisations/acme-spa/reserve")
+        .into_iter()
+        .filter(|r| r.text() == body)
+        .count();
     assert_eq!(sent, 1, "forwarded once");
     let other = body.replace("\"quantity\":1", "\"quantity\":2");
-    http::send("POST", &url, Some(&other), &[("Idempotency-Key", "proxy-attempt-1")]).unwrap().error(409, "idempotency_key_reused");
+    http::send("POST", &url, Some(&other), &[("Idempotency-Key", "proxy-attempt-1")])
+        .unwrap()
+        .error(409, "idempotency_key_reused");
 }
 
 #[test]
@@ -171,14 +260,26 @@ fn the_catalog_is_kept_briefly_at_the_edge() {
     assert_eq!((first.status, second.status), (200, 200));
     assert_eq!(first.json(), second.json());
     assert_eq!(second.header("x-cache"), Some("HIT"), "{:?}", second.headers);
-    assert!(second.header("x-request-id").is_some_and(|id| Some(id) != first.header("x-request-id")), "a fresh request id");
-    let fetched = s.upstream.requests().into_iter().filter(|r| r.method == "GET" && r.path == "/api/public/booking/organisations/acme-spa").count();
+    assert!(
+        second
+            .header("x-request-id")
+            .is_some_and(|id| Some(id) != first.header("x-request-id")),
+        "a fresh request id"
+    );
+    let fetched = s
+        .upstream
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path == "/api/public/booking/organisations/acme-spa")
+        .count();
     assert_eq!(fetched, 1);
 }
 
 /// The Durable Objects of the Organisation class in the edge's local state (one SQLite file each).
 fn organisation_objects(edge: &Edge) -> usize {
-    let Ok(kinds) = std::fs::read_dir(edge.state_dir.join("v3/do")) else { return 0 };
+    let Ok(kinds) = std::fs::read_dir(edge.state_dir.join("v3/do")) else {
+        return 0;
+    };
     kinds
         .flatten()
         .filter(|k| k.file_name().to_string_lossy().ends_with("-Organisation"))
@@ -208,11 +309,19 @@ fn made_up_slugs_create_no_storage() {
         }
     });
     let objects = organisation_objects(&s.edge);
-    assert!(objects > 0, "the keys are kept somewhere: no object found under {}", s.edge.state_dir.display());
+    assert!(
+        objects > 0,
+        "the keys are kept somewhere: no object found under {}",
+        s.edge.state_dir.display()
+    );
     assert!(objects <= 32, "{objects} objects for a thousand made-up names");
     // Keys still do their work, each in its own organisation's scope.
     let again = reserve("made-up-0-0", "key-made-up-0-0-0123456789");
     assert_eq!((again.status, again.header("idempotent-replayed")), (404, Some("true")));
     let other = reserve("made-up-0-1", "key-made-up-0-0-0123456789");
-    assert_eq!((other.status, other.header("idempotent-replayed")), (404, None), "another name, another scope");
+    assert_eq!(
+        (other.status, other.header("idempotent-replayed")),
+        (404, None),
+        "another name, another scope"
+    );
 }

@@ -22,9 +22,11 @@ fn a_payment_after_the_hold_was_released_is_refunded_once() {
     wait_for_status(&edge, &session, "cancelled");
     // The customer's payment went through at Stripe after all (the expiry crossed it).
     let intent = stripe.complete(&session);
-    let event = json!({"id": "evt_late_paid_1", "type": "checkout.session.completed", "data": {"object": {"id": session,
+    let event =
+        json!({"id": "evt_late_paid_1", "type": "checkout.session.completed", "data": {"object": {"id": session,
         "object": "checkout.session", "payment_status": "paid", "payment_intent": intent,
-        "metadata": {"organisation": "stripe-spa", "reservation_id": id.to_string()}}}}).to_string();
+        "metadata": {"organisation": "stripe-spa", "reservation_id": id.to_string()}}}})
+        .to_string();
     assert_eq!(signed_webhook(&edge, &event).status, 200);
     let refund = wait_for_refund(&stripe, &intent);
     assert_eq!(refund["reason"], "requested_by_customer");
@@ -32,14 +34,25 @@ fn a_payment_after_the_hold_was_released_is_refunded_once() {
     assert_eq!(call.headers["idempotency-key"], format!("refund-stripe-spa-{id}"));
     assert_eq!(call.field("payment_intent").as_deref(), Some(intent.as_str()));
     let s = status(&edge, &session);
-    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str()), (Some("cancelled"), Some("refunded")));
+    assert_eq!(
+        (s["status"].as_str(), s["paymentStatus"].as_str()),
+        (Some("cancelled"), Some("refunded"))
+    );
     // Stripe sends the event again: still one refund.
-    let again = json!({"id": "evt_late_paid_1b", "type": "checkout.session.completed", "data": {"object": {"id": session,
-        "payment_status": "paid", "payment_intent": intent, "metadata": {"organisation": "stripe-spa"}}}}).to_string();
+    let again =
+        json!({"id": "evt_late_paid_1b", "type": "checkout.session.completed", "data": {"object": {"id": session,
+        "payment_status": "paid", "payment_intent": intent, "metadata": {"organisation": "stripe-spa"}}}})
+        .to_string();
     assert_eq!(signed_webhook(&edge, &again).status, 200);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 1);
-    let staff = http::send("GET", &edge.url(&format!("/api/reservations/{id}")), None, &[("Authorization", &format!("Bearer {}", staff_key("stripe-spa")))]).unwrap();
+    let staff = http::send(
+        "GET",
+        &edge.url(&format!("/api/reservations/{id}")),
+        None,
+        &[("Authorization", &format!("Bearer {}", staff_key("stripe-spa")))],
+    )
+    .unwrap();
     assert_eq!(staff.json()["paymentStatus"], "refunded");
 }
 
@@ -49,23 +62,45 @@ fn staff_cancelling_a_hold_expires_its_session_or_refunds_it() {
     let edge = start(&stripe, false);
     let key = format!("Bearer {}", staff_key("stripe-spa"));
     let cancel = |id: i64| {
-        http::send("PATCH", &edge.url(&format!("/api/reservations/{id}")), Some(r#"{"status":"cancelled"}"#), &[("Authorization", &key)]).unwrap()
+        http::send(
+            "PATCH",
+            &edge.url(&format!("/api/reservations/{id}")),
+            Some(r#"{"status":"cancelled"}"#),
+            &[("Authorization", &key)],
+        )
+        .unwrap()
     };
     // Unpaid: the session is expired at Stripe, so the customer can no longer pay for it.
     let slot = find_slot(&base(&edge), 8, 1, 6);
     let a = reserve(&edge, &slot, 1).json();
-    let (id, session) = (a["reservationId"].as_i64().unwrap(), a["stripeCheckoutSessionId"].as_str().unwrap().to_string());
+    let (id, session) = (
+        a["reservationId"].as_i64().unwrap(),
+        a["stripeCheckoutSessionId"].as_str().unwrap().to_string(),
+    );
     let c = cancel(id);
     assert_eq!(c.status, 200, "{}", c.body);
     assert_eq!(stripe.session(&session)["status"], "expired");
-    assert!(stripe.requests().iter().any(|q| q.path == format!("/v1/checkout/sessions/{session}/expire")));
+    assert!(stripe
+        .requests()
+        .iter()
+        .any(|q| q.path == format!("/v1/checkout/sessions/{session}/expire")));
     let s = status(&edge, &session);
-    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str(), s["canRetryPayment"].as_bool()), (Some("cancelled"), Some("expired"), Some(false)));
+    assert_eq!(
+        (
+            s["status"].as_str(),
+            s["paymentStatus"].as_str(),
+            s["canRetryPayment"].as_bool()
+        ),
+        (Some("cancelled"), Some("expired"), Some(false))
+    );
 
     // Paid at Stripe a moment before staff cancelled (the webhook not there yet): the payment goes back.
     let slot = find_slot(&base(&edge), 8, 1, 7);
     let a = reserve(&edge, &slot, 1).json();
-    let (id, session) = (a["reservationId"].as_i64().unwrap(), a["stripeCheckoutSessionId"].as_str().unwrap().to_string());
+    let (id, session) = (
+        a["reservationId"].as_i64().unwrap(),
+        a["stripeCheckoutSessionId"].as_str().unwrap().to_string(),
+    );
     let intent = stripe.complete(&session);
     assert_eq!(cancel(id).status, 200);
     wait_for_refund(&stripe, &intent);
@@ -80,7 +115,10 @@ fn a_customer_who_cancels_a_paid_booking_gets_the_money_back() {
     let a = reserve(&edge, &slot, 1);
     assert_eq!(a.status, 201, "{}", a.body);
     let r = a.json();
-    let (id, session) = (r["reservationId"].as_i64().unwrap(), r["stripeCheckoutSessionId"].as_str().unwrap().to_string());
+    let (id, session) = (
+        r["reservationId"].as_i64().unwrap(),
+        r["stripeCheckoutSessionId"].as_str().unwrap().to_string(),
+    );
     let manage = r["manageUrl"].as_str().unwrap().to_string();
     let intent = stripe.complete(&session);
     let paid = json!({"id": "evt_paid_then_cancelled", "type": "checkout.session.completed", "data": {"object": {"id": session,
@@ -96,8 +134,13 @@ fn a_customer_who_cancels_a_paid_booking_gets_the_money_back() {
     assert_eq!(refund["metadata"]["reservation_id"], id.to_string());
     let call = stripe.requests().into_iter().find(|q| q.path == "/v1/refunds").unwrap();
     assert_eq!(call.headers["idempotency-key"], format!("refund-stripe-spa-{id}"));
-    let m = http::send("GET", &manage, None, &[("Accept", "application/json")]).unwrap().json();
-    assert_eq!((m["booking"]["status"].as_str(), m["booking"]["paymentStatus"].as_str()), (Some("cancelled"), Some("refunded")));
+    let m = http::send("GET", &manage, None, &[("Accept", "application/json")])
+        .unwrap()
+        .json();
+    assert_eq!(
+        (m["booking"]["status"].as_str(), m["booking"]["paymentStatus"].as_str()),
+        (Some("cancelled"), Some("refunded"))
+    );
     assert_eq!(places_left(&base(&edge), 8, &slot), held + 1, "the room is free again");
     // Stripe repeats the payment event: no second refund.
     let again = paid.replace("evt_paid_then_cancelled", "evt_paid_then_cancelled_2");
@@ -123,7 +166,11 @@ fn a_payment_the_venue_refunded_in_stripe_counts_as_refunded() {
 #[test]
 fn a_refund_stripe_fails_is_tried_again_until_it_goes_through() {
     let stripe = StripeDouble::start();
-    let edge = Edge::start_with(&[("STRIPE_SECRET_KEY", "sk_test_double_key"), ("STRIPE_API_BASE", stripe.base.as_str()), ("FOLLOW_UP_RETRY_SECONDS", "2")]);
+    let edge = Edge::start_with(&[
+        ("STRIPE_SECRET_KEY", "sk_test_double_key"),
+        ("STRIPE_API_BASE", stripe.base.as_str()),
+        ("FOLLOW_UP_RETRY_SECONDS", "2"),
+    ]);
     let mut doc = document_for("stripe-spa");
     doc["allowedOrigins"] = json!(["https://acme.example"]);
     doc["cancellationNoticeHours"] = json!(0);
@@ -141,7 +188,14 @@ fn a_refund_stripe_fails_is_tried_again_until_it_goes_through() {
     }
     let log = edge.log();
     for attempts in [1, 2] {
-        assert!(log.contains(&format!("\"attempts\":{attempts}")), "failure {attempts} logged with its count: {log}");
+        assert!(
+            log.contains(&format!("\"attempts\":{attempts}")),
+            "failure {attempts} logged with its count: {log}"
+        );
     }
-    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 3, "two failures, then the refund");
+    assert_eq!(
+        stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(),
+        3,
+        "two failures, then the refund"
+    );
 }

@@ -4,10 +4,10 @@
 
 use serde_json::json;
 use slotbook_tests::booking::{find_slot, now, places_left};
+use slotbook_tests::document_for;
 use slotbook_tests::http::{self, Answer};
 use slotbook_tests::paid::*;
 use slotbook_tests::stripe_double::StripeDouble;
-use slotbook_tests::document_for;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -23,11 +23,20 @@ fn checkout_sessions_are_created_with_stripes_parameters_and_holds_expire() {
     let id = r["reservationId"].as_i64().unwrap();
     let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
     assert!(session.starts_with("cs_test_double_"));
-    assert_eq!(r["paymentData"]["checkoutUrl"], format!("https://checkout.stripe.com/c/pay/{session}"));
-    assert_eq!(r["paymentData"]["statusUrl"], format!("/api/public/booking/organisations/stripe-spa/checkout-status?sessionId={session}"));
+    assert_eq!(
+        r["paymentData"]["checkoutUrl"],
+        format!("https://checkout.stripe.com/c/pay/{session}")
+    );
+    assert_eq!(
+        r["paymentData"]["statusUrl"],
+        format!("/api/public/booking/organisations/stripe-spa/checkout-status?sessionId={session}")
+    );
 
     let requests = stripe.requests();
-    let create = requests.iter().find(|q| q.path == "/v1/checkout/sessions").expect("a create call");
+    let create = requests
+        .iter()
+        .find(|q| q.path == "/v1/checkout/sessions")
+        .expect("a create call");
     assert_eq!(create.method, "POST");
     assert_eq!(create.headers["authorization"], "Bearer sk_test_double_key");
     assert_eq!(create.headers["content-type"], "application/x-www-form-urlencoded");
@@ -36,14 +45,23 @@ fn checkout_sessions_are_created_with_stripes_parameters_and_holds_expire() {
         ("mode", "payment".to_string()),
         ("line_items[0][price_data][currency]", "eur".to_string()),
         ("line_items[0][price_data][unit_amount]", "6500".to_string()),
-        ("line_items[0][price_data][product_data][name]", "Deep tissue massage".to_string()),
+        (
+            "line_items[0][price_data][product_data][name]",
+            "Deep tissue massage".to_string(),
+        ),
         ("line_items[0][quantity]", "2".to_string()),
         ("customer_email", "sam@example.com".to_string()),
         ("client_reference_id", id.to_string()),
         ("metadata[reservation_id]", id.to_string()),
         ("metadata[organisation]", "stripe-spa".to_string()),
-        ("success_url", "https://acme.example/spa?lang=en&booking_session_id={CHECKOUT_SESSION_ID}".to_string()),
-        ("cancel_url", "https://acme.example/spa?lang=en&booking_session_id={CHECKOUT_SESSION_ID}".to_string()),
+        (
+            "success_url",
+            "https://acme.example/spa?lang=en&booking_session_id={CHECKOUT_SESSION_ID}".to_string(),
+        ),
+        (
+            "cancel_url",
+            "https://acme.example/spa?lang=en&booking_session_id={CHECKOUT_SESSION_ID}".to_string(),
+        ),
     ];
     for (field, value) in expect {
         assert_eq!(create.field(field).as_deref(), Some(value.as_str()), "{field}");
@@ -51,20 +69,39 @@ fn checkout_sessions_are_created_with_stripes_parameters_and_holds_expire() {
     // The 8-second hold is far inside Stripe's minimum: expires_at is moved out to 30 minutes plus a margin,
     // while the hold itself (and the alarm that expires the session) keeps its own end.
     let expires_at: i64 = create.field("expires_at").unwrap().parse().unwrap();
-    assert!((expires_at - (started + 35 * 60)).abs() <= 3, "expires_at {expires_at} inside Stripe's window");
-    assert_eq!(r["paymentData"]["expiresAt"].as_str().map(|t| t.len()), Some(20), "the hold's end on the wire");
+    assert!(
+        (expires_at - (started + 35 * 60)).abs() <= 3,
+        "expires_at {expires_at} inside Stripe's window"
+    );
+    assert_eq!(
+        r["paymentData"]["expiresAt"].as_str().map(|t| t.len()),
+        Some(20),
+        "the hold's end on the wire"
+    );
     for q in stripe.requests() {
-        assert_eq!(q.headers.get("stripe-version").map(String::as_str), Some(slotbook_core::stripe::API_VERSION), "{} {}", q.method, q.path);
+        assert_eq!(
+            q.headers.get("stripe-version").map(String::as_str),
+            Some(slotbook_core::stripe::API_VERSION),
+            "{} {}",
+            q.method,
+            q.path
+        );
     }
     assert_eq!(places_left(&base(&edge), 8, &slot), before - 2, "held while paying");
     let s = status(&edge, &session);
-    assert_eq!((s["canRetryPayment"].as_bool(), s["checkoutUrl"].as_str()), (Some(true), Some(r["paymentData"]["checkoutUrl"].as_str().unwrap())));
+    assert_eq!(
+        (s["canRetryPayment"].as_bool(), s["checkoutUrl"].as_str()),
+        (Some(true), Some(r["paymentData"]["checkoutUrl"].as_str().unwrap()))
+    );
 
     // At the hold's end the alarm expires the session at Stripe and releases the places.
     let s = wait_for_status(&edge, &session, "cancelled");
     assert_eq!(s["paymentStatus"], "expired");
     assert_eq!(s["canRetryPayment"], false);
-    assert!(stripe.requests().iter().any(|q| q.method == "POST" && q.path == format!("/v1/checkout/sessions/{session}/expire")));
+    assert!(stripe
+        .requests()
+        .iter()
+        .any(|q| q.method == "POST" && q.path == format!("/v1/checkout/sessions/{session}/expire")));
     assert_eq!(places_left(&base(&edge), 8, &slot), before);
 }
 
@@ -81,8 +118,18 @@ fn a_payment_completed_as_the_hold_ends_confirms_the_booking() {
     let s = wait_for_status(&edge, &session, "confirmed");
     assert_eq!(s["paymentStatus"], "succeeded");
     let asked = stripe.requests();
-    assert!(asked.iter().any(|q| q.path == format!("/v1/checkout/sessions/{session}/expire")), "expire tried first");
-    assert!(asked.iter().any(|q| q.method == "GET" && q.path == format!("/v1/checkout/sessions/{session}")), "then the session read");
+    assert!(
+        asked
+            .iter()
+            .any(|q| q.path == format!("/v1/checkout/sessions/{session}/expire")),
+        "expire tried first"
+    );
+    assert!(
+        asked
+            .iter()
+            .any(|q| q.method == "GET" && q.path == format!("/v1/checkout/sessions/{session}")),
+        "then the session read"
+    );
 }
 
 #[test]
@@ -99,13 +146,27 @@ fn fifty_concurrent_paid_reserves_for_three_rooms() {
         .collect();
     let answers: Vec<Answer> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     let created: Vec<&Answer> = answers.iter().filter(|a| a.status == 201).collect();
-    let refused = answers.iter().filter(|a| a.status == 409 && a.json()["error"]["code"] == "slot_unavailable").count();
+    let refused = answers
+        .iter()
+        .filter(|a| a.status == 409 && a.json()["error"]["code"] == "slot_unavailable")
+        .count();
     assert_eq!((created.len(), refused), (3, 47));
-    let mut rooms: Vec<i64> = created.iter().map(|a| a.json()["resourceIds"][0].as_i64().unwrap()).collect();
+    let mut rooms: Vec<i64> = created
+        .iter()
+        .map(|a| a.json()["resourceIds"][0].as_i64().unwrap())
+        .collect();
     rooms.sort();
     assert_eq!(rooms, vec![21, 22, 23], "one room each");
     assert!(created.iter().all(|a| a.json()["status"] == "pending_payment"));
-    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/checkout/sessions").count(), 3, "a session only for each hold");
+    assert_eq!(
+        stripe
+            .requests()
+            .iter()
+            .filter(|q| q.path == "/v1/checkout/sessions")
+            .count(),
+        3,
+        "a session only for each hold"
+    );
     assert_eq!(places_left(&base(&edge), 8, &slot), 0);
 }
 
@@ -127,8 +188,18 @@ fn a_key_still_running_is_in_use() {
     assert_eq!(first.status, 201, "{}", first.body);
     let third = http::send("POST", &url, Some(&body), &[("Idempotency-Key", "slow-1")]).unwrap();
     assert_eq!((third.status, third.header("idempotent-replayed")), (201, Some("true")));
-    assert_eq!(third.json()["stripeCheckoutSessionId"], first.json()["stripeCheckoutSessionId"]);
-    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/checkout/sessions").count(), 1);
+    assert_eq!(
+        third.json()["stripeCheckoutSessionId"],
+        first.json()["stripeCheckoutSessionId"]
+    );
+    assert_eq!(
+        stripe
+            .requests()
+            .iter()
+            .filter(|q| q.path == "/v1/checkout/sessions")
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -143,13 +214,23 @@ fn a_delayed_payment_keeps_its_places_past_the_hold() {
     stripe.complete_unpaid(&session);
     // Past the hold: the alarm found the payment still processing and kept the reservation and its place.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !stripe.requests().iter().any(|q| q.method == "GET" && q.path == format!("/v1/checkout/sessions/{session}")) {
-        assert!(std::time::Instant::now() < deadline, "the hold's alarm did not look at the session");
+    while !stripe
+        .requests()
+        .iter()
+        .any(|q| q.method == "GET" && q.path == format!("/v1/checkout/sessions/{session}"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the hold's alarm did not look at the session"
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
     std::thread::sleep(Duration::from_millis(500));
     let s = status(&edge, &session);
-    assert_eq!((s["status"].as_str(), s["paymentStatus"].as_str()), (Some("pending_payment"), Some("processing")));
+    assert_eq!(
+        (s["status"].as_str(), s["paymentStatus"].as_str()),
+        (Some("pending_payment"), Some("processing"))
+    );
     assert_eq!(s["canRetryPayment"], false, "a completed session cannot be paid again");
     assert_eq!(places_left(&base(&edge), 8, &slot), before - 1);
 }
@@ -163,24 +244,80 @@ fn the_stand_in_refuses_what_stripe_refuses() {
     let post = |body: &str, extra: &[(&str, &str)]| {
         let mut headers = vec![auth, form];
         headers.extend_from_slice(extra);
-        http::send("POST", &format!("{}/v1/checkout/sessions", stripe.base), Some(body), &headers).unwrap()
+        http::send(
+            "POST",
+            &format!("{}/v1/checkout/sessions", stripe.base),
+            Some(body),
+            &headers,
+        )
+        .unwrap()
     };
     let item = "line_items[0][price_data][currency]=eur&line_items[0][price_data][unit_amount]=2500&line_items[0][price_data][product_data][name]=Massage";
     let base = &format!("mode=payment&success_url=https%3A%2F%2Fa.example%2F&line_items[0][quantity]=1&{item}");
     let soon = format!("{base}&expires_at={}", now() + 600);
-    assert_eq!(post(&soon, &[]).json()["error"]["param"], "expires_at", "less than 30 minutes");
+    assert_eq!(
+        post(&soon, &[]).json()["error"]["param"],
+        "expires_at",
+        "less than 30 minutes"
+    );
     let late = format!("{base}&expires_at={}", now() + 90_000);
-    assert_eq!(post(&late, &[]).json()["error"]["param"], "expires_at", "more than 24 hours");
-    assert_eq!(post(&format!("{base}&expires_in=3600"), &[]).status, 400, "an unknown parameter");
-    assert_eq!(post(base, &[("Stripe-Version", "latest")]).status, 400, "a malformed version");
+    assert_eq!(
+        post(&late, &[]).json()["error"]["param"],
+        "expires_at",
+        "more than 24 hours"
+    );
+    assert_eq!(
+        post(&format!("{base}&expires_in=3600"), &[]).status,
+        400,
+        "an unknown parameter"
+    );
+    assert_eq!(
+        post(base, &[("Stripe-Version", "latest")]).status,
+        400,
+        "a malformed version"
+    );
     let refusal = |body: String| post(&body, &[]).json()["error"].clone();
-    assert_eq!(refusal(base.replace("=eur", "=xts"))["param"], "line_items[0][price_data][currency]", "a currency it does not charge in");
-    assert_eq!(refusal(base.replace("=2500", "=49"))["code"], "amount_too_small", "below €0.50");
-    assert_eq!(refusal(base.replace("=2500", "=24").replace("[quantity]=1", "[quantity]=2"))["code"], "amount_too_small", "the total counts");
-    assert_eq!(post(&base.replace("=2500", "=25").replace("[quantity]=1", "[quantity]=2"), &[]).status, 200, "two places of €0.25 make €0.50");
-    assert_eq!(refusal(base.replace("=2500", "=50000000").replace("[quantity]=1", "[quantity]=2"))["code"], "amount_too_large", "over eight digits");
+    assert_eq!(
+        refusal(base.replace("=eur", "=xts"))["param"],
+        "line_items[0][price_data][currency]",
+        "a currency it does not charge in"
+    );
+    assert_eq!(
+        refusal(base.replace("=2500", "=49"))["code"],
+        "amount_too_small",
+        "below €0.50"
+    );
+    assert_eq!(
+        refusal(base.replace("=2500", "=24").replace("[quantity]=1", "[quantity]=2"))["code"],
+        "amount_too_small",
+        "the total counts"
+    );
+    assert_eq!(
+        post(
+            &base.replace("=2500", "=25").replace("[quantity]=1", "[quantity]=2"),
+            &[]
+        )
+        .status,
+        200,
+        "two places of €0.25 make €0.50"
+    );
+    assert_eq!(
+        refusal(
+            base.replace("=2500", "=50000000")
+                .replace("[quantity]=1", "[quantity]=2")
+        )["code"],
+        "amount_too_large",
+        "over eight digits"
+    );
     assert_eq!(post(base, &[("Idempotency-Key", "k1")]).status, 200);
-    assert_eq!(post(&format!("{base}&customer_email=x%40y.example"), &[("Idempotency-Key", "k1")]).json()["error"]["type"], "idempotency_error");
+    assert_eq!(
+        post(
+            &format!("{base}&customer_email=x%40y.example"),
+            &[("Idempotency-Key", "k1")]
+        )
+        .json()["error"]["type"],
+        "idempotency_error"
+    );
 }
 
 #[test]
@@ -192,12 +329,23 @@ fn holds_of_30_minutes_and_of_a_day_give_sessions_stripe_accepts() {
         let started = now();
         let a = reserve(&edge, &slot, 1);
         assert_eq!(a.status, 201, "holdMinutes {minutes}: {}", a.body);
-        let create = stripe.requests().into_iter().find(|q| q.path == "/v1/checkout/sessions").unwrap();
+        let create = stripe
+            .requests()
+            .into_iter()
+            .find(|q| q.path == "/v1/checkout/sessions")
+            .unwrap();
         let expires_at: i64 = create.field("expires_at").unwrap().parse().unwrap();
-        assert!(expires_at - started >= 30 * 60 + 60 && expires_at - started <= 24 * 3600 - 60, "holdMinutes {minutes}: {}", expires_at - started);
+        assert!(
+            expires_at - started >= 30 * 60 + 60 && expires_at - started <= 24 * 3600 - 60,
+            "holdMinutes {minutes}: {}",
+            expires_at - started
+        );
         let hold_end = a.json()["paymentData"]["expiresAt"].as_str().unwrap().to_string();
         let hold_end = slotbook_core::time::Timestamp::parse(&hold_end).unwrap().0;
-        assert!((hold_end - (started + minutes as i64 * 60)).abs() <= 3, "the hold keeps its own length");
+        assert!(
+            (hold_end - (started + minutes as i64 * 60)).abs() <= 3,
+            "the hold keeps its own length"
+        );
     }
 }
 
@@ -212,7 +360,11 @@ fn a_refusal_from_stripe_is_logged_without_the_customers_data() {
     // The customer's to correct, beside the field: not "try again", which would fail the same way.
     let e = refused.error(400, "validation_error");
     assert_eq!(e["param"], "customerEmail", "{e}");
-    assert_eq!(places_left(&base(&edge), 8, &slot), slot["available"].as_u64().unwrap(), "no session, no hold");
+    assert_eq!(
+        places_left(&base(&edge), 8, &slot),
+        slot["available"].as_u64().unwrap(),
+        "no session, no hold"
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while !edge.log().contains("invalid_request_error") {
         assert!(Instant::now() < deadline, "the refusal was not logged:\n{}", edge.log());
@@ -220,8 +372,14 @@ fn a_refusal_from_stripe_is_logged_without_the_customers_data() {
     }
     let log = edge.log();
     assert!(log.contains("customer_email"), "the refused parameter is named: {log}");
-    assert!(!log.contains("refused.customer"), "the customer's email stays out of the log: {log}");
-    assert!(!log.contains("Invalid email address"), "Stripe's message is not logged verbatim");
+    assert!(
+        !log.contains("refused.customer"),
+        "the customer's email stays out of the log: {log}"
+    );
+    assert!(
+        !log.contains("Invalid email address"),
+        "Stripe's message is not logged verbatim"
+    );
 }
 
 #[test]
@@ -235,8 +393,15 @@ fn a_stripe_that_does_not_answer_is_given_up_in_time_and_the_places_return() {
     let answer = reserve(&edge, &slot, 1);
     let waited = started.elapsed();
     answer.error(504, "upstream_timeout");
-    assert!(waited >= Duration::from_secs(9) && waited < Duration::from_secs(13), "answered after {waited:?}");
-    assert_eq!(places_left(&base(&edge), 8, &slot), before, "the hold is released at once");
+    assert!(
+        waited >= Duration::from_secs(9) && waited < Duration::from_secs(13),
+        "answered after {waited:?}"
+    );
+    assert_eq!(
+        places_left(&base(&edge), 8, &slot),
+        before,
+        "the hold is released at once"
+    );
     // Stripe answers again: the customer's retry books.
     stripe.slow_down_creates(0);
     std::thread::sleep(Duration::from_millis(2500)); // the abandoned call's session arrives late, unused
@@ -259,9 +424,20 @@ fn a_currency_stripe_does_not_charge_in_means_no_online_payment_and_no_hold() {
     let slot = find_slot(&base, 8, 1, 1);
     let refused = http::post_json(&format!("{base}/reserve"), &massage(&slot, 1));
     let e = refused.error(409, "payments_unavailable");
-    assert!(!e["message"].as_str().unwrap().contains("try again"), "retrying would fail the same way: {e}");
-    assert_eq!(places_left(&base, 8, &slot), slot["available"].as_u64().unwrap(), "no session, no hold");
-    let asked = stripe.requests().iter().filter(|r| r.path == "/v1/checkout/sessions").count();
+    assert!(
+        !e["message"].as_str().unwrap().contains("try again"),
+        "retrying would fail the same way: {e}"
+    );
+    assert_eq!(
+        places_left(&base, 8, &slot),
+        slot["available"].as_u64().unwrap(),
+        "no session, no hold"
+    );
+    let asked = stripe
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v1/checkout/sessions")
+        .count();
     assert_eq!(asked, 1, "Stripe was asked once and refused");
 }
 
@@ -286,14 +462,33 @@ fn a_hold_stripe_does_not_know_is_released_and_keeps_no_other_waiting() {
     let edge = start(&stripe, true);
     let first = find_slot(&base(&edge), 8, 1, 12);
     let second = find_slot(&base(&edge), 8, 1, 13);
-    let unknown = reserve(&edge, &first, 1).json()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
-    let known = reserve(&edge, &second, 1).json()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    let unknown = reserve(&edge, &first, 1).json()["stripeCheckoutSessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let known = reserve(&edge, &second, 1).json()["stripeCheckoutSessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // Made under another key (a test key before the switch to a live one): Stripe answers 404 for it.
     stripe.forget_session(&unknown);
     // Both end with their holds: the unknown one can never be paid, and the known one is not held up by it.
-    assert_eq!(wait_for_status(&edge, &unknown, "cancelled")["paymentStatus"], "expired");
+    assert_eq!(
+        wait_for_status(&edge, &unknown, "cancelled")["paymentStatus"],
+        "expired"
+    );
     assert_eq!(wait_for_status(&edge, &known, "cancelled")["paymentStatus"], "expired");
-    assert_eq!(places_left(&base(&edge), 8, &first), first["available"].as_u64().unwrap());
-    assert_eq!(places_left(&base(&edge), 8, &second), second["available"].as_u64().unwrap());
-    assert_eq!(stripe.session(&known)["status"], "expired", "the known session expired at Stripe");
+    assert_eq!(
+        places_left(&base(&edge), 8, &first),
+        first["available"].as_u64().unwrap()
+    );
+    assert_eq!(
+        places_left(&base(&edge), 8, &second),
+        second["available"].as_u64().unwrap()
+    );
+    assert_eq!(
+        stripe.session(&known)["status"],
+        "expired",
+        "the known session expired at Stripe"
+    );
 }

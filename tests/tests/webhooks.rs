@@ -23,7 +23,11 @@ fn receiver(failures: usize) -> Server {
         let mut seen = seen.lock().unwrap();
         let n = seen.entry(event).or_default();
         *n += 1;
-        if *n <= failures { (500, r#"{"error":"try later"}"#.into()) } else { (200, "{}".into()) }
+        if *n <= failures {
+            (500, r#"{"error":"try later"}"#.into())
+        } else {
+            (200, "{}".into())
+        }
     })
 }
 
@@ -39,7 +43,13 @@ fn wait_until<T>(what: &str, seconds: u64, mut check: impl FnMut() -> Option<T>)
 }
 
 fn events(r: &Server) -> Vec<(Recorded, Value)> {
-    r.requests().into_iter().map(|q| { let v: Value = serde_json::from_slice(&q.body).unwrap(); (q, v) }).collect()
+    r.requests()
+        .into_iter()
+        .map(|q| {
+            let v: Value = serde_json::from_slice(&q.body).unwrap();
+            (q, v)
+        })
+        .collect()
 }
 
 #[test]
@@ -79,48 +89,103 @@ fn a_venue_hears_of_every_change_signed_retried_and_listed() {
         assert_eq!(first["data"]["reservation"]["id"], id);
         assert_eq!(first["data"]["reservation"]["customerInfo"]["name"], "Hugo Hook");
         for (q, v) in &attempts {
-            assert_eq!(v["id"], first["id"], "the same event id on every attempt, to de-duplicate by");
-            assert_eq!(q.headers.get("slotbook-event-id").map(String::as_str), first["id"].as_str());
+            assert_eq!(
+                v["id"], first["id"],
+                "the same event id on every attempt, to de-duplicate by"
+            );
+            assert_eq!(
+                q.headers.get("slotbook-event-id").map(String::as_str),
+                first["id"].as_str()
+            );
             let signature = q.headers.get("slotbook-signature").expect("signed");
             let t = verify(Some(signature), &q.body, &[SECRET], now()).unwrap_or_else(|e| panic!("{e:?}: {signature}"));
             assert!((now() - t).abs() < 60);
             assert!(verify(Some(signature), &q.body, &["whsec_other_secret_0000000000"], now()).is_err());
         }
     }
-    assert_eq!(got.iter().find(|(_, v)| v["type"] == "reservation.confirmed").unwrap().1["data"]["reservation"]["status"], "confirmed");
+    assert_eq!(
+        got.iter()
+            .find(|(_, v)| v["type"] == "reservation.confirmed")
+            .unwrap()
+            .1["data"]["reservation"]["status"],
+        "confirmed"
+    );
 
     // Moved, then cancelled by the customer.
     let other = find_slot(&base, 10, 1, 5);
-    assert_eq!(http::post_json(&format!("{manage}/reschedule"), &json!({"startTime": other["startTime"], "endTime": other["endTime"]})).status, 200);
+    assert_eq!(
+        http::post_json(
+            &format!("{manage}/reschedule"),
+            &json!({"startTime": other["startTime"], "endTime": other["endTime"]})
+        )
+        .status,
+        200
+    );
     assert_eq!(http::post_json(&format!("{manage}/cancel"), &json!({})).status, 200);
     let got = wait_until("rescheduled and cancelled, delivered", 30, || {
         let e = events(&good);
         let accepted = |kind: &str| e.iter().filter(|(_, v)| v["type"] == kind).count() >= 3;
         (accepted("reservation.rescheduled") && accepted("reservation.cancelled")).then_some(e)
     });
-    let moved = &got.iter().find(|(_, v)| v["type"] == "reservation.rescheduled").unwrap().1;
+    let moved = &got
+        .iter()
+        .find(|(_, v)| v["type"] == "reservation.rescheduled")
+        .unwrap()
+        .1;
     assert_eq!(moved["data"]["reservation"]["startTime"], other["startTime"]);
-    let cancelled = &got.iter().find(|(_, v)| v["type"] == "reservation.cancelled").unwrap().1;
+    let cancelled = &got
+        .iter()
+        .find(|(_, v)| v["type"] == "reservation.cancelled")
+        .unwrap()
+        .1;
     assert_eq!(cancelled["data"]["reservation"]["status"], "cancelled");
 
     // Staff see each delivery; the endpoint that never answers 2xx is given up after its attempts.
     let key = format!("Bearer {}", staff_key("hook-spa"));
-    let list = || http::send("GET", &edge.url("/api/webhook-deliveries"), None, &[("Authorization", &key)]).unwrap();
+    let list = || {
+        http::send(
+            "GET",
+            &edge.url("/api/webhook-deliveries"),
+            None,
+            &[("Authorization", &key)],
+        )
+        .unwrap()
+    };
     let deliveries = wait_until("the broken endpoint's deliveries to fail", 60, || {
         let d = list().json()["data"].as_array().unwrap().clone();
-        d.iter().filter(|x| x["url"].as_str().unwrap().ends_with("/down")).all(|x| x["status"] == "failed").then_some(d)
+        d.iter()
+            .filter(|x| x["url"].as_str().unwrap().ends_with("/down"))
+            .all(|x| x["status"] == "failed")
+            .then_some(d)
     });
     let answer = list();
-    assert!(!answer.body.contains(SECRET) && !answer.body.contains(BROKEN_SECRET), "no secret in any answer");
-    let to_good: Vec<&Value> = deliveries.iter().filter(|d| d["url"].as_str().unwrap().ends_with("/hooks/slotbook")).collect();
+    assert!(
+        !answer.body.contains(SECRET) && !answer.body.contains(BROKEN_SECRET),
+        "no secret in any answer"
+    );
+    let to_good: Vec<&Value> = deliveries
+        .iter()
+        .filter(|d| d["url"].as_str().unwrap().ends_with("/hooks/slotbook"))
+        .collect();
     assert_eq!(to_good.len(), 4);
     for d in &to_good {
-        assert_eq!((d["status"].as_str(), d["attempts"].as_i64(), d["lastStatus"].as_i64()), (Some("delivered"), Some(3), Some(200)), "{d}");
+        assert_eq!(
+            (d["status"].as_str(), d["attempts"].as_i64(), d["lastStatus"].as_i64()),
+            (Some("delivered"), Some(3), Some(200)),
+            "{d}"
+        );
     }
-    let to_broken: Vec<&Value> = deliveries.iter().filter(|d| d["url"].as_str().unwrap().ends_with("/down")).collect();
+    let to_broken: Vec<&Value> = deliveries
+        .iter()
+        .filter(|d| d["url"].as_str().unwrap().ends_with("/down"))
+        .collect();
     assert_eq!(to_broken.len(), 4);
     for d in &to_broken {
-        assert_eq!((d["attempts"].as_i64(), d["lastStatus"].as_i64()), (Some(12), Some(503)), "{d}");
+        assert_eq!(
+            (d["attempts"].as_i64(), d["lastStatus"].as_i64()),
+            (Some(12), Some(503)),
+            "{d}"
+        );
     }
     assert_eq!(broken.requests().len(), 4 * 12);
     for path in ["", "/availability?date=2030-01-01&resourceTypeId=10"] {
@@ -130,12 +195,21 @@ fn a_venue_hears_of_every_change_signed_retried_and_listed() {
     assert!(!staff.body.contains(SECRET));
     // Documents are checked: an http endpoint elsewhere than this machine, or a short secret, is refused.
     doc["webhooks"] = json!([{"url": "http://venue.example/hook", "secret": SECRET}]);
-    assert_eq!(edge.import("hook-spa", &doc).json()["error"]["param"], "webhooks[0].url");
+    assert_eq!(
+        edge.import("hook-spa", &doc).json()["error"]["param"],
+        "webhooks[0].url"
+    );
     doc["webhooks"] = json!([{"url": "https://venue.example/hook", "secret": "short"}]);
-    assert_eq!(edge.import("hook-spa", &doc).json()["error"]["param"], "webhooks[0].secret");
+    assert_eq!(
+        edge.import("hook-spa", &doc).json()["error"]["param"],
+        "webhooks[0].secret"
+    );
     // An address instead of a name could point deliveries into a network the venue does not own.
     doc["webhooks"] = json!([{"url": "https://10.0.0.7/hook", "secret": SECRET}]);
-    assert_eq!(edge.import("hook-spa", &doc).json()["error"]["param"], "webhooks[0].url");
+    assert_eq!(
+        edge.import("hook-spa", &doc).json()["error"]["param"],
+        "webhooks[0].url"
+    );
 }
 
 #[test]
@@ -155,7 +229,14 @@ fn a_redirecting_endpoint_is_not_followed() {
     let key = format!("Bearer {}", staff_key("redirect-spa"));
     // Each attempt meets the 307 and counts as failed; the signed body never reaches the other URL.
     let listed = wait_until("attempts answered 307", 30, || {
-        let d = http::send("GET", &edge.url("/api/webhook-deliveries"), None, &[("Authorization", &key)]).unwrap().json();
+        let d = http::send(
+            "GET",
+            &edge.url("/api/webhook-deliveries"),
+            None,
+            &[("Authorization", &key)],
+        )
+        .unwrap()
+        .json();
         let d = d["data"].as_array().unwrap().clone();
         (d.len() == 2 && d.iter().all(|x| x["attempts"].as_i64() >= Some(2))).then_some(d)
     });
@@ -164,7 +245,11 @@ fn a_redirecting_endpoint_is_not_followed() {
         assert_ne!(d["status"], "delivered", "{d}");
     }
     assert!(redirecting.requests().len() >= 4);
-    assert!(elsewhere.requests().is_empty(), "followed the redirect: {:?}", elsewhere.requests());
+    assert!(
+        elsewhere.requests().is_empty(),
+        "followed the redirect: {:?}",
+        elsewhere.requests()
+    );
 }
 
 #[test]
@@ -177,7 +262,17 @@ fn deliveries_that_ended_are_kept_only_so_long() {
     let base = edge.url("/api/public/booking/organisations/keep-spa");
     let key = format!("Bearer {}", staff_key("keep-spa"));
     let listed = || -> Vec<Value> {
-        http::send("GET", &edge.url("/api/webhook-deliveries"), None, &[("Authorization", &key)]).unwrap().json()["data"].as_array().unwrap().clone()
+        http::send(
+            "GET",
+            &edge.url("/api/webhook-deliveries"),
+            None,
+            &[("Authorization", &key)],
+        )
+        .unwrap()
+        .json()["data"]
+            .as_array()
+            .unwrap()
+            .clone()
     };
     let book = |nth: usize| {
         let slot = find_slot(&base, 10, 1, nth);
@@ -189,7 +284,9 @@ fn deliveries_that_ended_are_kept_only_so_long() {
     };
     let delivered = |id: i64| move |d: &Value| d["reservationId"] == id && d["status"] == "delivered";
     let first = book(0);
-    wait_until("the first booking's events delivered", 30, || (listed().iter().filter(|d| delivered(first)(d)).count() == 2).then_some(()));
+    wait_until("the first booking's events delivered", 30, || {
+        (listed().iter().filter(|d| delivered(first)(d)).count() == 2).then_some(())
+    });
     std::thread::sleep(Duration::from_secs(3));
     // The next deliveries' run deletes what ended before the keeping time; what is new stays.
     let second = book(1);
@@ -197,6 +294,13 @@ fn deliveries_that_ended_are_kept_only_so_long() {
         let d = listed();
         (d.iter().filter(|x| delivered(second)(x)).count() == 2).then_some(d)
     });
-    assert!(now_listed.iter().all(|d| d["reservationId"] == second), "{now_listed:?}");
-    assert_eq!(good.requests().len(), 4, "every event was delivered before it was deleted");
+    assert!(
+        now_listed.iter().all(|d| d["reservationId"] == second),
+        "{now_listed:?}"
+    );
+    assert_eq!(
+        good.requests().len(),
+        4,
+        "every event was delivered before it was deleted"
+    );
 }

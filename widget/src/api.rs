@@ -50,15 +50,30 @@ impl Api {
         send(&self.url(rest), "GET", None, None).await
     }
 
-    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, rest: &str, body: &B, idempotency_key: &str) -> Result<T, Failure> {
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        rest: &str,
+        body: &B,
+        idempotency_key: &str,
+    ) -> Result<T, Failure> {
         let body = to_json(body).ok_or(Failure::Network)?;
         send(&self.url(rest), "POST", Some(body), Some(idempotency_key)).await
     }
 
     /// A booking's manage link: `rest` is empty (the booking), `/cancel` or `/reschedule`.
     /// `body` is JSON text.
-    pub async fn manage<T: DeserializeOwned>(&self, token: &str, rest: &str, body: Option<String>) -> Result<T, Failure> {
-        let url = format!("{}/api/public/booking/manage/{}{}", self.base, js_sys::encode_uri_component(token), rest);
+    pub async fn manage<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        rest: &str,
+        body: Option<String>,
+    ) -> Result<T, Failure> {
+        let url = format!(
+            "{}/api/public/booking/manage/{}{}",
+            self.base,
+            js_sys::encode_uri_component(token),
+            rest
+        );
         match body {
             Some(b) => send(&url, "POST", Some(b), None).await,
             None => send(&url, "GET", None, None).await,
@@ -69,7 +84,12 @@ impl Api {
 /// A call that hangs longer than this is given up, so the customer can try again.
 const TIMEOUT_MS: i32 = 15_000;
 
-async fn send<T: DeserializeOwned>(url: &str, method: &str, body: Option<String>, idempotency_key: Option<&str>) -> Result<T, Failure> {
+async fn send<T: DeserializeOwned>(
+    url: &str,
+    method: &str,
+    body: Option<String>,
+    idempotency_key: Option<&str>,
+) -> Result<T, Failure> {
     let init = RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|_| Failure::Network)?;
@@ -86,7 +106,9 @@ async fn send<T: DeserializeOwned>(url: &str, method: &str, body: Option<String>
     let controller = web_sys::AbortController::new().map_err(|_| Failure::Network)?;
     init.set_signal(Some(&controller.signal()));
     let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
-    let timer = window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), TIMEOUT_MS).ok();
+    let timer = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), TIMEOUT_MS)
+        .ok();
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| Failure::Network)?;
     let answered = answer(window.fetch_with_request(&request)).await;
     if let Some(timer) = timer {
@@ -97,14 +119,22 @@ async fn send<T: DeserializeOwned>(url: &str, method: &str, body: Option<String>
 
 /// The answer a `fetch` promise settles to, read in full: ours, or the loader's early catalog request.
 pub async fn answer<T: DeserializeOwned>(fetched: js_sys::Promise) -> Result<T, Failure> {
-    let response: Response = JsFuture::from(fetched).await.map_err(|_| Failure::Network)?.dyn_into().map_err(|_| Failure::Network)?;
-    let text = JsFuture::from(response.text().map_err(|_| Failure::Network)?).await.map_err(|_| Failure::Network)?;
+    let response: Response = JsFuture::from(fetched)
+        .await
+        .map_err(|_| Failure::Network)?
+        .dyn_into()
+        .map_err(|_| Failure::Network)?;
+    let text = JsFuture::from(response.text().map_err(|_| Failure::Network)?)
+        .await
+        .map_err(|_| Failure::Network)?;
     read(&response, &text.as_string().unwrap_or_default())
 }
 
 /// `value` as JSON text through the browser's own `JSON.stringify`.
 pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
-    let value = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).ok()?;
+    let value = value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .ok()?;
     js_sys::JSON::stringify(&value).ok()?.as_string()
 }
 
@@ -128,5 +158,11 @@ fn read<T: DeserializeOwned>(response: &Response, text: &str) -> Result<T, Failu
 pub fn new_idempotency_key() -> String {
     let crypto = web_sys::window().and_then(|w| w.crypto().ok());
     // Integers, so that no float formatting is compiled into the widget for this fallback.
-    crypto.map(|c| c.random_uuid()).unwrap_or_else(|| format!("{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e15) as u64))
+    crypto.map(|c| c.random_uuid()).unwrap_or_else(|| {
+        format!(
+            "{}-{}",
+            js_sys::Date::now() as u64,
+            (js_sys::Math::random() * 1e15) as u64
+        )
+    })
 }

@@ -25,37 +25,70 @@ fn date_format(locale: &str, pairs: &[(&str, &str)]) -> Intl::DateTimeFormat {
 }
 
 fn call_format(f: &Intl::DateTimeFormat, d: &js_sys::Date) -> String {
-    f.format().call1(f, d).ok().and_then(|v| v.as_string()).unwrap_or_default()
+    f.format()
+        .call1(f, d)
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
 }
 
 /// `14:30` in the organisation's zone: the 24-hour clock, but for English in North America (`2:30 PM`).
 pub fn time(ts: Timestamp, zone: &str, locale: &str) -> String {
     let cycle = if twelve_hour(locale, zone) { "h12" } else { "h23" };
-    call_format(&date_format(locale, &[("timeZone", zone), ("hour", "numeric"), ("minute", "2-digit"), ("hourCycle", cycle)]), &js_date(ts))
+    call_format(
+        &date_format(
+            locale,
+            &[
+                ("timeZone", zone),
+                ("hour", "numeric"),
+                ("minute", "2-digit"),
+                ("hourCycle", cycle),
+            ],
+        ),
+        &js_date(ts),
+    )
 }
 
 /// English in the US and Canada reads the 12-hour clock; German, Hungarian and English elsewhere the 24-hour.
 fn twelve_hour(locale: &str, zone: &str) -> bool {
-    locale.to_ascii_lowercase().starts_with("en") && (zone.starts_with("America/") || zone.starts_with("US/") || zone == "Pacific/Honolulu")
+    locale.to_ascii_lowercase().starts_with("en")
+        && (zone.starts_with("America/") || zone.starts_with("US/") || zone == "Pacific/Honolulu")
 }
 
 /// `Saturday, 21 November 2026`, for a calendar date (formatted at noon UTC so no zone moves it).
 pub fn long_date(date: Date, locale: &str) -> String {
     let noon = Timestamp(date.days() * 86_400 + 12 * 3600);
-    call_format(&date_format(locale, &[("timeZone", "UTC"), ("weekday", "long"), ("year", "numeric"), ("month", "long"), ("day", "numeric")]), &js_date(noon))
+    call_format(
+        &date_format(
+            locale,
+            &[
+                ("timeZone", "UTC"),
+                ("weekday", "long"),
+                ("year", "numeric"),
+                ("month", "long"),
+                ("day", "numeric"),
+            ],
+        ),
+        &js_date(noon),
+    )
 }
 
 /// `November 2026`.
 pub fn month(date: Date, locale: &str) -> String {
     let noon = Timestamp(date.days() * 86_400 + 12 * 3600);
-    call_format(&date_format(locale, &[("timeZone", "UTC"), ("year", "numeric"), ("month", "long")]), &js_date(noon))
+    call_format(
+        &date_format(locale, &[("timeZone", "UTC"), ("year", "numeric"), ("month", "long")]),
+        &js_date(noon),
+    )
 }
 
 /// Weekday names, Monday first, in `style` (`short` or `long`).
 pub fn weekday_names(locale: &str, style: &str) -> Vec<String> {
     let f = date_format(locale, &[("timeZone", "UTC"), ("weekday", style)]);
     // 2024-01-01 was a Monday.
-    (0..7).map(|i| call_format(&f, &js_date(Timestamp((19_723 + i) * 86_400 + 43_200)))).collect()
+    (0..7)
+        .map(|i| call_format(&f, &js_date(Timestamp((19_723 + i) * 86_400 + 43_200))))
+        .collect()
 }
 
 /// The date it is now in `zone`.
@@ -66,20 +99,44 @@ pub fn today_in(zone: &str) -> Date {
 /// The calendar date of an instant in `zone`.
 pub fn date_in(ts: Timestamp, zone: &str) -> Date {
     // en-CA formats dates as YYYY-MM-DD.
-    let s = call_format(&date_format("en-CA", &[("timeZone", zone), ("year", "numeric"), ("month", "2-digit"), ("day", "2-digit")]), &js_date(ts));
+    let s = call_format(
+        &date_format(
+            "en-CA",
+            &[
+                ("timeZone", zone),
+                ("year", "numeric"),
+                ("month", "2-digit"),
+                ("day", "2-digit"),
+            ],
+        ),
+        &js_date(ts),
+    );
     Date::parse(&s).unwrap_or_else(|| ts.utc_date())
 }
 
 /// The visitor's own time zone.
 pub fn visitor_zone() -> String {
     let f = Intl::DateTimeFormat::new(&Array::new(), &Object::new());
-    Reflect::get(&f.resolved_options(), &JsValue::from_str("timeZone")).ok().and_then(|v| v.as_string()).unwrap_or_default()
+    Reflect::get(&f.resolved_options(), &JsValue::from_str("timeZone"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
 }
 
 /// `€65.00` from minor units.
 pub fn money(minor: i64, currency: &str, locale: &str) -> String {
-    let f = Intl::NumberFormat::new(&locales(locale), &options(&[("style", "currency"), ("currency", &currency.to_ascii_uppercase())]));
-    let digits = Reflect::get(&f.resolved_options(), &JsValue::from_str("maximumFractionDigits")).ok().and_then(|v| v.as_f64()).unwrap_or(2.0);
+    let f = Intl::NumberFormat::new(
+        &locales(locale),
+        &options(&[("style", "currency"), ("currency", &currency.to_ascii_uppercase())]),
+    );
+    let digits = Reflect::get(&f.resolved_options(), &JsValue::from_str("maximumFractionDigits"))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(2.0);
     let amount = minor as f64 / 10f64.powi(digits as i32);
-    f.format().call1(&f, &JsValue::from_f64(amount)).ok().and_then(|v| v.as_string()).unwrap_or_default()
+    f.format()
+        .call1(&f, &JsValue::from_f64(amount))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
 }

@@ -39,7 +39,13 @@ pub struct Options {
 
 impl Options {
     fn from_js(o: &JsValue) -> Options {
-        let get = |k: &str| Reflect::get(o, &JsValue::from_str(k)).ok().and_then(|v| v.as_string()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let get = |k: &str| {
+            Reflect::get(o, &JsValue::from_str(k))
+                .ok()
+                .and_then(|v| v.as_string())
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
         let id = |k: &str| get(k).and_then(|v| v.parse::<i64>().ok()).filter(|n| *n > 0);
         Options {
             organisation: get("organisation"),
@@ -56,14 +62,21 @@ impl Options {
             phone: get("phone").unwrap_or_default(),
             return_url: get("returnUrl"),
             manage: get("manage"),
-            catalog: Reflect::get(o, &JsValue::from_str("catalog")).ok().and_then(|v| v.dyn_into().ok()),
+            catalog: Reflect::get(o, &JsValue::from_str("catalog"))
+                .ok()
+                .and_then(|v| v.dyn_into().ok()),
         }
     }
 }
 
 /// Mounts the widget into `root` (the host element's shadow root) with `options` (a plain object), showing
 /// `body` under the organisation's header; returns what keeps it mounted.
-pub fn mount(host: HtmlElement, root: ShadowRoot, options: JsValue, body: app::Body) -> Result<Box<dyn std::any::Any>, JsValue> {
+pub fn mount(
+    host: HtmlElement,
+    root: ShadowRoot,
+    options: JsValue,
+    body: app::Body,
+) -> Result<Box<dyn std::any::Any>, JsValue> {
     let options = Options::from_js(&options);
     if options.organisation.is_none() && options.token.is_none() {
         return Err(JsValue::from_str("booking widget: set data-organisation or data-token"));
@@ -99,7 +112,11 @@ macro_rules! export_mount {
         }
 
         #[wasm_bindgen]
-        pub fn mount(host: ::web_sys::HtmlElement, root: ::web_sys::ShadowRoot, options: ::wasm_bindgen::JsValue) -> Result<Mounted, ::wasm_bindgen::JsValue> {
+        pub fn mount(
+            host: ::web_sys::HtmlElement,
+            root: ::web_sys::ShadowRoot,
+            options: ::wasm_bindgen::JsValue,
+        ) -> Result<Mounted, ::wasm_bindgen::JsValue> {
             $crate::mount(host, root, options, $body).map(|handle| Mounted { handle: Some(handle) })
         }
     };

@@ -138,7 +138,8 @@ fn one() -> u32 {
 /// A slug: lower-case letters, digits and dashes, 2 to 64 characters.
 pub fn is_valid_slug(s: &str) -> bool {
     (2..=64).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -183,7 +184,14 @@ mod tests {
         assert_eq!(rt.slot_interval(), 60);
         assert_eq!(rt.resources[0].capacity, 1);
         assert_eq!(rt.open_weekdays(), vec![1, 2, 3]);
-        assert_eq!(rt.weekly_hours()[0], OpeningHours { weekday: 1, opens: 540, closes: 1080 });
+        assert_eq!(
+            rt.weekly_hours()[0],
+            OpeningHours {
+                weekday: 1,
+                opens: 540,
+                closes: 1080
+            }
+        );
         assert_eq!(d.hold_minutes, 30);
         assert_eq!(d.token_target("tok_room2_abcdefghijkl").unwrap().1.id, 22);
     }
@@ -237,7 +245,11 @@ mod tests {
         let mut d = doc();
         d["currency"] = json!("huf");
         d["resourceTypes"][0]["unitAmount"] = json!(10_000);
-        assert_eq!(param(d), "resourceTypes[0].unitAmount", "100 Ft is below Stripe's 175 Ft");
+        assert_eq!(
+            param(d),
+            "resourceTypes[0].unitAmount",
+            "100 Ft is below Stripe's 175 Ft"
+        );
         // The most places at once must fit in one charge.
         let mut d = doc();
         d["resourceTypes"][0]["unitAmount"] = json!(60_000_000);
@@ -255,14 +267,25 @@ mod tests {
         let with_key = |key: &str| {
             let mut d = doc();
             d["apiKeys"] = json!([{"name": "front desk", "key": key}]);
-            parse(&d.to_string()).map(|_| ()).map_err(|e| e.param.unwrap_or_default())
+            parse(&d.to_string())
+                .map(|_| ())
+                .map_err(|e| e.param.unwrap_or_default())
         };
         // Long enough but of little variety: refused, naming the key.
-        for weak in ["a".repeat(40), "ab".repeat(30), "0101010101010101010101010101010101".into(), "abcdabcdabcdabcdabcdabcd".into()] {
+        for weak in [
+            "a".repeat(40),
+            "ab".repeat(30),
+            "0101010101010101010101010101010101".into(),
+            "abcdabcdabcdabcdabcdabcd".into(),
+        ] {
             assert_eq!(with_key(&weak), Err("apiKeys[0].key".into()), "{weak}");
         }
         // What `openssl rand -hex 16` and `openssl rand -base64 18` give, and a typical prefixed key.
-        for strong in ["9f86d081884c7d659a2feaa0c55ad015", "q2Xf7Kp9/Lm3Rt+8VbN1wZcY", "sk_live_acme_front_desk_7f3a9c21e4"] {
+        for strong in [
+            "9f86d081884c7d659a2feaa0c55ad015",
+            "q2Xf7Kp9/Lm3Rt+8VbN1wZcY",
+            "sk_live_acme_front_desk_7f3a9c21e4",
+        ] {
             assert_eq!(with_key(strong), Ok(()), "{strong}");
         }
     }

@@ -19,11 +19,18 @@ impl OrganisationDocument {
             let text = text.strip_prefix("Error: ").unwrap_or(&text);
             // serde reports a missing field at its parent; name the field itself.
             if let Some(field) = text.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
-                path = if path == "." { field.to_string() } else { format!("{path}.{field}") };
+                path = if path == "." {
+                    field.to_string()
+                } else {
+                    format!("{path}.{field}")
+                };
             }
             let message = format!("{path}: {}", strip_position(text));
             let param = if path == "." { None } else { Some(path) };
-            ApiError { param, ..ApiError::new(crate::ErrorCode::ValidationError, message) }
+            ApiError {
+                param,
+                ..ApiError::new(crate::ErrorCode::ValidationError, message)
+            }
         })?;
         doc.check()?;
         Ok(doc)
@@ -56,7 +63,10 @@ impl OrganisationDocument {
         }
         for (i, o) in self.allowed_origins.iter().enumerate() {
             if origin_of(o).as_deref() != Some(o.trim_end_matches('/')) {
-                return err(format!("allowedOrigins[{i}]"), "must be an origin such as https://acme.example");
+                return err(
+                    format!("allowedOrigins[{i}]"),
+                    "must be an origin such as https://acme.example",
+                );
             }
         }
         if !(1..=730).contains(&self.booking_window_days) {
@@ -69,7 +79,10 @@ impl OrganisationDocument {
             return err("cancellationNoticeHours".into(), "must be between 0 and 720");
         }
         if let Some(a) = &self.address {
-            if a.trim().is_empty() || a.chars().count() > MAX_ADDRESS_CHARS || a.chars().any(|c| c.is_control() && c != '\n') {
+            if a.trim().is_empty()
+                || a.chars().count() > MAX_ADDRESS_CHARS
+                || a.chars().any(|c| c.is_control() && c != '\n')
+            {
                 return err("address".into(), "must be 1 to 300 characters");
             }
         }
@@ -137,7 +150,10 @@ impl OrganisationDocument {
                 }
                 if let Some(t) = &r.public_token {
                     if !is_valid_token(t) || tokens.contains(&t) {
-                        return err(p("publicToken"), "must be 16 to 128 letters, digits, - or _, and unique");
+                        return err(
+                            p("publicToken"),
+                            "must be 16 to 128 letters, digits, - or _, and unique",
+                        );
                     }
                     tokens.push(t);
                 }
@@ -145,7 +161,10 @@ impl OrganisationDocument {
         }
         for (i, k) in self.api_keys.iter().enumerate() {
             if k.key.len() < 24 || k.key.len() > 200 || k.key.chars().any(char::is_whitespace) {
-                return err(format!("apiKeys[{i}].key"), "must be 24 to 200 characters without spaces");
+                return err(
+                    format!("apiKeys[{i}].key"),
+                    "must be 24 to 200 characters without spaces",
+                );
             }
             if key_strength_bits(&k.key) < MIN_KEY_BITS {
                 return err(format!("apiKeys[{i}].key"), "must be random enough to resist guessing: for example 32 random hex digits or 24 random base64 characters");
@@ -162,7 +181,10 @@ impl OrganisationDocument {
                 return err(format!("webhooks[{i}].url"), "must be an https URL in ASCII (an internationalised host in its xn-- form; http only for localhost)");
             }
             if w.secret.len() < 24 || w.secret.len() > 200 || w.secret.chars().any(|c| c.is_whitespace() || c == ',') {
-                return err(format!("webhooks[{i}].secret"), "must be 24 to 200 characters without spaces or commas");
+                return err(
+                    format!("webhooks[{i}].secret"),
+                    "must be 24 to 200 characters without spaces or commas",
+                );
             }
         }
         // Reject e-mail-looking names early: a common mistake is pasting the owner's address.

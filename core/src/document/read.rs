@@ -13,7 +13,10 @@ impl OrganisationDocument {
     /// The resource type and resource a legacy token publishes.
     pub fn token_target(&self, token: &str) -> Option<(&ResourceTypeDoc, &ResourceDoc)> {
         self.resource_types.iter().find_map(|rt| {
-            rt.resources.iter().find(|r| r.public_token.as_deref() == Some(token)).map(|r| (rt, r))
+            rt.resources
+                .iter()
+                .find(|r| r.public_token.as_deref() == Some(token))
+                .map(|r| (rt, r))
         })
     }
 
@@ -30,7 +33,12 @@ impl OrganisationDocument {
                 branding: self.branding.clone(),
                 accepts_payments: self.accepts_payments,
                 booking_window_days: self.booking_window_days,
-                closed_dates: self.closed_dates.iter().filter(|d| **d >= today && **d < window_end).copied().collect(),
+                closed_dates: self
+                    .closed_dates
+                    .iter()
+                    .filter(|d| **d >= today && **d < window_end)
+                    .copied()
+                    .collect(),
             },
             resource_types: self
                 .resource_types
@@ -52,7 +60,11 @@ impl OrganisationDocument {
                         .resources
                         .iter()
                         .filter(|r| only.is_none_or(|(_, resource_id)| r.id == resource_id))
-                        .map(|r| ResourceInfo { id: r.id, name: r.name.clone(), capacity: r.capacity })
+                        .map(|r| ResourceInfo {
+                            id: r.id,
+                            name: r.name.clone(),
+                            capacity: r.capacity,
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -64,7 +76,13 @@ impl OrganisationDocument {
         let rt = self.resource_type(r.resource_type_id);
         let resources = rt
             .filter(|rt| rt.allow_resource_choice)
-            .map(|rt| rt.resources.iter().filter(|res| r.resource_ids.contains(&res.id)).map(|res| res.name.clone()).collect())
+            .map(|rt| {
+                rt.resources
+                    .iter()
+                    .filter(|res| r.resource_ids.contains(&res.id))
+                    .map(|res| res.name.clone())
+                    .collect()
+            })
             .unwrap_or_default();
         crate::wire::BookingSummary {
             reference: r.id.to_string(),
@@ -93,7 +111,13 @@ impl ResourceTypeDoc {
     pub fn weekly_hours(&self) -> Vec<OpeningHours> {
         self.opening_hours
             .iter()
-            .flat_map(|h| h.days.iter().map(|&weekday| OpeningHours { weekday, opens: h.opens, closes: h.closes }))
+            .flat_map(|h| {
+                h.days.iter().map(|&weekday| OpeningHours {
+                    weekday,
+                    opens: h.opens,
+                    closes: h.closes,
+                })
+            })
             .collect()
     }
 

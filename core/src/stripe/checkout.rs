@@ -16,13 +16,19 @@ pub enum PaymentsMode {
 
 impl PaymentsMode {
     /// `secret_key`: STRIPE_SECRET_KEY; `webhook_secret`: STRIPE_WEBHOOK_SECRET; `test_checkout`: TEST_CHECKOUT.
-    pub fn from_settings(secret_key: Option<&str>, webhook_secret: Option<&str>, test_checkout: Option<&str>) -> PaymentsMode {
+    pub fn from_settings(
+        secret_key: Option<&str>,
+        webhook_secret: Option<&str>,
+        test_checkout: Option<&str>,
+    ) -> PaymentsMode {
         let has = |v: Option<&str>| v.is_some_and(|v| !v.trim().is_empty());
         let webhooks = webhook_secret.is_some_and(|s| !secrets(s).is_empty());
         match (has(secret_key), webhooks) {
             (true, true) => PaymentsMode::Stripe,
             (true, false) => PaymentsMode::Unavailable,
-            (false, _) if webhooks && test_checkout.is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) => PaymentsMode::TestCheckout,
+            (false, _) if webhooks && test_checkout.is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) => {
+                PaymentsMode::TestCheckout
+            }
             (false, _) => PaymentsMode::Unavailable,
         }
     }
@@ -43,7 +49,10 @@ pub const SESSION_MARGIN_SECONDS: i64 = 5 * 60;
 /// so a retried create (same Idempotency-Key) sends the same parameters, as Stripe requires. The hold still
 /// governs the places; the hold's alarm expires the session at the hold's end.
 pub fn session_expires_at(held_at: i64, hold_end: i64) -> i64 {
-    hold_end.clamp(held_at + SESSION_MIN_SECONDS + SESSION_MARGIN_SECONDS, held_at + SESSION_MAX_SECONDS - SESSION_MARGIN_SECONDS)
+    hold_end.clamp(
+        held_at + SESSION_MIN_SECONDS + SESSION_MARGIN_SECONDS,
+        held_at + SESSION_MAX_SECONDS - SESSION_MARGIN_SECONDS,
+    )
 }
 
 /// A refund of a whole payment (`POST /v1/refunds`), one per reservation.
@@ -99,14 +108,20 @@ impl CheckoutRequest<'_> {
             ("mode", "payment".to_string()),
             ("line_items[0][price_data][currency]", self.currency.to_string()),
             ("line_items[0][price_data][unit_amount]", self.unit_amount.to_string()),
-            ("line_items[0][price_data][product_data][name]", self.product_name.to_string()),
+            (
+                "line_items[0][price_data][product_data][name]",
+                self.product_name.to_string(),
+            ),
             ("line_items[0][quantity]", self.quantity.to_string()),
             ("customer_email", self.customer_email.to_string()),
             ("client_reference_id", reservation.clone()),
             ("metadata[reservation_id]", reservation.clone()),
             ("metadata[organisation]", self.organisation.to_string()),
             ("payment_intent_data[metadata][reservation_id]", reservation),
-            ("payment_intent_data[metadata][organisation]", self.organisation.to_string()),
+            (
+                "payment_intent_data[metadata][organisation]",
+                self.organisation.to_string(),
+            ),
             ("success_url", back.clone()),
             ("cancel_url", back),
             ("expires_at", self.expires_at.to_string()),
@@ -128,7 +143,9 @@ impl CheckoutRequest<'_> {
 pub fn follow_up_delay(failed_attempts: u32) -> i64 {
     const FIRST: i64 = 60;
     const MOST: i64 = 3600;
-    FIRST.saturating_mul(1 << failed_attempts.saturating_sub(1).min(6)).min(MOST)
+    FIRST
+        .saturating_mul(1 << failed_attempts.saturating_sub(1).min(6))
+        .min(MOST)
 }
 
 /// `url` with `booking_session_id=<value>` added to its query.
@@ -154,7 +171,11 @@ pub fn form_encode(fields: &[(String, String)]) -> String {
             })
             .collect()
     }
-    fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[cfg(test)]
@@ -170,10 +191,22 @@ mod tests {
         assert_eq!(mode(Some("sk_live_x"), Some("whsec_1"), None), Stripe);
         // A key wins over the test checkout: production never signs its own "paid" events.
         assert_eq!(mode(Some("sk_live_x"), Some("whsec_1"), Some("true")), Stripe);
-        assert_eq!(mode(Some("sk_live_x"), None, None), Unavailable, "no way to confirm payments");
+        assert_eq!(
+            mode(Some("sk_live_x"), None, None),
+            Unavailable,
+            "no way to confirm payments"
+        );
         assert_eq!(mode(Some("sk_live_x"), Some(" , "), None), Unavailable);
-        assert_eq!(mode(None, Some("whsec_1"), None), Unavailable, "a deploy that forgot the key");
-        assert_eq!(mode(None, Some("whsec_1"), Some("1")), Unavailable, "only the word true opts in");
+        assert_eq!(
+            mode(None, Some("whsec_1"), None),
+            Unavailable,
+            "a deploy that forgot the key"
+        );
+        assert_eq!(
+            mode(None, Some("whsec_1"), Some("1")),
+            Unavailable,
+            "only the word true opts in"
+        );
         assert_eq!(mode(None, Some("whsec_1"), Some("true")), TestCheckout);
         assert_eq!(mode(None, None, Some("true")), Unavailable);
         assert_eq!(mode(Some(" "), Some("whsec_1"), Some("TRUE")), TestCheckout);
@@ -183,16 +216,25 @@ mod tests {
     fn session_expiry_stays_inside_stripes_window() {
         let t = NOW;
         // A 30-minute hold (the demo's) would leave Stripe less than 30 minutes: moved out past the minimum.
-        assert_eq!(session_expires_at(t, t + 1800), t + SESSION_MIN_SECONDS + SESSION_MARGIN_SECONDS);
+        assert_eq!(
+            session_expires_at(t, t + 1800),
+            t + SESSION_MIN_SECONDS + SESSION_MARGIN_SECONDS
+        );
         // A day-long hold would be past 24 hours once the request reaches Stripe: moved in.
-        assert_eq!(session_expires_at(t, t + 86_400), t + SESSION_MAX_SECONDS - SESSION_MARGIN_SECONDS);
+        assert_eq!(
+            session_expires_at(t, t + 86_400),
+            t + SESSION_MAX_SECONDS - SESSION_MARGIN_SECONDS
+        );
         assert_eq!(session_expires_at(t, t + 8), t + 2100);
         // In between, the hold's end itself.
         assert_eq!(session_expires_at(t, t + 7200), t + 7200);
         for hold in [0, 60, 1800, 2100, 3600, 50_000, 86_400, 200_000] {
             let e = session_expires_at(t, t + hold);
             // Even a request that takes the whole margin to arrive is inside the window.
-            assert!(e - (t + SESSION_MARGIN_SECONDS) >= 1800 && e - t <= 86_400 - SESSION_MARGIN_SECONDS, "{hold}");
+            assert!(
+                e - (t + SESSION_MARGIN_SECONDS) >= 1800 && e - t <= 86_400 - SESSION_MARGIN_SECONDS,
+                "{hold}"
+            );
         }
     }
 
@@ -201,12 +243,21 @@ mod tests {
         let pauses: Vec<i64> = (1..=9).map(follow_up_delay).collect();
         assert_eq!(pauses, vec![60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
         assert_eq!(follow_up_delay(0), 60);
-        assert_eq!(follow_up_delay(u32::MAX), 3600, "never given up, never faster than hourly");
+        assert_eq!(
+            follow_up_delay(u32::MAX),
+            3600,
+            "never given up, never faster than hourly"
+        );
     }
 
     #[test]
     fn refund_form_names_the_payment() {
-        let r = RefundRequest { organisation: "acme-spa", reservation_id: 7, payment_intent: "pi_123", reason: "requested_by_customer" };
+        let r = RefundRequest {
+            organisation: "acme-spa",
+            reservation_id: 7,
+            payment_intent: "pi_123",
+            reason: "requested_by_customer",
+        };
         let form = form_encode(&r.form());
         assert_eq!(form, "payment_intent=pi_123&reason=requested_by_customer&metadata%5Breservation_id%5D=7&metadata%5Borganisation%5D=acme-spa");
         assert_eq!(r.idempotency_key(), "refund-acme-spa-7");
@@ -215,9 +266,15 @@ mod tests {
     #[test]
     fn checkout_form_follows_stripes_parameters() {
         let r = CheckoutRequest {
-            organisation: "acme-spa", reservation_id: 901, product_name: "Deep tissue massage", currency: "eur",
-            unit_amount: 6500, quantity: 2, customer_email: "may@example.com",
-            return_url: "https://acme.example/book?lang=en#widget", expires_at: 1_780_001_800,
+            organisation: "acme-spa",
+            reservation_id: 901,
+            product_name: "Deep tissue massage",
+            currency: "eur",
+            unit_amount: 6500,
+            quantity: 2,
+            customer_email: "may@example.com",
+            return_url: "https://acme.example/book?lang=en#widget",
+            expires_at: 1_780_001_800,
         };
         let form = r.form();
         let get = |k: &str| form.iter().find(|(f, _)| f == k).map(|(_, v)| v.as_str());
@@ -226,7 +283,10 @@ mod tests {
         assert_eq!(get("line_items[0][quantity]"), Some("2"));
         assert_eq!(get("client_reference_id"), Some("901"));
         assert_eq!(get("metadata[organisation]"), Some("acme-spa"));
-        assert_eq!(get("success_url"), Some("https://acme.example/book?lang=en&booking_session_id={CHECKOUT_SESSION_ID}#widget"));
+        assert_eq!(
+            get("success_url"),
+            Some("https://acme.example/book?lang=en&booking_session_id={CHECKOUT_SESSION_ID}#widget")
+        );
         assert_eq!(get("expires_at"), Some("1780001800"));
         assert_eq!(r.idempotency_key(), "checkout-acme-spa-901");
         let encoded = form_encode(&form);

@@ -34,12 +34,17 @@ pub fn read_event(v: &serde_json::Value) -> Option<CheckoutEvent> {
 
 /// What a Checkout Session event does to a reservation waiting for payment. Only `pending_payment`
 /// reservations move, so repeated and out-of-order events leave a settled reservation as it is.
-pub fn transition(kind: &str, payment_status: Option<&str>, current: ReservationStatus) -> Option<(ReservationStatus, PaymentStatus)> {
+pub fn transition(
+    kind: &str,
+    payment_status: Option<&str>,
+    current: ReservationStatus,
+) -> Option<(ReservationStatus, PaymentStatus)> {
     if current != ReservationStatus::PendingPayment {
         return None;
     }
     match (kind, payment_status) {
-        ("checkout.session.completed", Some("paid" | "no_payment_required")) | ("checkout.session.async_payment_succeeded", _) => {
+        ("checkout.session.completed", Some("paid" | "no_payment_required"))
+        | ("checkout.session.async_payment_succeeded", _) => {
             Some((ReservationStatus::Confirmed, PaymentStatus::Succeeded))
         }
         ("checkout.session.async_payment_failed", _) => Some((ReservationStatus::Failed, PaymentStatus::Failed)),
@@ -61,23 +66,35 @@ pub fn local_session_id(random_hex: &str, slug: &str) -> String {
 pub fn local_session_organisation(session_id: &str) -> Option<&str> {
     let rest = session_id.strip_prefix(LOCAL_PREFIX)?;
     let (random, slug) = rest.split_once('_')?;
-    (!random.is_empty() && random.bytes().all(|b| b.is_ascii_hexdigit()) && crate::document::is_valid_slug(slug)).then_some(slug)
+    (!random.is_empty() && random.bytes().all(|b| b.is_ascii_hexdigit()) && crate::document::is_valid_slug(slug))
+        .then_some(slug)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-
     #[test]
     fn checkout_events_move_only_waiting_reservations() {
         use ReservationStatus::*;
         let paid = transition("checkout.session.completed", Some("paid"), PendingPayment);
         assert_eq!(paid, Some((Confirmed, PaymentStatus::Succeeded)));
-        assert_eq!(transition("checkout.session.completed", Some("unpaid"), PendingPayment), Some((PendingPayment, PaymentStatus::Processing)));
-        assert_eq!(transition("checkout.session.async_payment_succeeded", None, PendingPayment), Some((Confirmed, PaymentStatus::Succeeded)));
-        assert_eq!(transition("checkout.session.async_payment_failed", None, PendingPayment), Some((Failed, PaymentStatus::Failed)));
-        assert_eq!(transition("checkout.session.expired", None, PendingPayment), Some((Cancelled, PaymentStatus::Expired)));
+        assert_eq!(
+            transition("checkout.session.completed", Some("unpaid"), PendingPayment),
+            Some((PendingPayment, PaymentStatus::Processing))
+        );
+        assert_eq!(
+            transition("checkout.session.async_payment_succeeded", None, PendingPayment),
+            Some((Confirmed, PaymentStatus::Succeeded))
+        );
+        assert_eq!(
+            transition("checkout.session.async_payment_failed", None, PendingPayment),
+            Some((Failed, PaymentStatus::Failed))
+        );
+        assert_eq!(
+            transition("checkout.session.expired", None, PendingPayment),
+            Some((Cancelled, PaymentStatus::Expired))
+        );
         // Repeated or late events leave a settled reservation alone.
         assert_eq!(transition("checkout.session.expired", None, Confirmed), None);
         assert_eq!(transition("checkout.session.completed", Some("paid"), Cancelled), None);
@@ -88,10 +105,17 @@ mod tests {
         let body = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"object":{"id":"cs_1",
             "payment_status":"paid","metadata":{"reservation_id":"42","organisation":"acme-spa"}}}}"#;
         let e = read_event(&serde_json::from_slice(body).unwrap()).unwrap();
-        assert_eq!((e.id.as_str(), e.session_id.as_str(), e.reservation_id), ("evt_1", "cs_1", Some(42)));
+        assert_eq!(
+            (e.id.as_str(), e.session_id.as_str(), e.reservation_id),
+            ("evt_1", "cs_1", Some(42))
+        );
         assert_eq!(e.organisation.as_deref(), Some("acme-spa"));
         assert_eq!(read_event(&serde_json::json!("not an event")), None);
-        assert_eq!(read_event(&serde_json::json!({"id": "evt_2", "data": {}})), None, "an event without its type");
+        assert_eq!(
+            read_event(&serde_json::json!({"id": "evt_2", "data": {}})),
+            None,
+            "an event without its type"
+        );
         let id = local_session_id("00ff", "acme-spa");
         assert_eq!(local_session_organisation(&id), Some("acme-spa"));
         assert_eq!(local_session_organisation("cs_test_local_zz_acme"), None);

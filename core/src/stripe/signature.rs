@@ -61,12 +61,19 @@ pub fn verify(header: Option<&str>, payload: &[u8], secrets: &[&str], now: i64) 
             matched |= constant_time_eq(&expected, sig);
         }
     }
-    if matched { Ok(t) } else { Err(SignatureError::NoMatch) }
+    if matched {
+        Ok(t)
+    } else {
+        Err(SignatureError::NoMatch)
+    }
 }
 
 /// The `Stripe-Signature` value Stripe would send for `payload` at time `t`.
 pub fn sign(payload: &[u8], secret: &str, t: i64) -> String {
-    format!("t={t},v1={}", crate::digest::hex(&mac(secret, t, payload).finalize().into_bytes()))
+    format!(
+        "t={t},v1={}",
+        crate::digest::hex(&mac(secret, t, payload).finalize().into_bytes())
+    )
 }
 
 /// Secrets from a comma-separated setting (several during rotation).
@@ -99,7 +106,10 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
     if s.len() != SIGNATURE_HEX_LEN {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -122,14 +132,41 @@ mod tests {
     #[test]
     fn rejects_tampering_wrong_secrets_and_stale_times() {
         let header = sign(BODY, "whsec_test", NOW);
-        assert_eq!(verify(Some(&header), b"{}", &["whsec_test"], NOW), Err(SignatureError::NoMatch));
-        assert_eq!(verify(Some(&header), BODY, &["whsec_other"], NOW), Err(SignatureError::NoMatch));
-        assert_eq!(verify(Some(&header), BODY, &["whsec_test"], NOW + 301), Err(SignatureError::TimestampOutOfTolerance));
-        assert_eq!(verify(Some(&header), BODY, &["whsec_test"], NOW - 301), Err(SignatureError::TimestampOutOfTolerance));
+        assert_eq!(
+            verify(Some(&header), b"{}", &["whsec_test"], NOW),
+            Err(SignatureError::NoMatch)
+        );
+        assert_eq!(
+            verify(Some(&header), BODY, &["whsec_other"], NOW),
+            Err(SignatureError::NoMatch)
+        );
+        assert_eq!(
+            verify(Some(&header), BODY, &["whsec_test"], NOW + 301),
+            Err(SignatureError::TimestampOutOfTolerance)
+        );
+        assert_eq!(
+            verify(Some(&header), BODY, &["whsec_test"], NOW - 301),
+            Err(SignatureError::TimestampOutOfTolerance)
+        );
         assert_eq!(verify(Some(&header), BODY, &["whsec_test"], NOW + 300), Ok(NOW));
-        assert_eq!(verify(None, BODY, &["whsec_test"], NOW), Err(SignatureError::MissingHeader));
-        for bad in ["", "garbage", "t=abc,v1=00", "t=1780000000", "t=1780000000,v1=zz", "v1=abcd", "t=1780000000,v1=00"] {
-            assert_eq!(verify(Some(bad), BODY, &["whsec_test"], NOW), Err(SignatureError::Malformed), "{bad}");
+        assert_eq!(
+            verify(None, BODY, &["whsec_test"], NOW),
+            Err(SignatureError::MissingHeader)
+        );
+        for bad in [
+            "",
+            "garbage",
+            "t=abc,v1=00",
+            "t=1780000000",
+            "t=1780000000,v1=zz",
+            "v1=abcd",
+            "t=1780000000,v1=00",
+        ] {
+            assert_eq!(
+                verify(Some(bad), BODY, &["whsec_test"], NOW),
+                Err(SignatureError::Malformed),
+                "{bad}"
+            );
         }
     }
 
@@ -140,22 +177,39 @@ mod tests {
         // Up to the limit, a matching entry among others is found, wherever it stands.
         let at_limit = format!("{good}{}", filler.repeat(MAX_SIGNATURES - 1));
         assert_eq!(verify(Some(&at_limit), BODY, &["whsec_test"], NOW), Ok(NOW));
-        let last = format!("t={NOW}{}{}", filler.repeat(MAX_SIGNATURES - 1), good.split_once(',').unwrap().1.replace("v1=", ",v1="));
+        let last = format!(
+            "t={NOW}{}{}",
+            filler.repeat(MAX_SIGNATURES - 1),
+            good.split_once(',').unwrap().1.replace("v1=", ",v1=")
+        );
         assert_eq!(verify(Some(&last), BODY, &["whsec_test"], NOW), Ok(NOW));
         // One more is not a header Stripe sends: refused as malformed, even with a valid signature in it.
         let over = format!("{good}{}", filler.repeat(MAX_SIGNATURES));
-        assert_eq!(verify(Some(&over), BODY, &["whsec_test"], NOW), Err(SignatureError::Malformed));
+        assert_eq!(
+            verify(Some(&over), BODY, &["whsec_test"], NOW),
+            Err(SignatureError::Malformed)
+        );
         // The review's header: a thousand short entries.
         let flood = format!("t={NOW}{}", ",v1=00".repeat(1000));
-        assert_eq!(verify(Some(&flood), BODY, &["whsec_test"], NOW), Err(SignatureError::Malformed));
+        assert_eq!(
+            verify(Some(&flood), BODY, &["whsec_test"], NOW),
+            Err(SignatureError::Malformed)
+        );
     }
 
     #[test]
     fn the_body_is_hashed_once_per_secret() {
         let header = format!("t={NOW}{}", format!(",v1={}", "0".repeat(64)).repeat(MAX_SIGNATURES));
         HASHES.with(|n| n.set(0));
-        assert_eq!(verify(Some(&header), BODY, &["whsec_a", "whsec_b"], NOW), Err(SignatureError::NoMatch));
-        assert_eq!(HASHES.with(|n| n.get()), 2, "one hash per secret, whatever the number of entries");
+        assert_eq!(
+            verify(Some(&header), BODY, &["whsec_a", "whsec_b"], NOW),
+            Err(SignatureError::NoMatch)
+        );
+        assert_eq!(
+            HASHES.with(|n| n.get()),
+            2,
+            "one hash per secret, whatever the number of entries"
+        );
     }
 
     #[test]
@@ -166,6 +220,9 @@ mod tests {
         assert_eq!(verify(Some(&both), BODY, &secrets("whsec_old"), NOW), Ok(NOW));
         assert_eq!(verify(Some(&both), BODY, &secrets("whsec_new"), NOW), Ok(NOW));
         assert_eq!(verify(Some(&old), BODY, &secrets("whsec_new, whsec_old"), NOW), Ok(NOW));
-        assert_eq!(verify(Some(&old), BODY, &secrets(""), NOW), Err(SignatureError::NoMatch));
+        assert_eq!(
+            verify(Some(&old), BODY, &secrets(""), NOW),
+            Err(SignatureError::NoMatch)
+        );
     }
 }

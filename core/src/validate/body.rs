@@ -1,8 +1,10 @@
 //! JSON request bodies: reserve, reschedule and staff changes become typed requests, or a `validation_error`
 //! that names the field.
 
+use super::contact::{
+    is_plausible_email, is_plausible_phone, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_NOTES_CHARS, MAX_PHONE_CHARS,
+};
 use super::urls::origin_of;
-use super::contact::{is_plausible_email, is_plausible_phone, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_NOTES_CHARS, MAX_PHONE_CHARS};
 use crate::error::{ApiError, ApiResult};
 use crate::reservation::ReservationStatus;
 use crate::time::Timestamp;
@@ -21,7 +23,10 @@ impl<'a> Fields<'a> {
     pub fn of(body: &'a Value) -> ApiResult<Self> {
         match body {
             Value::Object(obj) => Ok(Fields { obj }),
-            _ => Err(ApiError::new(crate::ErrorCode::ValidationError, "The request body must be a JSON object")),
+            _ => Err(ApiError::new(
+                crate::ErrorCode::ValidationError,
+                "The request body must be a JSON object",
+            )),
         }
     }
 
@@ -38,13 +43,17 @@ impl<'a> Fields<'a> {
         match v.as_i64() {
             Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
             Some(_) if max == i64::MAX => Err(ApiError::validation(name, format!("{name} must be at least {min}"))),
-            Some(_) => Err(ApiError::validation(name, format!("{name} must be between {min} and {max}"))),
+            Some(_) => Err(ApiError::validation(
+                name,
+                format!("{name} must be between {min} and {max}"),
+            )),
             None => Err(ApiError::validation(name, format!("{name} must be an integer"))),
         }
     }
 
     pub fn id(&self, name: &str) -> ApiResult<Option<i64>> {
-        self.int(name, 1, MAX_ID).map_err(|_| ApiError::validation(name, format!("{name} must be a positive integer")))
+        self.int(name, 1, MAX_ID)
+            .map_err(|_| ApiError::validation(name, format!("{name} must be a positive integer")))
     }
 
     pub fn required_id(&self, name: &str) -> ApiResult<i64> {
@@ -53,7 +62,12 @@ impl<'a> Fields<'a> {
 
     pub fn ids(&self, name: &str) -> ApiResult<Option<Vec<i64>>> {
         let Some(v) = self.get(name) else { return Ok(None) };
-        let bad = || ApiError::validation(name, format!("{name} must be a non-empty array of unique positive integers"));
+        let bad = || {
+            ApiError::validation(
+                name,
+                format!("{name} must be a non-empty array of unique positive integers"),
+            )
+        };
         let items = v.as_array().filter(|items| !items.is_empty()).ok_or_else(bad)?;
         let mut out = Vec::with_capacity(items.len());
         for item in items {
@@ -69,10 +83,15 @@ impl<'a> Fields<'a> {
     /// A string, trimmed; an empty string counts as given-but-empty (an error when `required`).
     pub fn string(&self, name: &str, max_chars: usize) -> ApiResult<Option<String>> {
         let Some(v) = self.get(name) else { return Ok(None) };
-        let s = v.as_str().ok_or_else(|| ApiError::validation(name, format!("{name} must be a string")))?;
+        let s = v
+            .as_str()
+            .ok_or_else(|| ApiError::validation(name, format!("{name} must be a string")))?;
         let s = s.trim();
         if s.chars().count() > max_chars {
-            return Err(ApiError::validation(name, format!("{name} must be at most {max_chars} characters")));
+            return Err(ApiError::validation(
+                name,
+                format!("{name} must be at most {max_chars} characters"),
+            ));
         }
         Ok(Some(s.to_string()))
     }
@@ -99,9 +118,10 @@ impl<'a> Fields<'a> {
 
     pub fn email(&self, name: &str) -> ApiResult<Option<String>> {
         match self.string(name, MAX_EMAIL_CHARS)? {
-            Some(s) if !is_plausible_email(&s) => {
-                Err(ApiError::validation(name, format!("{name} must be a valid email address")))
-            }
+            Some(s) if !is_plausible_email(&s) => Err(ApiError::validation(
+                name,
+                format!("{name} must be a valid email address"),
+            )),
             other => Ok(other),
         }
     }
@@ -117,9 +137,10 @@ impl<'a> Fields<'a> {
 
     pub fn url(&self, name: &str) -> ApiResult<Option<String>> {
         match self.string(name, 2048)? {
-            Some(s) if origin_of(&s).is_none() => {
-                Err(ApiError::validation(name, format!("{name} must be an absolute http(s) URL")))
-            }
+            Some(s) if origin_of(&s).is_none() => Err(ApiError::validation(
+                name,
+                format!("{name} must be an absolute http(s) URL"),
+            )),
             other => Ok(other),
         }
     }
@@ -136,7 +157,11 @@ fn check_order(start: Timestamp, end: Timestamp) -> ApiResult<()> {
 /// `CreatePublicBookingDto`, plus the optional `returnUrl`.
 pub fn reserve_request(body: &Value, requires_type: bool) -> ApiResult<ReserveRequest> {
     let f = Fields::of(body)?;
-    let resource_type_id = if requires_type { Some(f.required_id("resourceTypeId")?) } else { f.id("resourceTypeId")? };
+    let resource_type_id = if requires_type {
+        Some(f.required_id("resourceTypeId")?)
+    } else {
+        f.id("resourceTypeId")?
+    };
     let resource_id = f.id("resourceId")?;
     let start_time = f.required_datetime("startTime")?;
     let end_time = f.required_datetime("endTime")?;
@@ -172,14 +197,22 @@ pub fn reschedule_request(body: &Value) -> ApiResult<(Timestamp, Timestamp)> {
 }
 
 fn customer_info(f: &Fields) -> ApiResult<Option<CustomerInfo>> {
-    let Some(v) = f.get("customerInfo") else { return Ok(None) };
+    let Some(v) = f.get("customerInfo") else {
+        return Ok(None);
+    };
     if !v.is_object() {
         return Err(ApiError::validation("customerInfo", "customerInfo must be an object"));
     }
     let c = Fields::of(v)?;
-    let prefixed = |e: ApiError| ApiError { param: e.param.map(|p| format!("customerInfo.{p}")), ..e };
+    let prefixed = |e: ApiError| ApiError {
+        param: e.param.map(|p| format!("customerInfo.{p}")),
+        ..e
+    };
     Ok(Some(CustomerInfo {
-        name: c.string("name", MAX_NAME_CHARS).map_err(prefixed)?.filter(|s| !s.is_empty()),
+        name: c
+            .string("name", MAX_NAME_CHARS)
+            .map_err(prefixed)?
+            .filter(|s| !s.is_empty()),
         email: c.email("email").map_err(prefixed)?,
         phone: c.phone("phone").map_err(prefixed)?,
     }))
@@ -189,7 +222,10 @@ fn customer_info(f: &Fields) -> ApiResult<Option<CustomerInfo>> {
 pub fn reservation_changes(body: &Value, create: bool) -> ApiResult<ReservationChanges> {
     let f = Fields::of(body)?;
     let (start_time, end_time) = if create {
-        (Some(f.required_datetime("startTime")?), Some(f.required_datetime("endTime")?))
+        (
+            Some(f.required_datetime("startTime")?),
+            Some(f.required_datetime("endTime")?),
+        )
     } else {
         (f.datetime("startTime")?, f.datetime("endTime")?)
     };
@@ -198,9 +234,16 @@ pub fn reservation_changes(body: &Value, create: bool) -> ApiResult<ReservationC
     }
     let status = match f.string("status", 32)? {
         Some(_) if create => return Err(ApiError::validation("status", "status can only be set by an update")),
-        Some(s) => Some(ReservationStatus::parse(&s).filter(|s| s.settable_by_staff()).ok_or_else(|| {
-            ApiError::validation("status", "status must be one of pending, confirmed, completed, cancelled, waitlist")
-        })?),
+        Some(s) => Some(
+            ReservationStatus::parse(&s)
+                .filter(|s| s.settable_by_staff())
+                .ok_or_else(|| {
+                    ApiError::validation(
+                        "status",
+                        "status must be one of pending, confirmed, completed, cancelled, waitlist",
+                    )
+                })?,
+        ),
         None => None,
     };
     Ok(ReservationChanges {
@@ -304,7 +347,10 @@ mod tests {
 
     #[test]
     fn body_must_be_an_object() {
-        assert_eq!(reserve_request(&json!([1]), true).unwrap_err().code, ErrorCode::ValidationError);
+        assert_eq!(
+            reserve_request(&json!([1]), true).unwrap_err().code,
+            ErrorCode::ValidationError
+        );
     }
 
     #[test]

@@ -9,9 +9,15 @@ pub const MAX_PHONE_CHARS: usize = 40;
 /// letters, digits and dashes, or any non-ASCII character (an internationalised domain; plausibility only,
 /// which keeps Unicode's letter tables out of the widget).
 pub fn is_plausible_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     let labels_ok = domain.split('.').all(|l| {
-        !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii()) && !l.starts_with('-') && !l.ends_with('-')
+        !l.is_empty()
+            && l.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
+            && !l.starts_with('-')
+            && !l.ends_with('-')
     });
     s.len() <= MAX_EMAIL_CHARS
         && !local.is_empty()
@@ -35,10 +41,25 @@ mod tests {
 
     #[test]
     fn email_and_phone_plausibility() {
-        for ok in ["may@example.com", "a.b+c@sub.example.hu", "x@xn--bcher-kva.example", "x@bücher.example"] {
+        for ok in [
+            "may@example.com",
+            "a.b+c@sub.example.hu",
+            "x@xn--bcher-kva.example",
+            "x@bücher.example",
+        ] {
             assert!(is_plausible_email(ok), "{ok}");
         }
-        for bad in ["", "@example.com", "may@", "may@example", "may @example.com", "may@exa mple.com", "may@-x.com", "may@ex_ample.com", "may@example.com\u{a0}"] {
+        for bad in [
+            "",
+            "@example.com",
+            "may@",
+            "may@example",
+            "may @example.com",
+            "may@exa mple.com",
+            "may@-x.com",
+            "may@ex_ample.com",
+            "may@example.com\u{a0}",
+        ] {
             assert!(!is_plausible_email(bad), "{bad}");
         }
         assert!(is_plausible_phone("+36 30 111 2222"));

@@ -17,7 +17,12 @@ impl<'a> Query<'a> {
     }
 
     pub fn get(&self, name: &str) -> Option<&'a str> {
-        self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
     }
 
     pub fn id(&self, name: &str) -> ApiResult<Option<i64>> {
@@ -32,11 +37,14 @@ impl<'a> Query<'a> {
     }
 
     pub fn required_id(&self, name: &str) -> ApiResult<i64> {
-        self.id(name)?.ok_or_else(|| ApiError::validation(name, format!("{name} is required")))
+        self.id(name)?
+            .ok_or_else(|| ApiError::validation(name, format!("{name} is required")))
     }
 
     pub fn required_date(&self, name: &str) -> ApiResult<Date> {
-        let v = self.get(name).ok_or_else(|| ApiError::validation(name, format!("{name} is required")))?;
+        let v = self
+            .get(name)
+            .ok_or_else(|| ApiError::validation(name, format!("{name} is required")))?;
         Date::parse(v).ok_or_else(|| ApiError::validation(name, format!("{name} must be a date YYYY-MM-DD")))
     }
 
@@ -51,7 +59,8 @@ impl<'a> Query<'a> {
     }
 
     pub fn required_string(&self, name: &str) -> ApiResult<&'a str> {
-        self.get(name).ok_or_else(|| ApiError::validation(name, format!("{name} is required")))
+        self.get(name)
+            .ok_or_else(|| ApiError::validation(name, format!("{name} is required")))
     }
 }
 
@@ -66,7 +75,11 @@ pub struct AvailabilityQuery {
 pub fn availability_query(q: &Query, requires_type: bool) -> ApiResult<AvailabilityQuery> {
     Ok(AvailabilityQuery {
         date: q.required_date("date")?,
-        resource_type_id: if requires_type { Some(q.required_id("resourceTypeId")?) } else { q.id("resourceTypeId")? },
+        resource_type_id: if requires_type {
+            Some(q.required_id("resourceTypeId")?)
+        } else {
+            q.id("resourceTypeId")?
+        },
         resource_id: q.id("resourceId")?,
     })
 }
@@ -74,11 +87,21 @@ pub fn availability_query(q: &Query, requires_type: bool) -> ApiResult<Availabil
 /// `…/calendar?month=YYYY-MM&resourceTypeId=N[&resourceId=N]`: the month as its first day.
 pub fn month_query(q: &Query, requires_type: bool) -> ApiResult<AvailabilityQuery> {
     let bad = || ApiError::validation("month", "month must be YYYY-MM");
-    let month = q.get("month").ok_or_else(|| ApiError::validation("month", "month is required"))?;
-    let date = if month.len() == 7 { Date::parse(&format!("{month}-01")).ok_or_else(bad)? } else { return Err(bad()) };
+    let month = q
+        .get("month")
+        .ok_or_else(|| ApiError::validation("month", "month is required"))?;
+    let date = if month.len() == 7 {
+        Date::parse(&format!("{month}-01")).ok_or_else(bad)?
+    } else {
+        return Err(bad());
+    };
     Ok(AvailabilityQuery {
         date,
-        resource_type_id: if requires_type { Some(q.required_id("resourceTypeId")?) } else { q.id("resourceTypeId")? },
+        resource_type_id: if requires_type {
+            Some(q.required_id("resourceTypeId")?)
+        } else {
+            q.id("resourceTypeId")?
+        },
         resource_id: q.id("resourceId")?,
     })
 }
@@ -106,12 +129,24 @@ mod tests {
 
     #[test]
     fn month_queries() {
-        let pairs = |m: &str| vec![("month".to_string(), m.to_string()), ("resourceTypeId".to_string(), "9".to_string())];
+        let pairs = |m: &str| {
+            vec![
+                ("month".to_string(), m.to_string()),
+                ("resourceTypeId".to_string(), "9".to_string()),
+            ]
+        };
         let ok = pairs("2026-12");
-        assert_eq!(month_query(&Query::new(&ok), true).unwrap().date.to_string(), "2026-12-01");
+        assert_eq!(
+            month_query(&Query::new(&ok), true).unwrap().date.to_string(),
+            "2026-12-01"
+        );
         for bad in ["2026-13", "2026-1", "2026-12-01", "december"] {
             let p = pairs(bad);
-            assert_eq!(month_query(&Query::new(&p), true).unwrap_err().param.as_deref(), Some("month"), "{bad}");
+            assert_eq!(
+                month_query(&Query::new(&p), true).unwrap_err().param.as_deref(),
+                Some("month"),
+                "{bad}"
+            );
         }
     }
 

@@ -32,12 +32,23 @@ pub struct Scope {
 pub enum Command {
     /// `document` is the document's JSON as the admin sent it (checked by the Worker, parsed again here, so
     /// that the document has one reader).
-    Import { slug: String, document: String },
+    Import {
+        slug: String,
+        document: String,
+    },
     Settings,
-    Catalog { scope: Option<Scope> },
-    Availability { query: AvailabilityQuery, scope: Option<Scope> },
+    Catalog {
+        scope: Option<Scope>,
+    },
+    Availability {
+        query: AvailabilityQuery,
+        scope: Option<Scope>,
+    },
     /// Which days of `query.date`'s month have room.
-    Month { query: AvailabilityQuery, scope: Option<Scope> },
+    Month {
+        query: AvailabilityQuery,
+        scope: Option<Scope>,
+    },
     /// `public_path` is where the caller booked (`/api/public/booking/organisations/:slug` or `/…/:token`).
     Reserve {
         request: ReserveRequest,
@@ -46,22 +57,51 @@ pub enum Command {
         public_path: String,
         idempotency: Option<IdempotencyKey>,
     },
-    CheckoutStatus { session_id: String, scope: Option<Scope> },
-    ListReservations { filter: ReservationFilter },
-    CreateReservation { changes: ReservationChanges },
-    GetReservation { id: i64 },
-    UpdateReservation { id: i64, changes: ReservationChanges },
-    DeleteReservation { id: i64 },
+    CheckoutStatus {
+        session_id: String,
+        scope: Option<Scope>,
+    },
+    ListReservations {
+        filter: ReservationFilter,
+    },
+    CreateReservation {
+        changes: ReservationChanges,
+    },
+    GetReservation {
+        id: i64,
+    },
+    UpdateReservation {
+        id: i64,
+        changes: ReservationChanges,
+    },
+    DeleteReservation {
+        id: i64,
+    },
     /// Proxy mode: the edge keeps the Idempotency-Keys of reserves it forwards. Answers `{"claimId"}` when
     /// the key is claimed for a new request, or the stored answer (with `Idempotent-Replayed`).
-    ClaimIdempotencyKey { key: IdempotencyKey },
+    ClaimIdempotencyKey {
+        key: IdempotencyKey,
+    },
     /// Proxy mode: the answer to keep for a claimed key; `None` releases the key (the upstream failed).
-    FinishIdempotencyKey { key: String, claim_id: String, answer: Option<(u16, String)> },
-    ApplyCheckoutEvent { event: slotbook_core::stripe::CheckoutEvent },
-    CheckoutSession { session_id: String, base_url: String },
+    FinishIdempotencyKey {
+        key: String,
+        claim_id: String,
+        answer: Option<(u16, String)>,
+    },
+    ApplyCheckoutEvent {
+        event: slotbook_core::stripe::CheckoutEvent,
+    },
+    CheckoutSession {
+        session_id: String,
+        base_url: String,
+    },
     /// What a customer does through a manage link: the token's digest names the reservation; `manage_url`
     /// is the link itself (for the calendar file and the answer's links).
-    Manage { token_hash: String, action: ManageAction, manage_url: String },
+    Manage {
+        token_hash: String,
+        action: ManageAction,
+        manage_url: String,
+    },
     /// Staff: the most recent webhook deliveries and how they went.
     ListDeliveries,
 }
@@ -71,7 +111,10 @@ pub enum Command {
 pub enum ManageAction {
     View,
     Cancel,
-    Reschedule { start_time: slotbook_core::time::Timestamp, end_time: slotbook_core::time::Timestamp },
+    Reschedule {
+        start_time: slotbook_core::time::Timestamp,
+        end_time: slotbook_core::time::Timestamp,
+    },
     /// Answers `{"ics": "…", "reservationId": N}`.
     Calendar,
 }
@@ -108,15 +151,27 @@ pub async fn call<C: Serialize>(env: &Env, binding: &str, name: &str, command: &
 
 // Apart from `call` so that the async body exists once, not once per command type.
 async fn send(env: &Env, binding: &str, name: &str, body: String) -> ApiResult<Answer> {
-    let namespace = env.durable_object(binding).map_err(|e| internal("durable object binding", e))?;
-    let stub = namespace.get_by_name(name).map_err(|e| internal("durable object stub", e))?;
+    let namespace = env
+        .durable_object(binding)
+        .map_err(|e| internal("durable object binding", e))?;
+    let stub = namespace
+        .get_by_name(name)
+        .map_err(|e| internal("durable object stub", e))?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(body.into()));
     let req = Request::new_with_init("https://engine.internal/", &init).map_err(|e| internal("engine request", e))?;
-    let mut resp = stub.fetch_with_request(req).await.map_err(|e| internal("engine call", e))?;
+    let mut resp = stub
+        .fetch_with_request(req)
+        .await
+        .map_err(|e| internal("engine call", e))?;
     let status = resp.status_code();
     let replayed = resp.headers().get(REPLAYED_HEADER).ok().flatten().is_some();
-    let retry_after = resp.headers().get("Retry-After").ok().flatten().and_then(|v| v.parse().ok());
+    let retry_after = resp
+        .headers()
+        .get("Retry-After")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok());
     let body = resp.text().await.map_err(|e| internal("engine answer", e))?;
     if status >= 400 {
         let mut e = parse_error(status, &body);
@@ -128,7 +183,12 @@ async fn send(env: &Env, binding: &str, name: &str, body: String) -> ApiResult<A
 }
 
 /// Like [`call`], for answers the Worker reads itself.
-pub async fn call_json<C: Serialize, T: DeserializeOwned>(env: &Env, binding: &str, name: &str, command: &C) -> ApiResult<T> {
+pub async fn call_json<C: Serialize, T: DeserializeOwned>(
+    env: &Env,
+    binding: &str,
+    name: &str,
+    command: &C,
+) -> ApiResult<T> {
     let answer = call(env, binding, name, command).await?;
     from_json(&answer.body).map_err(|e| internal("decode engine answer", e))
 }

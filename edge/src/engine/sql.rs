@@ -12,7 +12,11 @@ pub type Params = Vec<SqlStorageValue>;
 
 /// Applies the migrations not applied yet, in order. Each entry is one schema version.
 pub fn migrate(sql: &SqlStorage, migrations: &[&str]) -> ApiResult<()> {
-    exec(sql, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)", vec![])?;
+    exec(
+        sql,
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        vec![],
+    )?;
     #[derive(serde::Deserialize)]
     struct Version {
         version: Option<i64>,
@@ -39,14 +43,19 @@ pub fn exec(sql: &SqlStorage, query: &str, params: Params) -> ApiResult<()> {
 }
 
 pub fn rows<T: DeserializeOwned>(sql: &SqlStorage, query: &str, params: Params) -> ApiResult<Vec<T>> {
-    sql.exec(query, params).and_then(|c| c.to_array::<T>()).map_err(|e| internal(query, e))
+    sql.exec(query, params)
+        .and_then(|c| c.to_array::<T>())
+        .map_err(|e| internal(query, e))
 }
 
 /// Whether `query` finds any row.
 pub fn exists(sql: &SqlStorage, query: &str, params: Params) -> ApiResult<bool> {
     let cursor = sql.exec(query, params).map_err(|e| internal(query, e))?;
     let first = cursor.raw().next();
-    first.transpose().map(|row| row.is_some()).map_err(|e| internal(query, e))
+    first
+        .transpose()
+        .map(|row| row.is_some())
+        .map_err(|e| internal(query, e))
 }
 
 /// The id SQLite gave the last inserted row.
@@ -75,7 +84,11 @@ pub fn transaction<T>(storage: &Storage, body: impl FnOnce() -> ApiResult<T>) ->
             let result = body.take().map(|b| b()).unwrap_or_else(|| Err(ApiError::internal()));
             let failed = result.is_err();
             outcome = Some(result);
-            if failed { Err(JsValue::from_str("rolled back")) } else { Ok(JsValue::UNDEFINED) }
+            if failed {
+                Err(JsValue::from_str("rolled back"))
+            } else {
+                Ok(JsValue::UNDEFINED)
+            }
         };
         let run: &mut dyn FnMut() -> Result<JsValue, JsValue> = &mut run;
         // SAFETY: transactionSync calls the function synchronously and keeps no reference to it; the

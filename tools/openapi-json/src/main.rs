@@ -24,7 +24,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if document.get("openapi").and_then(|v| v.as_str()).is_none_or(|v| !v.starts_with("3.")) {
+    if document
+        .get("openapi")
+        .and_then(|v| v.as_str())
+        .is_none_or(|v| !v.starts_with("3."))
+    {
         eprintln!("{source} is not an OpenAPI 3 document");
         return ExitCode::FAILURE;
     }

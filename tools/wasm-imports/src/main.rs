@@ -50,8 +50,14 @@ pub fn shorten_imports(wasm: &[u8]) -> Result<(Vec<u8>, HashMap<String, String>)
     while at < wasm.len() {
         let id = wasm[at];
         let (size, body_at) = leb(wasm, at + 1)?;
-        let body = wasm.get(body_at..body_at + size as usize).ok_or("a section runs past the end")?;
-        let body = if id == 2 { rename_section(body, &mut names)? } else { body.to_vec() };
+        let body = wasm
+            .get(body_at..body_at + size as usize)
+            .ok_or("a section runs past the end")?;
+        let body = if id == 2 {
+            rename_section(body, &mut names)?
+        } else {
+            body.to_vec()
+        };
         out.push(id);
         out.extend(uleb(body.len() as u64));
         out.extend(body);
@@ -98,11 +104,11 @@ fn skip_import_desc(body: &[u8], at: usize) -> Result<usize, String> {
         Ok(at)
     };
     match kind {
-        0 => Ok(leb(body, at + 1)?.1),    // function: its type index
-        1 => limits(at + 2),              // table: element type, limits
-        2 => limits(at + 1),              // memory: limits
-        3 => Ok(at + 3),                  // global: value type, mutability
-        4 => Ok(leb(body, at + 2)?.1),    // tag: attribute, type index
+        0 => Ok(leb(body, at + 1)?.1), // function: its type index
+        1 => limits(at + 2),           // table: element type, limits
+        2 => limits(at + 1),           // memory: limits
+        3 => Ok(at + 3),               // global: value type, mutability
+        4 => Ok(leb(body, at + 2)?.1), // tag: attribute, type index
         k => Err(format!("unknown import kind {k}")),
     }
 }
@@ -110,7 +116,10 @@ fn skip_import_desc(body: &[u8], at: usize) -> Result<usize, String> {
 fn name(body: &[u8], at: usize) -> Result<(String, usize), String> {
     let (len, at) = leb(body, at)?;
     let bytes = body.get(at..at + len as usize).ok_or("a name runs past the end")?;
-    Ok((String::from_utf8(bytes.to_vec()).map_err(|_| "a name is not UTF-8")?, at + len as usize))
+    Ok((
+        String::from_utf8(bytes.to_vec()).map_err(|_| "a name is not UTF-8")?,
+        at + len as usize,
+    ))
 }
 
 fn leb(bytes: &[u8], mut at: usize) -> Result<(u64, usize), String> {
@@ -149,7 +158,9 @@ pub fn rename_in_js(js: &str, names: &HashMap<String, String>) -> String {
     let mut rest = js;
     while let Some(start) = rest.find("__w") {
         let boundary = !rest[..start].chars().next_back().is_some_and(ident);
-        let end = rest[start..].find(|c: char| !ident(c)).map_or(rest.len(), |e| start + e);
+        let end = rest[start..]
+            .find(|c: char| !ident(c))
+            .map_or(rest.len(), |e| start + e);
         out.push_str(&rest[..start]);
         match names.get(&rest[start..end]) {
             Some(short) if boundary => out.push_str(short),
@@ -196,18 +207,31 @@ mod tests {
         assert_eq!(names["__wbg_now_0123456789abcdef"], "w0");
         let text = String::from_utf8_lossy(&out);
         assert!(!text.contains("__wbg") && !text.contains("__wbindgen") && text.contains("memory"));
-        assert!(out.ends_with(&[10, 3, 1, 1, 0x0b]), "the sections after the imports are unchanged");
+        assert!(
+            out.ends_with(&[10, 3, 1, 1, 0x0b]),
+            "the sections after the imports are unchanged"
+        );
         // Read again: the same four imports, in order, with the same descriptions.
         let (again, more) = shorten_imports(&out).unwrap();
         assert!(more.is_empty() && again == out, "a second run changes nothing");
-        assert_eq!(out.len(), module().len() - ("__wbg_now_0123456789abcdef".len() + "__wbindgen_throw".len() + "__wbindgen_externrefs".len() - 6));
+        assert_eq!(
+            out.len(),
+            module().len()
+                - ("__wbg_now_0123456789abcdef".len() + "__wbindgen_throw".len() + "__wbindgen_externrefs".len() - 6)
+        );
     }
 
     #[test]
     fn renames_whole_identifiers_only() {
-        let names = HashMap::from([("__wbindgen_throw".to_string(), "w1".to_string()), ("__wbg_a_1".to_string(), "w0".to_string())]);
+        let names = HashMap::from([
+            ("__wbindgen_throw".to_string(), "w1".to_string()),
+            ("__wbg_a_1".to_string(), "w0".to_string()),
+        ]);
         let js = "imports.wbg.__wbindgen_throw=function(){};x.__wbindgen_throw_extra=1;my__wbg_a_1=2;({__wbg_a_1:f})";
-        assert_eq!(rename_in_js(js, &names), "imports.wbg.w1=function(){};x.__wbindgen_throw_extra=1;my__wbg_a_1=2;({w0:f})");
+        assert_eq!(
+            rename_in_js(js, &names),
+            "imports.wbg.w1=function(){};x.__wbindgen_throw_extra=1;my__wbg_a_1=2;({w0:f})"
+        );
     }
 
     #[test]

@@ -49,7 +49,9 @@ pub fn Calendar(rt: ResourceTypeInfo) -> impl IntoView {
     let ctx = use_ctx();
     let steps = use_steps();
     let (month, day, today) = (steps.month, steps.day, steps.today);
-    let (window_days, closed) = steps.catalog.with_value(|c| (c.organisation.booking_window_days, c.organisation.closed_dates.clone()));
+    let (window_days, closed) = steps
+        .catalog
+        .with_value(|c| (c.organisation.booking_window_days, c.organisation.closed_dates.clone()));
     let last = today.add_days(window_days as i64 - 1);
     let locale = ctx.locale();
     let short = format::weekday_names(&locale, "short");
@@ -66,7 +68,9 @@ pub fn Calendar(rt: ResourceTypeInfo) -> impl IntoView {
         let ctx = ctx.clone();
         Effect::new(move |_| {
             let m = month.get();
-            let (Some(type_id), resource) = (steps.service.get(), steps.resource.get()) else { return };
+            let (Some(type_id), resource) = (steps.service.get(), steps.resource.get()) else {
+                return;
+            };
             let mut path = format!("/calendar?month={}&resourceTypeId={type_id}", &m.to_string()[..7]);
             if let Some(r) = resource {
                 path.push_str(&format!("&resourceId={r}"));

@@ -29,7 +29,12 @@ pub fn use_ctx() -> Ctx {
 
 impl Ctx {
     pub fn new(api: Api, locale: &str, host: HtmlElement) -> Ctx {
-        Ctx { api, lang: StoredValue::new(Lang::from_tag(locale)), locale: StoredValue::new(locale.to_string()), host: StoredValue::new_local(host) }
+        Ctx {
+            api,
+            lang: StoredValue::new(Lang::from_tag(locale)),
+            locale: StoredValue::new(locale.to_string()),
+            host: StoredValue::new_local(host),
+        }
     }
 
     /// Takes the organisation's locale when neither the venue nor its page named one.
@@ -57,7 +62,9 @@ impl Ctx {
         let host = self.host.get_value();
         let selector = selector.into();
         request_animation_frame(move || {
-            let target = host.shadow_root().and_then(|r| r.query_selector(&selector).ok().flatten());
+            let target = host
+                .shadow_root()
+                .and_then(|r| r.query_selector(&selector).ok().flatten());
             if let Some(el) = target.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
                 let _ = el.focus();
             }
@@ -95,7 +102,12 @@ impl Detail {
     }
 
     pub fn opt_num(self, key: &str, value: Option<i64>) -> Detail {
-        self.set(key, value.map_or(wasm_bindgen::JsValue::NULL, |v| wasm_bindgen::JsValue::from_f64(v as f64)))
+        self.set(
+            key,
+            value.map_or(wasm_bindgen::JsValue::NULL, |v| {
+                wasm_bindgen::JsValue::from_f64(v as f64)
+            }),
+        )
     }
 
     pub fn text(self, key: &str, value: impl std::fmt::Display) -> Detail {
@@ -104,7 +116,10 @@ impl Detail {
 
     /// The object as JSON text (for a request body).
     pub fn json(&self) -> String {
-        js_sys::JSON::stringify(&self.0).ok().and_then(|s| s.as_string()).unwrap_or_default()
+        js_sys::JSON::stringify(&self.0)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default()
     }
 }
 
@@ -145,7 +160,12 @@ pub fn use_steps() -> Steps {
 
 impl Steps {
     /// A fresh way through the catalog, with what the venue preselected and prefilled.
-    pub fn new(catalog: Catalog, options: Options, outcome: RwSignal<Option<Outcome>>, status: RwSignal<String>) -> Steps {
+    pub fn new(
+        catalog: Catalog,
+        options: Options,
+        outcome: RwSignal<Option<Outcome>>,
+        status: RwSignal<String>,
+    ) -> Steps {
         let types = &catalog.resource_types;
         let preselected = options.resource_type.filter(|id| types.iter().any(|rt| rt.id == *id));
         let only = (types.len() == 1).then(|| types[0].id);
@@ -188,7 +208,8 @@ impl Steps {
 
     pub fn selected_type(&self) -> Option<ResourceTypeInfo> {
         let id = self.service.get()?;
-        self.catalog.with_value(|c| c.resource_types.iter().find(|rt| rt.id == id).cloned())
+        self.catalog
+            .with_value(|c| c.resource_types.iter().find(|rt| rt.id == id).cloned())
     }
 
     pub fn zone(&self) -> String {

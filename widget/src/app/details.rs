@@ -3,7 +3,7 @@
 //! disabled while in flight, a time taken meanwhile sending the customer back to fresh times.
 
 use super::context::{use_ctx, use_steps, Ctx, Detail, Steps};
-use super::payment::{go_to_checkout, return_url, save_pending, clear_pending, Pending};
+use super::payment::{clear_pending, go_to_checkout, return_url, save_pending, Pending};
 use super::{slots, Outcome};
 use crate::api::{new_idempotency_key, Failure};
 use crate::format;
@@ -12,7 +12,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use slotbook_core::error::ErrorCode;
 use slotbook_core::reservation::ReservationStatus;
-use slotbook_core::validate::{is_plausible_email, is_plausible_phone, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_NOTES_CHARS, MAX_PHONE_CHARS};
+use slotbook_core::validate::{
+    is_plausible_email, is_plausible_phone, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_NOTES_CHARS, MAX_PHONE_CHARS,
+};
 use slotbook_core::wire::{ReserveRequest, ReserveResponse, ResourceTypeInfo, Slot};
 
 #[component]
@@ -23,7 +25,12 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
     let resource = steps.resource.get_untracked();
     let max = rt.max_quantity.min(slot.available).max(1);
     let quantity = RwSignal::new(1u32);
-    let super::context::Customer { name, email, phone, notes } = steps.customer;
+    let super::context::Customer {
+        name,
+        email,
+        phone,
+        notes,
+    } = steps.customer;
     let touched = RwSignal::new(false);
     let in_flight = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -32,15 +39,45 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
 
     // A field the server refused (a `validation_error` naming it), until the customer edits it.
     let refused = RwSignal::new(None::<&'static str>);
-    let checked = move |field: &'static str, local: Option<Text>| local.or_else(|| (refused.get() == Some(field)).then_some(Text::CheckField));
+    let checked = move |field: &'static str, local: Option<Text>| {
+        local.or_else(|| (refused.get() == Some(field)).then_some(Text::CheckField))
+    };
     let name_error = move || {
-        let local = name.with(|n| if n.trim().is_empty() { Some(Text::NameRequired) } else if n.trim().chars().count() > MAX_NAME_CHARS { Some(Text::NameTooLong) } else { None });
+        let local = name.with(|n| {
+            if n.trim().is_empty() {
+                Some(Text::NameRequired)
+            } else if n.trim().chars().count() > MAX_NAME_CHARS {
+                Some(Text::NameTooLong)
+            } else {
+                None
+            }
+        });
         checked("name", local)
     };
-    let email_error = move || checked("email", email.with(|e| !is_plausible_email(e.trim())).then_some(Text::EmailInvalid));
-    let phone_error = move || checked("tel", phone.with(|p| !is_plausible_phone(p)).then_some(Text::PhoneInvalid));
-    let notes_error = move || checked("notes", notes.with(|n| n.chars().count() > MAX_NOTES_CHARS).then_some(Text::NotesTooLong));
-    let valid = move || name_error().is_none() && email_error().is_none() && phone_error().is_none() && notes_error().is_none();
+    let email_error = move || {
+        checked(
+            "email",
+            email
+                .with(|e| !is_plausible_email(e.trim()))
+                .then_some(Text::EmailInvalid),
+        )
+    };
+    let phone_error = move || {
+        checked(
+            "tel",
+            phone.with(|p| !is_plausible_phone(p)).then_some(Text::PhoneInvalid),
+        )
+    };
+    let notes_error = move || {
+        checked(
+            "notes",
+            notes
+                .with(|n| n.chars().count() > MAX_NOTES_CHARS)
+                .then_some(Text::NotesTooLong),
+        )
+    };
+    let valid =
+        move || name_error().is_none() && email_error().is_none() && phone_error().is_none() && notes_error().is_none();
     let total = move || rt.unit_amount * quantity.get() as i64;
     let locale = ctx.locale();
     let currency = rt.currency.clone();
@@ -66,7 +103,12 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
                 customer_email: email.get_untracked().trim().to_string(),
                 customer_phone: phone.get_untracked().trim().to_string(),
                 notes: Some(notes.get_untracked().trim().to_string()).filter(|n| !n.is_empty()),
-                return_url: paid.then(|| steps.options.with_value(|o| o.return_url.clone()).unwrap_or_else(return_url)),
+                return_url: paid.then(|| {
+                    steps
+                        .options
+                        .with_value(|o| o.return_url.clone())
+                        .unwrap_or_else(return_url)
+                }),
             };
             in_flight.set(true);
             error.set(None);
@@ -149,7 +191,16 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
 /// One labelled input with its error beside it (shown once the customer has typed or submitted), tied to
 /// it by `aria-invalid` and `aria-describedby`.
 #[component]
-fn Field(label: &'static str, kind: &'static str, auto: &'static str, max: usize, value: RwSignal<String>, touched: RwSignal<bool>, refused: RwSignal<Option<&'static str>>, problem: Signal<Option<Text>>) -> impl IntoView {
+fn Field(
+    label: &'static str,
+    kind: &'static str,
+    auto: &'static str,
+    max: usize,
+    value: RwSignal<String>,
+    touched: RwSignal<bool>,
+    refused: RwSignal<Option<&'static str>>,
+    problem: Signal<Option<Text>>,
+) -> impl IntoView {
     let lang: Lang = use_ctx().lang();
     let id = format!("sb-{auto}");
     let err_id = format!("{id}-error");
@@ -207,7 +258,12 @@ fn reserved(ctx: &Ctx, steps: Steps, r: ReserveResponse) {
                 steps.outcome.set(Some(Outcome::Redirecting));
             } else {
                 clear_pending();
-                ctx.emit("failed", Detail::new().num("reservationId", r.reservation_id).text("stage", "checkout"));
+                ctx.emit(
+                    "failed",
+                    Detail::new()
+                        .num("reservationId", r.reservation_id)
+                        .text("stage", "checkout"),
+                );
                 steps.status.set(ctx.t(Text::PaymentFailed).into());
                 steps.outcome.set(Some(Outcome::PaymentFailed { checkout_url: None }));
             }

@@ -59,7 +59,10 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
             message.set(None);
             let ctx: Ctx = ctx.clone();
             spawn_local(async move {
-                let answer = ctx.api.manage::<ManagedBooking>(&token.get_value(), rest, Some(body.json())).await;
+                let answer = ctx
+                    .api
+                    .manage::<ManagedBooking>(&token.get_value(), rest, Some(body.json()))
+                    .await;
                 busy.set(false);
                 match answer {
                     Ok(b) => {
@@ -69,7 +72,11 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
                             .text("endTime", b.booking.end_time)
                             .text("status", b.booking.status.as_str())
                             .text("paymentStatus", b.booking.payment_status.as_str());
-                        let (event, text) = if rest == "/cancel" { ("cancelled", Text::BookingCancelled) } else { ("rescheduled", Text::BookingMoved) };
+                        let (event, text) = if rest == "/cancel" {
+                            ("cancelled", Text::BookingCancelled)
+                        } else {
+                            ("rescheduled", Text::BookingMoved)
+                        };
                         ctx.emit(event, detail);
                         status.set(ctx.t(text).into());
                         // A cancelled booking says so below its details; a move says it here.
@@ -117,10 +124,19 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
             let ctx = ctx.clone();
             let zone = b.booking.time_zone.clone();
             let locale = ctx.locale();
-            let deadline = format!("{}, {}", format::long_date(format::date_in(b.change_deadline, &zone), &locale), format::time(b.change_deadline, &zone, &locale));
+            let deadline = format!(
+                "{}, {}",
+                format::long_date(format::date_in(b.change_deadline, &zone), &locale),
+                format::time(b.change_deadline, &zone, &locale)
+            );
             let cancelled = b.booking.status == ReservationStatus::Cancelled;
-            let refunded = matches!(b.booking.payment_status, PaymentStatus::Refunded | PaymentStatus::Succeeded) && b.booking.amount > 0;
-            let rt = steps.catalog.with_value(|c| c.resource_types.iter().find(|rt| rt.id == b.resource_type_id).cloned());
+            let refunded = matches!(
+                b.booking.payment_status,
+                PaymentStatus::Refunded | PaymentStatus::Succeeded
+            ) && b.booking.amount > 0;
+            let rt = steps
+                .catalog
+                .with_value(|c| c.resource_types.iter().find(|rt| rt.id == b.resource_type_id).cloned());
             let (cancel, move_here) = (act.clone(), act.clone());
             view! {
                 <section class="sb-step sb-manage" tabindex="-1" aria-labelledby="sb-your-booking">

@@ -35,14 +35,23 @@ pub enum Load<T> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Booked: what, and the customer's own links (from the reserve answer, kept across a payment).
-    Confirmed { reservation_id: i64, booking: Option<BookingSummary>, manage_url: Option<String>, google_calendar_url: Option<String> },
+    Confirmed {
+        reservation_id: i64,
+        booking: Option<BookingSummary>,
+        manage_url: Option<String>,
+        google_calendar_url: Option<String>,
+    },
     Redirecting,
     Checking,
     /// Polling gave up while the payment was still pending (slow payment methods): say so, offer to check again.
     StillProcessing,
-    PaymentFailed { checkout_url: Option<String> },
+    PaymentFailed {
+        checkout_url: Option<String>,
+    },
     /// Back from Stripe without paying (the back button, or Stripe's own "back" link): the hold is still open.
-    PaymentNotCompleted { checkout_url: String },
+    PaymentNotCompleted {
+        checkout_url: String,
+    },
 }
 
 /// What the widget shows once the catalog is in, given the catalog, the options, the outcome and the status
@@ -50,26 +59,44 @@ pub enum Outcome {
 pub type Body = fn(Catalog, Options, RwSignal<Option<Outcome>>, RwSignal<String>) -> AnyView;
 
 /// The booking flow.
-pub fn booking(catalog: Catalog, options: Options, outcome: RwSignal<Option<Outcome>>, status: RwSignal<String>) -> AnyView {
+pub fn booking(
+    catalog: Catalog,
+    options: Options,
+    outcome: RwSignal<Option<Outcome>>,
+    status: RwSignal<String>,
+) -> AnyView {
     view! { <Flow catalog=catalog outcome=outcome status=status options=options /> }.into_any()
 }
 
 /// The booking that the manage token in the options names (the loader loads this file only with one).
-pub fn manage_booking(catalog: Catalog, options: Options, _outcome: RwSignal<Option<Outcome>>, status: RwSignal<String>) -> AnyView {
+pub fn manage_booking(
+    catalog: Catalog,
+    options: Options,
+    _outcome: RwSignal<Option<Outcome>>,
+    status: RwSignal<String>,
+) -> AnyView {
     let token = options.manage.clone().unwrap_or_default();
     view! { <manage::ManageView token=token catalog=catalog options=options status=status /> }.into_any()
 }
 
 #[component]
 pub fn App(host: HtmlElement, options: Options, body: Body) -> impl IntoView {
-    let base = if options.api.is_empty() { window().location().origin().unwrap_or_default() } else { options.api.clone() };
+    let base = if options.api.is_empty() {
+        window().location().origin().unwrap_or_default()
+    } else {
+        options.api.clone()
+    };
     let booker_path = match (&options.organisation, &options.token) {
         (Some(slug), _) => format!("organisations/{slug}"),
         (None, Some(token)) => token.clone(),
         (None, None) => String::new(),
     };
     let chosen_locale = !options.locale.is_empty();
-    let first_locale = if chosen_locale { options.locale.clone() } else { window().navigator().language().unwrap_or_else(|| "en".into()) };
+    let first_locale = if chosen_locale {
+        options.locale.clone()
+    } else {
+        window().navigator().language().unwrap_or_else(|| "en".into())
+    };
     let ctx = Ctx::new(Api { base, booker_path }, &first_locale, host);
     provide_context(ctx.clone());
     let catalog = RwSignal::new(Load::<Catalog>::Loading);
@@ -92,7 +119,10 @@ pub fn App(host: HtmlElement, options: Options, body: Body) -> impl IntoView {
                 catalog.set(match result {
                     Ok(c) => {
                         ctx.settle_locale(chosen_locale, &c.organisation.locale);
-                        ctx.emit("ready", context::Detail::new().text("organisation", &c.organisation.slug));
+                        ctx.emit(
+                            "ready",
+                            context::Detail::new().text("organisation", &c.organisation.slug),
+                        );
                         Load::Ready(c)
                     }
                     Err(f) => Load::Failed(f),
@@ -107,7 +137,10 @@ pub fn App(host: HtmlElement, options: Options, body: Body) -> impl IntoView {
     let shown_again = {
         let ctx = ctx.clone();
         window_event_listener_untyped("pageshow", move |e| {
-            let restored = js_sys::Reflect::get(&e, &"persisted".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+            let restored = js_sys::Reflect::get(&e, &"persisted".into())
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
             if restored {
                 payment::resume(&ctx, outcome, status);
             }
@@ -152,7 +185,12 @@ pub fn App(host: HtmlElement, options: Options, body: Body) -> impl IntoView {
 
 /// The steps, one after another as the customer chooses; the outcome replaces them.
 #[component]
-fn Flow(catalog: Catalog, outcome: RwSignal<Option<Outcome>>, status: RwSignal<String>, options: Options) -> impl IntoView {
+fn Flow(
+    catalog: Catalog,
+    outcome: RwSignal<Option<Outcome>>,
+    status: RwSignal<String>,
+    options: Options,
+) -> impl IntoView {
     let ctx = use_ctx();
     let steps = Steps::new(catalog, options, outcome, status);
     provide_context(steps);

@@ -75,11 +75,22 @@ pub fn BookingDetails(booking: BookingSummary) -> impl IntoView {
     let locale = ctx.locale();
     let b = booking;
     let day = format::long_date(format::date_in(b.start_time, &b.time_zone), &locale);
-    let span = |zone: &str| format!("{}–{}", format::time(b.start_time, zone, &locale), format::time(b.end_time, zone, &locale));
+    let span = |zone: &str| {
+        format!(
+            "{}–{}",
+            format::time(b.start_time, zone, &locale),
+            format::time(b.end_time, zone, &locale)
+        )
+    };
     let mut when = format!("{day}, {}", span(&b.time_zone));
     let visitor = format::visitor_zone();
     if !visitor.is_empty() && visitor != b.time_zone {
-        when.push_str(&format!(" ({}; {}: {})", b.time_zone, ctx.t(Text::YourTime), span(&visitor)));
+        when.push_str(&format!(
+            " ({}; {}: {})",
+            b.time_zone,
+            ctx.t(Text::YourTime),
+            span(&visitor)
+        ));
     }
     let mut service = b.service.clone();
     if !b.resources.is_empty() {
@@ -88,7 +99,11 @@ pub fn BookingDetails(booking: BookingSummary) -> impl IntoView {
     let paid = b.payment_status == PaymentStatus::Succeeded;
     let amount = (b.amount > 0).then(|| {
         let money = format::money(b.amount, &b.currency, &locale);
-        if paid { format!("{money} · {}", ctx.t(Text::PaymentReceived)) } else { money }
+        if paid {
+            format!("{money} · {}", ctx.t(Text::PaymentReceived))
+        } else {
+            money
+        }
     });
     view! {
         <dl class="sb-details">

@@ -30,7 +30,9 @@ pub struct Pending {
 
 /// Back from Stripe: the return URL carries the session id (and sessionStorage what we were paying for).
 pub fn resume(ctx: &Ctx, outcome: RwSignal<Option<Outcome>>, status: RwSignal<String>) {
-    let Some(pending) = read_pending(&ctx.api.booker_path) else { return };
+    let Some(pending) = read_pending(&ctx.api.booker_path) else {
+        return;
+    };
     let from_url = current_url().and_then(|u| u.search_params().get(RETURN_PARAM));
     if from_url.as_deref().is_some_and(|s| s != pending.session_id) {
         return;
@@ -42,13 +44,22 @@ pub fn resume(ctx: &Ctx, outcome: RwSignal<Option<Outcome>>, status: RwSignal<St
     status.set(ctx.t(Text::CheckingPayment).into());
     let ctx = ctx.clone();
     spawn_local(async move {
-        let path = format!("/checkout-status?sessionId={}", js_sys::encode_uri_component(&pending.session_id));
+        let path = format!(
+            "/checkout-status?sessionId={}",
+            js_sys::encode_uri_component(&pending.session_id)
+        );
         let mut delay = 1000;
         for polls in 0..60 {
             match ctx.api.get::<CheckoutStatus>(&path).await {
                 Ok(s) if s.status == ReservationStatus::Confirmed || s.status == ReservationStatus::Completed => {
                     clear_pending();
-                    ctx.emit("confirmed", Detail::new().num("reservationId", s.reservation_id).text("status", s.status.as_str()).text("paymentStatus", s.payment_status.as_str()));
+                    ctx.emit(
+                        "confirmed",
+                        Detail::new()
+                            .num("reservationId", s.reservation_id)
+                            .text("status", s.status.as_str())
+                            .text("paymentStatus", s.payment_status.as_str()),
+                    );
                     status.set(ctx.t(Text::Confirmed).into());
                     outcome.set(Some(Outcome::Confirmed {
                         reservation_id: s.reservation_id,
@@ -59,7 +70,11 @@ pub fn resume(ctx: &Ctx, outcome: RwSignal<Option<Outcome>>, status: RwSignal<St
                     return;
                 }
                 // Still open, and not paid: the customer came back without paying.
-                Ok(s) if s.status == ReservationStatus::PendingPayment && s.can_retry_payment && (from_url.is_none() || polls >= 3) => {
+                Ok(s)
+                    if s.status == ReservationStatus::PendingPayment
+                        && s.can_retry_payment
+                        && (from_url.is_none() || polls >= 3) =>
+                {
                     status.set(ctx.t(Text::PaymentNotCompleted).into());
                     outcome.set(Some(match s.checkout_url {
                         Some(checkout_url) => Outcome::PaymentNotCompleted { checkout_url },
@@ -69,9 +84,17 @@ pub fn resume(ctx: &Ctx, outcome: RwSignal<Option<Outcome>>, status: RwSignal<St
                 }
                 Ok(s) if s.status != ReservationStatus::PendingPayment => {
                     clear_pending();
-                    ctx.emit("failed", Detail::new().num("reservationId", s.reservation_id).text("status", s.status.as_str()).text("paymentStatus", s.payment_status.as_str()));
+                    ctx.emit(
+                        "failed",
+                        Detail::new()
+                            .num("reservationId", s.reservation_id)
+                            .text("status", s.status.as_str())
+                            .text("paymentStatus", s.payment_status.as_str()),
+                    );
                     status.set(ctx.t(Text::PaymentFailed).into());
-                    outcome.set(Some(Outcome::PaymentFailed { checkout_url: s.checkout_url.filter(|_| s.can_retry_payment) }));
+                    outcome.set(Some(Outcome::PaymentFailed {
+                        checkout_url: s.checkout_url.filter(|_| s.can_retry_payment),
+                    }));
                     return;
                 }
                 Err(Failure::Api(_)) => {

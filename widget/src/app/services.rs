@@ -11,7 +11,9 @@ pub fn Services() -> impl IntoView {
     let ctx = use_ctx();
     let steps = use_steps();
     let locale = ctx.locale();
-    let (types, accepts_payments) = steps.catalog.with_value(|c| (c.resource_types.clone(), c.organisation.accepts_payments));
+    let (types, accepts_payments) = steps
+        .catalog
+        .with_value(|c| (c.resource_types.clone(), c.organisation.accepts_payments));
     view! {
         <section class="sb-step" aria-labelledby="sb-services">
             <h3 id="sb-services" class="sb-step-title">{ctx.t(Text::ChooseService)}</h3>

@@ -5,7 +5,6 @@
 
 use super::reservations::{by_manage_token, insert_allocations, place, Stored};
 use super::webhooks::emit_for;
-use slotbook_core::webhook::EventKind;
 use super::{candidates, resource_type, Loaded, Organisation};
 use crate::engine::sql::{exec, transaction};
 use crate::engine::ManageAction;
@@ -14,11 +13,18 @@ use slotbook_core::calendar::CalendarEvent;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::reservation::{change_deadline, check_customer_change, PaymentStatus, ReservationStatus};
 use slotbook_core::time::Timestamp;
+use slotbook_core::webhook::EventKind;
 use slotbook_core::wire::ManagedBooking;
 use worker::Response;
 
 impl Organisation {
-    pub(super) async fn manage(&self, token_hash: &str, action: ManageAction, manage_url: &str, now: Timestamp) -> ApiResult<Response> {
+    pub(super) async fn manage(
+        &self,
+        token_hash: &str,
+        action: ManageAction,
+        manage_url: &str,
+        now: Timestamp,
+    ) -> ApiResult<Response> {
         let row = by_manage_token(&self.sql(), token_hash)?.ok_or_else(|| ApiError::not_found("Booking"))?;
         let stored = self.with_resources(row)?;
         match action {
@@ -28,7 +34,9 @@ impl Organisation {
                 return json(200, &serde_json::json!({"ics": ics, "reservationId": stored.id}));
             }
             ManageAction::Cancel => self.customer_cancel(&stored, now).await?,
-            ManageAction::Reschedule { start_time, end_time } => self.customer_reschedule(&stored, start_time, end_time, now)?,
+            ManageAction::Reschedule { start_time, end_time } => {
+                self.customer_reschedule(&stored, start_time, end_time, now)?
+            }
         }
         let stored = self.stored(stored.id)?;
         json(200, &self.managed(&stored, manage_url, now)?)
@@ -57,11 +65,16 @@ impl Organisation {
         check_customer_change(r.status, r.start_time, notice, now)?;
         let sql = self.sql();
         let follow_up = transaction(&self.state.storage(), || {
-            exec(&sql, "UPDATE reservations SET status = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
-                vec![ReservationStatus::Cancelled.as_str().into(), now.0.into(), r.id.into()])?;
+            exec(
+                &sql,
+                "UPDATE reservations SET status = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
+                vec![ReservationStatus::Cancelled.as_str().into(), now.0.into(), r.id.into()],
+            )?;
             emit_for(&sql, EventKind::Cancelled, r.id, now)?;
             match (r.status, r.payment_status) {
-                (ReservationStatus::PendingPayment, _) => Organisation::schedule_session_expiry(&sql, r.id, now).map(|_| true),
+                (ReservationStatus::PendingPayment, _) => {
+                    Organisation::schedule_session_expiry(&sql, r.id, now).map(|_| true)
+                }
                 (_, PaymentStatus::Succeeded) => Organisation::schedule_refund(&sql, r.id, now).map(|_| true),
                 _ => Ok(false),
             }
@@ -80,7 +93,10 @@ impl Organisation {
         let doc = &loaded.doc;
         check_customer_change(r.status, r.start_time, doc.cancellation_notice_hours, now)?;
         if r.status == ReservationStatus::PendingPayment {
-            return Err(ApiError::new(ErrorCode::InvalidTransition, "A booking waiting for its payment cannot be moved"));
+            return Err(ApiError::new(
+                ErrorCode::InvalidTransition,
+                "A booking waiting for its payment cannot be moved",
+            ));
         }
         let rt = resource_type(doc, r.resource_type_id)?;
         let schedule = loaded.schedule(rt);
@@ -88,11 +104,17 @@ impl Organisation {
             .slot_at(start)
             .ok_or_else(|| ApiError::validation("startTime", "startTime is not the start of a slot of this service"))?;
         if slot_end != end {
-            return Err(ApiError::validation("endTime", format!("endTime must be {slot_end} for a slot starting at {slot_start}")));
+            return Err(ApiError::validation(
+                "endTime",
+                format!("endTime must be {slot_end} for a slot starting at {slot_start}"),
+            ));
         }
         let window_end = loaded.zone.local_date(now).add_days(doc.booking_window_days as i64);
         if start <= now || loaded.zone.local_date(start) >= window_end {
-            return Err(ApiError::new(ErrorCode::SlotUnavailable, "This time can no longer be booked"));
+            return Err(ApiError::new(
+                ErrorCode::SlotUnavailable,
+                "This time can no longer be booked",
+            ));
         }
         // A resource the customer chose (a room, a court) stays; otherwise any of the service's will do.
         let wanted = rt.allow_resource_choice.then(|| r.resource_ids.clone());
@@ -100,7 +122,11 @@ impl Organisation {
         let sql = self.sql();
         transaction(&self.state.storage(), || {
             let allocated = place(&sql, &resources, start, end, r.quantity, Some(r.id), now)?;
-            exec(&sql, "DELETE FROM allocations WHERE reservation_id = ?", vec![r.id.into()])?;
+            exec(
+                &sql,
+                "DELETE FROM allocations WHERE reservation_id = ?",
+                vec![r.id.into()],
+            )?;
             insert_allocations(&sql, r.id, &allocated, start, end)?;
             exec(&sql, "UPDATE reservations SET start_time = ?, end_time = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
                 vec![start.0.into(), end.0.into(), now.0.into(), r.id.into()])?;
@@ -111,7 +137,13 @@ impl Organisation {
 
 /// A booking as a calendar event: the calendar file, and the Google Calendar link of the manage view and
 /// the reserve answer.
-pub(super) fn calendar_event<T>(loaded: &Loaded, r: &Stored, manage_url: &str, now: Timestamp, out: impl FnOnce(&CalendarEvent) -> T) -> T {
+pub(super) fn calendar_event<T>(
+    loaded: &Loaded,
+    r: &Stored,
+    manage_url: &str,
+    now: Timestamp,
+    out: impl FnOnce(&CalendarEvent) -> T,
+) -> T {
     let summary = loaded.doc.summary(r);
     let uid = format!("{}-{}@slotbook", loaded.slug, r.id);
     let title = format!("{}, {}", summary.service, summary.organisation);

@@ -67,7 +67,13 @@ impl Loaded {
 
 impl DurableObject for Organisation {
     fn new(state: State, env: Env) -> Self {
-        Organisation { state, env, loaded: RefCell::new(None), running: RefCell::new(HashSet::new()), migrated: RefCell::new(false) }
+        Organisation {
+            state,
+            env,
+            loaded: RefCell::new(None),
+            running: RefCell::new(HashSet::new()),
+            migrated: RefCell::new(false),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -121,7 +127,11 @@ impl Organisation {
         if *self.migrated.borrow() {
             return Ok(true);
         }
-        let exists = super::sql::exists(&self.sql(), "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", vec![])?;
+        let exists = super::sql::exists(
+            &self.sql(),
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+            vec![],
+        )?;
         if exists {
             self.ensure_schema()?;
         }
@@ -134,8 +144,14 @@ impl Organisation {
             _ if !self.schema_exists()? => return Err(super::not_found_organisation()),
             _ => {}
         }
-        let changes = matches!(command, Command::Reserve { .. } | Command::CreateReservation { .. } | Command::UpdateReservation { .. }
-            | Command::ApplyCheckoutEvent { .. } | Command::Manage { .. });
+        let changes = matches!(
+            command,
+            Command::Reserve { .. }
+                | Command::CreateReservation { .. }
+                | Command::UpdateReservation { .. }
+                | Command::ApplyCheckoutEvent { .. }
+                | Command::Manage { .. }
+        );
         let answer = self.answer(command, now).await;
         if changes {
             // What the change made due (a webhook delivery, a follow-up at Stripe) goes out by the alarm.
@@ -151,26 +167,46 @@ impl Organisation {
             Command::Import { slug, document } => {
                 let document = crate::http::read_document(&document)?;
                 let sql = self.sql();
-                super::sql::transaction(&self.state.storage(), || schema::store_document(&sql, &slug, &document, now))?;
+                super::sql::transaction(&self.state.storage(), || {
+                    schema::store_document(&sql, &slug, &document, now)
+                })?;
                 self.loaded.replace(None);
-                json(200, &serde_json::json!({"slug": slug, "resourceTypes": document.resource_types.len()}))
+                json(
+                    200,
+                    &serde_json::json!({"slug": slug, "resourceTypes": document.resource_types.len()}),
+                )
             }
             Command::Settings => {
                 let loaded = self.load()?;
-                json(200, &Settings { allowed_origins: loaded.doc.allowed_origins.clone() })
+                json(
+                    200,
+                    &Settings {
+                        allowed_origins: loaded.doc.allowed_origins.clone(),
+                    },
+                )
             }
             Command::Catalog { scope } => {
                 let loaded = self.load()?;
                 let today = loaded.zone.local_date(now);
-                let mut catalog = loaded.doc.catalog(&loaded.slug, today, scope.map(|s| (s.resource_type_id, s.resource_id)));
+                let mut catalog =
+                    loaded
+                        .doc
+                        .catalog(&loaded.slug, today, scope.map(|s| (s.resource_type_id, s.resource_id)));
                 // An edge that cannot take payments says so, whatever the document says.
                 catalog.organisation.accepts_payments &= self.payments_mode() != PaymentsMode::Unavailable;
                 json(200, &catalog)
             }
             Command::Availability { query, scope } => json(200, &self.availability(query, scope, now)?),
             Command::Month { query, scope } => json(200, &self.month(query, scope, now)?),
-            Command::Reserve { request, scope, base_url, public_path, idempotency } => {
-                self.reserve_once(request, scope, &base_url, &public_path, idempotency, now).await
+            Command::Reserve {
+                request,
+                scope,
+                base_url,
+                public_path,
+                idempotency,
+            } => {
+                self.reserve_once(request, scope, &base_url, &public_path, idempotency, now)
+                    .await
             }
             Command::ClaimIdempotencyKey { key } => self.claim_for_upstream(&key, now),
             Command::FinishIdempotencyKey { key, claim_id, answer } => {
@@ -184,8 +220,14 @@ impl Organisation {
             Command::UpdateReservation { id, changes } => json(200, &self.staff_update(id, changes, now).await?),
             Command::DeleteReservation { id } => json(200, &self.staff_delete(id)?),
             Command::ApplyCheckoutEvent { event } => json(200, &self.apply_checkout_event(&event, now).await?),
-            Command::CheckoutSession { session_id, base_url } => json(200, &self.checkout_session(&session_id, &base_url)?),
-            Command::Manage { token_hash, action, manage_url } => self.manage(&token_hash, action, &manage_url, now).await,
+            Command::CheckoutSession { session_id, base_url } => {
+                json(200, &self.checkout_session(&session_id, &base_url)?)
+            }
+            Command::Manage {
+                token_hash,
+                action,
+                manage_url,
+            } => self.manage(&token_hash, action, &manage_url, now).await,
             Command::ListDeliveries => json(200, &self.deliveries()?),
         }
     }
@@ -219,7 +261,13 @@ impl Organisation {
         } else {
             Vec::new()
         };
-        Ok(Availability { date: query.date, time_zone: loaded.doc.time_zone.clone(), resource_type_id: rt.id, resource_id, slots })
+        Ok(Availability {
+            date: query.date,
+            time_zone: loaded.doc.time_zone.clone(),
+            resource_type_id: rt.id,
+            resource_id,
+            slots,
+        })
     }
 }
 
@@ -238,19 +286,37 @@ impl Organisation {
         let days = (0..first.days_in_month() as i64)
             .map(|i| {
                 let date = first.add_days(i);
-                let slots = if date >= today && date <= last_bookable { schedule.day(date, &resources, &booked, now) } else { Vec::new() };
-                DayAvailability { date, slots: slots.len() as u32, available: slots.iter().map(|s| s.available).max().unwrap_or(0) }
+                let slots = if date >= today && date <= last_bookable {
+                    schedule.day(date, &resources, &booked, now)
+                } else {
+                    Vec::new()
+                };
+                DayAvailability {
+                    date,
+                    slots: slots.len() as u32,
+                    available: slots.iter().map(|s| s.available).max().unwrap_or(0),
+                }
             })
             .collect();
-        Ok(MonthAvailability { month: first, resource_type_id: rt.id, resource_id, days })
+        Ok(MonthAvailability {
+            month: first,
+            resource_type_id: rt.id,
+            resource_id,
+            days,
+        })
     }
 }
 
 /// The service (and resource) an availability query asks about: a booking token's own, or the query's.
-fn asked_for<'a>(loaded: &'a Loaded, query: &AvailabilityQuery, scope: Option<Scope>) -> ApiResult<(&'a ResourceTypeDoc, Option<i64>, Vec<ResourceCapacity>)> {
-    let type_id = scope.map(|s| s.resource_type_id).or(query.resource_type_id).ok_or_else(|| {
-        ApiError::validation("resourceTypeId", "resourceTypeId is required")
-    })?;
+fn asked_for<'a>(
+    loaded: &'a Loaded,
+    query: &AvailabilityQuery,
+    scope: Option<Scope>,
+) -> ApiResult<(&'a ResourceTypeDoc, Option<i64>, Vec<ResourceCapacity>)> {
+    let type_id = scope
+        .map(|s| s.resource_type_id)
+        .or(query.resource_type_id)
+        .ok_or_else(|| ApiError::validation("resourceTypeId", "resourceTypeId is required"))?;
     let resource_id = scope.map(|s| s.resource_id).or(query.resource_id);
     let rt = resource_type(&loaded.doc, type_id)?;
     let resources = candidates(rt, resource_id.map(|r| vec![r]).as_deref())?;
@@ -258,17 +324,26 @@ fn asked_for<'a>(loaded: &'a Loaded, query: &AvailabilityQuery, scope: Option<Sc
 }
 
 fn resource_type(doc: &OrganisationDocument, id: i64) -> ApiResult<&ResourceTypeDoc> {
-    doc.resource_type(id).ok_or_else(|| ApiError { param: Some("resourceTypeId".into()), ..ApiError::not_found("Resource type") })
+    doc.resource_type(id).ok_or_else(|| ApiError {
+        param: Some("resourceTypeId".into()),
+        ..ApiError::not_found("Resource type")
+    })
 }
 
 /// The resources of a type a reservation may use: all of them, or the ones asked for (each must belong).
 fn candidates(rt: &ResourceTypeDoc, wanted: Option<&[i64]>) -> ApiResult<Vec<ResourceCapacity>> {
-    let all = rt.resources.iter().map(|r| ResourceCapacity { resource_id: r.id, capacity: r.capacity });
+    let all = rt.resources.iter().map(|r| ResourceCapacity {
+        resource_id: r.id,
+        capacity: r.capacity,
+    });
     match wanted {
         None => Ok(all.collect()),
         Some(ids) => {
             if let Some(missing) = ids.iter().find(|id| !rt.resources.iter().any(|r| r.id == **id)) {
-                return Err(ApiError { param: Some("resourceId".into()), ..ApiError::not_found(&format!("Resource {missing} of this type")) });
+                return Err(ApiError {
+                    param: Some("resourceId".into()),
+                    ..ApiError::not_found(&format!("Resource {missing} of this type"))
+                });
             }
             Ok(all.filter(|r| ids.contains(&r.resource_id)).collect())
         }

@@ -7,7 +7,6 @@
 
 use super::reservations::{by_session, matching};
 use super::webhooks::emit_for;
-use slotbook_core::webhook::EventKind;
 use super::Organisation;
 use crate::engine::sql::{exec, exists, rows, transaction};
 use crate::http::internal;
@@ -15,8 +14,11 @@ use crate::stripe::{Session, Stripe};
 use serde::Deserialize;
 use slotbook_core::error::{ApiError, ApiResult};
 use slotbook_core::reservation::{PaymentStatus, ReservationStatus};
-use slotbook_core::stripe::{follow_up_delay, local_session_organisation, transition, with_session_param, CheckoutEvent, RefundRequest};
+use slotbook_core::stripe::{
+    follow_up_delay, local_session_organisation, transition, with_session_param, CheckoutEvent, RefundRequest,
+};
 use slotbook_core::time::Timestamp;
+use slotbook_core::webhook::EventKind;
 use worker::SqlStorage;
 
 /// How often a hold whose payment Stripe is still processing (delayed methods) is looked at again.
@@ -40,7 +42,9 @@ impl FollowUp {
     }
 
     fn parse(s: &str) -> Option<FollowUp> {
-        [FollowUp::ExpireSession, FollowUp::Refund].into_iter().find(|f| f.as_str() == s)
+        [FollowUp::ExpireSession, FollowUp::Refund]
+            .into_iter()
+            .find(|f| f.as_str() == s)
     }
 }
 
@@ -94,15 +98,22 @@ impl Organisation {
             id: i64,
             stripe_session_id: Option<String>,
         }
-        let due = rows::<Hold>(&self.sql(), "SELECT id, stripe_session_id FROM reservations WHERE status = 'pending_payment' AND hold_expires_at <= ?", vec![now.0.into()])?;
+        let due = rows::<Hold>(
+            &self.sql(),
+            "SELECT id, stripe_session_id FROM reservations WHERE status = 'pending_payment' AND hold_expires_at <= ?",
+            vec![now.0.into()],
+        )?;
         let stripe = Stripe::from_env(&self.env);
         for hold in due {
             let session = hold.stripe_session_id.unwrap_or_default();
             if let Err(e) = self.release_hold(stripe.as_ref(), hold.id, &session, now).await {
                 worker::console_error!("{}", serde_json::json!({"hold": hold.id, "error": e.message}));
                 // The session may still be paid: its places stay held until Stripe can say.
-                exec(&self.sql(), "UPDATE reservations SET hold_expires_at = ? WHERE id = ? AND status = 'pending_payment'",
-                    vec![(now.0 + 60).into(), hold.id.into()])?;
+                exec(
+                    &self.sql(),
+                    "UPDATE reservations SET hold_expires_at = ? WHERE id = ? AND status = 'pending_payment'",
+                    vec![(now.0 + 60).into(), hold.id.into()],
+                )?;
             }
         }
         Ok(())
@@ -121,21 +132,47 @@ impl Organisation {
         let (sql, storage) = (self.sql(), self.state.storage());
         match session_now {
             Some(s) if s.is_paid() => transaction(&storage, || {
-                settle(&sql, id, "checkout.session.completed", Some("paid"), s.payment_intent.as_deref(), now).map(|_| ())
+                settle(
+                    &sql,
+                    id,
+                    "checkout.session.completed",
+                    Some("paid"),
+                    s.payment_intent.as_deref(),
+                    now,
+                )
+                .map(|_| ())
             }),
             // Completed with a delayed payment method, or still open: the result comes later (by webhook,
             // or at the next look), and the places stay held until then.
             Some(s) if s.status != "expired" => {
                 let processing = s.status == "complete";
-                let again = now.0 + if processing { DELAYED_PAYMENT_RECHECK_SECONDS } else { 60 };
+                let again = now.0
+                    + if processing {
+                        DELAYED_PAYMENT_RECHECK_SECONDS
+                    } else {
+                        60
+                    };
                 transaction(&storage, || {
                     if processing {
-                        settle(&sql, id, "checkout.session.completed", Some("unpaid"), s.payment_intent.as_deref(), now)?;
+                        settle(
+                            &sql,
+                            id,
+                            "checkout.session.completed",
+                            Some("unpaid"),
+                            s.payment_intent.as_deref(),
+                            now,
+                        )?;
                     }
-                    exec(&sql, "UPDATE reservations SET hold_expires_at = ? WHERE id = ? AND status = 'pending_payment'", vec![again.into(), id.into()])
+                    exec(
+                        &sql,
+                        "UPDATE reservations SET hold_expires_at = ? WHERE id = ? AND status = 'pending_payment'",
+                        vec![again.into(), id.into()],
+                    )
                 })
             }
-            _ => transaction(&storage, || settle(&sql, id, "checkout.session.expired", Some("unpaid"), None, now).map(|_| ())),
+            _ => transaction(&storage, || {
+                settle(&sql, id, "checkout.session.expired", Some("unpaid"), None, now).map(|_| ())
+            }),
         }
     }
 
@@ -144,15 +181,33 @@ impl Organisation {
     pub(super) async fn apply_checkout_event(&self, e: &CheckoutEvent, now: Timestamp) -> ApiResult<serde_json::Value> {
         let sql = self.sql();
         let (answer, follow_up) = transaction(&self.state.storage(), || {
-            if exists(&sql, "SELECT 1 FROM stripe_events WHERE id = ?", vec![e.id.clone().into()])? {
+            if exists(
+                &sql,
+                "SELECT 1 FROM stripe_events WHERE id = ?",
+                vec![e.id.clone().into()],
+            )? {
                 return Ok((serde_json::json!({"received": true, "duplicate": true}), false));
             }
-            exec(&sql, "INSERT INTO stripe_events (id, type, received_at) VALUES (?, ?, ?)", vec![e.id.clone().into(), e.kind.clone().into(), now.0.into()])?;
+            exec(
+                &sql,
+                "INSERT INTO stripe_events (id, type, received_at) VALUES (?, ?, ?)",
+                vec![e.id.clone().into(), e.kind.clone().into(), now.0.into()],
+            )?;
             let Some(row) = by_session(&sql, &e.session_id)? else {
-                worker::console_warn!("{}", serde_json::json!({"stripe_event": e.id, "unknown_session": e.session_id}));
+                worker::console_warn!(
+                    "{}",
+                    serde_json::json!({"stripe_event": e.id, "unknown_session": e.session_id})
+                );
                 return Ok((serde_json::json!({"received": true, "reservation": null}), false));
             };
-            let follow_up = settle(&sql, row.id, &e.kind, e.payment_status.as_deref(), e.payment_intent.as_deref(), now)?;
+            let follow_up = settle(
+                &sql,
+                row.id,
+                &e.kind,
+                e.payment_status.as_deref(),
+                e.payment_intent.as_deref(),
+                now,
+            )?;
             Ok((serde_json::json!({"received": true, "reservation": row.id}), follow_up))
         })?;
         if follow_up {
@@ -176,23 +231,39 @@ impl Organisation {
 
     /// Runs every follow-up that is due; one Stripe refused stays due and is tried again later.
     pub(super) async fn run_follow_ups(&self, now: Timestamp) {
-        let due = match matching(&self.sql(), "payment_action IS NOT NULL AND payment_action_at <= ? ORDER BY payment_action_at", vec![now.0.into()]) {
+        let due = match matching(
+            &self.sql(),
+            "payment_action IS NOT NULL AND payment_action_at <= ? ORDER BY payment_action_at",
+            vec![now.0.into()],
+        ) {
             Ok(due) => due,
             Err(e) => return worker::console_error!("follow-ups: {e}"),
         };
         for row in due {
             let Ok(stored) = self.with_resources(row) else { continue };
-            let Some((action, failed)) = self.action_of(stored.id) else { continue };
+            let Some((action, failed)) = self.action_of(stored.id) else {
+                continue;
+            };
             let outcome = match action {
                 FollowUp::ExpireSession => self.expire_session(&stored, now).await,
                 FollowUp::Refund => self.refund(&stored, now).await,
             };
             if let Err(e) = outcome {
                 let failed = failed + 1;
-                worker::console_error!("{}", serde_json::json!({"follow_up": action.as_str(), "reservation": stored.id, "attempts": failed, "error": e.message}));
+                worker::console_error!(
+                    "{}",
+                    serde_json::json!({"follow_up": action.as_str(), "reservation": stored.id, "attempts": failed, "error": e.message})
+                );
                 let pause = crate::runtime::test_seconds(&self.env, "FOLLOW_UP_RETRY_SECONDS");
-                let _ = exec(&self.sql(), "UPDATE reservations SET payment_action_attempts = ?, payment_action_at = ? WHERE id = ?",
-                    vec![(failed as i64).into(), (now.0 + pause.unwrap_or_else(|| follow_up_delay(failed))).into(), stored.id.into()]);
+                let _ = exec(
+                    &self.sql(),
+                    "UPDATE reservations SET payment_action_attempts = ?, payment_action_at = ? WHERE id = ?",
+                    vec![
+                        (failed as i64).into(),
+                        (now.0 + pause.unwrap_or_else(|| follow_up_delay(failed))).into(),
+                        stored.id.into(),
+                    ],
+                );
             }
         }
     }
@@ -204,11 +275,18 @@ impl Organisation {
             payment_action: Option<String>,
             payment_action_attempts: u32,
         }
-        let row = rows::<Row>(&self.sql(), "SELECT payment_action, payment_action_attempts FROM reservations WHERE id = ?", vec![id.into()])
-            .ok()?
-            .into_iter()
-            .next()?;
-        Some((FollowUp::parse(row.payment_action.as_deref()?)?, row.payment_action_attempts))
+        let row = rows::<Row>(
+            &self.sql(),
+            "SELECT payment_action, payment_action_attempts FROM reservations WHERE id = ?",
+            vec![id.into()],
+        )
+        .ok()?
+        .into_iter()
+        .next()?;
+        Some((
+            FollowUp::parse(row.payment_action.as_deref()?)?,
+            row.payment_action_attempts,
+        ))
     }
 
     async fn expire_session(&self, r: &super::reservations::Stored, now: Timestamp) -> ApiResult<()> {
@@ -244,10 +322,19 @@ impl Organisation {
             (Some(stripe), None) => {
                 let payment_intent = match &r.payment_intent {
                     Some(p) => p.clone(),
-                    None => stripe.retrieve(&session).await?.and_then(|s| s.payment_intent).ok_or_else(|| internal("refund", "the session names no payment"))?,
+                    None => stripe
+                        .retrieve(&session)
+                        .await?
+                        .and_then(|s| s.payment_intent)
+                        .ok_or_else(|| internal("refund", "the session names no payment"))?,
                 };
                 let slug = self.load()?.slug.clone();
-                let request = RefundRequest { organisation: &slug, reservation_id: r.id, payment_intent: &payment_intent, reason: "requested_by_customer" };
+                let request = RefundRequest {
+                    organisation: &slug,
+                    reservation_id: r.id,
+                    payment_intent: &payment_intent,
+                    reason: "requested_by_customer",
+                };
                 // `None`: the payment was refunded already (by the venue, in Stripe's Dashboard): the money is back.
                 stripe.refund(&request).await?.map(|refund| refund.id)
             }
@@ -268,7 +355,11 @@ impl Organisation {
         let r = self.with_resources(row)?;
         let back = r.return_url.clone().unwrap_or_else(|| format!("{base_url}/"));
         let success_url = with_session_param(&back, session_id);
-        let service = loaded.doc.resource_type(r.resource_type_id).map(|rt| rt.name.clone()).unwrap_or_default();
+        let service = loaded
+            .doc
+            .resource_type(r.resource_type_id)
+            .map(|rt| rt.name.clone())
+            .unwrap_or_default();
         Ok(serde_json::json!({
             "organisation": loaded.doc.name, "service": service, "quantity": r.quantity,
             "amount": r.quoted_total_amount, "currency": r.quoted_currency, "status": r.status,
@@ -280,13 +371,26 @@ impl Organisation {
 
 /// Moves a reservation waiting for payment as a Checkout Session event says (see `stripe::transition`).
 /// A payment for a reservation that has ended gets a refund scheduled; returns whether one was.
-fn settle(sql: &SqlStorage, id: i64, kind: &str, payment_status: Option<&str>, payment_intent: Option<&str>, now: Timestamp) -> ApiResult<bool> {
+fn settle(
+    sql: &SqlStorage,
+    id: i64,
+    kind: &str,
+    payment_status: Option<&str>,
+    payment_intent: Option<&str>,
+    now: Timestamp,
+) -> ApiResult<bool> {
     #[derive(Deserialize)]
     struct Current {
         status: String,
         payment_status: String,
     }
-    let Some(row) = rows::<Current>(sql, "SELECT status, payment_status FROM reservations WHERE id = ?", vec![id.into()])?.into_iter().next() else {
+    let Some(row) = rows::<Current>(
+        sql,
+        "SELECT status, payment_status FROM reservations WHERE id = ?",
+        vec![id.into()],
+    )?
+    .into_iter()
+    .next() else {
         return Ok(false);
     };
     let current = ReservationStatus::parse(&row.status).ok_or_else(|| internal("stored status", &row.status))?;
@@ -303,11 +407,15 @@ fn settle(sql: &SqlStorage, id: i64, kind: &str, payment_status: Option<&str>, p
         }
         return Ok(false);
     }
-    let paid = (kind == "checkout.session.completed" && payment_status == Some("paid")) || kind == "checkout.session.async_payment_succeeded";
+    let paid = (kind == "checkout.session.completed" && payment_status == Some("paid"))
+        || kind == "checkout.session.async_payment_succeeded";
     let ended = matches!(current, ReservationStatus::Cancelled | ReservationStatus::Failed);
     let refunded = row.payment_status == PaymentStatus::Refunded.as_str();
     if paid && ended && !refunded {
-        worker::console_warn!("{}", serde_json::json!({"late_payment": true, "reservation": id, "status": row.status, "refund": "scheduled"}));
+        worker::console_warn!(
+            "{}",
+            serde_json::json!({"late_payment": true, "reservation": id, "status": row.status, "refund": "scheduled"})
+        );
         exec(
             sql,
             "UPDATE reservations SET payment_status = ?, payment_intent = COALESCE(?, payment_intent), payment_action = ?, payment_action_at = ?, payment_action_attempts = 0, updated_at = ? WHERE id = ?",

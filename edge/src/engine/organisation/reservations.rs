@@ -15,14 +15,29 @@ use worker::SqlStorage;
 const HOLDING: &str = "('pending', 'pending_payment', 'confirmed', 'completed')";
 
 /// Checks places and picks resources for `quantity` during `[start, end)`, not counting reservation `exclude`.
-pub fn place(sql: &SqlStorage, resources: &[ResourceCapacity], start: Timestamp, end: Timestamp, quantity: u32, exclude: Option<i64>, now: Timestamp) -> ApiResult<Vec<(i64, u32)>> {
+pub fn place(
+    sql: &SqlStorage,
+    resources: &[ResourceCapacity],
+    start: Timestamp,
+    end: Timestamp,
+    quantity: u32,
+    exclude: Option<i64>,
+    now: Timestamp,
+) -> ApiResult<Vec<(i64, u32)>> {
     let booked = holding(sql, start, end, exclude, now)?;
     let left = places_left(resources, &booked, start, end);
-    allocate(&left, quantity).ok_or_else(|| ApiError::new(ErrorCode::SlotUnavailable, "Not enough places are left at this time"))
+    allocate(&left, quantity)
+        .ok_or_else(|| ApiError::new(ErrorCode::SlotUnavailable, "Not enough places are left at this time"))
 }
 
 /// Allocations overlapping `[from, to)` of reservations that hold places at `now`.
-pub fn holding(sql: &SqlStorage, from: Timestamp, to: Timestamp, exclude: Option<i64>, now: Timestamp) -> ApiResult<Vec<Booked>> {
+pub fn holding(
+    sql: &SqlStorage,
+    from: Timestamp,
+    to: Timestamp,
+    exclude: Option<i64>,
+    now: Timestamp,
+) -> ApiResult<Vec<Booked>> {
     #[derive(Deserialize)]
     struct Row {
         resource_id: i64,
@@ -46,7 +61,12 @@ pub fn holding(sql: &SqlStorage, from: Timestamp, to: Timestamp, exclude: Option
         .filter(|r| {
             ReservationStatus::parse(&r.status).is_some_and(|s| s.holds_places(r.hold_expires_at.map(Timestamp), now))
         })
-        .map(|r| Booked { resource_id: r.resource_id, start: Timestamp(r.start_time), end: Timestamp(r.end_time), quantity: r.quantity as u32 })
+        .map(|r| Booked {
+            resource_id: r.resource_id,
+            start: Timestamp(r.start_time),
+            end: Timestamp(r.end_time),
+            quantity: r.quantity as u32,
+        })
         .collect())
 }
 
@@ -69,7 +89,12 @@ pub struct NewReservation {
     pub manage_token_hash: Option<String>,
 }
 
-pub fn insert_reservation(sql: &SqlStorage, r: &NewReservation, allocated: &[(i64, u32)], now: Timestamp) -> ApiResult<i64> {
+pub fn insert_reservation(
+    sql: &SqlStorage,
+    r: &NewReservation,
+    allocated: &[(i64, u32)],
+    now: Timestamp,
+) -> ApiResult<i64> {
     exec(
         sql,
         "INSERT INTO reservations (resource_type_id, start_time, end_time, quantity, status, payment_status,
@@ -78,12 +103,26 @@ pub fn insert_reservation(sql: &SqlStorage, r: &NewReservation, allocated: &[(i6
             manage_token_hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         vec![
-            r.resource_type_id.into(), r.start.0.into(), r.end.0.into(), (r.quantity as i64).into(),
-            r.status.as_str().into(), r.payment_status.as_str().into(),
-            r.customer.name.clone().into(), r.customer.email.clone().into(), r.customer.phone.clone().into(),
-            r.notes.clone().into(), r.unit_amount.into(), (r.unit_amount * r.quantity as i64).into(),
-            r.currency.clone().into(), flag(r.payment_required), r.hold_expires_at.map(|t| t.0).into(),
-            r.return_url.clone().into(), r.source.into(), now.0.into(), now.0.into(), r.manage_token_hash.clone().into(),
+            r.resource_type_id.into(),
+            r.start.0.into(),
+            r.end.0.into(),
+            (r.quantity as i64).into(),
+            r.status.as_str().into(),
+            r.payment_status.as_str().into(),
+            r.customer.name.clone().into(),
+            r.customer.email.clone().into(),
+            r.customer.phone.clone().into(),
+            r.notes.clone().into(),
+            r.unit_amount.into(),
+            (r.unit_amount * r.quantity as i64).into(),
+            r.currency.clone().into(),
+            flag(r.payment_required),
+            r.hold_expires_at.map(|t| t.0).into(),
+            r.return_url.clone().into(),
+            r.source.into(),
+            now.0.into(),
+            now.0.into(),
+            r.manage_token_hash.clone().into(),
         ],
     )?;
     let id = last_insert_id(sql)?;
@@ -91,7 +130,13 @@ pub fn insert_reservation(sql: &SqlStorage, r: &NewReservation, allocated: &[(i6
     Ok(id)
 }
 
-pub fn insert_allocations(sql: &SqlStorage, id: i64, allocated: &[(i64, u32)], start: Timestamp, end: Timestamp) -> ApiResult<()> {
+pub fn insert_allocations(
+    sql: &SqlStorage,
+    id: i64,
+    allocated: &[(i64, u32)],
+    start: Timestamp,
+    end: Timestamp,
+) -> ApiResult<()> {
     for (resource_id, quantity) in allocated {
         exec(
             sql,
@@ -110,16 +155,32 @@ const SELECT_RESERVATION: &str = "SELECT id, resource_type_id, start_time, end_t
 
 /// The reservation a checkout session was created for.
 pub fn by_session(sql: &SqlStorage, session_id: &str) -> ApiResult<Option<ReservationRow>> {
-    Ok(rows::<ReservationRow>(sql, &format!("{SELECT_RESERVATION} WHERE stripe_session_id = ?"), vec![session_id.into()])?.into_iter().next())
+    Ok(rows::<ReservationRow>(
+        sql,
+        &format!("{SELECT_RESERVATION} WHERE stripe_session_id = ?"),
+        vec![session_id.into()],
+    )?
+    .into_iter()
+    .next())
 }
 
 pub fn by_id(sql: &SqlStorage, id: i64) -> ApiResult<Option<ReservationRow>> {
-    Ok(rows::<ReservationRow>(sql, &format!("{SELECT_RESERVATION} WHERE id = ?"), vec![id.into()])?.into_iter().next())
+    Ok(
+        rows::<ReservationRow>(sql, &format!("{SELECT_RESERVATION} WHERE id = ?"), vec![id.into()])?
+            .into_iter()
+            .next(),
+    )
 }
 
 /// The reservation a manage link's token digest names.
 pub fn by_manage_token(sql: &SqlStorage, token_hash: &str) -> ApiResult<Option<ReservationRow>> {
-    Ok(rows::<ReservationRow>(sql, &format!("{SELECT_RESERVATION} WHERE manage_token_hash = ?"), vec![token_hash.into()])?.into_iter().next())
+    Ok(rows::<ReservationRow>(
+        sql,
+        &format!("{SELECT_RESERVATION} WHERE manage_token_hash = ?"),
+        vec![token_hash.into()],
+    )?
+    .into_iter()
+    .next())
 }
 
 /// Reservations matching a `WHERE …` clause (with its parameters), in start order.
@@ -175,7 +236,8 @@ impl std::ops::Deref for Stored {
 impl ReservationRow {
     fn into_stored(self, resource_ids: Vec<i64>) -> ApiResult<Stored> {
         let status = ReservationStatus::parse(&self.status).ok_or_else(|| internal("stored status", &self.status))?;
-        let payment_status = PaymentStatus::parse(&self.payment_status).ok_or_else(|| internal("stored payment status", &self.payment_status))?;
+        let payment_status = PaymentStatus::parse(&self.payment_status)
+            .ok_or_else(|| internal("stored payment status", &self.payment_status))?;
         Ok(Stored {
             checkout_url: self.checkout_url,
             return_url: self.return_url,
@@ -190,7 +252,11 @@ impl ReservationRow {
                 quantity: self.quantity as u32,
                 status,
                 payment_status,
-                customer_info: CustomerInfo { name: self.customer_name, email: self.customer_email, phone: self.customer_phone },
+                customer_info: CustomerInfo {
+                    name: self.customer_name,
+                    email: self.customer_email,
+                    phone: self.customer_phone,
+                },
                 notes: self.notes,
                 quoted_unit_amount: self.quoted_unit_amount,
                 quoted_total_amount: self.quoted_total_amount,
@@ -227,6 +293,10 @@ pub fn with_allocations(sql: &SqlStorage, row: ReservationRow) -> ApiResult<Stor
     struct Alloc {
         resource_id: i64,
     }
-    let ids = rows::<Alloc>(sql, "SELECT resource_id FROM allocations WHERE reservation_id = ? ORDER BY resource_id", vec![row.id.into()])?;
+    let ids = rows::<Alloc>(
+        sql,
+        "SELECT resource_id FROM allocations WHERE reservation_id = ? ORDER BY resource_id",
+        vec![row.id.into()],
+    )?;
     row.into_stored(ids.into_iter().map(|a| a.resource_id).collect())
 }

@@ -4,9 +4,8 @@
 
 use super::idempotency::Claim;
 use super::manage::calendar_event;
+use super::reservations::{by_session, holding, insert_reservation, NewReservation, Stored};
 use super::webhooks::{emit, emit_for};
-use slotbook_core::webhook::EventKind;
-use super::reservations::{by_session, insert_reservation, holding, NewReservation, Stored};
 use super::{candidates, resource_type, Loaded, Organisation};
 use crate::engine::sql::{exec, rows, transaction};
 use crate::engine::Scope;
@@ -15,14 +14,15 @@ use crate::runtime::random_hex;
 use crate::stripe::Stripe;
 use serde::Deserialize;
 use slotbook_core::availability::{allocate, places_left, ResourceCapacity};
-use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
-use slotbook_core::ratelimit;
 use slotbook_core::digest::sha256_hex;
 use slotbook_core::document::OrganisationDocument;
+use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
+use slotbook_core::ratelimit;
 use slotbook_core::reservation::{manage_token, PaymentStatus, ReservationStatus};
 use slotbook_core::stripe::{local_session_id, order_refusal, session_expires_at, CheckoutRequest, PaymentsMode};
 use slotbook_core::time::Timestamp;
 use slotbook_core::validate::origin_of;
+use slotbook_core::webhook::EventKind;
 use slotbook_core::wire::{CheckoutStatus, CustomerInfo, PaymentData, ReserveRequest, ReserveResponse};
 
 /// A validated reserve: where it goes, what it will store, and the customer's manage link.
@@ -35,28 +35,62 @@ struct Plan {
 /// A new manage link: the URL for the customer and the digest to store.
 pub(super) fn new_manage_link(base_url: &str, slug: &str) -> (String, String) {
     let token = manage_token(&random_hex(32), slug);
-    (format!("{base_url}/api/public/booking/manage/{token}"), sha256_hex(token.as_bytes()))
+    (
+        format!("{base_url}/api/public/booking/manage/{token}"),
+        sha256_hex(token.as_bytes()),
+    )
 }
 
 impl Organisation {
     /// Runs a reserve. With a claim, the key's record is written with the reservation (see `idempotency`).
-    pub(super) async fn reserve(&self, req: ReserveRequest, scope: Option<Scope>, base_url: &str, public_path: &str, claim: Option<&Claim>, now: Timestamp) -> ApiResult<ReserveResponse> {
+    pub(super) async fn reserve(
+        &self,
+        req: ReserveRequest,
+        scope: Option<Scope>,
+        base_url: &str,
+        public_path: &str,
+        claim: Option<&Claim>,
+        now: Timestamp,
+    ) -> ApiResult<ReserveResponse> {
         let loaded = self.load()?;
         self.count_reserve(now)?;
         let plan = self.validate(&loaded, &req, scope, base_url, now)?;
         let stored = self.hold_places(&loaded, &plan, claim, public_path, now)?;
         if !plan.new.payment_required {
-            return Ok(reserve_answer(&stored, &loaded, public_path, Some(plan.manage_url), now));
+            return Ok(reserve_answer(
+                &stored,
+                &loaded,
+                public_path,
+                Some(plan.manage_url),
+                now,
+            ));
         }
-        self.start_checkout(&loaded, stored, base_url, public_path, Some(plan.manage_url), claim, now).await
+        self.start_checkout(
+            &loaded,
+            stored,
+            base_url,
+            public_path,
+            Some(plan.manage_url),
+            claim,
+            now,
+        )
+        .await
     }
 
     /// Checks the request against the catalog; nothing is written.
-    fn validate(&self, loaded: &Loaded, req: &ReserveRequest, scope: Option<Scope>, base_url: &str, now: Timestamp) -> ApiResult<Plan> {
+    fn validate(
+        &self,
+        loaded: &Loaded,
+        req: &ReserveRequest,
+        scope: Option<Scope>,
+        base_url: &str,
+        now: Timestamp,
+    ) -> ApiResult<Plan> {
         let doc = &loaded.doc;
-        let type_id = scope.map(|s| s.resource_type_id).or(req.resource_type_id).ok_or_else(|| {
-            ApiError::validation("resourceTypeId", "resourceTypeId is required")
-        })?;
+        let type_id = scope
+            .map(|s| s.resource_type_id)
+            .or(req.resource_type_id)
+            .ok_or_else(|| ApiError::validation("resourceTypeId", "resourceTypeId is required"))?;
         let rt = resource_type(doc, type_id)?;
         let only = scope.map(|s| s.resource_id).or(req.resource_id);
         if req.resource_id.is_some() && scope.is_some_and(|s| Some(s.resource_id) != req.resource_id) {
@@ -66,22 +100,35 @@ impl Organisation {
         if req.quantity > rt.max_quantity {
             return Err(ApiError {
                 param: Some("quantity".into()),
-                ..ApiError::new(ErrorCode::CapacityExceeded, format!("At most {} places can be booked at once", rt.max_quantity))
+                ..ApiError::new(
+                    ErrorCode::CapacityExceeded,
+                    format!("At most {} places can be booked at once", rt.max_quantity),
+                )
             });
         }
         if rt.requires_payment && (!doc.accepts_payments || self.payments_mode() == PaymentsMode::Unavailable) {
-            return Err(ApiError::new(ErrorCode::PaymentsUnavailable, "This service needs online payment, which the venue cannot take right now"));
+            return Err(ApiError::new(
+                ErrorCode::PaymentsUnavailable,
+                "This service needs online payment, which the venue cannot take right now",
+            ));
         }
         // A document imported before Stripe's limits were checked may still hold such a price: refused here,
         // before any place is held, rather than by Stripe after.
         if rt.requires_payment && order_refusal(&doc.currency, rt.unit_amount, req.quantity).is_some() {
-            return Err(ApiError::new(ErrorCode::PaymentsUnavailable, "This booking's amount cannot be paid online; please contact the venue"));
+            return Err(ApiError::new(
+                ErrorCode::PaymentsUnavailable,
+                "This booking's amount cannot be paid online; please contact the venue",
+            ));
         }
         if let Some(url) = &req.return_url {
             // The edge's own pages (the demo) may always receive customers back.
-            let allowed = origin_of(url).is_some_and(|o| o == base_url || doc.allowed_origins.iter().any(|a| a.trim_end_matches('/') == o));
+            let allowed = origin_of(url)
+                .is_some_and(|o| o == base_url || doc.allowed_origins.iter().any(|a| a.trim_end_matches('/') == o));
             if !allowed {
-                return Err(ApiError::validation("returnUrl", "returnUrl must be on one of the organisation's allowed origins"));
+                return Err(ApiError::validation(
+                    "returnUrl",
+                    "returnUrl must be on one of the organisation's allowed origins",
+                ));
             }
         }
         let schedule = loaded.schedule(rt);
@@ -89,11 +136,17 @@ impl Organisation {
             .slot_at(req.start_time)
             .ok_or_else(|| ApiError::validation("startTime", "startTime is not the start of a slot of this service"))?;
         if end != req.end_time {
-            return Err(ApiError::validation("endTime", format!("endTime must be {end} for a slot starting at {start}")));
+            return Err(ApiError::validation(
+                "endTime",
+                format!("endTime must be {end} for a slot starting at {start}"),
+            ));
         }
         let window_end = loaded.zone.local_date(now).add_days(doc.booking_window_days as i64);
         if start <= now || loaded.zone.local_date(start) >= window_end {
-            return Err(ApiError::new(ErrorCode::SlotUnavailable, "This time can no longer be booked"));
+            return Err(ApiError::new(
+                ErrorCode::SlotUnavailable,
+                "This time can no longer be booked",
+            ));
         }
         let payment = rt.requires_payment;
         let (manage_url, manage_token_hash) = new_manage_link(base_url, &loaded.slug);
@@ -102,8 +155,16 @@ impl Organisation {
             start,
             end,
             quantity: req.quantity,
-            status: if payment { ReservationStatus::PendingPayment } else { ReservationStatus::Confirmed },
-            payment_status: if payment { PaymentStatus::Pending } else { PaymentStatus::NotRequired },
+            status: if payment {
+                ReservationStatus::PendingPayment
+            } else {
+                ReservationStatus::Confirmed
+            },
+            payment_status: if payment {
+                PaymentStatus::Pending
+            } else {
+                PaymentStatus::NotRequired
+            },
             customer: CustomerInfo {
                 name: Some(req.customer_name.clone()),
                 email: Some(req.customer_email.clone()),
@@ -119,12 +180,23 @@ impl Organisation {
             source: if scope.is_some() { "public_token" } else { "public" },
             manage_token_hash: Some(manage_token_hash),
         };
-        Ok(Plan { resources, new, manage_url })
+        Ok(Plan {
+            resources,
+            new,
+            manage_url,
+        })
     }
 
     /// Checks places and allocates them, with the key's record, in one transaction (no await inside, so
     /// nothing interleaves). A free booking's answer is complete here and stored with it.
-    fn hold_places(&self, loaded: &Loaded, plan: &Plan, claim: Option<&Claim>, public_path: &str, now: Timestamp) -> ApiResult<Stored> {
+    fn hold_places(
+        &self,
+        loaded: &Loaded,
+        plan: &Plan,
+        claim: Option<&Claim>,
+        public_path: &str,
+        now: Timestamp,
+    ) -> ApiResult<Stored> {
         let sql = self.sql();
         let new = &plan.new;
         transaction(&self.state.storage(), || {
@@ -139,7 +211,8 @@ impl Organisation {
                 emit(&sql, EventKind::Confirmed, &stored, now)?;
             }
             if let Some(claim) = claim {
-                let answer = (!new.payment_required).then(|| reserve_answer(&stored, loaded, public_path, Some(plan.manage_url.clone()), now));
+                let answer = (!new.payment_required)
+                    .then(|| reserve_answer(&stored, loaded, public_path, Some(plan.manage_url.clone()), now));
                 claim.link(&sql, id, answer.as_ref())?;
             }
             Ok(stored)
@@ -148,9 +221,20 @@ impl Organisation {
 
     /// Starts payment for a held reservation (or finds the session started before a crash: Stripe's
     /// Idempotency-Key is one per reservation) and answers the reserve.
-    pub(super) async fn start_checkout(&self, loaded: &Loaded, stored: Stored, base_url: &str, public_path: &str, manage_url: Option<String>, claim: Option<&Claim>, now: Timestamp) -> ApiResult<ReserveResponse> {
+    pub(super) async fn start_checkout(
+        &self,
+        loaded: &Loaded,
+        stored: Stored,
+        base_url: &str,
+        public_path: &str,
+        manage_url: Option<String>,
+        claim: Option<&Claim>,
+        now: Timestamp,
+    ) -> ApiResult<ReserveResponse> {
         let id = stored.id;
-        let hold_end = stored.hold_expires_at.ok_or_else(|| internal("checkout", "a paid reservation without a hold"))?;
+        let hold_end = stored
+            .hold_expires_at
+            .ok_or_else(|| internal("checkout", "a paid reservation without a hold"))?;
         // The alarm is set before Stripe is asked, so a hold is released even if this request dies here.
         self.wake_at(hold_end).await;
         let (session_id, checkout_url) = match (&stored.stripe_checkout_session_id, &stored.checkout_url) {
@@ -161,8 +245,16 @@ impl Organisation {
                     // No session, no hold: the places go back at once, and the key is free for a retry.
                     let sql = self.sql();
                     transaction(&self.state.storage(), || {
-                        exec(&sql, "UPDATE reservations SET status = ?, payment_status = ?, updated_at = ? WHERE id = ?",
-                            vec![ReservationStatus::Cancelled.as_str().into(), PaymentStatus::Failed.as_str().into(), now.0.into(), id.into()])?;
+                        exec(
+                            &sql,
+                            "UPDATE reservations SET status = ?, payment_status = ?, updated_at = ? WHERE id = ?",
+                            vec![
+                                ReservationStatus::Cancelled.as_str().into(),
+                                PaymentStatus::Failed.as_str().into(),
+                                now.0.into(),
+                                id.into(),
+                            ],
+                        )?;
                         emit_for(&sql, EventKind::Cancelled, id, now)?;
                         claim.map_or(Ok(()), |c| c.forget(&sql))
                     })?;
@@ -170,11 +262,20 @@ impl Organisation {
                 }
             },
         };
-        exec(&self.sql(), "UPDATE reservations SET stripe_session_id = ?, checkout_url = ? WHERE id = ?",
-            vec![session_id.into(), checkout_url.into(), id.into()])?;
+        exec(
+            &self.sql(),
+            "UPDATE reservations SET stripe_session_id = ?, checkout_url = ? WHERE id = ?",
+            vec![session_id.into(), checkout_url.into(), id.into()],
+        )?;
         let answer = reserve_answer(&self.stored(id)?, loaded, public_path, manage_url, now);
         if let Some(claim) = claim {
-            claim.finish(&self.sql(), Some((201, serde_json::to_string(&answer).map_err(|e| internal("store answer", e))?)))?;
+            claim.finish(
+                &self.sql(),
+                Some((
+                    201,
+                    serde_json::to_string(&answer).map_err(|e| internal("store answer", e))?,
+                )),
+            )?;
         }
         Ok(answer)
     }
@@ -187,7 +288,11 @@ impl Organisation {
             return Ok((session_id, url));
         };
         let return_url = r.return_url.clone().unwrap_or_else(|| format!("{base_url}/"));
-        let product_name = loaded.doc.resource_type(r.resource_type_id).map(|rt| rt.name.clone()).unwrap_or_default();
+        let product_name = loaded
+            .doc
+            .resource_type(r.resource_type_id)
+            .map(|rt| rt.name.clone())
+            .unwrap_or_default();
         let hold_end = r.hold_expires_at.map_or(0, |t| t.0);
         let checkout = CheckoutRequest {
             organisation: &loaded.slug,
@@ -201,11 +306,19 @@ impl Organisation {
             expires_at: session_expires_at(r.created_at.0, hold_end),
         };
         let session = stripe.create_checkout(&checkout).await?;
-        let url = session.url.clone().ok_or_else(|| internal("stripe session", "no url"))?;
+        let url = session
+            .url
+            .clone()
+            .ok_or_else(|| internal("stripe session", "no url"))?;
         Ok((session.id, url))
     }
 
-    pub(super) fn checkout_status(&self, session_id: &str, scope: Option<Scope>, now: Timestamp) -> ApiResult<CheckoutStatus> {
+    pub(super) fn checkout_status(
+        &self,
+        session_id: &str,
+        scope: Option<Scope>,
+        now: Timestamp,
+    ) -> ApiResult<CheckoutStatus> {
         let row = by_session(&self.sql(), session_id)?.ok_or_else(|| ApiError::not_found("Checkout session"))?;
         let r = self.with_resources(row)?;
         if scope.is_some_and(|s| !r.resource_ids.contains(&s.resource_id)) {
@@ -228,7 +341,9 @@ impl Organisation {
 
     /// Counts a reserve in this minute's window; over RESERVES_PER_ORGANISATION_PER_MINUTE it is refused.
     fn count_reserve(&self, now: Timestamp) -> ApiResult<()> {
-        let Some(limit) = crate::runtime::setting(&self.env, "RESERVES_PER_ORGANISATION_PER_MINUTE").and_then(|v| v.parse::<i64>().ok()) else {
+        let Some(limit) = crate::runtime::setting(&self.env, "RESERVES_PER_ORGANISATION_PER_MINUTE")
+            .and_then(|v| v.parse::<i64>().ok())
+        else {
             return Ok(());
         };
         #[derive(Deserialize)]
@@ -237,9 +352,19 @@ impl Organisation {
         }
         let (window, retry_after) = ratelimit::minute_window(now);
         let sql = self.sql();
-        exec(&sql, "DELETE FROM reserve_windows WHERE window_start < ?", vec![window.into()])?;
+        exec(
+            &sql,
+            "DELETE FROM reserve_windows WHERE window_start < ?",
+            vec![window.into()],
+        )?;
         exec(&sql, "INSERT INTO reserve_windows (window_start, count) VALUES (?, 1) ON CONFLICT (window_start) DO UPDATE SET count = count + 1", vec![window.into()])?;
-        let count = rows::<Count>(&sql, "SELECT count FROM reserve_windows WHERE window_start = ?", vec![window.into()])?.first().map_or(0, |c| c.count);
+        let count = rows::<Count>(
+            &sql,
+            "SELECT count FROM reserve_windows WHERE window_start = ?",
+            vec![window.into()],
+        )?
+        .first()
+        .map_or(0, |c| c.count);
         if count > limit {
             return Err(ratelimit::limited(retry_after));
         }
@@ -255,7 +380,13 @@ impl Organisation {
 
 /// The answer to a reserve, from the reservation as stored: the same for the first answer, a replay's
 /// stored copy, and a resumed request.
-pub(super) fn reserve_answer(r: &Stored, loaded: &Loaded, public_path: &str, manage_url: Option<String>, now: Timestamp) -> ReserveResponse {
+pub(super) fn reserve_answer(
+    r: &Stored,
+    loaded: &Loaded,
+    public_path: &str,
+    manage_url: Option<String>,
+    now: Timestamp,
+) -> ReserveResponse {
     let payment_data = match (&r.stripe_checkout_session_id, &r.checkout_url, r.hold_expires_at) {
         (Some(session), Some(url), Some(expires_at)) if r.payment_required_snapshot => Some(PaymentData {
             provider: "stripe".into(),
@@ -286,7 +417,9 @@ pub(super) fn reserve_answer(r: &Stored, loaded: &Loaded, public_path: &str, man
         stripe_checkout_session_id: payment_data.as_ref().map(|p| p.stripe_checkout_session_id.clone()),
         payment_data,
         booking: Some(loaded.doc.summary(r)),
-        google_calendar_url: manage_url.as_deref().map(|url| calendar_event(loaded, r, url, now, |e| e.google_calendar_url())),
+        google_calendar_url: manage_url
+            .as_deref()
+            .map(|url| calendar_event(loaded, r, url, now, |e| e.google_calendar_url())),
         manage_url,
     }
 }

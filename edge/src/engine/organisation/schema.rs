@@ -10,7 +10,8 @@ use slotbook_core::time::{Date, Timestamp};
 use slotbook_core::wire::Branding;
 use worker::SqlStorage;
 
-pub const MIGRATIONS: &[&str] = &["
+pub const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE organisation (
         id INTEGER PRIMARY KEY CHECK (id = 1), slug TEXT NOT NULL, name TEXT NOT NULL, time_zone TEXT NOT NULL,
         currency TEXT NOT NULL, locale TEXT NOT NULL, logo_url TEXT, brand_color TEXT,
@@ -43,32 +44,39 @@ pub const MIGRATIONS: &[&str] = &["
         start_time INTEGER NOT NULL, end_time INTEGER NOT NULL,
         PRIMARY KEY (reservation_id, resource_id));
     CREATE INDEX allocations_by_time ON allocations (start_time, end_time)
-", "
+",
+    "
     CREATE TABLE stripe_events (id TEXT PRIMARY KEY, type TEXT NOT NULL, received_at INTEGER NOT NULL)
-", "
+",
+    "
     CREATE TABLE idempotency_keys (
         key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, finished INTEGER NOT NULL,
         status INTEGER, body TEXT, created_at INTEGER NOT NULL);
     CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)
-", "
+",
+    "
     CREATE TABLE reserve_windows (window_start INTEGER PRIMARY KEY, count INTEGER NOT NULL)
-", "
+",
+    "
     ALTER TABLE idempotency_keys ADD COLUMN claim_id TEXT;
     ALTER TABLE idempotency_keys ADD COLUMN claimed_at INTEGER;
     ALTER TABLE idempotency_keys ADD COLUMN reservation_id INTEGER
-", "
+",
+    "
     ALTER TABLE reservations ADD COLUMN payment_intent TEXT;
     ALTER TABLE reservations ADD COLUMN refund_id TEXT;
     ALTER TABLE reservations ADD COLUMN payment_action TEXT;
     ALTER TABLE reservations ADD COLUMN payment_action_at INTEGER;
     CREATE INDEX reservations_by_payment_action ON reservations (payment_action_at)
-", "
+",
+    "
     ALTER TABLE organisation ADD COLUMN address TEXT;
     ALTER TABLE organisation ADD COLUMN cancellation_notice_hours INTEGER NOT NULL DEFAULT 24;
     ALTER TABLE reservations ADD COLUMN manage_token_hash TEXT;
     ALTER TABLE reservations ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
     CREATE UNIQUE INDEX reservations_by_manage_token ON reservations (manage_token_hash)
-", "
+",
+    "
     CREATE TABLE webhooks (position INTEGER PRIMARY KEY, url TEXT NOT NULL, secret TEXT NOT NULL);
     CREATE TABLE webhook_deliveries (
         id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, type TEXT NOT NULL, reservation_id INTEGER,
@@ -76,13 +84,22 @@ pub const MIGRATIONS: &[&str] = &["
         next_attempt_at INTEGER, last_status INTEGER, last_error TEXT, created_at INTEGER NOT NULL,
         delivered_at INTEGER);
     CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)
-", "
+",
+    "
     ALTER TABLE reservations ADD COLUMN payment_action_attempts INTEGER NOT NULL DEFAULT 0
-"];
+",
+];
 
 /// Replaces the stored catalog with `doc` (reservations stay). Runs inside a transaction.
 pub fn store_document(sql: &SqlStorage, slug: &str, doc: &OrganisationDocument, now: Timestamp) -> ApiResult<()> {
-    for table in ["resource_types", "resources", "opening_hours", "closed_dates", "api_keys", "webhooks"] {
+    for table in [
+        "resource_types",
+        "resources",
+        "opening_hours",
+        "closed_dates",
+        "api_keys",
+        "webhooks",
+    ] {
         exec(sql, &format!("DELETE FROM {table}"), vec![])?;
     }
     exec(
@@ -92,11 +109,20 @@ pub fn store_document(sql: &SqlStorage, slug: &str, doc: &OrganisationDocument, 
             cancellation_notice_hours)
          VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         vec![
-            slug.into(), doc.name.clone().into(), doc.time_zone.clone().into(), doc.currency.clone().into(),
-            doc.locale.clone().into(), doc.branding.logo_url.clone().into(), doc.branding.brand_color.clone().into(),
-            serde_json::to_string(&doc.allowed_origins).unwrap_or_default().into(), flag(doc.accepts_payments),
-            (doc.booking_window_days as i64).into(), (doc.hold_minutes as i64).into(), now.0.into(),
-            doc.address.clone().into(), (doc.cancellation_notice_hours as i64).into(),
+            slug.into(),
+            doc.name.clone().into(),
+            doc.time_zone.clone().into(),
+            doc.currency.clone().into(),
+            doc.locale.clone().into(),
+            doc.branding.logo_url.clone().into(),
+            doc.branding.brand_color.clone().into(),
+            serde_json::to_string(&doc.allowed_origins).unwrap_or_default().into(),
+            flag(doc.accepts_payments),
+            (doc.booking_window_days as i64).into(),
+            (doc.hold_minutes as i64).into(),
+            now.0.into(),
+            doc.address.clone().into(),
+            (doc.cancellation_notice_hours as i64).into(),
         ],
     )?;
     for (position, rt) in doc.resource_types.iter().enumerate() {
@@ -114,7 +140,12 @@ pub fn store_document(sql: &SqlStorage, slug: &str, doc: &OrganisationDocument, 
             exec(
                 sql,
                 "INSERT INTO opening_hours (resource_type_id, weekday, opens, closes) VALUES (?, ?, ?, ?)",
-                vec![rt.id.into(), (h.weekday as i64).into(), (h.opens as i64).into(), (h.closes as i64).into()],
+                vec![
+                    rt.id.into(),
+                    (h.weekday as i64).into(),
+                    (h.opens as i64).into(),
+                    (h.closes as i64).into(),
+                ],
             )?;
         }
         for (position, r) in rt.resources.iter().enumerate() {
@@ -129,13 +160,25 @@ pub fn store_document(sql: &SqlStorage, slug: &str, doc: &OrganisationDocument, 
         }
     }
     for d in &doc.closed_dates {
-        exec(sql, "INSERT OR IGNORE INTO closed_dates (date) VALUES (?)", vec![d.to_string().into()])?;
+        exec(
+            sql,
+            "INSERT OR IGNORE INTO closed_dates (date) VALUES (?)",
+            vec![d.to_string().into()],
+        )?;
     }
     for (position, w) in doc.webhooks.iter().enumerate() {
-        exec(sql, "INSERT INTO webhooks (position, url, secret) VALUES (?, ?, ?)", vec![(position as i64).into(), w.url.clone().into(), w.secret.clone().into()])?;
+        exec(
+            sql,
+            "INSERT INTO webhooks (position, url, secret) VALUES (?, ?, ?)",
+            vec![(position as i64).into(), w.url.clone().into(), w.secret.clone().into()],
+        )?;
     }
     for k in &doc.api_keys {
-        exec(sql, "INSERT OR REPLACE INTO api_keys (key_hash, name) VALUES (?, ?)", vec![sha256_hex(k.key.as_bytes()).into(), k.name.clone().into()])?;
+        exec(
+            sql,
+            "INSERT OR REPLACE INTO api_keys (key_hash, name) VALUES (?, ?)",
+            vec![sha256_hex(k.key.as_bytes()).into(), k.name.clone().into()],
+        )?;
     }
     Ok(())
 }
@@ -188,10 +231,17 @@ pub fn load_document(sql: &SqlStorage) -> ApiResult<Option<(String, Organisation
     struct Closed {
         date: String,
     }
-    let Some(org) = rows::<Org>(sql, "SELECT * FROM organisation WHERE id = 1", vec![])?.into_iter().next() else {
+    let Some(org) = rows::<Org>(sql, "SELECT * FROM organisation WHERE id = 1", vec![])?
+        .into_iter()
+        .next()
+    else {
         return Ok(None);
     };
-    let resources = rows::<Res>(sql, "SELECT id, resource_type_id, name, capacity FROM resources ORDER BY position", vec![])?;
+    let resources = rows::<Res>(
+        sql,
+        "SELECT id, resource_type_id, name, capacity FROM resources ORDER BY position",
+        vec![],
+    )?;
     let hours = rows::<Hours>(sql, "SELECT * FROM opening_hours ORDER BY weekday, opens", vec![])?;
     let types = rows::<Type>(sql, "SELECT * FROM resource_types ORDER BY position", vec![])?;
     let closed = rows::<Closed>(sql, "SELECT date FROM closed_dates ORDER BY date", vec![])?;
@@ -200,7 +250,10 @@ pub fn load_document(sql: &SqlStorage) -> ApiResult<Option<(String, Organisation
         time_zone: org.time_zone,
         currency: org.currency,
         locale: org.locale,
-        branding: Branding { logo_url: org.logo_url, brand_color: org.brand_color },
+        branding: Branding {
+            logo_url: org.logo_url,
+            brand_color: org.brand_color,
+        },
         allowed_origins: crate::http::from_json(&org.allowed_origins).unwrap_or_default(),
         accepts_payments: org.accepts_payments != 0,
         booking_window_days: org.booking_window_days as u32,
@@ -226,16 +279,24 @@ pub fn load_document(sql: &SqlStorage) -> ApiResult<Option<(String, Organisation
                 opening_hours: hours
                     .iter()
                     .filter(|h| h.resource_type_id == t.id)
-                    .map(|h| OpeningHoursDoc { days: vec![h.weekday as u8], opens: h.opens as u32, closes: h.closes as u32 })
+                    .map(|h| OpeningHoursDoc {
+                        days: vec![h.weekday as u8],
+                        opens: h.opens as u32,
+                        closes: h.closes as u32,
+                    })
                     .collect(),
                 resources: resources
                     .iter()
                     .filter(|r| r.resource_type_id == t.id)
-                    .map(|r| ResourceDoc { id: r.id, name: r.name.clone(), capacity: r.capacity as u32, public_token: None })
+                    .map(|r| ResourceDoc {
+                        id: r.id,
+                        name: r.name.clone(),
+                        capacity: r.capacity as u32,
+                        public_token: None,
+                    })
                     .collect(),
             })
             .collect(),
     };
     Ok(Some((org.slug, doc)))
 }
-

@@ -4,11 +4,11 @@
 use super::reservations::{insert_allocations, insert_reservation, matching, place, NewReservation};
 use super::webhooks::emit_for;
 use super::{candidates, resource_type, Organisation};
-use slotbook_core::webhook::EventKind;
 use crate::engine::sql::{exec, transaction, Params};
 use slotbook_core::error::{ApiError, ApiResult};
 use slotbook_core::reservation::{PaymentStatus, ReservationStatus};
 use slotbook_core::time::Timestamp;
+use slotbook_core::webhook::EventKind;
 use slotbook_core::wire::{Reservation, ReservationChanges, ReservationFilter, ReservationList};
 
 impl Organisation {
@@ -53,7 +53,11 @@ impl Organisation {
             None => wanted
                 .as_ref()
                 .and_then(|w| w.first())
-                .and_then(|first| doc.resource_types.iter().find(|rt| rt.resources.iter().any(|r| r.id == *first)))
+                .and_then(|first| {
+                    doc.resource_types
+                        .iter()
+                        .find(|rt| rt.resources.iter().any(|r| r.id == *first))
+                })
                 .map(|rt| rt.id)
                 .ok_or_else(|| ApiError::validation("resourceTypeId", "resourceTypeId is required"))?,
         };
@@ -93,21 +97,34 @@ impl Organisation {
         let current = self.reservation(id)?;
         let status = c.status.unwrap_or(current.status);
         current.status.transition_to(status)?;
-        let (start, end) = (c.start_time.unwrap_or(current.start_time), c.end_time.unwrap_or(current.end_time));
+        let (start, end) = (
+            c.start_time.unwrap_or(current.start_time),
+            c.end_time.unwrap_or(current.end_time),
+        );
         if end <= start {
             return Err(ApiError::validation("endTime", "endTime must be after startTime"));
         }
         let type_id = c.resource_type_id.unwrap_or(current.resource_type_id);
         let rt = resource_type(&loaded.doc, type_id)?;
         let quantity = c.quantity.unwrap_or(current.quantity);
-        let wanted = wanted_resources(&c).or_else(|| (type_id == current.resource_type_id).then(|| current.resource_ids.clone()).filter(|_| c.quantity.is_none()));
+        let wanted = wanted_resources(&c).or_else(|| {
+            (type_id == current.resource_type_id)
+                .then(|| current.resource_ids.clone())
+                .filter(|_| c.quantity.is_none())
+        });
         let resources = candidates(rt, wanted.as_deref())?;
-        let placement_changed = c.start_time.is_some() || c.end_time.is_some() || c.quantity.is_some()
-            || c.resource_type_id.is_some() || c.resource_id.is_some() || c.resource_ids.is_some();
-        let starts_holding = !current.status.holds_places(current.hold_expires_at, now) && status.holds_places(None, now);
+        let placement_changed = c.start_time.is_some()
+            || c.end_time.is_some()
+            || c.quantity.is_some()
+            || c.resource_type_id.is_some()
+            || c.resource_id.is_some()
+            || c.resource_ids.is_some();
+        let starts_holding =
+            !current.status.holds_places(current.hold_expires_at, now) && status.holds_places(None, now);
         let customer = c.customer_info.clone().unwrap_or(current.customer_info.clone());
         let notes = c.notes.clone().or(current.notes.clone()).filter(|n| !n.is_empty());
-        let cancels_hold = current.status == ReservationStatus::PendingPayment && status == ReservationStatus::Cancelled;
+        let cancels_hold =
+            current.status == ReservationStatus::PendingPayment && status == ReservationStatus::Cancelled;
         let sql = self.sql();
         transaction(&self.state.storage(), || {
             if cancels_hold {
@@ -115,30 +132,54 @@ impl Organisation {
             }
             if (placement_changed || starts_holding) && status.holds_places(current.hold_expires_at, now) {
                 let allocated = place(&sql, &resources, start, end, quantity, Some(id), now)?;
-                exec(&sql, "DELETE FROM allocations WHERE reservation_id = ?", vec![id.into()])?;
+                exec(
+                    &sql,
+                    "DELETE FROM allocations WHERE reservation_id = ?",
+                    vec![id.into()],
+                )?;
                 insert_allocations(&sql, id, &allocated, start, end)?;
             } else if placement_changed {
                 // Not holding places: keep the resources, move the times.
-                exec(&sql, "UPDATE allocations SET start_time = ?, end_time = ? WHERE reservation_id = ?", vec![start.0.into(), end.0.into(), id.into()])?;
+                exec(
+                    &sql,
+                    "UPDATE allocations SET start_time = ?, end_time = ? WHERE reservation_id = ?",
+                    vec![start.0.into(), end.0.into(), id.into()],
+                )?;
             }
             exec(
                 &sql,
                 "UPDATE reservations SET resource_type_id = ?, start_time = ?, end_time = ?, quantity = ?, status = ?,
                  customer_name = ?, customer_email = ?, customer_phone = ?, notes = ?, updated_at = ? WHERE id = ?",
                 vec![
-                    rt.id.into(), start.0.into(), end.0.into(), (quantity as i64).into(), status.as_str().into(),
-                    customer.name.clone().into(), customer.email.clone().into(), customer.phone.clone().into(),
-                    notes.clone().into(), now.0.into(), id.into(),
+                    rt.id.into(),
+                    start.0.into(),
+                    end.0.into(),
+                    (quantity as i64).into(),
+                    status.as_str().into(),
+                    customer.name.clone().into(),
+                    customer.email.clone().into(),
+                    customer.phone.clone().into(),
+                    notes.clone().into(),
+                    now.0.into(),
+                    id.into(),
                 ],
             )?;
             let moved = start != current.start_time || end != current.end_time;
             if moved {
-                exec(&sql, "UPDATE reservations SET sequence = sequence + 1 WHERE id = ?", vec![id.into()])?;
+                exec(
+                    &sql,
+                    "UPDATE reservations SET sequence = sequence + 1 WHERE id = ?",
+                    vec![id.into()],
+                )?;
             }
             match status {
                 s if s == current.status && moved => emit_for(&sql, EventKind::Rescheduled, id, now),
-                ReservationStatus::Cancelled if current.status != ReservationStatus::Cancelled => emit_for(&sql, EventKind::Cancelled, id, now),
-                ReservationStatus::Confirmed if current.status != ReservationStatus::Confirmed => emit_for(&sql, EventKind::Confirmed, id, now),
+                ReservationStatus::Cancelled if current.status != ReservationStatus::Cancelled => {
+                    emit_for(&sql, EventKind::Cancelled, id, now)
+                }
+                ReservationStatus::Confirmed if current.status != ReservationStatus::Confirmed => {
+                    emit_for(&sql, EventKind::Confirmed, id, now)
+                }
                 _ => Ok(()),
             }
         })?;

@@ -6,14 +6,16 @@
 use super::reservations::{by_id, with_allocations, Stored};
 use super::Organisation;
 use crate::engine::sql::{exec, rows};
-use crate::runtime::random_hex;
 use crate::http::{fetch_within, Unanswered};
+use crate::runtime::random_hex;
 use serde::{Deserialize, Serialize};
 use slotbook_core::error::ApiResult;
 use slotbook_core::time::Timestamp;
-use slotbook_core::webhook::{retry_delay, sign, EventKind, EVENT_ID_HEADER, KEEP_ENDED_DELIVERIES_SECONDS, SIGNATURE_HEADER};
+use slotbook_core::webhook::{
+    retry_delay, sign, EventKind, EVENT_ID_HEADER, KEEP_ENDED_DELIVERIES_SECONDS, SIGNATURE_HEADER,
+};
 use std::time::Duration;
-use worker::{RequestRedirect, Headers, Method, Request, RequestInit, SqlStorage};
+use worker::{Headers, Method, Request, RequestInit, RequestRedirect, SqlStorage};
 
 /// How long an endpoint has to answer.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -35,7 +37,11 @@ pub fn emit(sql: &SqlStorage, kind: EventKind, stored: &Stored, now: Timestamp) 
     if hooks.is_empty() {
         return Ok(());
     }
-    let slug = rows::<Org>(sql, "SELECT slug FROM organisation WHERE id = 1", vec![])?.into_iter().next().map(|o| o.slug).unwrap_or_default();
+    let slug = rows::<Org>(sql, "SELECT slug FROM organisation WHERE id = 1", vec![])?
+        .into_iter()
+        .next()
+        .map(|o| o.slug)
+        .unwrap_or_default();
     let event_id = format!("evt_{}", random_hex(12));
     let body = serde_json::json!({
         "id": event_id, "object": "event", "type": kind.as_str(), "created": now.0, "organisation": slug,
@@ -105,9 +111,18 @@ impl Organisation {
         let data: Vec<Delivery> = found
             .into_iter()
             .map(|r| Delivery {
-                id: r.id, event_id: r.event_id, kind: r.r#type, reservation_id: r.reservation_id, url: r.url, status: r.status,
-                attempts: r.attempts, last_status: r.last_status, last_error: r.last_error,
-                next_attempt_at: r.next_attempt_at.map(Timestamp), created_at: Timestamp(r.created_at), delivered_at: r.delivered_at.map(Timestamp),
+                id: r.id,
+                event_id: r.event_id,
+                kind: r.r#type,
+                reservation_id: r.reservation_id,
+                url: r.url,
+                status: r.status,
+                attempts: r.attempts,
+                last_status: r.last_status,
+                last_error: r.last_error,
+                next_attempt_at: r.next_attempt_at.map(Timestamp),
+                created_at: Timestamp(r.created_at),
+                delivered_at: r.delivered_at.map(Timestamp),
             })
             .collect();
         Ok(serde_json::json!({ "data": data }))
@@ -129,13 +144,22 @@ impl Organisation {
         }
         let sql = self.sql();
         let keep = crate::runtime::test_seconds(&self.env, "WEBHOOK_KEEP_SECONDS");
-        exec(&sql, "DELETE FROM webhook_deliveries WHERE status != 'pending' AND created_at <= ?",
-            vec![(now.0 - keep.unwrap_or(KEEP_ENDED_DELIVERIES_SECONDS)).into()])?;
+        exec(
+            &sql,
+            "DELETE FROM webhook_deliveries WHERE status != 'pending' AND created_at <= ?",
+            vec![(now.0 - keep.unwrap_or(KEEP_ENDED_DELIVERIES_SECONDS)).into()],
+        )?;
         let due = rows::<Due>(&sql,
             "SELECT id, event_id, url, body, attempts FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
             vec![now.0.into(), BATCH.into()])?;
         for d in due {
-            let secret = rows::<Secret>(&sql, "SELECT secret FROM webhooks WHERE url = ? ORDER BY position LIMIT 1", vec![d.url.clone().into()])?.into_iter().next();
+            let secret = rows::<Secret>(
+                &sql,
+                "SELECT secret FROM webhooks WHERE url = ? ORDER BY position LIMIT 1",
+                vec![d.url.clone().into()],
+            )?
+            .into_iter()
+            .next();
             let Some(secret) = secret else {
                 exec(&sql, "UPDATE webhook_deliveries SET status = 'failed', last_error = 'the endpoint was removed', next_attempt_at = NULL WHERE id = ?", vec![d.id.into()])?;
                 continue;
@@ -180,7 +204,10 @@ async fn send(url: &str, event_id: &str, body: &str, secret: &str, now: Timestam
     let mut init = RequestInit::new();
     // A redirect is not followed: it would send the signed body, with the customer's contact details, to a
     // URL the venue never registered. A 3xx counts as a failed attempt, as any other non-2xx.
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into())).with_redirect(RequestRedirect::Manual);
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(body.into()))
+        .with_redirect(RequestRedirect::Manual);
     let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
     match fetch_within(request, DELIVERY_TIMEOUT).await {
         Ok(response) => Ok(response.status_code()),
