@@ -191,7 +191,7 @@ pub fn render(
             escape(&when(b.change_deadline)),
             escape(&s.time_zone)
         ));
-    } else if !cancelled && !notice.is_some_and(|(n, _)| n == "too_late_to_change") {
+    } else if !cancelled && notice.is_none_or(|(n, _)| n != "too_late_to_change") {
         body.push_str(&format!("<p>{}</p>", escape(w(Word::TooLate))));
     }
     let action = escape(manage_url);

@@ -232,7 +232,7 @@ fn checkout_refusal(status: u16, e: &StripeError) -> ApiError {
             "customerEmail",
             "The payment provider does not accept this email address; please check it",
         ),
-        (400 | 401 | 402 | 403 | 404, Some("invalid_request_error"), _) => ApiError::new(
+        (400..=404, Some("invalid_request_error"), _) => ApiError::new(
             ErrorCode::PaymentsUnavailable,
             "This booking cannot be paid online right now; please contact the venue",
         ),

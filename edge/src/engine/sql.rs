@@ -94,7 +94,7 @@ pub fn transaction<T>(storage: &Storage, body: impl FnOnce() -> ApiResult<T>) ->
         // SAFETY: transactionSync calls the function synchronously and keeps no reference to it; the
         // closure is dropped before `run` goes out of scope.
         let run: &'static mut dyn FnMut() -> Result<JsValue, JsValue> = unsafe { std::mem::transmute(run) };
-        let closure = Closure::<dyn FnMut() -> Result<JsValue, JsValue>>::wrap(Box::new(move || run()));
+        let closure = Closure::<dyn FnMut() -> Result<JsValue, JsValue>>::wrap(Box::new(run));
         let called = function.call1(raw, closure.as_ref().unchecked_ref());
         drop(closure);
         if let Err(e) = called {

@@ -35,9 +35,9 @@ pub fn ResourcePicker(rt: ResourceTypeInfo) -> impl IntoView {
     })
 }
 
-/// Why a day cannot be booked, if it cannot.
+/// Whether a day can be booked, and why not when it cannot.
 #[derive(Clone, Copy, PartialEq)]
-enum Closed {
+enum DayState {
     Open,
     Closed,
     Full,
@@ -87,17 +87,17 @@ pub fn Calendar(rt: ResourceTypeInfo) -> impl IntoView {
             });
         });
     }
-    let state = move |d: Date| -> Closed {
+    let state = move |d: Date| -> DayState {
         if closed.with_value(|c| c.contains(&d)) || !open.with_value(|o| o.contains(&d.weekday())) {
-            return Closed::Closed;
+            return DayState::Closed;
         }
         if d < today || d > last {
-            return Closed::NotBookable;
+            return DayState::NotBookable;
         }
         summary.with(|s| match s.as_ref().and_then(|s| s.days.iter().find(|x| x.date == d)) {
-            Some(x) if x.slots == 0 => Closed::NotBookable,
-            Some(x) if x.available == 0 => Closed::Full,
-            _ => Closed::Open,
+            Some(x) if x.slots == 0 => DayState::NotBookable,
+            Some(x) if x.available == 0 => DayState::Full,
+            _ => DayState::Open,
         })
     };
 
@@ -171,10 +171,10 @@ pub fn Calendar(rt: ResourceTypeInfo) -> impl IntoView {
                                         let long = format::long_date(d, &locale);
                                         let ctx = ctx.clone();
                                         let reason = move || match state(d) {
-                                            Closed::Open => None,
-                                            Closed::Closed => Some(Text::DayClosed),
-                                            Closed::Full => Some(Text::DayFull),
-                                            Closed::NotBookable => Some(Text::DayNotBookable),
+                                            DayState::Open => None,
+                                            DayState::Closed => Some(Text::DayClosed),
+                                            DayState::Full => Some(Text::DayFull),
+                                            DayState::NotBookable => Some(Text::DayNotBookable),
                                         };
                                         let label = {
                                             let ctx = ctx.clone();

@@ -1,29 +1,27 @@
-//! Idempotency-Keys of reserves (see `slotbook_core::idempotency` for the rules). A claim is a row with a
-//! random claim id; the reserve writes its reservation id into that row in the reservation's own transaction
-//! (and, for a free booking, the answer), so a crash can never leave a reservation its key does not know.
-//! Which claims are alive is known in memory: a Durable Object runs one instance, and a restart ends every
-//! request it was running.
+//! A store of Idempotency-Key claims (see `slotbook_core::idempotency` for the rules). A claim is a row with a
+//! random claim id; whoever holds it writes the id of what it created into that row in the same transaction
+//! as the record itself (`Claim::link`), so a crash can never leave a record its key does not know. Which
+//! claims are alive is known in memory: a Durable Object runs one instance, and a restart ends every request
+//! it was running. The reserve that uses these claims reads top to bottom in `reserve.rs`.
 
-use super::reserve::reserve_answer;
 use super::Organisation;
 use crate::engine::sql::{exec, rows, transaction};
-use crate::engine::{IdempotencyKey, Scope, REPLAYED_HEADER};
+use crate::engine::{IdempotencyKey, REPLAYED_HEADER};
 use crate::http::{internal, json, raw_json};
 use crate::runtime::random_hex;
 use serde::Deserialize;
 use slotbook_core::error::{ApiError, ApiResult};
 use slotbook_core::idempotency::{self, Decision, StoredKey};
 use slotbook_core::time::Timestamp;
-use slotbook_core::wire::ReserveRequest;
 use worker::{Response, SqlStorage};
 
 /// A key claimed by the request now running it.
 pub struct Claim {
     key: String,
-    id: String,
+    pub(super) id: String,
 }
 
-enum Claimed {
+pub(super) enum Claimed {
     Replay(Response),
     Run(Claim),
     Resume(Claim, i64),
@@ -43,13 +41,13 @@ impl Claim {
             "UPDATE idempotency_keys SET reservation_id = ? WHERE key = ?",
             vec![reservation_id.into(), self.key.clone().into()],
         )?;
-        match answer {
-            Some(a) => self.finish(
-                sql,
-                Some((201, serde_json::to_string(a).map_err(|e| internal("store answer", e))?)),
-            ),
-            None => Ok(()),
-        }
+        answer.map_or(Ok(()), |a| self.finish_created(sql, a))
+    }
+
+    /// Stores the answer of a request that created what it asked for (201).
+    pub fn finish_created<T: serde::Serialize>(&self, sql: &SqlStorage, answer: &T) -> ApiResult<()> {
+        let body = serde_json::to_string(answer).map_err(|e| internal("store answer", e))?;
+        self.finish(sql, Some((201, body)))
     }
 
     /// Stores the answer; `None` (a failure on our side) frees the key for a retry.
@@ -114,9 +112,9 @@ impl Claim {
 }
 
 /// Removes a claim from the running set when its request ends, however it ends.
-struct Running<'a> {
-    organisation: &'a Organisation,
-    id: String,
+pub(super) struct Running<'a> {
+    pub(super) organisation: &'a Organisation,
+    pub(super) id: String,
 }
 
 impl Drop for Running<'_> {
@@ -126,87 +124,9 @@ impl Drop for Running<'_> {
 }
 
 impl Organisation {
-    /// A public reserve, run at most once per Idempotency-Key.
-    pub(super) async fn reserve_once(
-        &self,
-        req: ReserveRequest,
-        scope: Option<Scope>,
-        base_url: &str,
-        public_path: &str,
-        key: Option<IdempotencyKey>,
-        now: Timestamp,
-    ) -> ApiResult<Response> {
-        let Some(key) = key else {
-            return json(201, &self.reserve(req, scope, base_url, public_path, None, now).await?);
-        };
-        let (claim, resume) = match self.claim(&key, now)? {
-            Claimed::Replay(response) => return Ok(response),
-            Claimed::Run(claim) => (claim, None),
-            Claimed::Resume(claim, id) => (claim, Some(id)),
-        };
-        let _running = Running {
-            organisation: self,
-            id: claim.id.clone(),
-        };
-        let result = match resume {
-            None => self.reserve(req, scope, base_url, public_path, Some(&claim), now).await,
-            Some(id) => self.resume(id, base_url, public_path, &claim, now).await,
-        };
-        match &result {
-            // Stored already, in the reservation's transaction or once the checkout started.
-            Ok(_) => {}
-            Err(e) => claim.finish(&self.sql(), idempotency_answer(e))?,
-        }
-        json(201, &result?)
-    }
-
-    /// Answers a request whose reservation was written before its request died.
-    async fn resume(
-        &self,
-        id: i64,
-        base_url: &str,
-        public_path: &str,
-        claim: &Claim,
-        now: Timestamp,
-    ) -> ApiResult<slotbook_core::wire::ReserveResponse> {
-        let stored = self.stored(id)?;
-        let loaded = self.load()?;
-        // The first answer never reached the customer: a new manage link replaces the one it held.
-        let (manage_url, manage_token_hash) = super::reserve::new_manage_link(base_url, &loaded.slug);
-        exec(
-            &self.sql(),
-            "UPDATE reservations SET manage_token_hash = ? WHERE id = ?",
-            vec![manage_token_hash.into(), id.into()],
-        )?;
-        let waiting = stored.payment_required_snapshot
-            && stored.status == slotbook_core::reservation::ReservationStatus::PendingPayment;
-        if waiting && stored.stripe_checkout_session_id.is_none() {
-            return self
-                .start_checkout(
-                    &loaded,
-                    stored,
-                    base_url,
-                    public_path,
-                    Some(manage_url),
-                    Some(claim),
-                    now,
-                )
-                .await;
-        }
-        let answer = reserve_answer(&stored, &loaded, public_path, Some(manage_url), now);
-        claim.finish(
-            &self.sql(),
-            Some((
-                201,
-                serde_json::to_string(&answer).map_err(|e| internal("store answer", e))?,
-            )),
-        )?;
-        Ok(answer)
-    }
-
     /// Claims a key for a request about to run, or returns the answer to give again. The check and the
     /// claim are one synchronous step, so two requests cannot both claim a key.
-    fn claim(&self, key: &IdempotencyKey, now: Timestamp) -> ApiResult<Claimed> {
+    pub(super) fn claim(&self, key: &IdempotencyKey, now: Timestamp) -> ApiResult<Claimed> {
         #[derive(Deserialize)]
         struct Row {
             fingerprint: String,

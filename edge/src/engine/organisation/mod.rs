@@ -205,8 +205,11 @@ impl Organisation {
                 public_path,
                 idempotency,
             } => {
-                self.reserve_once(request, scope, &base_url, &public_path, idempotency, now)
-                    .await
+                let at = reserve::Addresses {
+                    base_url: &base_url,
+                    public_path: &public_path,
+                };
+                self.reserve_once(request, scope, at, idempotency, now).await
             }
             Command::ClaimIdempotencyKey { key } => self.claim_for_upstream(&key, now),
             Command::FinishIdempotencyKey { key, claim_id, answer } => {

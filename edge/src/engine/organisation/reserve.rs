@@ -1,15 +1,17 @@
-//! A public reserve, in three steps: validate (the request against the catalog) → hold places (check and
-//! allocate in one transaction, with the Idempotency-Key's record) → start checkout (for a paid service: a
-//! Stripe Checkout Session, or the local test checkout). And the checkout status the widget polls.
+//! A public reserve, top to bottom: its entry (once per Idempotency-Key: a replay of the stored answer, or a
+//! resumed request whose reservation was written before it died) → validate (the request against the
+//! catalog) → hold places (check and allocate in one transaction, with the key's record) → start checkout
+//! (for a paid service: a Stripe Checkout Session, or the local test checkout) → the answer. And the checkout
+//! status the widget polls.
 
-use super::idempotency::Claim;
+use super::idempotency::{idempotency_answer, Claim, Claimed, Running};
 use super::manage::calendar_event;
 use super::reservations::{by_session, holding, insert_reservation, NewReservation, Stored};
 use super::webhooks::{emit, emit_for};
 use super::{candidates, resource_type, Loaded, Organisation};
 use crate::engine::sql::{exec, rows, transaction};
-use crate::engine::Scope;
-use crate::http::internal;
+use crate::engine::{IdempotencyKey, Scope};
+use crate::http::{internal, json};
 use crate::runtime::random_hex;
 use crate::stripe::Stripe;
 use serde::Deserialize;
@@ -24,6 +26,15 @@ use slotbook_core::time::Timestamp;
 use slotbook_core::validate::origin_of;
 use slotbook_core::webhook::EventKind;
 use slotbook_core::wire::{CheckoutStatus, CustomerInfo, PaymentData, ReserveRequest, ReserveResponse};
+use worker::Response;
+
+/// Where a reserve's answer points: the edge's own origin (manage links, the test checkout, the default
+/// return URL) and the public path the booking came through (its checkout-status URL).
+#[derive(Clone, Copy)]
+pub(super) struct Addresses<'a> {
+    pub base_url: &'a str,
+    pub public_path: &'a str,
+}
 
 /// A validated reserve: where it goes, what it will store, and the customer's manage link.
 struct Plan {
@@ -42,39 +53,85 @@ pub(super) fn new_manage_link(base_url: &str, slug: &str) -> (String, String) {
 }
 
 impl Organisation {
-    /// Runs a reserve. With a claim, the key's record is written with the reservation (see `idempotency`).
-    pub(super) async fn reserve(
+    /// A public reserve, run at most once per Idempotency-Key.
+    pub(super) async fn reserve_once(
         &self,
         req: ReserveRequest,
         scope: Option<Scope>,
-        base_url: &str,
-        public_path: &str,
+        at: Addresses<'_>,
+        key: Option<IdempotencyKey>,
+        now: Timestamp,
+    ) -> ApiResult<Response> {
+        let Some(key) = key else {
+            return json(201, &self.reserve(req, scope, at, None, now).await?);
+        };
+        let (claim, resume) = match self.claim(&key, now)? {
+            Claimed::Replay(response) => return Ok(response),
+            Claimed::Run(claim) => (claim, None),
+            Claimed::Resume(claim, id) => (claim, Some(id)),
+        };
+        let _running = Running {
+            organisation: self,
+            id: claim.id.clone(),
+        };
+        let result = match resume {
+            None => self.reserve(req, scope, at, Some(&claim), now).await,
+            Some(id) => self.resume(id, at, &claim, now).await,
+        };
+        match &result {
+            // Stored already, in the reservation's transaction or once the checkout started.
+            Ok(_) => {}
+            Err(e) => claim.finish(&self.sql(), idempotency_answer(e))?,
+        }
+        json(201, &result?)
+    }
+
+    /// Answers a request whose reservation was written before its request died.
+    async fn resume(&self, id: i64, at: Addresses<'_>, claim: &Claim, now: Timestamp) -> ApiResult<ReserveResponse> {
+        let stored = self.stored(id)?;
+        let loaded = self.load()?;
+        // The first answer never reached the customer: a new manage link replaces the one it held.
+        let (manage_url, manage_token_hash) = new_manage_link(at.base_url, &loaded.slug);
+        exec(
+            &self.sql(),
+            "UPDATE reservations SET manage_token_hash = ? WHERE id = ?",
+            vec![manage_token_hash.into(), id.into()],
+        )?;
+        let waiting = stored.payment_required_snapshot && stored.status == ReservationStatus::PendingPayment;
+        if waiting && stored.stripe_checkout_session_id.is_none() {
+            return self
+                .start_checkout(&loaded, stored, at, Some(manage_url), Some(claim), now)
+                .await;
+        }
+        let answer = reserve_answer(&stored, &loaded, at.public_path, Some(manage_url), now);
+        claim.finish_created(&self.sql(), &answer)?;
+        Ok(answer)
+    }
+
+    /// Runs a reserve. With a claim, the key's record is written with the reservation (see `idempotency`).
+    async fn reserve(
+        &self,
+        req: ReserveRequest,
+        scope: Option<Scope>,
+        at: Addresses<'_>,
         claim: Option<&Claim>,
         now: Timestamp,
     ) -> ApiResult<ReserveResponse> {
         let loaded = self.load()?;
         self.count_reserve(now)?;
-        let plan = self.validate(&loaded, &req, scope, base_url, now)?;
-        let stored = self.hold_places(&loaded, &plan, claim, public_path, now)?;
+        let plan = self.validate(&loaded, &req, scope, at.base_url, now)?;
+        let stored = self.hold_places(&loaded, &plan, claim, at.public_path, now)?;
         if !plan.new.payment_required {
             return Ok(reserve_answer(
                 &stored,
                 &loaded,
-                public_path,
+                at.public_path,
                 Some(plan.manage_url),
                 now,
             ));
         }
-        self.start_checkout(
-            &loaded,
-            stored,
-            base_url,
-            public_path,
-            Some(plan.manage_url),
-            claim,
-            now,
-        )
-        .await
+        self.start_checkout(&loaded, stored, at, Some(plan.manage_url), claim, now)
+            .await
     }
 
     /// Checks the request against the catalog; nothing is written.
@@ -221,12 +278,11 @@ impl Organisation {
 
     /// Starts payment for a held reservation (or finds the session started before a crash: Stripe's
     /// Idempotency-Key is one per reservation) and answers the reserve.
-    pub(super) async fn start_checkout(
+    async fn start_checkout(
         &self,
         loaded: &Loaded,
         stored: Stored,
-        base_url: &str,
-        public_path: &str,
+        at: Addresses<'_>,
         manage_url: Option<String>,
         claim: Option<&Claim>,
         now: Timestamp,
@@ -239,7 +295,7 @@ impl Organisation {
         self.wake_at(hold_end).await;
         let (session_id, checkout_url) = match (&stored.stripe_checkout_session_id, &stored.checkout_url) {
             (Some(session), Some(url)) => (session.clone(), url.clone()),
-            _ => match self.create_session(loaded, &stored, base_url).await {
+            _ => match self.create_session(loaded, &stored, at.base_url).await {
                 Ok(found) => found,
                 Err(e) => {
                     // No session, no hold: the places go back at once, and the key is free for a retry.
@@ -267,15 +323,9 @@ impl Organisation {
             "UPDATE reservations SET stripe_session_id = ?, checkout_url = ? WHERE id = ?",
             vec![session_id.into(), checkout_url.into(), id.into()],
         )?;
-        let answer = reserve_answer(&self.stored(id)?, loaded, public_path, manage_url, now);
+        let answer = reserve_answer(&self.stored(id)?, loaded, at.public_path, manage_url, now);
         if let Some(claim) = claim {
-            claim.finish(
-                &self.sql(),
-                Some((
-                    201,
-                    serde_json::to_string(&answer).map_err(|e| internal("store answer", e))?,
-                )),
-            )?;
+            claim.finish_created(&self.sql(), &answer)?;
         }
         Ok(answer)
     }
