@@ -8,6 +8,12 @@ source "$ROOT/scripts/env.sh"
 cd "$ROOT"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+echo "[test] formatting and lints (rustfmt; clippy natively and for wasm32)" >&2
+cargo fmt --all -- --check
+cargo clippy -q --all-targets -p slotbook-core -p slotbook-tests -p slotbook-bench -p slotbook-openapi-json \
+  -p slotbook-wasm-imports -- -D warnings
+cargo clippy -q --all-targets -p slotbook-core -p slotbook-edge -p slotbook-widget --target wasm32-unknown-unknown \
+  -- -D warnings
 echo "[test] core, the build tools and the bench (native)" >&2
 cargo test -p slotbook-core --lib 2>&1 | tee -a "$log"
 cargo test -p slotbook-wasm-imports -p slotbook-bench 2>&1 | tee -a "$log"
