@@ -55,5 +55,6 @@ pub fn places_left(base: &str, type_id: i64, slot: &Value) -> u64 {
             return s["available"].as_u64().unwrap();
         }
     }
-    0
+    // A full slot is listed with 0 places; one that vanished is a failure, not "full".
+    panic!("the slot {} is not listed any more", slot["startTime"]);
 }
