@@ -82,9 +82,19 @@ mod tests {
         assert_eq!(retry_delay(0), None, "no failure, no retry");
         let pauses: Vec<i64> = (1..).map_while(retry_delay).collect();
         // Every pause, in minutes: 0.5, 2, 10, 30, then hours 1, 2, 4, 6, 8, 12, 12.
-        assert_eq!(pauses, [30, 120, 600, 1800, 3600, 7200, 14_400, 21_600, 28_800, 43_200, 43_200]);
-        assert!(pauses.iter().sum::<i64>() >= 24 * 3600, "the last attempt is more than a day after the first");
-        assert_eq!(retry_delay(12), None, "12 attempts in all, then the delivery has failed");
+        assert_eq!(
+            pauses,
+            [30, 120, 600, 1800, 3600, 7200, 14_400, 21_600, 28_800, 43_200, 43_200]
+        );
+        assert!(
+            pauses.iter().sum::<i64>() >= 24 * 3600,
+            "the last attempt is more than a day after the first"
+        );
+        assert_eq!(
+            retry_delay(12),
+            None,
+            "12 attempts in all, then the delivery has failed"
+        );
     }
 
     #[test]

@@ -614,12 +614,46 @@ fn the_month_view_says_which_days_have_room() {
         "{full}"
     );
     assert!(days.iter().any(|d| d["available"] == 12), "other days have room");
-    let closed = days
+    // A date closed in the document has no times, whatever its weekday: close another open day of the month
+    // (the document is imported again; reservations are kept).
+    let open = days
         .iter()
-        .find(|d| d["date"].as_str().unwrap().ends_with("-25") && month.ends_with("-12"));
-    if let Some(c) = closed {
-        assert_eq!(c["slots"], 0, "a closed date has no times");
-    }
+        .find(|d| d["date"] != day.as_str() && d["slots"].as_u64() > Some(0))
+        .map(|d| d["date"].as_str().unwrap().to_string());
+    let (month, open) = match open {
+        Some(open) => (month.to_string(), open),
+        // The full day was the month's last open one: take the next month's first.
+        None => {
+            let next = slotbook_core::time::Date::parse(&format!("{month}-01"))
+                .unwrap()
+                .add_days(31)
+                .to_string();
+            let next = next[..7].to_string();
+            let m = http::get(&format!("{base}/calendar?month={next}&resourceTypeId=9"))
+                .unwrap()
+                .json();
+            let open = m["days"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["slots"].as_u64() > Some(0))
+                .unwrap();
+            (next, open["date"].as_str().unwrap().to_string())
+        }
+    };
+    let mut doc = document_for("month-spa");
+    doc["closedDates"] = json!([open]);
+    assert_eq!(edge().import("month-spa", &doc).status, 200);
+    let m = http::get(&format!("{base}/calendar?month={month}&resourceTypeId=9"))
+        .unwrap()
+        .json();
+    let closed = m["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == open.as_str())
+        .unwrap();
+    assert_eq!(closed["slots"], 0, "a closed date has no times: {closed}");
     http::get(&format!("{base}/calendar?month=2026-13&resourceTypeId=9"))
         .unwrap()
         .error(400, "validation_error");
