@@ -56,6 +56,21 @@ impl Session {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Refund {
     pub id: String,
+    /// `pending`, `requires_action`, `succeeded`, `failed` or `canceled`.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub metadata: std::collections::HashMap<String, String>,
+}
+
+impl Refund {
+    /// Made for this reservation, and not (yet) come to nothing.
+    pub fn is_for(&self, reservation_id: i64) -> bool {
+        self.metadata
+            .get("reservation_id")
+            .is_some_and(|id| *id == reservation_id.to_string())
+            && !matches!(self.status.as_str(), "failed" | "canceled")
+    }
 }
 
 /// The parts of Stripe's error body that are safe to log (its message can quote the customer's email).
@@ -139,6 +154,21 @@ impl Stripe {
             Err(Failure::Refused(_, e)) if e.code.as_deref() == Some("charge_already_refunded") => Ok(None),
             Err(f) => Err(f.into()),
         }
+    }
+
+    /// The payment's refunds (`GET /v1/refunds`): what an earlier attempt may have made, its answer lost.
+    pub async fn refunds_of(&self, payment_intent: &str) -> ApiResult<Vec<Refund>> {
+        #[derive(Deserialize)]
+        struct List {
+            data: Vec<Refund>,
+        }
+        let query = form_encode(&[
+            ("payment_intent".into(), payment_intent.into()),
+            ("limit".into(), "100".into()),
+        ]);
+        let path = format!("/v1/refunds?{query}");
+        let list: List = self.send(Method::Get, &path, None, None).await?;
+        Ok(list.data)
     }
 
     async fn send<T: DeserializeOwned>(

@@ -30,6 +30,7 @@ impl Recorded {
     }
 }
 
+/// A handler answering status 0 closes the connection without an answer (one lost on the way).
 type Handler = dyn Fn(&Recorded) -> (u16, &'static str, String) + Send + Sync;
 
 #[derive(Clone)]
@@ -102,6 +103,10 @@ fn serve(stream: std::net::TcpStream, recorded: &Mutex<Vec<Recorded>>, handler: 
     };
     recorded.lock().unwrap().push(request.clone());
     let (status, content_type, text) = handler(&request);
+    if status == 0 {
+        // The answer is lost on the way back: the connection closes without one.
+        return Ok(());
+    }
     let mut out = stream;
     // A redirect's answer text is where it points (the stand-ins need no other header).
     let location = if (300..400).contains(&status) {

@@ -4,7 +4,9 @@
 //! parameters the endpoint does not have, missing required ones, an `expires_at` outside 30 minutes to
 //! 24 hours from the session's creation, a currency it does not charge in, a total below the currency's
 //! minimum charge or above eight digits, an Idempotency-Key reused with other parameters, a refund of a
-//! payment that is not paid or already refunded. It records every request so tests can check them field by
+//! payment that is not paid or already refunded. It keeps Stripe's idempotency rules: once an endpoint has
+//! begun (its parameters were valid), the first answer to a key is saved, whatever it was, a 500 included,
+//! and given again to every retry with that key. It records every request so tests can check them field by
 //! field, and lets a test play the customer who pays on Stripe's page.
 
 use crate::booking::now;
@@ -47,11 +49,16 @@ const REFUND_PARAMS: &[&str] = &[
 struct State {
     sessions: HashMap<String, Value>,
     refunds: HashMap<String, Value>,
-    /// Idempotency-Key → (request body, answer).
-    by_idempotency_key: HashMap<String, (String, Value)>,
+    /// Idempotency-Key → (request body, the saved answer's status and body).
+    by_idempotency_key: HashMap<String, (String, u16, Value)>,
     /// How many more refunds fail on Stripe's side (500).
     failing_refunds: u32,
+    /// How many more refunds are made but their answer never reaches the caller (the connection drops).
+    lost_refund_answers: u32,
 }
+
+/// A status the recording server answers by closing the connection without a word.
+const DROP_CONNECTION: u16 = 0;
 
 #[derive(Clone)]
 pub struct StripeDouble {
@@ -125,6 +132,11 @@ impl StripeDouble {
         self.state.lock().unwrap().failing_refunds = n;
     }
 
+    /// The next `n` refunds are made, but their answer is lost on the way back (the connection drops).
+    pub fn lose_refund_answers(&self, n: u32) {
+        self.state.lock().unwrap().lost_refund_answers = n;
+    }
+
     pub fn session(&self, session_id: &str) -> Value {
         self.state.lock().unwrap().sessions[session_id].clone()
     }
@@ -179,7 +191,7 @@ fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
     let form = r.form();
     let key = headers.get("idempotency-key").cloned();
     if let Some(k) = &key {
-        if let Some((body, kept)) = st.by_idempotency_key.get(k) {
+        if let Some((body, status, kept)) = st.by_idempotency_key.get(k) {
             if *body != r.text() {
                 return error(
                     400,
@@ -188,10 +200,27 @@ fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
                     None,
                 );
             }
-            return (200, kept.clone());
+            return (*status, kept.clone());
         }
     }
-    let segments: Vec<&str> = r.path.trim_start_matches('/').split('/').collect();
+    let segments: Vec<&str> = r
+        .path
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('/')
+        .split('/')
+        .collect();
+    // Parameters that fail validation: the endpoint never begins, and nothing is saved for the key.
+    let params = match (r.method.as_str(), segments.as_slice()) {
+        ("POST", ["v1", "checkout", "sessions"]) => unknown_param(&form, SESSION_PARAMS),
+        ("POST", ["v1", "refunds"]) => unknown_param(&form, REFUND_PARAMS),
+        _ => None,
+    };
+    if let Some(refused) = params {
+        return refused;
+    }
+    let mut lost = false;
     let result = match (r.method.as_str(), segments.as_slice()) {
         ("POST", ["v1", "checkout", "sessions"]) => create_session(st, &form),
         ("POST", ["v1", "checkout", "sessions", id, "expire"]) => match st.sessions.get_mut(*id) {
@@ -211,7 +240,15 @@ fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
             Some(s) => (200, s.clone()),
             None => no_such_session(id),
         },
-        ("POST", ["v1", "refunds"]) => refund(st, &form),
+        ("POST", ["v1", "refunds"]) => {
+            let made = refund(st, &form);
+            if made.0 == 200 && st.lost_refund_answers > 0 {
+                st.lost_refund_answers -= 1;
+                lost = true;
+            }
+            made
+        }
+        ("GET", ["v1", "refunds"]) => list_refunds(st, r),
         _ => error(
             404,
             "invalid_request_error",
@@ -219,10 +256,44 @@ fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
             None,
         ),
     };
-    if let (Some(k), (200, body)) = (key, &result) {
-        st.by_idempotency_key.insert(k, (r.text(), body.clone()));
+    if let Some(k) = key {
+        st.by_idempotency_key.insert(k, (r.text(), result.0, result.1.clone()));
+    }
+    if lost {
+        return (DROP_CONNECTION, Value::Null);
     }
     result
+}
+
+/// `GET /v1/refunds?payment_intent=…`: the payment's refunds, newest first, as Stripe lists them.
+fn list_refunds(st: &State, r: &Recorded) -> (u16, Value) {
+    let query = r.path.split_once('?').map_or("", |(_, q)| q);
+    let pairs = crate::double::parse_form(query);
+    if let Some((k, _)) = pairs
+        .iter()
+        .find(|(k, _)| !["payment_intent", "limit", "charge"].contains(&k.as_str()))
+    {
+        return error(
+            400,
+            "invalid_request_error",
+            &format!("Received unknown parameter: {k}"),
+            Some(k),
+        );
+    }
+    let intent = pairs
+        .iter()
+        .find(|(k, _)| k == "payment_intent")
+        .map(|(_, v)| v.as_str());
+    let data: Vec<Value> = st
+        .refunds
+        .values()
+        .filter(|refund| intent.is_none_or(|i| refund["payment_intent"] == i))
+        .cloned()
+        .collect();
+    (
+        200,
+        json!({"object": "list", "url": "/v1/refunds", "has_more": false, "data": data}),
+    )
 }
 
 fn no_such_session(id: &str) -> (u16, Value) {

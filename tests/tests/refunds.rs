@@ -1,6 +1,7 @@
 //! Money going back through Stripe's Refunds API (here the Stripe stand-in): a payment that arrives for a
 //! reservation that has ended, staff and customer cancels of paid bookings, a payment the venue refunded
-//! itself, and refunds Stripe fails at first.
+//! itself, refunds Stripe fails at first (its failure saved for their key, as Stripe does), and a refund whose
+//! answer was lost: each made exactly once.
 
 use serde_json::json;
 use slotbook_tests::booking::{find_slot, places_left};
@@ -31,7 +32,11 @@ fn a_payment_after_the_hold_was_released_is_refunded_once() {
     let refund = wait_for_refund(&stripe, &intent);
     assert_eq!(refund["reason"], "requested_by_customer");
     let call = stripe.requests().into_iter().find(|q| q.path == "/v1/refunds").unwrap();
-    assert_eq!(call.headers["idempotency-key"], format!("refund-stripe-spa-{id}"));
+    assert_eq!(
+        call.headers["idempotency-key"],
+        format!("refund-stripe-spa-{id}-0"),
+        "the first attempt's key"
+    );
     assert_eq!(call.field("payment_intent").as_deref(), Some(intent.as_str()));
     let s = status(&edge, &session);
     assert_eq!(
@@ -133,7 +138,11 @@ fn a_customer_who_cancels_a_paid_booking_gets_the_money_back() {
     let refund = wait_for_refund(&stripe, &intent);
     assert_eq!(refund["metadata"]["reservation_id"], id.to_string());
     let call = stripe.requests().into_iter().find(|q| q.path == "/v1/refunds").unwrap();
-    assert_eq!(call.headers["idempotency-key"], format!("refund-stripe-spa-{id}"));
+    assert_eq!(
+        call.headers["idempotency-key"],
+        format!("refund-stripe-spa-{id}-0"),
+        "the first attempt's key"
+    );
     let m = http::send("GET", &manage, None, &[("Accept", "application/json")])
         .unwrap()
         .json();
@@ -163,9 +172,8 @@ fn a_payment_the_venue_refunded_in_stripe_counts_as_refunded() {
     assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 1);
 }
 
-#[test]
-fn a_refund_stripe_fails_is_tried_again_until_it_goes_through() {
-    let stripe = StripeDouble::start();
+/// An edge whose refunds are retried every 2 seconds, with an organisation that allows cancelling any time.
+fn retrying_edge(stripe: &StripeDouble) -> Edge {
     let edge = Edge::start_with(&[
         ("STRIPE_SECRET_KEY", "sk_test_double_key"),
         ("STRIPE_API_BASE", stripe.base.as_str()),
@@ -175,17 +183,71 @@ fn a_refund_stripe_fails_is_tried_again_until_it_goes_through() {
     doc["allowedOrigins"] = json!(["https://acme.example"]);
     doc["cancellationNoticeHours"] = json!(0);
     assert_eq!(edge.import("stripe-spa", &doc).status, 200);
+    edge
+}
+
+fn wait_for_refunded(manage: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while payment_status(manage) != "refunded" {
+        assert!(Instant::now() < deadline, "the refund never showed on the booking");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_refund_whose_answer_was_lost_is_looked_up_not_made_again() {
+    let stripe = StripeDouble::start();
+    let edge = retrying_edge(&stripe);
+    let (id, _, intent, manage) = paid_booking(&edge, &stripe, 12);
+    stripe.lose_refund_answers(1);
+    assert_eq!(http::post_json(&format!("{manage}/cancel"), &json!({})).status, 200);
+    let refund = wait_for_refund(&stripe, &intent);
+    assert_eq!(refund["metadata"]["reservation_id"], id.to_string());
+    wait_for_refunded(&manage);
+    // The retry asked Stripe which refunds the payment has, found the one made, and made no other.
+    let calls = stripe.requests();
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|q| q.method == "POST" && q.path == "/v1/refunds")
+            .count(),
+        1,
+        "one refund asked for"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|q| q.method == "GET" && q.path.starts_with("/v1/refunds?payment_intent=")),
+        "looked up"
+    );
+    assert_eq!(
+        stripe
+            .refunds()
+            .iter()
+            .filter(|r| r["payment_intent"] == intent.as_str())
+            .count(),
+        1
+    );
+    // It stays so: the follow-up is done, nothing more goes to Stripe.
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(
+        stripe.requests().len(),
+        calls.len(),
+        "no call after the refund was found"
+    );
+}
+
+#[test]
+fn a_refund_stripe_fails_is_tried_again_until_it_goes_through() {
+    let stripe = StripeDouble::start();
+    let edge = retrying_edge(&stripe);
     let (id, _, intent, manage) = paid_booking(&edge, &stripe, 11);
     stripe.fail_refunds(2);
     assert_eq!(http::post_json(&format!("{manage}/cancel"), &json!({})).status, 200);
     assert_eq!(payment_status(&manage), "succeeded", "not refunded yet: Stripe failed");
     let refund = wait_for_refund(&stripe, &intent);
     assert_eq!(refund["metadata"]["reservation_id"], id.to_string());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while payment_status(&manage) != "refunded" {
-        assert!(Instant::now() < deadline, "the refund never showed on the booking");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_for_refunded(&manage);
     let log = edge.log();
     for attempts in [1, 2] {
         assert!(
@@ -197,5 +259,21 @@ fn a_refund_stripe_fails_is_tried_again_until_it_goes_through() {
         stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(),
         3,
         "two failures, then the refund"
+    );
+    // Each attempt under a key of its own: Stripe gives a key's saved 500 to every retry with that key.
+    let keys: Vec<String> = stripe
+        .requests()
+        .iter()
+        .filter(|q| q.path == "/v1/refunds")
+        .map(|q| q.headers["idempotency-key"].clone())
+        .collect();
+    assert_eq!(keys, [0, 1, 2].map(|n| format!("refund-stripe-spa-{id}-{n}")));
+    assert_eq!(
+        stripe
+            .refunds()
+            .iter()
+            .filter(|r| r["payment_intent"] == intent.as_str())
+            .count(),
+        1
     );
 }

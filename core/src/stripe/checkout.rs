@@ -63,6 +63,8 @@ pub struct RefundRequest<'a> {
     pub payment_intent: &'a str,
     /// Why, in Stripe's words: `duplicate`, `fraudulent` or `requested_by_customer`.
     pub reason: &'a str,
+    /// How many attempts failed before this one (see [`RefundRequest::idempotency_key`]).
+    pub attempt: u32,
 }
 
 impl RefundRequest<'_> {
@@ -78,9 +80,12 @@ impl RefundRequest<'_> {
         .collect()
     }
 
-    /// One refund per reservation, however often it is asked for.
+    /// A key per attempt. Stripe saves the first answer to a key whatever it was, a 500 included, and gives
+    /// it again for 24 hours: a retry under the same key could not succeed for a day. One refund per
+    /// reservation still holds: before a retry the payment's refunds are looked up (an attempt whose answer
+    /// was lost may have made it), and Stripe refuses to refund a refunded payment again.
     pub fn idempotency_key(&self) -> String {
-        format!("refund-{}-{}", self.organisation, self.reservation_id)
+        format!("refund-{}-{}-{}", self.organisation, self.reservation_id, self.attempt)
     }
 }
 
@@ -257,10 +262,18 @@ mod tests {
             reservation_id: 7,
             payment_intent: "pi_123",
             reason: "requested_by_customer",
+            attempt: 0,
         };
         let form = form_encode(&r.form());
         assert_eq!(form, "payment_intent=pi_123&reason=requested_by_customer&metadata%5Breservation_id%5D=7&metadata%5Borganisation%5D=acme-spa");
-        assert_eq!(r.idempotency_key(), "refund-acme-spa-7");
+        assert_eq!(r.idempotency_key(), "refund-acme-spa-7-0");
+        let retry = RefundRequest { attempt: 2, ..r };
+        assert_eq!(
+            retry.idempotency_key(),
+            "refund-acme-spa-7-2",
+            "a new key for each attempt"
+        );
+        assert_eq!(form_encode(&retry.form()), form, "the same refund asked for");
     }
 
     #[test]

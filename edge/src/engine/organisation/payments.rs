@@ -315,7 +315,7 @@ impl Organisation {
         }
     }
 
-    /// Refunds the reservation's payment in full, once (Stripe's Idempotency-Key is one per reservation).
+    /// Refunds the reservation's payment in full, once (see `RefundRequest::idempotency_key`).
     async fn refund(&self, r: &super::reservations::Stored, now: Timestamp) -> ApiResult<()> {
         let session = r.stripe_checkout_session_id.clone().unwrap_or_default();
         let refund_id = match (Stripe::from_env(&self.env), local_session_organisation(&session)) {
@@ -329,14 +329,29 @@ impl Organisation {
                         .ok_or_else(|| internal("refund", "the session names no payment"))?,
                 };
                 let slug = self.load()?.slug.clone();
+                let attempt = self.action_of(r.id).map_or(0, |(_, failed)| failed);
                 let request = RefundRequest {
                     organisation: &slug,
                     reservation_id: r.id,
                     payment_intent: &payment_intent,
                     reason: "requested_by_customer",
+                    attempt,
                 };
-                // `None`: the payment was refunded already (by the venue, in Stripe's Dashboard): the money is back.
-                stripe.refund(&request).await?.map(|refund| refund.id)
+                // A retry looks first: an earlier attempt may have made the refund and lost the answer.
+                let made = match attempt {
+                    0 => None,
+                    _ => stripe
+                        .refunds_of(&payment_intent)
+                        .await?
+                        .into_iter()
+                        .find(|f| f.is_for(r.id)),
+                };
+                match made {
+                    Some(refund) => Some(refund.id),
+                    // `None`: the payment was refunded already (by the venue, in Stripe's Dashboard): the money
+                    // is back.
+                    None => stripe.refund(&request).await?.map(|refund| refund.id),
+                }
             }
             // The test checkout moved no money: nothing to give back.
             (_, Some(_)) => None,
