@@ -94,6 +94,8 @@ pub struct ApiError {
     pub status: Option<u16>,
     /// The stored refusal of an earlier request with the same Idempotency-Key, given again.
     pub replayed: bool,
+    /// For 405: the methods the path takes (the `Allow` header every 405 carries, RFC 9110).
+    pub allow: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -107,6 +109,7 @@ impl ApiError {
             retry_after: None,
             status: None,
             replayed: false,
+            allow: None,
         }
     }
 
@@ -185,6 +188,7 @@ impl From<ErrorDetail> for ApiError {
             retry_after: None,
             status: None,
             replayed: false,
+            allow: None,
         }
     }
 }

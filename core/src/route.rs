@@ -32,6 +32,18 @@ impl Method {
             _ => return None,
         })
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+        }
+    }
 }
 
 /// Who a public booking call addresses: an organisation by slug, or one published resource by its token.
@@ -224,22 +236,32 @@ fn public_call(segment: &str) -> Option<(PublicCall, &'static [Method])> {
 }
 
 fn method_not_allowed(allowed: &[Method]) -> ApiError {
-    let names: Vec<&str> = allowed
-        .iter()
-        .map(|m| match m {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-            Method::Options => "OPTIONS",
-            Method::Head => "HEAD",
-        })
-        .collect();
-    ApiError::new(
-        ErrorCode::MethodNotAllowed,
-        format!("Method not allowed; use {}", names.join(", ")),
-    )
+    let mut names: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
+    // A GET route answers HEAD too.
+    if allowed.contains(&Method::Get) {
+        names.push("HEAD");
+    }
+    ApiError {
+        allow: Some(names.join(", ")),
+        ..ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            format!("Method not allowed; use {}", names.join(", ")),
+        )
+    }
+}
+
+/// The answer to a method this API does not take at all (TRACE, or a preflight where cross-origin calls are
+/// not allowed): 405 with the methods the path does take, or 404 for a path that is no route.
+pub fn refuse_method(path: &str, message: &str) -> ApiError {
+    // No route takes OPTIONS (preflights are answered before routing), so this finds the path's methods.
+    match Route::resolve(Method::Options, path) {
+        Err(e) if e.code == ErrorCode::MethodNotAllowed => ApiError {
+            message: message.to_string(),
+            ..e
+        },
+        Err(e) => e,
+        Ok(_) => method_not_allowed(&[]),
+    }
 }
 
 #[cfg(test)]
@@ -263,7 +285,23 @@ mod tests {
     fn wrong_method_and_unknown_path_are_errors() {
         let e = Route::resolve(Method::Get, "/api/public/booking/organisations/acme-spa/reserve").unwrap_err();
         assert_eq!(e.code, ErrorCode::MethodNotAllowed);
-        assert!(e.message.contains("POST"));
+        assert_eq!(e.allow.as_deref(), Some("POST"));
+        let e = Route::resolve(Method::Delete, "/api/reservations").unwrap_err();
+        assert_eq!(
+            e.allow.as_deref(),
+            Some("GET, POST, HEAD"),
+            "a GET route answers HEAD too"
+        );
+        // A method no route takes, and a preflight where none is allowed: the path's methods all the same.
+        let e = refuse_method("/api/reservations/7", "Method not allowed");
+        assert_eq!(
+            (e.code, e.allow.as_deref()),
+            (ErrorCode::MethodNotAllowed, Some("GET, PATCH, DELETE, HEAD"))
+        );
+        assert_eq!(
+            refuse_method("/api/nothing/here", "x").code,
+            ErrorCode::ResourceNotFound
+        );
         let e = Route::resolve(Method::Get, "/api/nothing/here").unwrap_err();
         assert_eq!(e.code, ErrorCode::ResourceNotFound);
         let e = Route::resolve(Method::Get, "/api/reservations/abc").unwrap_err();

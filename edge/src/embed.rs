@@ -14,7 +14,8 @@ use worker::{Env, Headers, Response};
 pub async fn page(env: &Env, url: &RequestUrl, self_origin: &str, proxy: bool) -> ApiResult<Response> {
     let pairs = url.query_pairs();
     let query = Query::new(&pairs);
-    let booker = match (query.get("organisation"), query.get("token")) {
+    let given = |name| query.get(name).filter(|v| !v.is_empty());
+    let booker = match (given("organisation"), given("token")) {
         (Some(slug), _) => Booker::Organisation(slug.to_string()),
         (None, Some(token)) => Booker::Token(token.to_string()),
         (None, None) => {
@@ -38,7 +39,7 @@ pub async fn page(env: &Env, url: &RequestUrl, self_origin: &str, proxy: bool) -
             "This website is not allowed to embed the booking widget",
         ));
     }
-    let lang = query.get("locale").map(language_tag).unwrap_or_else(|| "en".into());
+    let lang = given("locale").map(language_tag).unwrap_or_else(|| "en".into());
     let html = format!(
         r##"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Booking</title></head>
 <body><div id="booking"></div><script src="/widget.js" data-embed="true" data-target="#booking" async></script></body></html>"##

@@ -15,7 +15,7 @@ use crate::proxy::{self, Upstream};
 use crate::runtime::{public_origin, random_hex, require_public_origin};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::ratelimit::{self, ClientLimit};
-use slotbook_core::route::{Method, Route};
+use slotbook_core::route::{self, Method, Route};
 use worker::{Context, Env, Headers, Response};
 
 /// What the gateway learns about a request on its way, for headers and the log line.
@@ -35,7 +35,7 @@ pub async fn handle(req: Incoming, env: Env, ctx: &Context) -> Response {
         organisation: None,
         cors_origin: None,
     };
-    let method = req.method().to_string();
+    let method = req.method_name();
     let mut resp = match serve(req, &env, &mut ex).await {
         Ok(r) => r,
         Err(e) => error_response(&e, &ex.request_id),
@@ -67,8 +67,8 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
     let url = req
         .url()
         .ok_or_else(|| ApiError::validation("url", "The request URL is malformed"))?;
-    let method = Method::parse(req.method().as_ref())
-        .ok_or_else(|| ApiError::new(ErrorCode::MethodNotAllowed, "Method not allowed"))?;
+    let method =
+        Method::parse(&req.method_name()).ok_or_else(|| route::refuse_method(url.path(), "Method not allowed"))?;
     let preflight = method == Method::Options;
     let route_method = if preflight {
         let asked = req.header("Access-Control-Request-Method").unwrap_or_default();
@@ -151,8 +151,8 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
         return manage::handle(req, env, token, *call, &url, require_public_origin(own)?).await;
     }
     if preflight {
-        return Err(ApiError::new(
-            ErrorCode::MethodNotAllowed,
+        return Err(route::refuse_method(
+            url.path(),
             "Cross-origin calls are not allowed on this route",
         ));
     }

@@ -55,11 +55,8 @@ pub fn error_response(error: &ApiError, request_id: &str) -> Response {
     if let Some(seconds) = error.retry_after {
         let _ = headers.set("Retry-After", &seconds.to_string());
     }
-    // The route table words a 405 as "Method not allowed; use GET, POST": the list is the Allow header.
-    if error.code == slotbook_core::ErrorCode::MethodNotAllowed {
-        if let Some(allowed) = error.message.strip_prefix("Method not allowed; use ") {
-            let _ = headers.set("Allow", allowed);
-        }
+    if let Some(allowed) = &error.allow {
+        let _ = headers.set("Allow", allowed);
     }
     Response::ok(body)
         .map(|r| r.with_status(error.status()).with_headers(headers))

@@ -27,6 +27,11 @@ impl Incoming {
         Method::from(self.inner.method())
     }
 
+    /// The method as sent: `worker::Method` reads one it does not know (QUERY, TRACE) as GET.
+    pub fn method_name(&self) -> String {
+        self.inner.method()
+    }
+
     /// Its URL, split into origin, path and query (no URL parser on the way of every call).
     pub fn url(&self) -> Option<RequestUrl> {
         RequestUrl::parse(&self.inner.url())

@@ -103,7 +103,8 @@ pub async fn handle(
             let booking: ManagedBooking = engine::call_json(env, ORGANISATIONS, &slug, &command).await?;
             let pairs = url.query_pairs();
             let query = Query::new(&pairs);
-            let day = match query.get("date") {
+            // The page's day picker may submit an empty date: then no day is shown.
+            let day = match query.get("date").filter(|d| !d.is_empty()) {
                 Some(_) if booking.can_reschedule => {
                     let date = validate::availability_query(&query, false)?.date;
                     let q = AvailabilityQuery {
@@ -126,7 +127,13 @@ pub async fn handle(
                 .header("Accept-Language")
                 .and_then(|h| Lang::from_accept_language(&h))
                 .unwrap_or(Lang::En);
-            manage_page::render(&booking, lang, &manage_url, query.get("notice"), day.as_ref())
+            manage_page::render(
+                &booking,
+                lang,
+                &manage_url,
+                query.get("notice").filter(|n| !n.is_empty()),
+                day.as_ref(),
+            )
         }
         _ => {
             let answer = engine::call(env, ORGANISATIONS, &slug, &command).await?;

@@ -45,6 +45,36 @@ fn every_error_has_the_shared_shape() {
     assert!(body["message"].as_str().unwrap().contains("deeper than 64"), "{body}");
     let e = http::send("DELETE", &org("shape-spa"), None, &[]).unwrap();
     e.error(405, "method_not_allowed");
+    assert_eq!(e.header("allow"), Some("GET, HEAD"));
+    // Every 405 says what the path takes: a method nobody routes (read as GET by the runtime's own type), and a
+    // preflight where cross-origin calls are not allowed.
+    for method in ["QUERY", "TRACE"] {
+        let e = http::send_method(edge().port, method, "/api/reservations");
+        e.error(405, "method_not_allowed");
+        assert_eq!(e.header("allow"), Some("GET, POST, HEAD"), "{method}");
+    }
+    let e = http::send(
+        "OPTIONS",
+        &edge().url("/api/reservations/7"),
+        None,
+        &[
+            ("Origin", "https://elsewhere.example"),
+            ("Access-Control-Request-Method", "PATCH"),
+        ],
+    )
+    .unwrap();
+    e.error(405, "method_not_allowed");
+    assert_eq!(e.header("allow"), Some("GET, PATCH, DELETE, HEAD"));
+    // A filter given empty is refused, not ignored.
+    let staff = format!("Bearer {}", staff_key("shape-spa"));
+    let e = http::send(
+        "GET",
+        &edge().url("/api/reservations?startFrom="),
+        None,
+        &[("Authorization", &staff)],
+    )
+    .unwrap();
+    assert_eq!(e.error(400, "validation_error")["param"], "startFrom");
     let e = http::get(&org("no-such-org")).unwrap();
     e.error(404, "resource_not_found");
     let ok = http::get(&org("shape-spa")).unwrap();

@@ -22,7 +22,13 @@ impl<'a> Query<'a> {
             .rev()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// A parameter that must be given: missing and empty are the same to the caller.
+    fn given(&self, name: &str) -> ApiResult<&'a str> {
+        self.get(name)
             .filter(|v| !v.is_empty())
+            .ok_or_else(|| ApiError::validation(name, format!("{name} is required")))
     }
 
     pub fn id(&self, name: &str) -> ApiResult<Option<i64>> {
@@ -37,14 +43,13 @@ impl<'a> Query<'a> {
     }
 
     pub fn required_id(&self, name: &str) -> ApiResult<i64> {
+        self.given(name)?;
         self.id(name)?
             .ok_or_else(|| ApiError::validation(name, format!("{name} is required")))
     }
 
     pub fn required_date(&self, name: &str) -> ApiResult<Date> {
-        let v = self
-            .get(name)
-            .ok_or_else(|| ApiError::validation(name, format!("{name} is required")))?;
+        let v = self.given(name)?;
         Date::parse(v).ok_or_else(|| ApiError::validation(name, format!("{name} must be a date YYYY-MM-DD")))
     }
 
@@ -59,8 +64,7 @@ impl<'a> Query<'a> {
     }
 
     pub fn required_string(&self, name: &str) -> ApiResult<&'a str> {
-        self.get(name)
-            .ok_or_else(|| ApiError::validation(name, format!("{name} is required")))
+        self.given(name)
     }
 }
 
@@ -87,9 +91,7 @@ pub fn availability_query(q: &Query, requires_type: bool) -> ApiResult<Availabil
 /// `…/calendar?month=YYYY-MM&resourceTypeId=N[&resourceId=N]`: the month as its first day.
 pub fn month_query(q: &Query, requires_type: bool) -> ApiResult<AvailabilityQuery> {
     let bad = || ApiError::validation("month", "month must be YYYY-MM");
-    let month = q
-        .get("month")
-        .ok_or_else(|| ApiError::validation("month", "month is required"))?;
+    let month = q.given("month")?;
     let date = if month.len() == 7 {
         Date::parse(&format!("{month}-01")).ok_or_else(bad)?
     } else {
@@ -158,5 +160,38 @@ mod tests {
         let pairs = vec![("date".to_string(), "2026-03-01".to_string())];
         let e = availability_query(&Query::new(&pairs), true).unwrap_err();
         assert_eq!(e.param.as_deref(), Some("resourceTypeId"));
+    }
+
+    #[test]
+    fn a_parameter_given_empty_is_judged_not_ignored() {
+        let pairs = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        // An optional filter given empty is not a filter that was left out: it is refused, naming it.
+        for name in ["startFrom", "endTo", "resourceId", "resourceTypeId", "status"] {
+            let p = pairs(name, "");
+            assert_eq!(
+                reservation_filter(&Query::new(&p)).unwrap_err().param.as_deref(),
+                Some(name)
+            );
+        }
+        assert!(
+            reservation_filter(&Query::new(&[])).is_ok(),
+            "left out, it filters nothing"
+        );
+        // A required one given empty reads as missing.
+        let p = pairs("month", "");
+        let e = month_query(&Query::new(&p), true).unwrap_err();
+        assert_eq!(
+            (e.param.as_deref(), e.message.as_str()),
+            (Some("month"), "month is required")
+        );
+        let p = pairs("sessionId", "");
+        assert_eq!(
+            Query::new(&p)
+                .required_string("sessionId")
+                .unwrap_err()
+                .param
+                .as_deref(),
+            Some("sessionId")
+        );
     }
 }
