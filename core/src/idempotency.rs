@@ -12,6 +12,8 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::time::Timestamp;
 
 pub const HEADER: &str = "Idempotency-Key";
+/// Marks an answer given again for a key seen before.
+pub const REPLAYED_HEADER: &str = "Idempotent-Replayed";
 pub const KEEP_SECONDS: i64 = 24 * 3600;
 pub const MAX_KEY_LENGTH: usize = 255;
 

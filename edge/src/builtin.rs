@@ -1,10 +1,8 @@
 //! The API answered by the built-in engine: each route's input is validated here (before anything runs),
 //! then sent to the organisation's Durable Object as a typed command.
 
-use crate::engine::{
-    self, Command, DirectoryCommand, IdempotencyKey, Scope, TokenEntry, DIRECTORY, ORGANISATIONS, REPLAYED_HEADER,
-};
-use crate::http::{json_body, raw_json, read_body, read_document};
+use crate::engine::{self, Command, DirectoryCommand, IdempotencyKey, Scope, TokenEntry, ORGANISATIONS};
+use crate::http::{json_body, read_body, read_document, replayable_json};
 use crate::incoming::Incoming;
 use crate::origins;
 use crate::runtime::setting;
@@ -46,7 +44,7 @@ pub async fn target(env: &Env, booker: &Booker) -> ApiResult<Target> {
             let command = DirectoryCommand::ResolveToken {
                 token_hash: sha256_hex(token.as_bytes()),
             };
-            let r: Resolved = engine::call_json(env, DIRECTORY, "directory", &command).await?;
+            let r: Resolved = engine::directory_json(env, &command).await?;
             Ok(Target {
                 slug: r.slug,
                 scope: r.scope,
@@ -122,10 +120,8 @@ pub async fn staff(
             "The API key is missing or invalid",
         )),
         Some(key) => {
-            engine::call_json(
+            engine::directory_json(
                 env,
-                DIRECTORY,
-                "directory",
                 &DirectoryCommand::ResolveKey {
                     key_hash: sha256_hex(key.as_bytes()),
                 },
@@ -211,7 +207,7 @@ pub async fn import(mut req: Incoming, env: &Env, slug: &str) -> ApiResult<Respo
         tokens,
         key_hashes,
     };
-    engine::call(env, DIRECTORY, "directory", &register).await?;
+    engine::directory(env, &register).await?;
     origins::forget(slug);
     forward(
         env,
@@ -226,11 +222,7 @@ pub async fn import(mut req: Incoming, env: &Env, slug: &str) -> ApiResult<Respo
 
 async fn forward(env: &Env, slug: &str, command: &Command) -> ApiResult<Response> {
     let answer = engine::call(env, ORGANISATIONS, slug, command).await?;
-    let mut response = raw_json(answer.status, answer.body)?;
-    if answer.replayed {
-        let _ = response.headers_mut().set(REPLAYED_HEADER, "true");
-    }
-    Ok(response)
+    replayable_json(answer.status, answer.body, answer.replayed)
 }
 
 fn bearer(req: &Incoming) -> Option<String> {

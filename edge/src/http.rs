@@ -45,12 +45,23 @@ pub fn raw_json(status: u16, body: String) -> Result<Response, ApiError> {
         .map_err(|e| internal("answer", e))
 }
 
+/// A stored JSON answer, marked `Idempotent-Replayed` when it is given again for a repeated key.
+pub fn replayable_json(status: u16, body: String, replayed: bool) -> Result<Response, ApiError> {
+    let mut response = raw_json(status, body)?;
+    if replayed {
+        let _ = response
+            .headers_mut()
+            .set(slotbook_core::idempotency::REPLAYED_HEADER, "true");
+    }
+    Ok(response)
+}
+
 pub fn error_response(error: &ApiError, request_id: &str) -> Response {
     let body = serde_json::to_string(&error.body(request_id)).unwrap_or_default();
     let headers = Headers::new();
     let _ = headers.set("Content-Type", "application/json");
     if error.replayed {
-        let _ = headers.set(crate::engine::REPLAYED_HEADER, "true");
+        let _ = headers.set(slotbook_core::idempotency::REPLAYED_HEADER, "true");
     }
     if let Some(seconds) = error.retry_after {
         let _ = headers.set("Retry-After", &seconds.to_string());

@@ -2,7 +2,7 @@
 //! directory (so an unknown slug never reaches, nor creates, an organisation's Durable Object) and kept
 //! briefly per isolate, so preflights and reads do not each ask.
 
-use crate::engine::{self, Command, DirectoryCommand, Settings, DIRECTORY, ORGANISATIONS};
+use crate::engine::{self, Command, DirectoryCommand, Settings, ORGANISATIONS};
 use crate::runtime::setting;
 use serde::Deserialize;
 use slotbook_core::error::ApiResult;
@@ -35,13 +35,8 @@ pub async fn of_organisation(env: &Env, slug: &str) -> ApiResult<Vec<String>> {
     if let Some(origins) = cached {
         return Ok(origins);
     }
-    let known: Known = engine::call_json(
-        env,
-        DIRECTORY,
-        "directory",
-        &DirectoryCommand::LookupOrganisation { slug: slug.to_string() },
-    )
-    .await?;
+    let known: Known =
+        engine::directory_json(env, &DirectoryCommand::LookupOrganisation { slug: slug.to_string() }).await?;
     let origins = match known.allowed_origins {
         Some(o) => o,
         None => {

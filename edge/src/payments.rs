@@ -3,7 +3,7 @@
 //! `TEST_CHECKOUT=true` and no Stripe key (see `PaymentsMode`); otherwise its routes are 404. It sends its
 //! result through the same verification path as Stripe's own events, signed with the webhook secret.
 
-use crate::engine::{self, Command, DirectoryCommand, DIRECTORY, ORGANISATIONS};
+use crate::engine::{self, Command, DirectoryCommand, ORGANISATIONS};
 use crate::html::{escape, money, page};
 use crate::http::internal;
 use crate::incoming::Incoming;
@@ -28,10 +28,8 @@ pub async fn webhook(
         return apply_signed(env, signature.as_deref(), &body).await;
     };
     let event = verified(env, signature.as_deref(), &body)?;
-    let seen: serde_json::Value = engine::call_json(
+    let seen: serde_json::Value = engine::directory_json(
         env,
-        DIRECTORY,
-        "directory",
         &DirectoryCommand::EventForwarded {
             event_id: event.id.clone(),
         },
@@ -55,10 +53,8 @@ pub async fn webhook(
         keep_status: true,
     };
     let answer = upstream.forward(&out).await?;
-    engine::call(
+    engine::directory(
         env,
-        DIRECTORY,
-        "directory",
         &DirectoryCommand::MarkForwarded {
             event_id: event.id,
             at: now().0,

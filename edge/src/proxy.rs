@@ -2,7 +2,7 @@
 //! Only an allow-list of headers is forwarded (plus `X-Forwarded-For` and the request id), with a timeout;
 //! GETs are retried once on a network error, POSTs never. Upstream errors of any shape come back in ours.
 
-use crate::engine::{self, idempotency_answer, Command, IdempotencyKey, ORGANISATIONS, REPLAYED_HEADER};
+use crate::engine::{self, idempotency_answer, Command, IdempotencyKey, ORGANISATIONS};
 use crate::http::{fetch_within, from_json, internal, json_body, Unanswered};
 use crate::incoming::Incoming;
 use crate::runtime::setting;
@@ -233,9 +233,7 @@ async fn reserve_once(
     };
     let claimed = engine::call(env, ORGANISATIONS, &bucket, &claim).await?;
     if claimed.replayed {
-        let mut response = crate::http::raw_json(claimed.status, claimed.body)?;
-        let _ = response.headers_mut().set(REPLAYED_HEADER, "true");
-        return Ok(response);
+        return crate::http::replayable_json(claimed.status, claimed.body, true);
     }
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]

@@ -126,9 +126,6 @@ pub struct IdempotencyKey {
     pub fingerprint: String,
 }
 
-/// Set by the engine on an answer given again for a repeated Idempotency-Key.
-pub const REPLAYED_HEADER: &str = "Idempotent-Replayed";
-
 /// An organisation's settings the gateway needs before routing (CORS).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -165,7 +162,12 @@ async fn send(env: &Env, binding: &str, name: &str, body: String) -> ApiResult<A
         .await
         .map_err(|e| internal("engine call", e))?;
     let status = resp.status_code();
-    let replayed = resp.headers().get(REPLAYED_HEADER).ok().flatten().is_some();
+    let replayed = resp
+        .headers()
+        .get(slotbook_core::idempotency::REPLAYED_HEADER)
+        .ok()
+        .flatten()
+        .is_some();
     let retry_after = resp
         .headers()
         .get("Retry-After")
@@ -191,6 +193,16 @@ pub async fn call_json<C: Serialize, T: DeserializeOwned>(
 ) -> ApiResult<T> {
     let answer = call(env, binding, name, command).await?;
     from_json(&answer.body).map_err(|e| internal("decode engine answer", e))
+}
+
+/// A command to the one Directory object (booking tokens, API keys, organisations, forwarded events).
+pub async fn directory(env: &Env, command: &DirectoryCommand) -> ApiResult<Answer> {
+    call(env, DIRECTORY, "directory", command).await
+}
+
+/// Like [`directory`], for answers the Worker reads itself.
+pub async fn directory_json<T: DeserializeOwned>(env: &Env, command: &DirectoryCommand) -> ApiResult<T> {
+    call_json(env, DIRECTORY, "directory", command).await
 }
 
 pub(crate) fn not_found_organisation() -> ApiError {

@@ -194,18 +194,6 @@ impl Steps {
         }
     }
 
-    /// Loads the day's slots whenever the service, resource or day changes.
-    pub fn follow_slots(self, ctx: &Ctx) {
-        let ctx = ctx.clone();
-        Effect::new(move |_| {
-            self.service.track();
-            self.resource.track();
-            self.day.track();
-            self.slot.set(None);
-            super::slots::load(&ctx, self);
-        });
-    }
-
     pub fn selected_type(&self) -> Option<ResourceTypeInfo> {
         let id = self.service.get()?;
         self.catalog

@@ -22,7 +22,7 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
     let ctx = use_ctx();
     let steps = Steps::new(catalog, options, RwSignal::new(None::<Outcome>), status);
     provide_context(steps);
-    steps.follow_slots(&ctx);
+    slots::follow(&ctx, steps);
     let booking = RwSignal::new(Load::<ManagedBooking>::Loading);
     let moving = RwSignal::new(false);
     let confirming = RwSignal::new(false);

@@ -194,7 +194,7 @@ fn Flow(
     let ctx = use_ctx();
     let steps = Steps::new(catalog, options, outcome, status);
     provide_context(steps);
-    steps.follow_slots(&ctx);
+    slots::follow(&ctx, steps);
 
     view! {
         {move || match outcome.get() {

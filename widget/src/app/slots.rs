@@ -9,6 +9,18 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use slotbook_core::wire::Availability;
 
+/// Loads the day's slots whenever the service, resource or day changes.
+pub fn follow(ctx: &Ctx, steps: Steps) {
+    let ctx = ctx.clone();
+    Effect::new(move |_| {
+        steps.service.track();
+        steps.resource.track();
+        steps.day.track();
+        steps.slot.set(None);
+        load(&ctx, steps);
+    });
+}
+
 /// Loads the chosen day's slots; an answer to an older request is dropped.
 pub fn load(ctx: &Ctx, steps: Steps) {
     let (Some(type_id), Some(d)) = (steps.service.get_untracked(), steps.day.get_untracked()) else {

@@ -6,8 +6,8 @@
 
 use super::Organisation;
 use crate::engine::sql::{exec, rows, transaction};
-use crate::engine::{IdempotencyKey, REPLAYED_HEADER};
-use crate::http::{internal, json, raw_json};
+use crate::engine::IdempotencyKey;
+use crate::http::{internal, json, replayable_json};
 use crate::runtime::random_hex;
 use serde::Deserialize;
 use slotbook_core::error::{ApiError, ApiResult};
@@ -167,10 +167,8 @@ impl Organisation {
                 match idempotency::decide(stored.as_ref(), &key.fingerprint, alive, now)? {
                     Decision::Replay => {
                         let row = row.ok_or_else(|| internal("replay", "no stored answer"))?;
-                        Claimed::Replay(replayed(
-                            row.status.unwrap_or(200) as u16,
-                            row.body.unwrap_or_default(),
-                        )?)
+                        let (status, body) = (row.status.unwrap_or(200) as u16, row.body.unwrap_or_default());
+                        Claimed::Replay(replayable_json(status, body, true)?)
                     }
                     Decision::Run => {
                         exec(&sql, "INSERT OR REPLACE INTO idempotency_keys (key, fingerprint, finished, created_at, claim_id, claimed_at) VALUES (?, ?, 0, ?, ?, ?)",
@@ -228,12 +226,6 @@ impl Organisation {
         self.running.borrow_mut().remove(claim_id);
         claim.finish(&self.sql(), answer)
     }
-}
-
-fn replayed(status: u16, body: String) -> ApiResult<Response> {
-    let mut response = raw_json(status, body)?;
-    let _ = response.headers_mut().set(REPLAYED_HEADER, "true");
-    Ok(response)
 }
 
 /// What an Idempotency-Key keeps of a refusal: refusals are answers too; a failure on our side (5xx) is
