@@ -18,11 +18,11 @@ pub mod wire;
 #[cfg(feature = "engine")]
 pub mod availability;
 #[cfg(feature = "engine")]
-pub mod calendar;
-#[cfg(feature = "engine")]
 pub mod digest;
 #[cfg(feature = "engine")]
 pub mod document;
+#[cfg(feature = "engine")]
+pub mod ical;
 #[cfg(feature = "engine")]
 pub mod stripe;
 #[cfg(feature = "engine")]

@@ -46,9 +46,10 @@ impl Method {
     }
 }
 
-/// Who a public booking call addresses: an organisation by slug, or one published resource by its token.
+/// The public booking flow a call takes (the reference document's two): the organisation flow names an
+/// organisation by slug; the legacy token flow names one published resource by its booking token.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Booker {
+pub enum Flow {
     Organisation(String),
     Token(String),
 }
@@ -85,7 +86,7 @@ pub enum StaffCall {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    Public(Booker, PublicCall),
+    Public(Flow, PublicCall),
     /// A booking's manage link (`/api/public/booking/manage/:token[/…]`).
     Manage(String, ManageCall),
     Staff(StaffCall),
@@ -122,22 +123,19 @@ impl Route {
                 _ => (None, &[]),
             },
             ["api", "public", "booking", "organisations", slug] => (
-                Some(Route::Public(
-                    Booker::Organisation(slug.to_string()),
-                    PublicCall::Catalog,
-                )),
+                Some(Route::Public(Flow::Organisation(slug.to_string()), PublicCall::Catalog)),
                 &[Method::Get],
             ),
             ["api", "public", "booking", "organisations", slug, call] => public_call(call)
                 .map_or((None, &[]), |(c, m)| {
-                    (Some(Route::Public(Booker::Organisation(slug.to_string()), c)), m)
+                    (Some(Route::Public(Flow::Organisation(slug.to_string()), c)), m)
                 }),
             ["api", "public", "booking", token] => (
-                Some(Route::Public(Booker::Token(token.to_string()), PublicCall::Catalog)),
+                Some(Route::Public(Flow::Token(token.to_string()), PublicCall::Catalog)),
                 &[Method::Get],
             ),
             ["api", "public", "booking", token, call] => public_call(call).map_or((None, &[]), |(c, m)| {
-                (Some(Route::Public(Booker::Token(token.to_string()), c)), m)
+                (Some(Route::Public(Flow::Token(token.to_string()), c)), m)
             }),
             ["api", "reservations"] => {
                 let call = match method {
@@ -184,7 +182,7 @@ impl Route {
     /// The organisation slug the route names directly, for logs and per-organisation limits.
     pub fn organisation(&self) -> Option<&str> {
         match self {
-            Route::Public(Booker::Organisation(slug), _) | Route::AdminImport(slug) => Some(slug),
+            Route::Public(Flow::Organisation(slug), _) | Route::AdminImport(slug) => Some(slug),
             _ => None,
         }
     }
@@ -273,10 +271,10 @@ mod tests {
         let r = Route::resolve(Method::Get, "/api/public/booking/organisations/acme-spa/availability").unwrap();
         assert_eq!(
             r,
-            Route::Public(Booker::Organisation("acme-spa".into()), PublicCall::Availability)
+            Route::Public(Flow::Organisation("acme-spa".into()), PublicCall::Availability)
         );
         let r = Route::resolve(Method::Post, "/api/public/booking/tok_123/reserve").unwrap();
-        assert_eq!(r, Route::Public(Booker::Token("tok_123".into()), PublicCall::Reserve));
+        assert_eq!(r, Route::Public(Flow::Token("tok_123".into()), PublicCall::Reserve));
         let r = Route::resolve(Method::Get, "/api/public/booking/organisations/acme-spa/").unwrap();
         assert_eq!(r.organisation(), Some("acme-spa"));
     }

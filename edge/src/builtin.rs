@@ -1,54 +1,37 @@
 //! The API answered by the built-in engine: each route's input is validated here (before anything runs),
 //! then sent to the organisation's Durable Object as a typed command.
 
-use crate::engine::{self, Command, DirectoryCommand, IdempotencyKey, Scope, TokenEntry, ORGANISATIONS};
+use crate::engine::{self, Bookable, Command, DirectoryCommand, IdempotencyKey, Scope, TokenEntry, ORGANISATIONS};
 use crate::http::{json_body, read_body, read_document, replayable_json};
 use crate::incoming::Incoming;
 use crate::origins;
 use crate::runtime::setting;
-use serde::Deserialize;
 use slotbook_core::digest::{fingerprint, sha256_hex};
 use slotbook_core::document::is_valid_slug;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::idempotency;
 use slotbook_core::request_url::RequestUrl;
-use slotbook_core::route::{Booker, PublicCall, StaffCall, BODY_LIMIT, IMPORT_BODY_LIMIT};
+use slotbook_core::route::{Flow, PublicCall, StaffCall, BODY_LIMIT, IMPORT_BODY_LIMIT};
 use slotbook_core::validate::{self, Query};
 use worker::{Env, Response};
 
-/// The organisation a public call books with, and for a token the one resource it publishes.
-pub struct Target {
-    pub slug: String,
-    pub scope: Option<Scope>,
-}
-
-#[derive(Deserialize)]
-struct Resolved {
-    slug: String,
-    scope: Option<Scope>,
-}
-
 /// The organisation a public call addresses; an unknown one is 404 without reaching (or creating) any
 /// organisation's Durable Object.
-pub async fn target(env: &Env, booker: &Booker) -> ApiResult<Target> {
-    match booker {
-        Booker::Organisation(slug) if is_valid_slug(slug) => {
+pub async fn bookable(env: &Env, flow: &Flow) -> ApiResult<Bookable> {
+    match flow {
+        Flow::Organisation(slug) if is_valid_slug(slug) => {
             origins::of_organisation(env, slug).await?;
-            Ok(Target {
+            Ok(Bookable {
                 slug: slug.clone(),
                 scope: None,
             })
         }
-        Booker::Organisation(_) => Err(ApiError::not_found("Organisation")),
-        Booker::Token(token) => {
+        Flow::Organisation(_) => Err(ApiError::not_found("Organisation")),
+        Flow::Token(token) => {
             let command = DirectoryCommand::ResolveToken {
                 token_hash: sha256_hex(token.as_bytes()),
             };
-            let r: Resolved = engine::directory_json(env, &command).await?;
-            Ok(Target {
-                slug: r.slug,
-                scope: r.scope,
-            })
+            engine::directory_json(env, &command).await
         }
     }
 }
@@ -56,7 +39,7 @@ pub async fn target(env: &Env, booker: &Booker) -> ApiResult<Target> {
 pub async fn public(
     mut req: Incoming,
     env: &Env,
-    target: &Target,
+    target: &Bookable,
     call: &PublicCall,
     url: &RequestUrl,
     self_origin: &str,
@@ -114,7 +97,7 @@ pub async fn staff(
     url: &RequestUrl,
 ) -> (Option<String>, ApiResult<Response>) {
     let key = bearer(&req);
-    let resolved: ApiResult<Resolved> = match key {
+    let resolved: ApiResult<Bookable> = match key {
         None => Err(ApiError::new(
             ErrorCode::InvalidApiKey,
             "The API key is missing or invalid",

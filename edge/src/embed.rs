@@ -7,7 +7,7 @@ use crate::http::internal;
 use crate::origins;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::request_url::RequestUrl;
-use slotbook_core::route::Booker;
+use slotbook_core::route::Flow;
 use slotbook_core::validate::{origin_of, Query};
 use worker::{Env, Headers, Response};
 
@@ -15,9 +15,9 @@ pub async fn page(env: &Env, url: &RequestUrl, self_origin: &str, proxy: bool) -
     let pairs = url.query_pairs();
     let query = Query::new(&pairs);
     let given = |name| query.get(name).filter(|v| !v.is_empty());
-    let booker = match (given("organisation"), given("token")) {
-        (Some(slug), _) => Booker::Organisation(slug.to_string()),
-        (None, Some(token)) => Booker::Token(token.to_string()),
+    let flow = match (given("organisation"), given("token")) {
+        (Some(slug), _) => Flow::Organisation(slug.to_string()),
+        (None, Some(token)) => Flow::Token(token.to_string()),
         (None, None) => {
             return Err(ApiError::validation(
                 "organisation",
@@ -31,7 +31,7 @@ pub async fn page(env: &Env, url: &RequestUrl, self_origin: &str, proxy: bool) -
         .ok_or_else(|| ApiError::validation("parentOrigin", "parentOrigin must be an origin"))?;
     let allowed = match proxy {
         true => origins::of_setting(env),
-        false => origins::of_organisation(env, &builtin::target(env, &booker).await?.slug).await?,
+        false => origins::of_organisation(env, &builtin::bookable(env, &flow).await?.slug).await?,
     };
     if parent != self_origin && !allowed.contains(&parent) {
         return Err(ApiError::new(

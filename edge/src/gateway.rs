@@ -87,7 +87,7 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
     }
 
     let upstream = Upstream::from_env(env);
-    if let Route::Public(booker, call) = &route {
+    if let Route::Public(flow, call) = &route {
         // Preflights count as reads, so a browser's reserve is counted once against the stricter limit.
         limit_client(
             env,
@@ -101,7 +101,7 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
         .await?;
         let origin = cross_origin(&req, own);
         let target = match &upstream {
-            None => Some(builtin::target(env, booker).await?),
+            None => Some(builtin::bookable(env, flow).await?),
             Some(_) => None,
         };
         if let Some(t) = &target {
@@ -119,7 +119,7 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
             return preflight_answer();
         }
         return match (&upstream, &target) {
-            (Some(up), _) => proxy::public(req, env, up, booker, call, &url, &ex.request_id).await,
+            (Some(up), _) => proxy::public(req, env, up, flow, call, &url, &ex.request_id).await,
             (None, Some(t)) => builtin::public(req, env, t, call, &url, require_public_origin(own)?).await,
             (None, None) => unreachable!("built-in mode always has a target"),
         };

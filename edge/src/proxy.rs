@@ -10,7 +10,7 @@ use slotbook_core::digest::{fingerprint, sha256_hex};
 use slotbook_core::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use slotbook_core::idempotency;
 use slotbook_core::request_url::RequestUrl;
-use slotbook_core::route::{Booker, PublicCall, StaffCall};
+use slotbook_core::route::{Flow, PublicCall, StaffCall};
 use slotbook_core::validate::{self, Query};
 use slotbook_core::wire::ReserveRequest;
 use std::time::Duration;
@@ -130,12 +130,12 @@ pub async fn public(
     mut req: Incoming,
     env: &Env,
     upstream: &Upstream,
-    booker: &Booker,
+    flow: &Flow,
     call: &PublicCall,
     url: &RequestUrl,
     request_id: &str,
 ) -> ApiResult<Response> {
-    let by_org = matches!(booker, Booker::Organisation(_));
+    let by_org = matches!(flow, Flow::Organisation(_));
     let pairs = url.query_pairs();
     let query = Query::new(&pairs);
     let body = match call {
@@ -164,7 +164,7 @@ pub async fn public(
             let request = validate::reserve_request(&value, by_org)?;
             let out = Outgoing::from_request(&req, url.path_and_query(), Some(body), request_id);
             return match key {
-                Some(key) => reserve_once(env, upstream, booker, key, &request, &out).await,
+                Some(key) => reserve_once(env, upstream, flow, key, &request, &out).await,
                 None => upstream.forward(&out).await,
             };
         }
@@ -212,7 +212,7 @@ fn catalog_answer(body: Vec<u8>, cache: &str) -> ApiResult<Response> {
 async fn reserve_once(
     env: &Env,
     upstream: &Upstream,
-    booker: &Booker,
+    flow: &Flow,
     key: String,
     request: &ReserveRequest,
     out: &Outgoing,
@@ -220,9 +220,9 @@ async fn reserve_once(
     idempotency::check_key(&key)?;
     let canonical = serde_json::to_value(request).map_err(|e| internal("fingerprint", e))?;
     // Keys are scoped to the organisation (or to the booking link in the token flow).
-    let scope = match booker {
-        Booker::Organisation(slug) => slug.clone(),
-        Booker::Token(token) => format!("token-{}", &sha256_hex(token.as_bytes())[..32]),
+    let scope = match flow {
+        Flow::Organisation(slug) => slug.clone(),
+        Flow::Token(token) => format!("token-{}", &sha256_hex(token.as_bytes())[..32]),
     };
     let (bucket, key) = (idempotency_bucket(&scope), format!("{scope}:{key}"));
     let claim = Command::ClaimIdempotencyKey {
@@ -237,10 +237,10 @@ async fn reserve_once(
     }
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
-    struct Claimed {
+    struct ClaimAnswer {
         claim_id: String,
     }
-    let claim_id = from_json::<Claimed>(&claimed.body)
+    let claim_id = from_json::<ClaimAnswer>(&claimed.body)
         .map_err(|e| internal("claim", e))?
         .claim_id;
     let result = upstream.forward(out).await;

@@ -3,7 +3,7 @@
 //! and keys are kept only as SHA-256 digests.
 
 use super::sql::{exec, exists, migrate, rows, transaction};
-use super::Scope;
+use super::{Bookable, Scope};
 use crate::http::{error_response, json};
 use serde::{Deserialize, Serialize};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
@@ -62,12 +62,6 @@ pub enum DirectoryCommand {
         event_id: String,
         at: i64,
     },
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Resolved {
-    pub slug: String,
-    pub scope: Option<Scope>,
 }
 
 #[durable_object]
@@ -150,7 +144,7 @@ impl Directory {
                 };
                 json(
                     200,
-                    &Resolved {
+                    &Bookable {
                         slug: row.slug,
                         scope: Some(scope),
                     },
@@ -188,7 +182,7 @@ impl Directory {
                     .ok_or_else(|| ApiError::new(ErrorCode::InvalidApiKey, "The API key is missing or invalid"))?;
                 json(
                     200,
-                    &Resolved {
+                    &Bookable {
                         slug: row.slug,
                         scope: None,
                     },

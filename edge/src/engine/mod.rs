@@ -19,6 +19,14 @@ use worker::{Env, Method, Request, RequestInit};
 pub const ORGANISATIONS: &str = "ORGANISATIONS";
 pub const DIRECTORY: &str = "DIRECTORY";
 
+/// What a public call may book: an organisation, and through a booking token only the one resource it
+/// publishes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bookable {
+    pub slug: String,
+    pub scope: Option<Scope>,
+}
+
 /// The one resource a legacy booking token publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scope {

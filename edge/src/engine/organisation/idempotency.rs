@@ -21,7 +21,7 @@ pub struct Claim {
     pub(super) id: String,
 }
 
-pub(super) enum Claimed {
+pub(super) enum KeyOutcome {
     Replay(Response),
     Run(Claim),
     Resume(Claim, i64),
@@ -126,7 +126,7 @@ impl Drop for Running<'_> {
 impl Organisation {
     /// Claims a key for a request about to run, or returns the answer to give again. The check and the
     /// claim are one synchronous step, so two requests cannot both claim a key.
-    pub(super) fn claim(&self, key: &IdempotencyKey, now: Timestamp) -> ApiResult<Claimed> {
+    pub(super) fn claim(&self, key: &IdempotencyKey, now: Timestamp) -> ApiResult<KeyOutcome> {
         #[derive(Deserialize)]
         struct Row {
             fingerprint: String,
@@ -168,12 +168,12 @@ impl Organisation {
                     Decision::Replay => {
                         let row = row.ok_or_else(|| internal("replay", "no stored answer"))?;
                         let (status, body) = (row.status.unwrap_or(200) as u16, row.body.unwrap_or_default());
-                        Claimed::Replay(replayable_json(status, body, true)?)
+                        KeyOutcome::Replay(replayable_json(status, body, true)?)
                     }
                     Decision::Run => {
                         exec(&sql, "INSERT OR REPLACE INTO idempotency_keys (key, fingerprint, finished, created_at, claim_id, claimed_at) VALUES (?, ?, 0, ?, ?, ?)",
                         vec![key.key.clone().into(), key.fingerprint.clone().into(), now.0.into(), claim.id.clone().into(), now.0.into()])?;
-                        Claimed::Run(Claim {
+                        KeyOutcome::Run(Claim {
                             key: claim.key.clone(),
                             id: claim.id.clone(),
                         })
@@ -184,7 +184,7 @@ impl Organisation {
                             "UPDATE idempotency_keys SET claim_id = ?, claimed_at = ? WHERE key = ?",
                             vec![claim.id.clone().into(), now.0.into(), key.key.clone().into()],
                         )?;
-                        Claimed::Resume(
+                        KeyOutcome::Resume(
                             Claim {
                                 key: claim.key.clone(),
                                 id: claim.id.clone(),
@@ -195,7 +195,7 @@ impl Organisation {
                 },
             )
         })?;
-        if let Claimed::Run(c) | Claimed::Resume(c, _) = &claimed {
+        if let KeyOutcome::Run(c) | KeyOutcome::Resume(c, _) = &claimed {
             self.running.borrow_mut().insert(c.id.clone());
         }
         Ok(claimed)
@@ -206,9 +206,11 @@ impl Organisation {
     /// stored answer (with `Idempotent-Replayed`).
     pub(super) fn claim_for_upstream(&self, key: &IdempotencyKey, now: Timestamp) -> ApiResult<Response> {
         match self.claim(key, now)? {
-            Claimed::Replay(response) => Ok(response),
+            KeyOutcome::Replay(response) => Ok(response),
             // The upstream keeps its own record of the key (it is forwarded), so a resumed claim runs again.
-            Claimed::Run(claim) | Claimed::Resume(claim, _) => json(200, &serde_json::json!({"claimId": claim.id})),
+            KeyOutcome::Run(claim) | KeyOutcome::Resume(claim, _) => {
+                json(200, &serde_json::json!({"claimId": claim.id}))
+            }
         }
     }
 

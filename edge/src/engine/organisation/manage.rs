@@ -3,14 +3,14 @@
 //! the same no-overbooking check as a reserve, and add it to a calendar. Changing is possible until the
 //! organisation's `cancellationNoticeHours` before the start.
 
-use super::reservations::{by_manage_token, insert_allocations, place, Stored};
+use super::reservations::{by_manage_token, insert_allocations, place, ReservationRecord};
 use super::webhooks::emit_for;
-use super::{candidates, resource_type, Loaded, Organisation};
+use super::{candidates, resource_type, Organisation, Venue};
 use crate::engine::sql::{exec, transaction};
 use crate::engine::ManageAction;
 use crate::http::json;
-use slotbook_core::calendar::CalendarEvent;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
+use slotbook_core::ical::CalendarEvent;
 use slotbook_core::reservation::{change_deadline, check_customer_change, PaymentStatus, ReservationStatus};
 use slotbook_core::time::Timestamp;
 use slotbook_core::webhook::EventKind;
@@ -42,7 +42,7 @@ impl Organisation {
         json(200, &self.managed(&stored, manage_url, now)?)
     }
 
-    fn managed(&self, r: &Stored, manage_url: &str, now: Timestamp) -> ApiResult<ManagedBooking> {
+    fn managed(&self, r: &ReservationRecord, manage_url: &str, now: Timestamp) -> ApiResult<ManagedBooking> {
         let loaded = self.load()?;
         let notice = loaded.doc.cancellation_notice_hours;
         let can_cancel = check_customer_change(r.status, r.start_time, notice, now).is_ok();
@@ -60,7 +60,7 @@ impl Organisation {
     }
 
     /// Cancels for the customer: a paid booking's payment goes back, a hold's session is expired.
-    async fn customer_cancel(&self, r: &Stored, now: Timestamp) -> ApiResult<()> {
+    async fn customer_cancel(&self, r: &ReservationRecord, now: Timestamp) -> ApiResult<()> {
         let notice = self.load()?.doc.cancellation_notice_hours;
         check_customer_change(r.status, r.start_time, notice, now)?;
         let sql = self.sql();
@@ -88,7 +88,13 @@ impl Organisation {
 
     /// Moves the booking to another slot of its service: the same places, checked and allocated in one
     /// transaction as a reserve is.
-    fn customer_reschedule(&self, r: &Stored, start: Timestamp, end: Timestamp, now: Timestamp) -> ApiResult<()> {
+    fn customer_reschedule(
+        &self,
+        r: &ReservationRecord,
+        start: Timestamp,
+        end: Timestamp,
+        now: Timestamp,
+    ) -> ApiResult<()> {
         let loaded = self.load()?;
         let doc = &loaded.doc;
         check_customer_change(r.status, r.start_time, doc.cancellation_notice_hours, now)?;
@@ -138,8 +144,8 @@ impl Organisation {
 /// A booking as a calendar event: the calendar file, and the Google Calendar link of the manage view and
 /// the reserve answer.
 pub(super) fn calendar_event<T>(
-    loaded: &Loaded,
-    r: &Stored,
+    loaded: &Venue,
+    r: &ReservationRecord,
     manage_url: &str,
     now: Timestamp,
     out: impl FnOnce(&CalendarEvent) -> T,

@@ -43,21 +43,21 @@ pub struct Organisation {
     state: State,
     env: Env,
     /// The catalog as stored, read once per object life and after each import.
-    loaded: RefCell<Option<Rc<Loaded>>>,
+    loaded: RefCell<Option<Rc<Venue>>>,
     /// Idempotency claims made by requests still running in this instance (see [`idempotency`]).
     running: RefCell<HashSet<String>>,
     /// Whether the schema is known to exist (it is created by an import or a proxy-mode key, nothing else).
     migrated: RefCell<bool>,
 }
 
-struct Loaded {
+struct Venue {
     slug: String,
     doc: OrganisationDocument,
     zone: Zone,
     hours: HashMap<i64, Vec<OpeningHours>>,
 }
 
-impl Loaded {
+impl Venue {
     /// A service's slots: its weekly hours (read once per load) in the organisation's zone, minus closures.
     fn schedule<'a>(&'a self, rt: &ResourceTypeDoc) -> slotbook_core::availability::Schedule<'a> {
         let hours = self.hours.get(&rt.id).map(Vec::as_slice).unwrap_or_default();
@@ -235,14 +235,14 @@ impl Organisation {
         }
     }
 
-    fn load(&self) -> ApiResult<Rc<Loaded>> {
+    fn load(&self) -> ApiResult<Rc<Venue>> {
         if let Some(l) = self.loaded.borrow().as_ref() {
             return Ok(l.clone());
         }
         let (slug, doc) = schema::load_document(&self.sql())?.ok_or_else(super::not_found_organisation)?;
         let zone = Zone::named(&doc.time_zone).ok_or_else(|| internal("stored time zone", &doc.time_zone))?;
         let hours = doc.resource_types.iter().map(|rt| (rt.id, rt.weekly_hours())).collect();
-        let loaded = Rc::new(Loaded { slug, doc, zone, hours });
+        let loaded = Rc::new(Venue { slug, doc, zone, hours });
         self.loaded.replace(Some(loaded.clone()));
         Ok(loaded)
     }
@@ -312,7 +312,7 @@ impl Organisation {
 
 /// The service (and resource) an availability query asks about: a booking token's own, or the query's.
 fn asked_for<'a>(
-    loaded: &'a Loaded,
+    loaded: &'a Venue,
     query: &AvailabilityQuery,
     scope: Option<Scope>,
 ) -> ApiResult<(&'a ResourceTypeDoc, Option<i64>, Vec<ResourceCapacity>)> {

@@ -289,7 +289,7 @@ impl Organisation {
         ))
     }
 
-    async fn expire_session(&self, r: &super::reservations::Stored, now: Timestamp) -> ApiResult<()> {
+    async fn expire_session(&self, r: &super::reservations::ReservationRecord, now: Timestamp) -> ApiResult<()> {
         let session = r.stripe_checkout_session_id.clone().unwrap_or_default();
         let stripe = Stripe::from_env(&self.env);
         let ended: Option<Session> = match (&stripe, local_session_organisation(&session)) {
@@ -316,7 +316,7 @@ impl Organisation {
     }
 
     /// Refunds the reservation's payment in full, once (see `RefundRequest::idempotency_key`).
-    async fn refund(&self, r: &super::reservations::Stored, now: Timestamp) -> ApiResult<()> {
+    async fn refund(&self, r: &super::reservations::ReservationRecord, now: Timestamp) -> ApiResult<()> {
         let session = r.stripe_checkout_session_id.clone().unwrap_or_default();
         let refund_id = match (Stripe::from_env(&self.env), local_session_organisation(&session)) {
             (Some(stripe), None) => {

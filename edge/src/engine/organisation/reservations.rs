@@ -217,7 +217,7 @@ pub struct ReservationRow {
 }
 
 /// A stored reservation with what only the engine sees.
-pub struct Stored {
+pub struct ReservationRecord {
     pub reservation: Reservation,
     pub checkout_url: Option<String>,
     pub return_url: Option<String>,
@@ -226,7 +226,7 @@ pub struct Stored {
     pub sequence: u32,
 }
 
-impl std::ops::Deref for Stored {
+impl std::ops::Deref for ReservationRecord {
     type Target = Reservation;
     fn deref(&self) -> &Reservation {
         &self.reservation
@@ -234,11 +234,11 @@ impl std::ops::Deref for Stored {
 }
 
 impl ReservationRow {
-    fn into_stored(self, resource_ids: Vec<i64>) -> ApiResult<Stored> {
+    fn into_stored(self, resource_ids: Vec<i64>) -> ApiResult<ReservationRecord> {
         let status = ReservationStatus::parse(&self.status).ok_or_else(|| internal("stored status", &self.status))?;
         let payment_status = PaymentStatus::parse(&self.payment_status)
             .ok_or_else(|| internal("stored payment status", &self.payment_status))?;
-        Ok(Stored {
+        Ok(ReservationRecord {
             checkout_url: self.checkout_url,
             return_url: self.return_url,
             payment_intent: self.payment_intent,
@@ -277,18 +277,18 @@ impl Organisation {
         Ok(self.stored(id)?.reservation)
     }
 
-    pub(super) fn stored(&self, id: i64) -> ApiResult<Stored> {
+    pub(super) fn stored(&self, id: i64) -> ApiResult<ReservationRecord> {
         let row = by_id(&self.sql(), id)?.ok_or_else(|| ApiError::not_found("Reservation"))?;
         self.with_resources(row)
     }
 
-    pub(super) fn with_resources(&self, row: ReservationRow) -> ApiResult<Stored> {
+    pub(super) fn with_resources(&self, row: ReservationRow) -> ApiResult<ReservationRecord> {
         with_allocations(&self.sql(), row)
     }
 }
 
 /// A reservation row with the resources it holds.
-pub fn with_allocations(sql: &SqlStorage, row: ReservationRow) -> ApiResult<Stored> {
+pub fn with_allocations(sql: &SqlStorage, row: ReservationRow) -> ApiResult<ReservationRecord> {
     #[derive(Deserialize)]
     struct Alloc {
         resource_id: i64,

@@ -4,11 +4,11 @@
 //! (for a paid service: a Stripe Checkout Session, or the local test checkout) → the answer. And the checkout
 //! status the widget polls.
 
-use super::idempotency::{idempotency_answer, Claim, Claimed, Running};
+use super::idempotency::{idempotency_answer, Claim, KeyOutcome, Running};
 use super::manage::calendar_event;
-use super::reservations::{by_session, holding, insert_reservation, NewReservation, Stored};
+use super::reservations::{by_session, holding, insert_reservation, NewReservation, ReservationRecord};
 use super::webhooks::{emit, emit_for};
-use super::{candidates, resource_type, Loaded, Organisation};
+use super::{candidates, resource_type, Organisation, Venue};
 use crate::engine::sql::{exec, rows, transaction};
 use crate::engine::{IdempotencyKey, Scope};
 use crate::http::{internal, json};
@@ -66,9 +66,9 @@ impl Organisation {
             return json(201, &self.reserve(req, scope, at, None, now).await?);
         };
         let (claim, resume) = match self.claim(&key, now)? {
-            Claimed::Replay(response) => return Ok(response),
-            Claimed::Run(claim) => (claim, None),
-            Claimed::Resume(claim, id) => (claim, Some(id)),
+            KeyOutcome::Replay(response) => return Ok(response),
+            KeyOutcome::Run(claim) => (claim, None),
+            KeyOutcome::Resume(claim, id) => (claim, Some(id)),
         };
         let _running = Running {
             organisation: self,
@@ -79,7 +79,7 @@ impl Organisation {
             Some(id) => self.resume(id, at, &claim, now).await,
         };
         match &result {
-            // Stored already, in the reservation's transaction or once the checkout started.
+            // ReservationRecord already, in the reservation's transaction or once the checkout started.
             Ok(_) => {}
             Err(e) => claim.finish(&self.sql(), idempotency_answer(e))?,
         }
@@ -137,7 +137,7 @@ impl Organisation {
     /// Checks the request against the catalog; nothing is written.
     fn validate(
         &self,
-        loaded: &Loaded,
+        loaded: &Venue,
         req: &ReserveRequest,
         scope: Option<Scope>,
         base_url: &str,
@@ -248,12 +248,12 @@ impl Organisation {
     /// nothing interleaves). A free booking's answer is complete here and stored with it.
     fn hold_places(
         &self,
-        loaded: &Loaded,
+        loaded: &Venue,
         plan: &Plan,
         claim: Option<&Claim>,
         public_path: &str,
         now: Timestamp,
-    ) -> ApiResult<Stored> {
+    ) -> ApiResult<ReservationRecord> {
         let sql = self.sql();
         let new = &plan.new;
         transaction(&self.state.storage(), || {
@@ -280,8 +280,8 @@ impl Organisation {
     /// Idempotency-Key is one per reservation) and answers the reserve.
     async fn start_checkout(
         &self,
-        loaded: &Loaded,
-        stored: Stored,
+        loaded: &Venue,
+        stored: ReservationRecord,
         at: Addresses<'_>,
         manage_url: Option<String>,
         claim: Option<&Claim>,
@@ -330,7 +330,12 @@ impl Organisation {
         Ok(answer)
     }
 
-    async fn create_session(&self, loaded: &Loaded, r: &Stored, base_url: &str) -> ApiResult<(String, String)> {
+    async fn create_session(
+        &self,
+        loaded: &Venue,
+        r: &ReservationRecord,
+        base_url: &str,
+    ) -> ApiResult<(String, String)> {
         let Some(stripe) = Stripe::from_env(&self.env) else {
             // Only reached with the test checkout on (`validate` refuses paid services otherwise).
             let session_id = local_session_id(&random_hex(12), &loaded.slug);
@@ -431,8 +436,8 @@ impl Organisation {
 /// The answer to a reserve, from the reservation as stored: the same for the first answer, a replay's
 /// stored copy, and a resumed request.
 pub(super) fn reserve_answer(
-    r: &Stored,
-    loaded: &Loaded,
+    r: &ReservationRecord,
+    loaded: &Venue,
     public_path: &str,
     manage_url: Option<String>,
     now: Timestamp,

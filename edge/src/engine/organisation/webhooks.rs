@@ -3,7 +3,7 @@
 //! endpoint's secret, retried with growing pauses until the endpoint answers 2xx or the attempts are spent.
 //! Deliveries that ended are kept 30 days for staff to look up, then deleted.
 
-use super::reservations::{by_id, with_allocations, Stored};
+use super::reservations::{by_id, with_allocations, ReservationRecord};
 use super::Organisation;
 use crate::engine::sql::{exec, rows};
 use crate::http::{fetch_within, Unanswered};
@@ -24,7 +24,7 @@ const BATCH: i64 = 25;
 
 /// Queues `kind` for the reservation (as `stored` now is) to every endpoint. Call inside the transaction
 /// that makes the change, so the event exists exactly when the change does.
-pub fn emit(sql: &SqlStorage, kind: EventKind, stored: &Stored, now: Timestamp) -> ApiResult<()> {
+pub fn emit(sql: &SqlStorage, kind: EventKind, stored: &ReservationRecord, now: Timestamp) -> ApiResult<()> {
     #[derive(Deserialize)]
     struct Hook {
         url: String,
