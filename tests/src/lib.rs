@@ -200,12 +200,10 @@ impl Edge {
         }
         let child = cmd.spawn().expect("start wrangler dev");
         let pgid = child.id() as i32;
-        if let Some(slot) = GROUPS
+        // Kept for the exit hook, which kills whatever a panicking test left running (eight at most).
+        let _ = GROUPS
             .iter()
-            .find(|g| g.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst).is_ok())
-        {
-            let _ = slot;
-        }
+            .find(|g| g.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst).is_ok());
         self.child = Some(child);
     }
 
@@ -229,38 +227,34 @@ impl Edge {
     }
 
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let pgid = child.id() as i32;
-            unsafe { libc::kill(-pgid, libc::SIGTERM) };
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            unsafe { libc::kill(-pgid, libc::SIGKILL) };
-            let _ = child.wait();
-            for g in &GROUPS {
-                let _ = g.compare_exchange(pgid, 0, Ordering::SeqCst, Ordering::SeqCst);
-            }
-            // Give the port and the SQLite files a moment to be released.
-            std::thread::sleep(Duration::from_millis(300));
-        }
+        self.end(Duration::from_secs(10));
     }
 
     /// Kills the runtime at once (SIGKILL to the whole process group), as a crash would: requests in flight
     /// get no answer and nothing is flushed on the way out.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let pgid = child.id() as i32;
-            unsafe { libc::kill(-pgid, libc::SIGKILL) };
-            let _ = child.wait();
-            for g in &GROUPS {
-                let _ = g.compare_exchange(pgid, 0, Ordering::SeqCst, Ordering::SeqCst);
+        self.end(Duration::ZERO);
+    }
+
+    /// Ends the runtime's process group: asked to stop (SIGTERM) with `grace` to do so, then killed; its group
+    /// is no longer one to reap at exit.
+    fn end(&mut self, grace: Duration) {
+        let Some(mut child) = self.child.take() else { return };
+        let pgid = child.id() as i32;
+        if !grace.is_zero() {
+            unsafe { libc::kill(-pgid, libc::SIGTERM) };
+            let deadline = Instant::now() + grace;
+            while Instant::now() < deadline && !matches!(child.try_wait(), Ok(Some(_))) {
+                std::thread::sleep(Duration::from_millis(100));
             }
-            std::thread::sleep(Duration::from_millis(300));
         }
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        let _ = child.wait();
+        for g in &GROUPS {
+            let _ = g.compare_exchange(pgid, 0, Ordering::SeqCst, Ordering::SeqCst);
+        }
+        // Give the port and the SQLite files a moment to be released.
+        std::thread::sleep(Duration::from_millis(300));
     }
 
     /// Stops (if running) and starts again on the same state directory, with the same vars (and a new port).

@@ -54,6 +54,15 @@ pub fn reserve(edge: &Edge, slot: &Value, quantity: u32) -> Answer {
     http::post_json(&format!("{}/reserve", base(edge)), &body)
 }
 
+/// Holds the massage at `slot` for payment (the reserve must succeed): its reservation and session ids.
+pub fn held(edge: &Edge, slot: &Value, quantity: u32) -> (i64, String) {
+    let a = reserve(edge, slot, quantity);
+    assert_eq!(a.status, 201, "{}", a.body);
+    let r = a.json();
+    let session = r["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    (r["reservationId"].as_i64().unwrap(), session)
+}
+
 /// The checkout status of a session.
 pub fn status(edge: &Edge, session: &str) -> Value {
     http::get(&format!("{}/checkout-status?sessionId={session}", base(edge)))

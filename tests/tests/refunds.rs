@@ -16,10 +16,7 @@ fn a_payment_after_the_hold_was_released_is_refunded_once() {
     let stripe = StripeDouble::start();
     let edge = start(&stripe, true);
     let slot = find_slot(&base(&edge), 8, 1, 5);
-    let a = reserve(&edge, &slot, 1);
-    assert_eq!(a.status, 201, "{}", a.body);
-    let id = a.json()["reservationId"].as_i64().unwrap();
-    let session = a.json()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    let (id, session) = held(&edge, &slot, 1);
     wait_for_status(&edge, &session, "cancelled");
     // The customer's payment went through at Stripe after all (the expiry crossed it).
     let intent = stripe.complete(&session);
@@ -77,11 +74,7 @@ fn staff_cancelling_a_hold_expires_its_session_or_refunds_it() {
     };
     // Unpaid: the session is expired at Stripe, so the customer can no longer pay for it.
     let slot = find_slot(&base(&edge), 8, 1, 6);
-    let a = reserve(&edge, &slot, 1).json();
-    let (id, session) = (
-        a["reservationId"].as_i64().unwrap(),
-        a["stripeCheckoutSessionId"].as_str().unwrap().to_string(),
-    );
+    let (id, session) = held(&edge, &slot, 1);
     let c = cancel(id);
     assert_eq!(c.status, 200, "{}", c.body);
     assert_eq!(stripe.session(&session)["status"], "expired");
@@ -101,11 +94,7 @@ fn staff_cancelling_a_hold_expires_its_session_or_refunds_it() {
 
     // Paid at Stripe a moment before staff cancelled (the webhook not there yet): the payment goes back.
     let slot = find_slot(&base(&edge), 8, 1, 7);
-    let a = reserve(&edge, &slot, 1).json();
-    let (id, session) = (
-        a["reservationId"].as_i64().unwrap(),
-        a["stripeCheckoutSessionId"].as_str().unwrap().to_string(),
-    );
+    let (id, session) = held(&edge, &slot, 1);
     let intent = stripe.complete(&session);
     assert_eq!(cancel(id).status, 200);
     wait_for_refund(&stripe, &intent);

@@ -110,9 +110,7 @@ fn a_payment_completed_as_the_hold_ends_confirms_the_booking() {
     let stripe = StripeDouble::start();
     let edge = start(&stripe, true);
     let slot = find_slot(&base(&edge), 8, 1, 1);
-    let a = reserve(&edge, &slot, 1);
-    assert_eq!(a.status, 201, "{}", a.body);
-    let session = a.json()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    let (_, session) = held(&edge, &slot, 1);
     // The customer pays; the webhook has not arrived when the hold ends.
     stripe.complete(&session);
     let s = wait_for_status(&edge, &session, "confirmed");
@@ -208,9 +206,7 @@ fn a_delayed_payment_keeps_its_places_past_the_hold() {
     let edge = start(&stripe, true);
     let slot = find_slot(&base(&edge), 8, 1, 2);
     let before = places_left(&base(&edge), 8, &slot);
-    let a = reserve(&edge, &slot, 1);
-    assert_eq!(a.status, 201, "{}", a.body);
-    let session = a.json()["stripeCheckoutSessionId"].as_str().unwrap().to_string();
+    let (_, session) = held(&edge, &slot, 1);
     stripe.complete_unpaid(&session);
     // Past the hold: the alarm found the payment still processing and kept the reservation and its place.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
