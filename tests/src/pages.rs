@@ -62,6 +62,7 @@ pub fn host_page_with(edge: &Edge, slug: &str, attributes: &str, head: &str) -> 
 
 /// A venue's page whose widget talks to a stand-in for the API on the page's own origin: its reads are the
 /// edge's answers, its reserve answers what `reserve` says. `lang` is the page's `<html lang>`, if any.
+/// `/preselected/TYPE/DATE` is the same page with a service and a day preselected.
 pub fn venue_with_api(
     edge: &Edge,
     slug: &str,
@@ -72,11 +73,15 @@ pub fn venue_with_api(
     let slug = slug.to_string();
     let lang = lang.map(|l| format!(r#" lang="{l}""#)).unwrap_or_default();
     Server::start_typed(move |r| {
-        if r.path == "/" {
+        let preselect = r.path.strip_prefix("/preselected/").and_then(|p| p.split_once('/'));
+        if r.path == "/" || preselect.is_some() {
             let origin = format!("http://{}", r.headers["host"]);
+            let attributes = preselect
+                .map(|(t, d)| format!(r#"data-resource-type="{t}" data-date="{d}""#))
+                .unwrap_or_default();
             let page = format!(
                 r##"<!doctype html><html{lang}><head><meta charset="utf-8"><title>Venue</title></head><body>
-<div id="booking-here"></div><script src="{edge_base}/widget.js" data-organisation="{slug}" data-api="{origin}" data-target="#booking-here" async></script></body></html>"##
+<div id="booking-here"></div><script src="{edge_base}/widget.js" data-organisation="{slug}" data-api="{origin}" data-target="#booking-here" {attributes} async></script></body></html>"##
             );
             return (200, "text/html; charset=utf-8", page);
         }

@@ -552,3 +552,41 @@ fn the_catalog_is_asked_once_while_the_widget_loads_and_marks_are_left() {
     );
     assert_eq!(marked, json!(1), "the User Timing mark a venue's monitoring reads");
 }
+
+#[test]
+fn a_preselected_day_is_asked_for_beside_the_catalog_and_only_once() {
+    let edge = Edge::start();
+    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
+    let slot = find_slot(&acme(&edge), 10, 1, 0);
+    let date = slot["date"].as_str().unwrap().to_string();
+    let api = slotbook_tests::pages::venue_with_api(&edge, "acme-spa", Some("en"), |_| (500, "{}".into()));
+    let browser = Browser::start();
+    browser.goto(&format!("{}/preselected/10/{date}", api.base));
+    browser.widget_element(".sb-slot");
+    // The page chose the service and the day: the loader asked for that day's times while the wasm loaded,
+    // and the widget showed them from that answer, with no second request.
+    let path = format!("/api/public/booking/organisations/acme-spa/availability?date={date}&resourceTypeId=10");
+    let asked = || {
+        api.requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path == path)
+            .count()
+    };
+    assert_eq!(
+        asked(),
+        1,
+        "{:?}",
+        api.requests().iter().map(|r| r.path.clone()).collect::<Vec<_>>()
+    );
+    let order = browser.script(
+        "const all = performance.getEntriesByType('resource'); \
+         const day = all.find(e => e.name.includes('/availability?')); \
+         const wasm = all.find(e => e.name.endsWith('.wasm')); \
+         return day && wasm ? day.startTime < wasm.responseEnd : null;",
+        json!([]),
+    );
+    assert_eq!(order, json!(true), "the day's times fetched beside the wasm");
+    // It stays one: nothing asks for the day again once its times are shown.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(asked(), 1, "still one request for the preselected day");
+}

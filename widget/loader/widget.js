@@ -1,8 +1,8 @@
 /* The booking widget's loader: a small classic script a venue adds to its page.
  *   <script src="https://EDGE/widget.js" data-organisation="acme-spa" async></script>
- * Inline (the default), it reserves the widget's space with a skeleton and starts three downloads at once:
- * the glue, the wasm and the organisation's catalog, which it hands to the widget so that the first view
- * needs no second round trip. The popup and iframe modes, and the edge's embed page, live in modes.js,
+ * Inline (the default), it reserves the widget's space with a skeleton and starts its downloads at once: the
+ * glue, the wasm, the organisation's catalog and, when the page preselects a service and a day, that day's
+ * times, which it hands to the widget so that the first view needs no second round trip. The popup and iframe modes, and the edge's embed page, live in modes.js,
  * loaded only when used. JS API: window.BookingWidget.mount(element, options) -> Promise,
  * BookingWidget.open(element) for a popup, BookingWidget.unmount(element).
  * A page that carries a booking's manage token (?booking=…, or the manage option) gets the manage view's
@@ -66,15 +66,25 @@
     return opts;
   }
 
-  // The catalog's answer, fetched while the wasm loads; the widget reads it as it would its own call.
-  function catalog(opts) {
+  // The first view's answers, fetched while the wasm loads: the catalog, and with a service and a day chosen
+  // by the page that day's times. The widget takes each as its own first call to that path.
+  function early(opts) {
     var who = opts.organisation ? "organisations/" + encodeURIComponent(opts.organisation) : opts.token && encodeURIComponent(opts.token);
-    if (!who) return undefined;
-    var init = { headers: { Accept: "application/json" } };
-    if (window.AbortSignal && AbortSignal.timeout) init.signal = AbortSignal.timeout(15000);
-    var answer = fetch(opts.api + "/api/public/booking/" + who, init);
-    answer.catch(function () {});
-    return answer;
+    var answers = {};
+    if (!who) return answers;
+    function ask(rest) {
+      var init = { headers: { Accept: "application/json" } };
+      if (window.AbortSignal && AbortSignal.timeout) init.signal = AbortSignal.timeout(15000);
+      var answer = fetch(opts.api + "/api/public/booking/" + who + rest, init);
+      answer.catch(function () {});
+      answers[rest] = answer;
+    }
+    ask("");
+    if (!opts.manage && opts.resourceType && /^\d{4}-\d{2}-\d{2}$/.test(opts.date || "")) {
+      ask("/availability?date=" + opts.date + "&resourceTypeId=" + encodeURIComponent(opts.resourceType) +
+        (opts.resource ? "&resourceId=" + encodeURIComponent(opts.resource) : ""));
+    }
+    return answers;
   }
 
   function mount(host, options) {
@@ -97,7 +107,7 @@
     root.innerHTML = '<div class="skeleton" aria-busy="true">…</div>';
     var entry = { handle: null };
     mounted.set(host, entry);
-    opts.catalog = catalog(opts);
+    opts.early = early(opts);
     return load(!!opts.manage).then(function (glue) {
       if (mounted.get(host) !== entry) return null;
       entry.handle = glue.mount(host, root, opts);

@@ -39,6 +39,9 @@ pub struct Api {
     pub base: String,
     /// `organisations/acme-spa` or a legacy token.
     pub booker_path: String,
+    /// The loader's early answers by path (one JS object, shared by every clone): each serves the first call
+    /// to its path, and is gone after it.
+    pub early: JsValue,
 }
 
 impl Api {
@@ -47,7 +50,17 @@ impl Api {
     }
 
     pub async fn get<T: DeserializeOwned>(&self, rest: &str) -> Result<T, Failure> {
-        send(&self.url(rest), "GET", None, None).await
+        match self.take_early(rest) {
+            Some(fetched) => answer(fetched).await,
+            None => send(&self.url(rest), "GET", None, None).await,
+        }
+    }
+
+    fn take_early(&self, rest: &str) -> Option<js_sys::Promise> {
+        let key = JsValue::from_str(rest);
+        let fetched = js_sys::Reflect::get(&self.early, &key).ok()?.dyn_into().ok()?;
+        let _ = js_sys::Reflect::delete_property(self.early.unchecked_ref::<js_sys::Object>(), &key);
+        Some(fetched)
     }
 
     pub async fn post<B: Serialize, T: DeserializeOwned>(
@@ -117,8 +130,8 @@ async fn send<T: DeserializeOwned>(
     answered
 }
 
-/// The answer a `fetch` promise settles to, read in full: ours, or the loader's early catalog request.
-pub async fn answer<T: DeserializeOwned>(fetched: js_sys::Promise) -> Result<T, Failure> {
+/// The answer a `fetch` promise settles to, read in full: ours, or one the loader asked for early.
+async fn answer<T: DeserializeOwned>(fetched: js_sys::Promise) -> Result<T, Failure> {
     let response: Response = JsFuture::from(fetched)
         .await
         .map_err(|_| Failure::Network)?

@@ -33,8 +33,9 @@ pub struct Options {
     pub return_url: Option<String>,
     /// A booking's manage token (`?booking=` on the venue's page): the widget shows that booking to manage.
     pub manage: Option<String>,
-    /// The catalog's answer (a `Promise<Response>`) when the loader fetched it while the wasm loaded.
-    pub catalog: Option<js_sys::Promise>,
+    /// Answers the loader asked for while the wasm loaded: `Promise<Response>`s by the path they answer
+    /// (`""` the catalog, `/availability?…` a preselected day's times). See [`api::Api::get`].
+    pub early: JsValue,
 }
 
 impl Options {
@@ -62,9 +63,7 @@ impl Options {
             phone: get("phone").unwrap_or_default(),
             return_url: get("returnUrl"),
             manage: get("manage"),
-            catalog: Reflect::get(o, &JsValue::from_str("catalog"))
-                .ok()
-                .and_then(|v| v.dyn_into().ok()),
+            early: Reflect::get(o, &JsValue::from_str("early")).unwrap_or(JsValue::UNDEFINED),
         }
     }
 }

@@ -97,25 +97,25 @@ pub fn App(host: HtmlElement, options: Options, body: Body) -> impl IntoView {
     } else {
         window().navigator().language().unwrap_or_else(|| "en".into())
     };
-    let ctx = Ctx::new(Api { base, booker_path }, &first_locale, host);
+    let api = Api {
+        base,
+        booker_path,
+        early: options.early.clone(),
+    };
+    let ctx = Ctx::new(api, &first_locale, host);
     provide_context(ctx.clone());
     let catalog = RwSignal::new(Load::<Catalog>::Loading);
     let outcome = RwSignal::new(None::<Outcome>);
     let status = RwSignal::new(String::new());
 
-    // The loader's own request for the catalog serves the first load; a retry asks again.
-    let prefetched = StoredValue::new_local(options.catalog.clone());
+    // The loader's early request serves the first load (see `Api::get`); a retry asks again.
     let load_catalog = {
         let ctx = ctx.clone();
         move || {
             catalog.set(Load::Loading);
             let ctx = ctx.clone();
-            let early = prefetched.try_update_value(|p| p.take()).flatten();
             spawn_local(async move {
-                let result = match early {
-                    Some(answer) => crate::api::answer::<Catalog>(answer).await,
-                    None => ctx.api.get::<Catalog>("").await,
-                };
+                let result = ctx.api.get::<Catalog>("").await;
                 catalog.set(match result {
                     Ok(c) => {
                         ctx.settle_locale(chosen_locale, &c.organisation.locale);
