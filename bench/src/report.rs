@@ -15,6 +15,8 @@ pub struct Row {
     /// How the value reads in the table, when more than `value unit` (p99, raw and gzip beside brotli...).
     pub detail: String,
     pub budget: Option<f64>,
+    /// A size ratchet (the budget is what was measured when it was set; it never grows), not a goal.
+    pub ratchet: bool,
 }
 
 impl Row {
@@ -26,11 +28,20 @@ impl Row {
             unit,
             detail: String::new(),
             budget: None,
+            ratchet: false,
         }
     }
 
     pub fn budget(mut self, limit: f64) -> Row {
         self.budget = Some(limit);
+        self
+    }
+
+    /// A size that must not grow past `limit` (what it measured when the ratchet was set); a change that adds
+    /// bytes pays them back in the same change.
+    pub fn ratchet(mut self, limit: f64) -> Row {
+        self.budget = Some(limit);
+        self.ratchet = true;
         self
     }
 
@@ -67,7 +78,9 @@ pub fn print(rows: &[Row]) {
     println!("{:<66} {:>34}  budget", "measure", "value");
     for r in rows {
         let budget = match r.budget {
+            Some(b) if r.ok() && r.ratchet => format!("ok (ratchet ≤ {} {})", number(b), r.unit),
             Some(b) if r.ok() => format!("ok (≤ {} {})", number(b), r.unit),
+            Some(b) if r.ratchet => format!("GREW (ratchet ≤ {} {})", number(b), r.unit),
             Some(b) => format!("MISSED (≤ {} {})", number(b), r.unit),
             None => String::new(),
         };
@@ -78,7 +91,7 @@ pub fn print(rows: &[Row]) {
 pub fn results(rows: &[Row]) -> Value {
     let rows: Vec<Value> = rows
         .iter()
-        .map(|r| json!({"id": r.id, "name": r.name, "value": r.value, "unit": r.unit, "detail": r.detail, "budget": r.budget, "ok": r.ok()}))
+        .map(|r| json!({"id": r.id, "name": r.name, "value": r.value, "unit": r.unit, "detail": r.detail, "budget": r.budget, "ratchet": r.ratchet, "ok": r.ok()}))
         .collect();
     json!({"rows": rows})
 }

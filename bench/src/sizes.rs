@@ -28,8 +28,13 @@ pub fn brotli(data: &[u8]) -> usize {
 /// The built widget file of a kind in dist/: `loader`, `glue` or `wasm` (the booking flow's),
 /// `manage-glue` or `manage-wasm` (the manage view's).
 fn widget_file(kind: &str) -> Vec<u8> {
+    std::fs::read(repo_root().join("dist").join(widget_file_name(kind))).unwrap()
+}
+
+/// The name in dist/ of the built widget file of a kind (see [`widget_file`]).
+pub fn widget_file_name(kind: &str) -> String {
     let dist = repo_root().join("dist");
-    let name = std::fs::read_dir(&dist)
+    std::fs::read_dir(&dist)
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -40,8 +45,7 @@ fn widget_file(kind: &str) -> Vec<u8> {
             "manage-glue" => n.starts_with("slotbook-manage-") && n.ends_with(".js"),
             _ => n.starts_with("slotbook-widget-") && n.ends_with(".js"),
         })
-        .unwrap_or_else(|| panic!("no widget {kind} in dist/: run scripts/build.sh"));
-    std::fs::read(dist.join(name)).unwrap()
+        .unwrap_or_else(|| panic!("no widget {kind} in dist/: run scripts/build.sh"))
 }
 
 pub fn widget(edge: &Edge, rows: &mut Vec<Row>) {
@@ -63,12 +67,12 @@ pub fn widget(edge: &Edge, rows: &mut Vec<Row>) {
             "KB",
         )
         .detail(format!("raw {:.1}", kb(parts.iter().map(|p| p.len()).sum())))
-        .budget(90.0),
+        .ratchet(122.0),
     );
     rows.push(
         Row::new("wasm_brotli", "widget wasm, brotli", kb(brotli(&wasm)), "KB")
             .detail(format!("raw {:.1}, gzip {:.1}", kb(wasm.len()), kb(gzip(&wasm))))
-            .budget(75.0),
+            .ratchet(116.0),
     );
     rows.push(
         Row::new("glue_brotli", "widget glue (JS), brotli", kb(brotli(&glue)), "KB")
@@ -121,6 +125,6 @@ pub fn worker(rows: &mut Vec<Row>) {
             "KB",
         )
         .detail(format!("raw {:.1}", kb(bundle.len())))
-        .budget(200.0),
+        .ratchet(263.0),
     );
 }

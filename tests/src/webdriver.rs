@@ -59,6 +59,22 @@ impl Browser {
         v["value"].clone()
     }
 
+    /// A Chrome DevTools Protocol command, through chromedriver's own endpoint for it.
+    pub fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call("POST", "/goog/cdp/execute", Some(json!({"cmd": cmd, "params": params})))
+    }
+
+    /// Chromium's own "Slow 4G" phone profile from now on: 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up,
+    /// the CPU slowed 4 times.
+    pub fn throttle_like_a_phone(&self) {
+        self.cdp("Network.enable", json!({}));
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({"offline": false, "latency": 150, "downloadThroughput": 1_600_000 / 8, "uploadThroughput": 750_000 / 8}),
+        );
+        self.cdp("Emulation.setCPUThrottlingRate", json!({"rate": 4}));
+    }
+
     pub fn goto(&self, url: &str) {
         self.call("POST", "/url", Some(json!({"url": url})));
     }
