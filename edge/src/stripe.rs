@@ -53,24 +53,9 @@ impl Session {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Refund {
-    pub id: String,
-    /// `pending`, `requires_action`, `succeeded`, `failed` or `canceled`.
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub metadata: std::collections::HashMap<String, String>,
-}
-
-impl Refund {
-    /// Made for this reservation, and not (yet) come to nothing.
-    pub fn is_for(&self, reservation_id: i64) -> bool {
-        self.metadata
-            .get("reservation_id")
-            .is_some_and(|id| *id == reservation_id.to_string())
-            && !matches!(self.status.as_str(), "failed" | "canceled")
-    }
+/// A Refund object's id (read as plain JSON, like the refunds list: no type of its own in the Worker).
+fn refund_id(refund: &serde_json::Value) -> Option<String> {
+    refund["id"].as_str().map(str::to_string)
 }
 
 /// The parts of Stripe's error body that are safe to log (its message can quote the customer's email).
@@ -138,8 +123,8 @@ impl Stripe {
         }
     }
 
-    /// The refund, or `None` when Stripe says the payment was refunded already (from its Dashboard, say).
-    pub async fn refund(&self, request: &RefundRequest<'_>) -> ApiResult<Option<Refund>> {
+    /// The refund's id, or `None` when Stripe says the payment was refunded already (from its Dashboard, say).
+    pub async fn refund(&self, request: &RefundRequest<'_>) -> ApiResult<Option<String>> {
         let body = form_encode(&request.form());
         match self
             .send(
@@ -150,25 +135,29 @@ impl Stripe {
             )
             .await
         {
-            Ok(refund) => Ok(Some(refund)),
+            Ok(refund) => Ok(refund_id(&refund)),
             Err(Failure::Refused(_, e)) if e.code.as_deref() == Some("charge_already_refunded") => Ok(None),
             Err(f) => Err(f.into()),
         }
     }
 
-    /// The payment's refunds (`GET /v1/refunds`): what an earlier attempt may have made, its answer lost.
-    pub async fn refunds_of(&self, payment_intent: &str) -> ApiResult<Vec<Refund>> {
-        #[derive(Deserialize)]
-        struct List {
-            data: Vec<Refund>,
-        }
+    /// The id of a refund this reservation already has (`GET /v1/refunds` of its payment), one that has not
+    /// come to nothing: what an earlier attempt may have made, its answer lost. Read as plain JSON: the few
+    /// fields it needs are not worth a type of their own in the Worker.
+    pub async fn refund_made_for(&self, payment_intent: &str, reservation_id: i64) -> ApiResult<Option<String>> {
         let query = form_encode(&[
             ("payment_intent".into(), payment_intent.into()),
             ("limit".into(), "100".into()),
         ]);
-        let path = format!("/v1/refunds?{query}");
-        let list: List = self.send(Method::Get, &path, None, None).await?;
-        Ok(list.data)
+        let list: serde_json::Value = self
+            .send(Method::Get, &format!("/v1/refunds?{query}"), None, None)
+            .await?;
+        let ours = reservation_id.to_string();
+        let made = list["data"].as_array().into_iter().flatten().find(|r| {
+            r["metadata"]["reservation_id"].as_str() == Some(ours.as_str())
+                && !matches!(r["status"].as_str(), Some("failed" | "canceled"))
+        });
+        Ok(made.and_then(refund_id))
     }
 
     async fn send<T: DeserializeOwned>(
@@ -178,6 +167,19 @@ impl Stripe {
         body: Option<String>,
         idempotency_key: Option<&str>,
     ) -> Result<T, Failure> {
+        let text = self.exchange(method, path, body, idempotency_key).await?;
+        Ok(crate::http::from_json(&text).map_err(|e| internal("stripe answer", e))?)
+    }
+
+    /// One call's answer text (a 2xx), or why there was none. Not generic: one copy of the call in the Worker
+    /// however many kinds of answer are read from it.
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        idempotency_key: Option<&str>,
+    ) -> Result<String, Failure> {
         let headers = Headers::new();
         let _ = headers.set("Authorization", &format!("Bearer {}", self.key));
         let _ = headers.set("Stripe-Version", API_VERSION);
@@ -226,7 +228,7 @@ impl Stripe {
             );
             return Err(Failure::Refused(status, e));
         }
-        Ok(crate::http::from_json(&text).map_err(|e| internal("stripe answer", e))?)
+        Ok(text)
     }
 }
 

@@ -203,9 +203,14 @@ const MIN_KEY_BITS: u32 = 96;
 /// its variety (⌊log2 distinct characters⌋). 32 random hex digits: 32 × 3 = 96; a key of few characters or
 /// one character repeated counts little however long it is.
 fn key_strength_bits(key: &str) -> u32 {
-    let mut distinct: Vec<char> = key.chars().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
+    // Counted by looking back, not by sorting: a key is at most 200 characters, and a sort would add its code
+    // to the Worker for this one use.
+    let mut distinct: Vec<char> = Vec::new();
+    for c in key.chars() {
+        if !distinct.contains(&c) {
+            distinct.push(c);
+        }
+    }
     let variety = (distinct.len() as u32).checked_ilog2().unwrap_or(0);
     key.chars().count() as u32 * variety
 }

@@ -340,17 +340,13 @@ impl Organisation {
                 // A retry looks first: an earlier attempt may have made the refund and lost the answer.
                 let made = match attempt {
                     0 => None,
-                    _ => stripe
-                        .refunds_of(&payment_intent)
-                        .await?
-                        .into_iter()
-                        .find(|f| f.is_for(r.id)),
+                    _ => stripe.refund_made_for(&payment_intent, r.id).await?,
                 };
                 match made {
-                    Some(refund) => Some(refund.id),
+                    Some(id) => Some(id),
                     // `None`: the payment was refunded already (by the venue, in Stripe's Dashboard): the money
                     // is back.
-                    None => stripe.refund(&request).await?.map(|refund| refund.id),
+                    None => stripe.refund(&request).await?,
                 }
             }
             // The test checkout moved no money: nothing to give back.
