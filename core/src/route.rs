@@ -234,17 +234,19 @@ fn public_call(segment: &str) -> Option<(PublicCall, &'static [Method])> {
 }
 
 fn method_not_allowed(allowed: &[Method]) -> ApiError {
-    let mut names: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
+    let mut list = String::new();
     // A GET route answers HEAD too.
-    if allowed.contains(&Method::Get) {
-        names.push("HEAD");
+    let head = allowed.contains(&Method::Get).then_some(&Method::Head);
+    for m in allowed.iter().chain(head) {
+        if !list.is_empty() {
+            list.push_str(", ");
+        }
+        list.push_str(m.as_str());
     }
+    let message = format!("Method not allowed; use {list}");
     ApiError {
-        allow: Some(names.join(", ")),
-        ..ApiError::new(
-            ErrorCode::MethodNotAllowed,
-            format!("Method not allowed; use {}", names.join(", ")),
-        )
+        allow: Some(list),
+        ..ApiError::new(ErrorCode::MethodNotAllowed, message)
     }
 }
 

@@ -1,5 +1,5 @@
 //! The request path every API call takes, in this order: request id → route → body size (413 on a declared
-//! length over the route's limit) → per-client-IP rate limit (public calls, before any Durable Object work)
+//! length over the route's limit) → per-client-IP rate limit (before any Durable Object work or lookup)
 //! → CORS (preflight answered; allowed origins per organisation, echoed with `Vary: Origin`) → the backend,
 //! built-in or upstream (each validates first; the built-in engine also checks Idempotency-Keys) → error
 //! shape → one JSON log line (written after the answer has gone).
@@ -86,19 +86,17 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
         return Err(too_large(route.body_limit()));
     }
 
+    // Per client IP, before any lookup: so no key or token can be guessed at speed. A browser's preflight
+    // counts as a read, so its reserve is counted once against the stricter limit; other routes take none.
+    let limit = match (&route, preflight) {
+        (Route::Public(..) | Route::Manage(..), true) => Some(ClientLimit::Reads),
+        (_, true) => None,
+        (route, false) => ClientLimit::of(route),
+    };
+    limit_client(env, limit, &req).await?;
+
     let upstream = Upstream::from_env(env);
     if let Route::Public(flow, call) = &route {
-        // Preflights count as reads, so a browser's reserve is counted once against the stricter limit.
-        limit_client(
-            env,
-            if preflight {
-                Some(ClientLimit::Reads)
-            } else {
-                ClientLimit::of(&route)
-            },
-            &req,
-        )
-        .await?;
         let origin = cross_origin(&req, own);
         let target = match &upstream {
             None => Some(builtin::bookable(env, flow).await?),
@@ -125,16 +123,6 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
         };
     }
     if let Route::Manage(token, call) = &route {
-        limit_client(
-            env,
-            if preflight {
-                Some(ClientLimit::Reads)
-            } else {
-                ClientLimit::of(&route)
-            },
-            &req,
-        )
-        .await?;
         if upstream.is_some() {
             return Err(ApiError::new(
                 ErrorCode::ResourceNotFound,
@@ -156,9 +144,6 @@ async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Respons
             "Cross-origin calls are not allowed on this route",
         ));
     }
-    // Staff keys, the admin token and booking tokens are looked up only after this, so none can be guessed
-    // at speed.
-    limit_client(env, ClientLimit::of(&route), &req).await?;
     match route {
         Route::Staff(call) => match &upstream {
             Some(up) => proxy::staff(req, up, &call, &url, &ex.request_id).await,

@@ -271,10 +271,13 @@ async fn reserve_once(
 /// storage without end, so each scope's keys go to one of a fixed set of objects, by the scope's hash.
 const IDEMPOTENCY_BUCKETS: u32 = 32;
 
-/// The object a scope's keys are kept in (`~` is in no slug, so no organisation shares its name).
+/// The object a scope's keys are kept in (`~` is in no slug, so no organisation shares its name): the
+/// scope's digest, its first hex digits read as a number, in one of the buckets.
 fn idempotency_bucket(scope: &str) -> String {
-    let hash = sha256_hex(scope.as_bytes());
-    let n = hash.get(..8).and_then(|h| u32::from_str_radix(h, 16).ok()).unwrap_or(0);
+    let n = sha256_hex(scope.as_bytes())
+        .bytes()
+        .take(6)
+        .fold(0u32, |n, b| n * 16 + (b as char).to_digit(16).unwrap_or(0));
     format!("~idempotency-{}", n % IDEMPOTENCY_BUCKETS)
 }
 

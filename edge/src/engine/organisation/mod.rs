@@ -34,7 +34,7 @@ use slotbook_core::time::Timestamp;
 use slotbook_core::validate::AvailabilityQuery;
 use slotbook_core::wire::{Availability, DayAvailability, MonthAvailability};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::rc::Rc;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
 
@@ -54,13 +54,19 @@ struct Venue {
     slug: String,
     doc: OrganisationDocument,
     zone: Zone,
-    hours: HashMap<i64, Vec<OpeningHours>>,
+    /// Each service's weekly hours, by service id (a handful: found by looking, no hash map in the Worker).
+    hours: Vec<(i64, Vec<OpeningHours>)>,
 }
 
 impl Venue {
     /// A service's slots: its weekly hours (read once per load) in the organisation's zone, minus closures.
     fn schedule<'a>(&'a self, rt: &ResourceTypeDoc) -> slotbook_core::availability::Schedule<'a> {
-        let hours = self.hours.get(&rt.id).map(Vec::as_slice).unwrap_or_default();
+        let hours = self
+            .hours
+            .iter()
+            .find(|(id, _)| *id == rt.id)
+            .map(|(_, h)| h.as_slice())
+            .unwrap_or_default();
         rt.schedule(&self.zone, hours, &self.doc.closed_dates)
     }
 }
