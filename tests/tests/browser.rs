@@ -419,6 +419,62 @@ fn popup_mode_loads_the_widget_only_when_asked() {
 }
 
 #[test]
+fn a_floating_button_sits_at_its_corner_and_opens_the_widget_from_the_keyboard() {
+    let edge = Edge::start();
+    let browser = Browser::start();
+    let host = venue_site(
+        &edge,
+        "float-studio",
+        r#"data-mode="floating" data-position="bottom-left" data-label="Reserve a time""#,
+        "",
+    );
+    browser.goto(&format!("{}/", host.base));
+    let shadow = "document.querySelector('#booking-here').shadowRoot";
+    browser.wait_for(
+        "the floating button",
+        &format!("const r = {shadow}; return r && r.querySelector('button.open');"),
+    );
+    // Fixed at the bottom left corner, labelled as the page asked, in the organisation's brand colour.
+    let placed = browser.wait_for(
+        "the button placed and coloured",
+        &format!(
+            "const b = {shadow}.querySelector('button.open'); const s = getComputedStyle(b); \
+             return s.backgroundColor === 'rgb(15, 118, 110)' ? \
+               [s.position, s.left, s.bottom, b.textContent, b.getBoundingClientRect().left < 40] : null;"
+        ),
+    );
+    assert_eq!(placed, json!(["fixed", "20px", "20px", "Reserve a time", true]));
+    let wasm_fetched = "return performance.getEntriesByType('resource').some(e => e.name.endsWith('_bg.wasm'));";
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        browser.script(wasm_fetched, json!([])),
+        json!(false),
+        "nothing heavy before the customer asks"
+    );
+    // From the keyboard: focus reaches the button (the wasm starts loading), Enter opens the dialog with the
+    // widget in it, Escape closes it.
+    browser.script(
+        &format!("{shadow}.querySelector('button.open').focus(); return true;"),
+        json!([]),
+    );
+    browser.wait_for("the wasm loading on focus", wasm_fetched);
+    browser.keys("\u{E007}");
+    browser.wait_for(
+        "the widget in the dialog",
+        &format!(
+            "const d = {shadow}.querySelector('dialog'); const i = {shadow}.querySelector('.inner'); \
+             return d.open && d.getAttribute('aria-label') === 'Reserve a time' && i.shadowRoot && \
+               i.shadowRoot.querySelector(\".sb-service[data-resource-type='10']\");"
+        ),
+    );
+    browser.keys("\u{E00C}");
+    browser.wait_for(
+        "the dialog closed",
+        &format!("return !{shadow}.querySelector('dialog').open;"),
+    );
+}
+
+#[test]
 fn the_documented_strict_csp_is_enough() {
     let edge = Edge::start();
     let browser = Browser::start();

@@ -250,9 +250,21 @@ fn inside_the_notice_it_is_too_late_to_change() {
     );
     let e = http::post_json(&format!("{manage}/cancel"), &json!({})).error(409, "too_late_to_change");
     assert!(e["message"].as_str().unwrap().contains("720 hours"));
+    // Moving it is refused the same way, to a time that is free.
+    let target = find_slot(&base("strict-spa"), 10, 1, 5);
+    let e = http::post_json(
+        &format!("{manage}/reschedule"),
+        &json!({"startTime": target["startTime"], "endTime": target["endTime"]}),
+    )
+    .error(409, "too_late_to_change");
+    assert!(e["message"].as_str().unwrap().contains("720 hours"), "{e}");
+    let kept = get_json(&manage).json();
     assert_eq!(
-        get_json(&manage).json()["booking"]["status"],
-        "confirmed",
+        (
+            kept["booking"]["status"].as_str(),
+            kept["booking"]["startTime"].as_str()
+        ),
+        (Some("confirmed"), r["startTime"].as_str()),
         "nothing changed"
     );
     // The plain page says why there is nothing to press.

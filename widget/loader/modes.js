@@ -1,5 +1,8 @@
 /* The loader's other modes, loaded only when used (an ES module imported by widget.js):
  * - popup: a button that opens the widget in a dialog; the wasm loads on first hover, focus or click.
+ * - floating: the same, the button fixed at a corner of the page (`position`: bottom-right, the default,
+ *   bottom-left, top-right, top-left), in the organisation's brand colour unless the page sets
+ *   --booking-accent, labelled by `label` or the word table.
  * - iframe: the widget in a frame served by the edge (for hosts whose CSP allows only frame-src EDGE); its
  *   events arrive by postMessage, checked for origin and source, and are dispatched again on the host
  *   element; the customer's details go to the frame by postMessage too, never in its URL.
@@ -9,7 +12,11 @@ var POPUP = ":host{display:inline-block}.open{font:600 15px system-ui,sans-serif
   "border-radius:var(--booking-radius,10px);border:0;cursor:pointer;color:#fff;background:var(--booking-accent,#2563eb)}" +
   "dialog{border:0;border-radius:12px;padding:0;width:min(680px,96vw);max-height:92vh}" +
   "dialog::backdrop{background:rgba(17,24,39,.5)}.close{position:absolute;right:8px;top:8px;z-index:1;border:0;" +
-  "background:transparent;font:24px system-ui;cursor:pointer}.inner{padding:8px}";
+  "background:transparent;font:24px system-ui;cursor:pointer}.inner{padding:8px}" +
+  ".floating{position:fixed;z-index:2147483000;bottom:20px;right:20px;border-radius:var(--booking-radius,999px);" +
+  "background:var(--booking-accent,var(--sb-brand,#2563eb));box-shadow:0 6px 20px rgba(17,24,39,.3)}" +
+  ".left{left:20px;right:auto}.top{top:20px;bottom:auto}";
+var CORNERS = { "bottom-right": "", "bottom-left": " left", "top-right": " top", "top-left": " top left" };
 var LABELS = { en: "Book now", de: "Jetzt buchen", hu: "Foglalás" };
 var CLOSE = { en: "Close", de: "Schließen", hu: "Bezárás" };
 // Options the frame's URL may carry: never the API base (the edge serves the frame and is the API) and
@@ -22,7 +29,21 @@ var popups = new WeakMap();
 var frames = new WeakMap();
 
 export function mount(host, opts, loader) {
-  return opts.mode === "popup" ? popup(host, opts, loader) : frame(host, opts, loader);
+  return opts.mode === "iframe" ? frame(host, opts, loader) : popup(host, opts, loader);
+}
+
+// The floating button takes the organisation's brand colour from its catalog (asked for in the background;
+// the page's --booking-accent wins); a colour that is not a plain #hex is not used.
+function brand(button, opts) {
+  var who = opts.organisation ? "organisations/" + encodeURIComponent(opts.organisation) : opts.token && encodeURIComponent(opts.token);
+  if (!who) return;
+  fetch(opts.api + "/api/public/booking/" + who, { headers: { Accept: "application/json" } })
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (c) {
+      var color = c && c.organisation && c.organisation.branding && c.organisation.branding.brandColor;
+      if (/^#[0-9a-fA-F]{3,8}$/.test(color || "")) button.style.setProperty("--sb-brand", color);
+    })
+    .catch(function () {});
 }
 
 function popup(host, opts, loader) {
@@ -33,7 +54,11 @@ function popup(host, opts, loader) {
   var button = root.querySelector(".open");
   var dialog = root.querySelector("dialog");
   var lang = (opts.locale || navigator.language || "en").slice(0, 2).toLowerCase();
-  button.textContent = LABELS[lang] || LABELS.en;
+  button.textContent = opts.label || LABELS[lang] || LABELS.en;
+  if (opts.mode === "floating") {
+    button.className = "open floating" + (CORNERS[opts.position] || "");
+    brand(button, opts);
+  }
   dialog.setAttribute("aria-label", button.textContent);
   root.querySelector(".close").setAttribute("aria-label", CLOSE[lang] || CLOSE.en);
   var inner = root.querySelector(".inner");

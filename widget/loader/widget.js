@@ -2,9 +2,10 @@
  *   <script src="https://EDGE/widget.js" data-organisation="acme-spa" async></script>
  * Inline (the default), it reserves the widget's space with a skeleton and starts its downloads at once: the
  * glue, the wasm, the organisation's catalog and, when the page preselects a service and a day, that day's
- * times, which it hands to the widget so that the first view needs no second round trip. The popup and iframe modes, and the edge's embed page, live in modes.js,
- * loaded only when used. JS API: window.BookingWidget.mount(element, options) -> Promise,
- * BookingWidget.open(element) for a popup, BookingWidget.unmount(element).
+ * times, which it hands to the widget so that the first view needs no second round trip. The popup,
+ * floating-button and iframe modes, and the edge's embed page, live in modes.js, loaded only when used.
+ * JS API: window.BookingWidget.mount(element, options) -> Promise, BookingWidget.open(element) for a popup or
+ * floating button, BookingWidget.unmount(element).
  * A page that carries a booking's manage token (?booking=…, or the manage option) gets the manage view's
  * wasm instead of the booking flow's: a first visit never downloads it.
  * __GLUE__, __WASM__, __MANAGE_GLUE__, __MANAGE_WASM__ and __MODES__ are replaced by the build with hashed
@@ -14,7 +15,7 @@
   var script = document.currentScript;
   var base = new URL(".", script && script.src ? script.src : location.href);
   var KEYS = ["organisation", "token", "api", "mode", "locale", "theme", "resourceType", "resource", "date",
-    "name", "email", "phone", "returnUrl", "manage"];
+    "name", "email", "phone", "returnUrl", "manage", "position", "label"];
   // A booking's manage link on the venue's own page: ?booking=<token>.
   var MANAGE = /[?&]booking=([0-9a-f]{64}\.[a-z0-9-]{2,64})(?:&|#|$)/;
   // The booking flow's files and the manage view's, each loaded once, when first needed.
@@ -67,7 +68,7 @@
   }
 
   // The first view's answers, fetched while the wasm loads: the catalog, and with a service and a day chosen
-  // by the page that day's times. The widget takes each as its own first call to that path.
+  // by the page that day's times and month. The widget takes each as its own first call to that path.
   function early(opts) {
     var who = opts.organisation ? "organisations/" + encodeURIComponent(opts.organisation) : opts.token && encodeURIComponent(opts.token);
     var answers = {};
@@ -81,8 +82,11 @@
     }
     ask("");
     if (!opts.manage && opts.resourceType && /^\d{4}-\d{2}-\d{2}$/.test(opts.date || "")) {
-      ask("/availability?date=" + opts.date + "&resourceTypeId=" + encodeURIComponent(opts.resourceType) +
-        (opts.resource ? "&resourceId=" + encodeURIComponent(opts.resource) : ""));
+      // The day's times, and its month for the day picker shown beside them.
+      var which = "&resourceTypeId=" + encodeURIComponent(opts.resourceType) +
+        (opts.resource ? "&resourceId=" + encodeURIComponent(opts.resource) : "");
+      ask("/availability?date=" + opts.date + which);
+      ask("/calendar?month=" + opts.date.slice(0, 7) + which);
     }
     return answers;
   }
@@ -90,7 +94,7 @@
   function mount(host, options) {
     var opts = normalise(options);
     unmount(host);
-    if (opts.mode === "popup" || opts.mode === "iframe") {
+    if (opts.mode === "popup" || opts.mode === "floating" || opts.mode === "iframe") {
       // Unmounted (or mounted again) before modes.js arrived: this mount is void.
       var ticket = {};
       pending.set(host, ticket);
