@@ -55,7 +55,12 @@ impl Row {
     }
 
     fn shown(&self) -> String {
-        let v = format!("{} {}", number(self.value), self.unit);
+        // Ratios near their budgets need their second decimal.
+        let v = if self.unit == "×" {
+            format!("{:.2} ×", self.value)
+        } else {
+            format!("{} {}", number(self.value), self.unit)
+        };
         if self.detail.is_empty() {
             v
         } else {
@@ -79,6 +84,8 @@ pub fn print(rows: &[Row]) {
     for r in rows {
         let budget = match r.budget {
             Some(b) if r.ok() && r.ratchet => format!("ok (ratchet ≤ {} {})", number(b), r.unit),
+            Some(b) if r.ok() && r.unit == "×" => format!("ok (≤ {b:.2} ×)"),
+            Some(b) if r.unit == "×" => format!("MISSED (≤ {b:.2} ×)"),
             Some(b) if r.ok() => format!("ok (≤ {} {})", number(b), r.unit),
             Some(b) if r.ratchet => format!("GREW (ratchet ≤ {} {})", number(b), r.unit),
             Some(b) => format!("MISSED (≤ {} {})", number(b), r.unit),

@@ -47,6 +47,11 @@ impl ReservationStatus {
         Self::Failed,
     ];
 
+    /// The statuses whose places may count against capacity (`pending_payment` only while its hold lasts: see
+    /// [`ReservationStatus::holds_places`]), for a query to narrow its rows by.
+    pub const MAY_HOLD_PLACES: [ReservationStatus; 4] =
+        [Self::Pending, Self::PendingPayment, Self::Confirmed, Self::Completed];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -269,6 +274,18 @@ mod tests {
         for s in ReservationStatus::ALL {
             assert_eq!(ReservationStatus::parse(s.as_str()), Some(s));
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+
+    #[test]
+    fn the_statuses_that_may_hold_places_are_those_that_ever_do() {
+        let far = Some(Timestamp(4_000_000_000));
+        for status in ReservationStatus::ALL {
+            assert_eq!(
+                ReservationStatus::MAY_HOLD_PLACES.contains(&status),
+                status.holds_places(far, Timestamp(0)),
+                "{status:?}"
+            );
         }
     }
 }

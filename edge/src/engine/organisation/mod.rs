@@ -11,6 +11,7 @@
 //! - [`staff`]: the staff reservations API.
 //! - [`webhooks`]: events to the venue's own endpoints, queued with each change and delivered by the alarm.
 
+mod alarm;
 mod idempotency;
 mod manage;
 mod payments;

@@ -49,44 +49,11 @@ impl FollowUp {
 }
 
 impl Organisation {
-    /// Makes sure the alarm fires by `at`.
-    pub(super) async fn wake_at(&self, at: Timestamp) {
-        let storage = self.state.storage();
-        let wanted = at.0 as f64 * 1000.0;
-        let current = storage.get_alarm().await.ok().flatten();
-        if current.is_none_or(|c| c as f64 > wanted) {
-            let when = worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(wanted)));
-            if let Err(e) = storage.set_alarm(when).await {
-                worker::console_error!("set_alarm failed: {e}");
-            }
-        }
-    }
-
     /// The alarm's work: holds past their end, then follow-ups due; then the alarm is set for the next.
     pub(super) async fn settle_due(&self, now: Timestamp) -> ApiResult<()> {
         self.release_expired_holds(now).await?;
         self.run_follow_ups(now).await;
         self.wake_for_next(Timestamp(now.0 + 1)).await
-    }
-
-    /// Sets the alarm for whatever is due first, not before `not_before`: a hold's end, a follow-up, a
-    /// webhook delivery.
-    pub(super) async fn wake_for_next(&self, not_before: Timestamp) -> ApiResult<()> {
-        #[derive(Deserialize)]
-        struct Next {
-            next: Option<i64>,
-        }
-        let next = rows::<Next>(
-            &self.sql(),
-            "SELECT MIN(t) AS next FROM (SELECT MIN(hold_expires_at) AS t FROM reservations WHERE status = 'pending_payment'
-             UNION ALL SELECT MIN(payment_action_at) FROM reservations WHERE payment_action IS NOT NULL
-             UNION ALL SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending')",
-            vec![],
-        )?;
-        if let Some(next) = next.first().and_then(|n| n.next) {
-            self.wake_at(Timestamp(next.max(not_before.0))).await;
-        }
-        Ok(())
     }
 
     /// Ends every payment hold past its time: Stripe's session is expired first, and a session Stripe
@@ -100,8 +67,8 @@ impl Organisation {
         }
         let due = rows::<Hold>(
             &self.sql(),
-            "SELECT id, stripe_session_id FROM reservations WHERE status = 'pending_payment' AND hold_expires_at <= ?",
-            vec![now.0.into()],
+            "SELECT id, stripe_session_id FROM reservations WHERE status = ? AND hold_expires_at <= ?",
+            vec![ReservationStatus::PendingPayment.as_str().into(), now.0.into()],
         )?;
         let stripe = Stripe::from_env(&self.env);
         for hold in due {
@@ -111,8 +78,12 @@ impl Organisation {
                 // The session may still be paid: its places stay held until Stripe can say.
                 exec(
                     &self.sql(),
-                    "UPDATE reservations SET hold_expires_at = ? WHERE id = ? AND status = 'pending_payment'",
-                    vec![(now.0 + 60).into(), hold.id.into()],
+                    "UPDATE reservations SET hold_expires_at = ? WHERE id = ? AND status = ?",
+                    vec![
+                        (now.0 + 60).into(),
+                        hold.id.into(),
+                        ReservationStatus::PendingPayment.as_str().into(),
+                    ],
                 )?;
             }
         }
@@ -165,8 +136,12 @@ impl Organisation {
                     }
                     exec(
                         &sql,
-                        "UPDATE reservations SET hold_expires_at = ? WHERE id = ? AND status = 'pending_payment'",
-                        vec![again.into(), id.into()],
+                        "UPDATE reservations SET hold_expires_at = ? WHERE id = ? AND status = ?",
+                        vec![
+                            again.into(),
+                            id.into(),
+                            ReservationStatus::PendingPayment.as_str().into(),
+                        ],
                     )
                 })
             }

@@ -11,9 +11,6 @@ use slotbook_core::time::Timestamp;
 use slotbook_core::wire::{CustomerInfo, Reservation};
 use worker::SqlStorage;
 
-/// Statuses whose allocations may hold places (pending_payment only until its hold expires).
-const HOLDING: &str = "('pending', 'pending_payment', 'confirmed', 'completed')";
-
 /// Checks places and picks resources for `quantity` during `[start, end)`, not counting reservation `exclude`.
 pub fn place(
     sql: &SqlStorage,
@@ -49,12 +46,13 @@ pub fn holding(
     }
     let found = rows::<Row>(
         sql,
-        &format!(
-            "SELECT a.resource_id, a.quantity, a.start_time, a.end_time, r.status, r.hold_expires_at
-             FROM allocations a JOIN reservations r ON r.id = a.reservation_id
-             WHERE a.start_time < ? AND a.end_time > ? AND r.id != ? AND r.status IN {HOLDING}"
-        ),
-        vec![to.0.into(), from.0.into(), exclude.unwrap_or(0).into()],
+        "SELECT a.resource_id, a.quantity, a.start_time, a.end_time, r.status, r.hold_expires_at
+         FROM allocations a JOIN reservations r ON r.id = a.reservation_id
+         WHERE a.start_time < ? AND a.end_time > ? AND r.id != ? AND r.status IN (?, ?, ?, ?)",
+        [to.0.into(), from.0.into(), exclude.unwrap_or(0).into()]
+            .into_iter()
+            .chain(ReservationStatus::MAY_HOLD_PLACES.map(|s| s.as_str().into()))
+            .collect(),
     )?;
     Ok(found
         .into_iter()
