@@ -33,6 +33,18 @@ fn every_step_passes_axe_in_light_and_dark() {
         let browser = Browser::start();
         browser.goto(&format!("{}/", host.base));
         browser.widget_element(".sb-service[data-resource-type='10']");
+        // The theme asked for is the one shown: the card's background is dark only in the dark theme.
+        let shown = browser.script(
+            "const r = document.querySelector('[data-booking-widget]').shadowRoot; \
+             const [red, green, blue] = getComputedStyle(r.querySelector('.sb-card')).backgroundColor.match(/\\d+/g).map(Number); \
+             return [r.querySelector('section.sb').classList.contains('dark'), red + green + blue < 3 * 128];",
+            json!([]),
+        );
+        assert_eq!(
+            shown,
+            json!([theme == "dark", theme == "dark"]),
+            "{theme} theme applied"
+        );
         check(&browser, "services", theme);
         browser.click(&browser.widget_element(".sb-service[data-resource-type='10']"));
         browser.widget_element(".sb-day:not([aria-disabled='true'])");
