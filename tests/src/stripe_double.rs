@@ -55,6 +55,8 @@ struct State {
     failing_refunds: u32,
     /// How many more refunds are made but their answer never reaches the caller (the connection drops).
     lost_refund_answers: u32,
+    /// Sessions every call about fails on Stripe's side (500), as for an outage of one shard.
+    failing_sessions: std::collections::HashSet<String>,
 }
 
 /// A status the recording server answers by closing the connection without a word.
@@ -130,6 +132,15 @@ impl StripeDouble {
     /// The next `n` refunds fail on Stripe's side, as its API sometimes does.
     pub fn fail_refunds(&self, n: u32) {
         self.state.lock().unwrap().failing_refunds = n;
+    }
+
+    /// Every call about this session fails on Stripe's side (500) from now on.
+    pub fn fail_session(&self, session_id: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .failing_sessions
+            .insert(session_id.to_string());
     }
 
     /// The next `n` refunds are made, but their answer is lost on the way back (the connection drops).
@@ -211,6 +222,11 @@ fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
         .trim_start_matches('/')
         .split('/')
         .collect();
+    if let ["v1", "checkout", "sessions", id, ..] = segments.as_slice() {
+        if st.failing_sessions.contains(*id) {
+            return error(500, "api_error", "An unknown error occurred", None);
+        }
+    }
     // Parameters that fail validation: the endpoint never begins, and nothing is saved for the key.
     let params = match (r.method.as_str(), segments.as_slice()) {
         ("POST", ["v1", "checkout", "sessions"]) => unknown_param(&form, SESSION_PARAMS),

@@ -488,3 +488,37 @@ fn a_hold_stripe_does_not_know_is_released_and_keeps_no_other_waiting() {
         "the known session expired at Stripe"
     );
 }
+
+#[test]
+fn a_hold_stripe_fails_for_stays_held_and_keeps_no_other_waiting() {
+    let stripe = StripeDouble::start();
+    let edge = start(&stripe, true);
+    let first = find_slot(&base(&edge), 8, 1, 14);
+    let second = find_slot(&base(&edge), 8, 1, 15);
+    let (failing_id, failing) = held(&edge, &first, 1);
+    let (_, known) = held(&edge, &second, 1);
+    // Stripe fails every call about the first session: it may have been paid, so its place stays held.
+    stripe.fail_session(&failing);
+    assert_eq!(wait_for_status(&edge, &known, "cancelled")["paymentStatus"], "expired");
+    assert_eq!(
+        places_left(&base(&edge), 8, &second),
+        second["available"].as_u64().unwrap(),
+        "the other hold released"
+    );
+    let log_line = format!("\"hold\":{failing_id}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !edge.log().contains(&log_line) {
+        assert!(std::time::Instant::now() < deadline, "the failing hold's error logged");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let s = status(&edge, &failing);
+    assert_eq!(
+        (s["status"].as_str(), s["paymentStatus"].as_str()),
+        (Some("pending_payment"), Some("pending"))
+    );
+    assert_eq!(
+        places_left(&base(&edge), 8, &first),
+        first["available"].as_u64().unwrap() - 1,
+        "its place still held"
+    );
+}
