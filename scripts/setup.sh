@@ -70,15 +70,16 @@ if ! rustup component list --installed | grep -qx rust-src; then
 fi
 
 # Cargo tools, each in its own versioned root. A shared target dir lets the builds reuse crates. They are
-# built with a quick release profile (no LTO, many codegen units, no debug info): what a tool produces does
-# not depend on how fast the tool itself runs, and the build takes half the time.
+# built with a quick release profile (no LTO, many codegen units, light optimisation, no debug info): what a
+# tool produces does not depend on how fast the tool itself runs, and the build takes a fraction of the time.
 install_tool() { # name version binary [cargo install flags…]
   local name=$1 version=$2 bin=$3; shift 3
   local root="$SLOTBOOK_TOOLS/$name-$version"
   if [ -x "$root/bin/$bin" ]; then return; fi
   log "cargo install $name $version (one-time, several minutes)"
   CARGO_TARGET_DIR="$SLOTBOOK_CACHE/cargo-install-target" CARGO_PROFILE_RELEASE_LTO=false \
-    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_INCREMENTAL=false \
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=0 \
+    CARGO_PROFILE_RELEASE_INCREMENTAL=false \
     cargo install "$name" --version "$version" --root "$root" "$@"
 }
 install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen   # no --locked: its lockfile names a yanked crate

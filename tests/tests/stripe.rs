@@ -206,7 +206,7 @@ fn a_delayed_payment_keeps_its_places_past_the_hold() {
     let edge = start(&stripe, true);
     let slot = find_slot(&base(&edge), 8, 1, 2);
     let before = places_left(&base(&edge), 8, &slot);
-    let (_, session) = held(&edge, &slot, 1);
+    let (id, session) = held(&edge, &slot, 1);
     stripe.complete_unpaid(&session);
     // Past the hold: the alarm found the payment still processing and kept the reservation and its place.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -229,6 +229,18 @@ fn a_delayed_payment_keeps_its_places_past_the_hold() {
     );
     assert_eq!(s["canRetryPayment"], false, "a completed session cannot be paid again");
     assert_eq!(places_left(&base(&edge), 8, &slot), before - 1);
+    // Held because the alarm moved the hold's end a day on (a grace of minutes alone would also keep the place
+    // for now): the reservation says so.
+    let key = format!("Bearer {}", slotbook_tests::staff_key("stripe-spa"));
+    let r = http::send(
+        "GET",
+        &edge.url(&format!("/api/reservations/{id}")),
+        None,
+        &[("Authorization", &key)],
+    )
+    .unwrap();
+    let until = slotbook_core::time::Timestamp::parse(r.json()["holdExpiresAt"].as_str().unwrap()).unwrap();
+    assert!(until.0 >= now() + 23 * 3600, "hold extended a day: {}", r.body);
 }
 
 /// The stand-in answers as Stripe would when a test asks it directly: what the edge must never send.
