@@ -75,37 +75,11 @@ impl Schedule<'_> {
             .find(|(s, _)| *s == start)
     }
 
-    /// The day's bookable slots: not started yet, each with its capacity and places left. Each reservation is
-    /// read once, adding its places to the slots it overlaps (found by the slots' sorted starts), so the work
-    /// grows with the reservations alone and a busy day's list is not read again for every slot.
+    /// The day's bookable slots: not started yet, each with its capacity and places left.
     pub fn day(&self, date: Date, resources: &[ResourceCapacity], booked: &[Booked], now: Timestamp) -> Vec<Slot> {
         // Sorted by start (slot_times sorts them).
         let times: Vec<_> = self.slot_times(date).into_iter().filter(|(s, _)| *s > now).collect();
-        let (Some(first), Some(last)) = (times.first(), times.last()) else {
-            return Vec::new();
-        };
-        let (from, to) = (first.0, times.iter().map(|(_, e)| *e).max().unwrap_or(last.1));
-        let longest = times.iter().map(|(s, e)| e.0 - s.0).max().unwrap_or(0);
-        let mut index: Vec<(i64, usize)> = resources.iter().enumerate().map(|(i, r)| (r.resource_id, i)).collect();
-        index.sort_unstable();
-        // Places taken per resource and slot. Every reservation overlapping a slot counts in full, which never
-        // overbooks even when staff book times that do not line up with the slots.
-        let mut used = vec![vec![0u32; times.len()]; resources.len()];
-        for b in booked.iter().filter(|b| b.start < to && b.end > from) {
-            let Ok(k) = index.binary_search_by_key(&b.resource_id, |(id, _)| *id) else {
-                continue;
-            };
-            let Some(row) = used.get_mut(index[k].1) else { continue };
-            // Slots starting at or before `b.start - longest` end by `b.start`; those starting at `b.end` or later
-            // begin after it: only the ones between can overlap, and each is checked.
-            let lo = times.partition_point(|(s, _)| s.0 + longest <= b.start.0);
-            let hi = times.partition_point(|(s, _)| *s < b.end);
-            for (slot, taken) in times.iter().zip(row.iter_mut()).take(hi).skip(lo) {
-                if slot.1 > b.start {
-                    *taken = taken.saturating_add(b.quantity);
-                }
-            }
-        }
+        let used = taken(resources, booked, &times);
         let capacity = resources.iter().map(|r| r.capacity).sum();
         times
             .iter()
@@ -124,39 +98,35 @@ impl Schedule<'_> {
     }
 }
 
-/// The reservations that touch a time window, one list per resource (in the resources' order), so that a
-/// slot looks only at its own resources' bookings; a day of 10,000 reservations is read once.
-struct Occupancy<'a> {
-    resources: &'a [ResourceCapacity],
-    /// Per resource: (start, end, quantity) in seconds.
-    held: Vec<Vec<(i64, i64, u32)>>,
-}
-
-impl<'a> Occupancy<'a> {
-    fn new(resources: &'a [ResourceCapacity], booked: &[Booked], from: Timestamp, to: Timestamp) -> Self {
-        let mut index: Vec<(i64, usize)> = resources.iter().enumerate().map(|(i, r)| (r.resource_id, i)).collect();
-        index.sort_unstable();
-        let mut held = vec![Vec::new(); resources.len()];
-        for b in booked.iter().filter(|b| b.start < to && b.end > from) {
-            if let Ok(k) = index.binary_search_by_key(&b.resource_id, |(id, _)| *id) {
-                held[index[k].1].push((b.start.0, b.end.0, b.quantity));
+/// The places taken on each resource (in the resources' order) during each window (sorted by start). Each
+/// reservation is read once, adding its places to the windows it overlaps (found by their sorted starts), so
+/// the work grows with the reservations alone and a busy day is not read again for every slot. Every
+/// reservation overlapping a window counts in full, which never overbooks even when staff book times that do
+/// not line up with the slots.
+fn taken(resources: &[ResourceCapacity], booked: &[Booked], windows: &[(Timestamp, Timestamp)]) -> Vec<Vec<u32>> {
+    let mut used = vec![vec![0u32; windows.len()]; resources.len()];
+    let (Some(first), Some(to)) = (windows.first(), windows.iter().map(|(_, e)| *e).max()) else {
+        return used;
+    };
+    let longest = windows.iter().map(|(s, e)| e.0 - s.0).max().unwrap_or(0);
+    let mut index: Vec<(i64, usize)> = resources.iter().enumerate().map(|(i, r)| (r.resource_id, i)).collect();
+    index.sort_unstable();
+    for b in booked.iter().filter(|b| b.start < to && b.end > first.0) {
+        let Ok(k) = index.binary_search_by_key(&b.resource_id, |(id, _)| *id) else {
+            continue;
+        };
+        let Some(row) = used.get_mut(index[k].1) else { continue };
+        // Windows starting at or before `b.start - longest` end by `b.start`; those starting at `b.end` or
+        // later begin after it: only the ones between can overlap, and each is checked.
+        let lo = windows.partition_point(|(s, _)| s.0 + longest <= b.start.0);
+        let hi = windows.partition_point(|(s, _)| *s < b.end);
+        for (window, places) in windows.iter().zip(row.iter_mut()).take(hi).skip(lo) {
+            if window.1 > b.start {
+                *places = places.saturating_add(b.quantity);
             }
         }
-        Occupancy { resources, held }
     }
-
-    /// Places left on each resource during `[start, end)`. Every reservation overlapping the interval counts
-    /// in full, which never overbooks even when staff book times that do not line up with the slots.
-    fn left(&self, start: Timestamp, end: Timestamp) -> impl Iterator<Item = (i64, u32)> + '_ {
-        self.resources.iter().zip(&self.held).map(move |(r, held)| {
-            let used: u32 = held
-                .iter()
-                .filter(|(s, e, _)| *s < end.0 && *e > start.0)
-                .map(|(_, _, q)| *q)
-                .sum();
-            (r.resource_id, r.capacity.saturating_sub(used))
-        })
-    }
+    used
 }
 
 /// Places left on each resource during `[start, end)`.
@@ -166,7 +136,17 @@ pub fn places_left(
     start: Timestamp,
     end: Timestamp,
 ) -> Vec<(i64, u32)> {
-    Occupancy::new(resources, booked, start, end).left(start, end).collect()
+    let used = taken(resources, booked, &[(start, end)]);
+    resources
+        .iter()
+        .zip(&used)
+        .map(|(r, row)| {
+            (
+                r.resource_id,
+                r.capacity.saturating_sub(row.first().copied().unwrap_or(0)),
+            )
+        })
+        .collect()
 }
 
 /// Spreads `quantity` places over resources: the one resource that fits them all with the least room to
@@ -391,6 +371,20 @@ mod tests {
                         .map(|(_, l)| l)
                         .sum();
                     assert_eq!(slot.available, alone, "{day} {}", slot.start_time);
+                    // And as counted by hand: each resource's capacity less every overlapping reservation on it.
+                    let by_hand: u32 = resources
+                        .iter()
+                        .map(|r| {
+                            let used: u32 = booked
+                                .iter()
+                                .filter(|b| b.resource_id == r.resource_id)
+                                .filter(|b| b.start < slot.end_time && b.end > slot.start_time)
+                                .map(|b| b.quantity)
+                                .sum();
+                            r.capacity.saturating_sub(used)
+                        })
+                        .sum();
+                    assert_eq!(slot.available, by_hand, "{day} {}", slot.start_time);
                 }
             }
         }

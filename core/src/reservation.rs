@@ -52,6 +52,9 @@ impl ReservationStatus {
     pub const MAY_HOLD_PLACES: [ReservationStatus; 4] =
         [Self::Pending, Self::PendingPayment, Self::Confirmed, Self::Completed];
 
+    /// [`ReservationStatus::MAY_HOLD_PLACES`] as an SQL list, for `status IN …` (a test keeps the two alike).
+    pub const MAY_HOLD_PLACES_SQL: &'static str = "('pending', 'pending_payment', 'confirmed', 'completed')";
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -275,6 +278,18 @@ mod tests {
             assert_eq!(ReservationStatus::parse(s.as_str()), Some(s));
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
+    }
+
+    #[test]
+    fn the_sql_list_of_statuses_that_may_hold_places_is_theirs() {
+        let names: Vec<String> = ReservationStatus::MAY_HOLD_PLACES
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        assert_eq!(
+            ReservationStatus::MAY_HOLD_PLACES_SQL,
+            format!("({})", names.join(", "))
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub async fn handle(req: Incoming, env: Env, ctx: &Context) -> Response {
         cors_origin: None,
     };
     let method = req.method_name();
-    let mut resp = match serve(req, &env, &mut ex).await {
+    let mut resp = match serve(req, &method, &env, &mut ex).await {
         Ok(r) => r,
         Err(e) => error_response(&e, &ex.request_id),
     };
@@ -63,12 +63,11 @@ pub async fn handle(req: Incoming, env: Env, ctx: &Context) -> Response {
     resp
 }
 
-async fn serve(req: Incoming, env: &Env, ex: &mut Exchange) -> ApiResult<Response> {
+async fn serve(req: Incoming, method: &str, env: &Env, ex: &mut Exchange) -> ApiResult<Response> {
     let url = req
         .url()
         .ok_or_else(|| ApiError::validation("url", "The request URL is malformed"))?;
-    let method =
-        Method::parse(&req.method_name()).ok_or_else(|| route::refuse_method(url.path(), "Method not allowed"))?;
+    let method = Method::parse(method).ok_or_else(|| route::refuse_method(url.path(), "Method not allowed"))?;
     let preflight = method == Method::Options;
     let route_method = if preflight {
         let asked = req.header("Access-Control-Request-Method").unwrap_or_default();

@@ -46,13 +46,13 @@ pub fn holding(
     }
     let found = rows::<Row>(
         sql,
-        "SELECT a.resource_id, a.quantity, a.start_time, a.end_time, r.status, r.hold_expires_at
-         FROM allocations a JOIN reservations r ON r.id = a.reservation_id
-         WHERE a.start_time < ? AND a.end_time > ? AND r.id != ? AND r.status IN (?, ?, ?, ?)",
-        [to.0.into(), from.0.into(), exclude.unwrap_or(0).into()]
-            .into_iter()
-            .chain(ReservationStatus::MAY_HOLD_PLACES.map(|s| s.as_str().into()))
-            .collect(),
+        &format!(
+            "SELECT a.resource_id, a.quantity, a.start_time, a.end_time, r.status, r.hold_expires_at
+             FROM allocations a JOIN reservations r ON r.id = a.reservation_id
+             WHERE a.start_time < ? AND a.end_time > ? AND r.id != ? AND r.status IN {}",
+            ReservationStatus::MAY_HOLD_PLACES_SQL
+        ),
+        vec![to.0.into(), from.0.into(), exclude.unwrap_or(0).into()],
     )?;
     Ok(found
         .into_iter()
