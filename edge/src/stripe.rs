@@ -7,7 +7,7 @@
 use crate::http::{fetch_within, internal, Unanswered};
 use crate::runtime::setting;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::stripe::{form_encode, CheckoutRequest, PaymentsMode, RefundRequest, API_VERSION};
 use worker::{Env, Headers, Method, Request, RequestInit};
@@ -56,28 +56,6 @@ impl Session {
 /// A Refund object's id (read as plain JSON, like the refunds list: no type of its own in the Worker).
 fn refund_id(refund: &serde_json::Value) -> Option<String> {
     refund["id"].as_str().map(str::to_string)
-}
-
-/// A call to Stripe that came to nothing, as a log line: what it asked and what is safe to say of the answer.
-#[derive(Serialize, Default)]
-struct CallLog<'a> {
-    stripe: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    network_error: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    r#type: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    code: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    param: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    stripe_request_id: Option<&'a str>,
-}
-
-fn log(line: &CallLog) {
-    worker::console_error!("{}", serde_json::to_string(line).unwrap_or_default());
 }
 
 /// The parts of Stripe's error body that are safe to log (its message can quote the customer's email).
@@ -221,11 +199,7 @@ impl Stripe {
                 Unanswered::TimedOut => "timed out".to_string(),
                 Unanswered::Unreachable(error) => error.clone(),
             };
-            log(&CallLog {
-                stripe: path,
-                network_error: Some(&what),
-                ..CallLog::default()
-            });
+            worker::console_error!("{}", serde_json::json!({"stripe": path, "network_error": what}));
             match e {
                 Unanswered::TimedOut => ApiError::new(
                     ErrorCode::UpstreamTimeout,
@@ -248,15 +222,10 @@ impl Stripe {
             let e = crate::http::from_json::<Body>(&text)
                 .map(|b| b.error)
                 .unwrap_or_default();
-            log(&CallLog {
-                stripe: path,
-                status: Some(status),
-                r#type: e.r#type.as_deref(),
-                code: e.code.as_deref(),
-                param: e.param.as_deref(),
-                stripe_request_id: request_id.as_deref(),
-                ..CallLog::default()
-            });
+            worker::console_error!(
+                "{}",
+                serde_json::json!({"stripe": path, "status": status, "type": e.r#type, "code": e.code, "param": e.param, "stripe_request_id": request_id})
+            );
             return Err(Failure::Refused(status, e));
         }
         Ok(text)
