@@ -221,7 +221,7 @@ impl Organisation {
             };
             let outcome = match action {
                 FollowUp::ExpireSession => self.expire_session(&stored, now).await,
-                FollowUp::Refund => self.refund(&stored, now).await,
+                FollowUp::Refund => self.refund(&stored, failed, now).await,
             };
             if let Err(e) = outcome {
                 let failed = failed + 1;
@@ -284,14 +284,15 @@ impl Organisation {
                 exec(&sql,
                     "UPDATE reservations SET payment_status = ?, payment_intent = COALESCE(?, payment_intent), payment_action = ?, payment_action_at = ?, payment_action_attempts = 0, updated_at = ? WHERE id = ?",
                     vec![PaymentStatus::Succeeded.as_str().into(), s.payment_intent.clone().into(), FollowUp::Refund.as_str().into(), now.0.into(), now.0.into(), r.id.into()])?;
-                self.refund(&self.stored(r.id)?, now).await
+                self.refund(&self.stored(r.id)?, 0, now).await
             }
             _ => exec(&sql, "UPDATE reservations SET payment_action = NULL, payment_action_at = NULL, payment_action_attempts = 0 WHERE id = ?", vec![r.id.into()]),
         }
     }
 
-    /// Refunds the reservation's payment in full, once (see `RefundRequest::idempotency_key`).
-    async fn refund(&self, r: &super::reservations::ReservationRecord, now: Timestamp) -> ApiResult<()> {
+    /// Refunds the reservation's payment in full, once: `attempt` is how many tries failed before this one (the
+    /// caller has it), which names the try at Stripe (see `RefundRequest::idempotency_key`).
+    async fn refund(&self, r: &super::reservations::ReservationRecord, attempt: u32, now: Timestamp) -> ApiResult<()> {
         let session = r.stripe_checkout_session_id.clone().unwrap_or_default();
         let refund_id = match (Stripe::from_env(&self.env), local_session_organisation(&session)) {
             (Some(stripe), None) => {
@@ -304,7 +305,6 @@ impl Organisation {
                         .ok_or_else(|| internal("refund", "the session names no payment"))?,
                 };
                 let slug = self.load()?.slug.clone();
-                let attempt = self.action_of(r.id).map_or(0, |(_, failed)| failed);
                 let request = RefundRequest {
                     organisation: &slug,
                     reservation_id: r.id,
