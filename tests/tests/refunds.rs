@@ -9,7 +9,7 @@ use slotbook_tests::http;
 use slotbook_tests::paid::*;
 use slotbook_tests::stripe_double::StripeDouble;
 use slotbook_tests::{document_for, staff_key, Edge};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[test]
 fn a_payment_after_the_hold_was_released_is_refunded_once() {
@@ -176,11 +176,9 @@ fn retrying_edge(stripe: &StripeDouble) -> Edge {
 }
 
 fn wait_for_refunded(manage: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while payment_status(manage) != "refunded" {
-        assert!(Instant::now() < deadline, "the refund never showed on the booking");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    slotbook_tests::wait_until("the refund shown on the booking", 20, || {
+        (payment_status(manage) == "refunded").then_some(())
+    });
 }
 
 #[test]

@@ -518,11 +518,9 @@ fn a_hold_stripe_fails_for_stays_held_and_keeps_no_other_waiting() {
         "the other hold released"
     );
     let log_line = format!("\"hold\":{failing_id}");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !edge.log().contains(&log_line) {
-        assert!(std::time::Instant::now() < deadline, "the failing hold's error logged");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    slotbook_tests::wait_until("the failing hold's error logged", 20, || {
+        edge.log().contains(&log_line).then_some(())
+    });
     let s = status(&edge, &failing);
     assert_eq!(
         (s["status"].as_str(), s["paymentStatus"].as_str()),

@@ -7,10 +7,10 @@ use slotbook_core::stripe::verify;
 use slotbook_tests::booking::{find_slot, now};
 use slotbook_tests::double::{Recorded, Server};
 use slotbook_tests::http;
-use slotbook_tests::{document_for, staff_key, Edge};
+use slotbook_tests::{document_for, staff_key, wait_until, Edge};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SECRET: &str = "whsec_venue_endpoint_0123456789abcdef";
 const BROKEN_SECRET: &str = "whsec_broken_endpoint_0123456789abcdef";
@@ -31,15 +31,20 @@ fn receiver(failures: usize) -> Server {
     })
 }
 
-fn wait_until<T>(what: &str, seconds: u64, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
+/// The organisation's webhook deliveries as its staff see them (`GET /api/webhook-deliveries`).
+fn deliveries_answer(edge: &Edge, slug: &str) -> http::Answer {
+    let key = format!("Bearer {}", staff_key(slug));
+    http::send(
+        "GET",
+        &edge.url("/api/webhook-deliveries"),
+        None,
+        &[("Authorization", &key)],
+    )
+    .unwrap()
+}
+
+fn deliveries(edge: &Edge, slug: &str) -> Vec<Value> {
+    deliveries_answer(edge, slug).json()["data"].as_array().unwrap().clone()
 }
 
 fn events(r: &Server) -> Vec<(Recorded, Value)> {
@@ -141,24 +146,14 @@ fn a_venue_hears_of_every_change_signed_retried_and_listed() {
     assert_eq!(cancelled["data"]["reservation"]["status"], "cancelled");
 
     // Staff see each delivery; the endpoint that never answers 2xx is given up after its attempts.
-    let key = format!("Bearer {}", staff_key("hook-spa"));
-    let list = || {
-        http::send(
-            "GET",
-            &edge.url("/api/webhook-deliveries"),
-            None,
-            &[("Authorization", &key)],
-        )
-        .unwrap()
-    };
     let deliveries = wait_until("the broken endpoint's deliveries to fail", 60, || {
-        let d = list().json()["data"].as_array().unwrap().clone();
+        let d = deliveries(&edge, "hook-spa");
         d.iter()
             .filter(|x| x["url"].as_str().unwrap().ends_with("/down"))
             .all(|x| x["status"] == "failed")
             .then_some(d)
     });
-    let answer = list();
+    let answer = deliveries_answer(&edge, "hook-spa");
     assert!(
         !answer.body.contains(SECRET) && !answer.body.contains(BROKEN_SECRET),
         "no secret in any answer"
@@ -191,6 +186,7 @@ fn a_venue_hears_of_every_change_signed_retried_and_listed() {
     for path in ["", "/availability?date=2030-01-01&resourceTypeId=10"] {
         assert!(!http::get(&format!("{base}{path}")).unwrap().body.contains(SECRET));
     }
+    let key = format!("Bearer {}", staff_key("hook-spa"));
     let staff = http::send("GET", &edge.url("/api/reservations"), None, &[("Authorization", &key)]).unwrap();
     assert!(!staff.body.contains(SECRET));
     // Documents are checked: an http endpoint elsewhere than this machine, or a short secret, is refused.
@@ -226,18 +222,9 @@ fn a_redirecting_endpoint_is_not_followed() {
     let body = json!({"resourceTypeId": 10, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
         "customerName": "Rita Redirect", "customerEmail": "rita@example.com", "customerPhone": "+36301112222"});
     assert_eq!(http::post_json(&format!("{base}/reserve"), &body).status, 201);
-    let key = format!("Bearer {}", staff_key("redirect-spa"));
     // Each attempt meets the 307 and counts as failed; the signed body never reaches the other URL.
     let listed = wait_until("attempts answered 307", 30, || {
-        let d = http::send(
-            "GET",
-            &edge.url("/api/webhook-deliveries"),
-            None,
-            &[("Authorization", &key)],
-        )
-        .unwrap()
-        .json();
-        let d = d["data"].as_array().unwrap().clone();
+        let d = deliveries(&edge, "redirect-spa");
         (d.len() == 2 && d.iter().all(|x| x["attempts"].as_i64() >= Some(2))).then_some(d)
     });
     for d in &listed {
@@ -260,20 +247,7 @@ fn deliveries_that_ended_are_kept_only_so_long() {
     doc["webhooks"] = json!([{"url": format!("{}/hooks/slotbook", good.base), "secret": SECRET}]);
     assert_eq!(edge.import("keep-spa", &doc).status, 200);
     let base = edge.url("/api/public/booking/organisations/keep-spa");
-    let key = format!("Bearer {}", staff_key("keep-spa"));
-    let listed = || -> Vec<Value> {
-        http::send(
-            "GET",
-            &edge.url("/api/webhook-deliveries"),
-            None,
-            &[("Authorization", &key)],
-        )
-        .unwrap()
-        .json()["data"]
-            .as_array()
-            .unwrap()
-            .clone()
-    };
+    let listed = || deliveries(&edge, "keep-spa");
     let book = |nth: usize| {
         let slot = find_slot(&base, 10, 1, nth);
         let body = json!({"resourceTypeId": 10, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
