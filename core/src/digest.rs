@@ -1,5 +1,5 @@
 //! Digests: how API keys and booking tokens are stored (SHA-256, never in clear), and the fingerprint that
-//! ties an Idempotency-Key to one request body.
+//! ties an Idempotency-Key to one request body; comparing secrets in constant time.
 
 use sha2::{Digest, Sha256};
 
@@ -9,6 +9,12 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Equal lengths and contents, in time that depends on the lengths only (for signatures: no early exit to
+/// time).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A fingerprint of a JSON body that does not depend on key order or white space.

@@ -24,6 +24,8 @@ pub enum ErrorCode {
     InvalidSignature,
     MethodNotAllowed,
     InvalidApiKey,
+    /// Bardge mode: the member token is missing, forged, for another organisation or expired.
+    MemberTokenInvalid,
     OriginNotAllowed,
     AccountDisabled,
     ResourceNotFound,
@@ -50,7 +52,7 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             ValidationError | InvalidSignature => 400,
-            InvalidApiKey => 401,
+            InvalidApiKey | MemberTokenInvalid => 401,
             OriginNotAllowed | AccountDisabled => 403,
             ResourceNotFound => 404,
             MethodNotAllowed => 405,
@@ -70,7 +72,7 @@ impl ErrorCode {
             ValidationError | InvalidSignature | MethodNotAllowed | ResourceNotFound | PayloadTooLarge => {
                 ErrorType::InvalidRequestError
             }
-            InvalidApiKey => ErrorType::AuthenticationError,
+            InvalidApiKey | MemberTokenInvalid => ErrorType::AuthenticationError,
             OriginNotAllowed | AccountDisabled => ErrorType::PermissionError,
             IdempotencyKeyReused | IdempotencyKeyInUse => ErrorType::IdempotencyError,
             SlotUnavailable | CapacityExceeded | PaymentsUnavailable | AlreadyCancelled | InvalidTransition

@@ -18,6 +18,8 @@ pub mod wire;
 #[cfg(feature = "engine")]
 pub mod availability;
 #[cfg(feature = "engine")]
+pub mod bardge;
+#[cfg(feature = "engine")]
 pub mod digest;
 #[cfg(feature = "engine")]
 pub mod document;

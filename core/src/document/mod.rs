@@ -54,7 +54,37 @@ pub struct OrganisationDocument {
     /// secrets stay in the organisation's storage and appear in no answer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub webhooks: Vec<WebhookDoc>,
+    /// Bardge reseller mode: the organisation books through a Bardge reseller account instead of its own
+    /// resource types. Its API key and member-token secret stay in the organisation's storage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bardge: Option<BardgeDoc>,
 }
+
+/// The `bardge` section: the reseller's credentials, where its clients sign in, and what is offered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BardgeDoc {
+    pub api_key: String,
+    /// Signs the member tokens of the reseller's backend (HS256).
+    pub member_token_secret: String,
+    /// Where a client who is not signed in is sent to sign in (the reseller's page with the widget).
+    pub sign_in_url: String,
+    pub offers: Vec<BardgeOffer>,
+}
+
+/// One class or spa service of a Bardge provider, offered as one of the catalog's services (`id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BardgeOffer {
+    pub id: i64,
+    pub provider_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+}
+
+pub const MAX_BARDGE_OFFERS: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookDoc {
@@ -288,6 +318,46 @@ mod tests {
         ] {
             assert_eq!(with_key(strong), Ok(()), "{strong}");
         }
+    }
+
+    #[test]
+    fn a_bardge_section_is_checked_field_by_field() {
+        let bardge = || {
+            let mut d = doc();
+            d["resourceTypes"] = json!([]);
+            d["bardge"] = json!({
+                "apiKey": "bardge_live_key_123", "memberTokenSecret": "5f0c1e9a7b3d2468ace13579bdf02468acef1357",
+                "signInUrl": "https://wellcorp.example/sign-in",
+                "offers": [{"id": 1, "providerId": "prov_fitzone", "classId": "cls_yoga"},
+                           {"id": 2, "providerId": "prov_zen", "serviceId": "svc_massage"}]
+            });
+            d
+        };
+        let d = parse(&bardge().to_string()).unwrap();
+        assert_eq!(d.bardge.unwrap().offers[1].service_id.as_deref(), Some("svc_massage"));
+        let cases: [(&str, serde_json::Value, &str); 9] = [
+            ("/bardge/apiKey", json!("has a space"), "bardge.apiKey"),
+            ("/bardge/memberTokenSecret", json!("short"), "bardge.memberTokenSecret"),
+            ("/bardge/memberTokenSecret", json!("ab".repeat(30)), "bardge.memberTokenSecret"),
+            ("/bardge/signInUrl", json!("/sign-in"), "bardge.signInUrl"),
+            ("/bardge/offers", json!([]), "bardge.offers"),
+            ("/bardge/offers/1/id", json!(1), "bardge.offers[1].id"),
+            ("/bardge/offers/0/providerId", json!("prov/../x"), "bardge.offers[0].providerId"),
+            (
+                "/bardge/offers/0",
+                json!({"id": 1, "providerId": "prov_1", "classId": "cls_1", "serviceId": "svc_1"}),
+                "bardge.offers[0].classId",
+            ),
+            ("/resourceTypes", doc()["resourceTypes"].clone(), "resourceTypes"),
+        ];
+        for (pointer, value, expected) in cases {
+            let mut d = bardge();
+            *d.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer}")) = value;
+            assert_eq!(param(d), expected, "{pointer}");
+        }
+        let mut d = bardge();
+        d["bardge"]["offers"][1].as_object_mut().unwrap().remove("serviceId");
+        assert_eq!(param(d), "bardge.offers[1].classId");
     }
 
     #[test]

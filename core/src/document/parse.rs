@@ -86,7 +86,12 @@ impl OrganisationDocument {
                 return err("address".into(), "must be 1 to 300 characters");
             }
         }
-        if self.resource_types.is_empty() {
+        if let Some(b) = &self.bardge {
+            check_bardge(b)?;
+            if !self.resource_types.is_empty() {
+                return err("resourceTypes".into(), "must be empty with bardge: Bardge's offers are the services");
+            }
+        } else if self.resource_types.is_empty() {
             return err("resourceTypes".into(), "must list at least one resource type");
         }
         let mut type_ids = Vec::new();
@@ -194,6 +199,49 @@ impl OrganisationDocument {
         Ok(())
     }
 }
+
+fn check_bardge(b: &BardgeDoc) -> ApiResult<()> {
+    use crate::bardge::is_id;
+    let err = |param: &str, message: &str| Err(ApiError::validation(param, format!("{param} {message}")));
+    if b.api_key.is_empty() || b.api_key.len() > 200 || !b.api_key.bytes().all(|c| c.is_ascii_graphic()) {
+        return err("bardge.apiKey", "must be the reseller's API key: 1 to 200 characters without spaces");
+    }
+    let secret = &b.member_token_secret;
+    if secret.len() < 32 || secret.len() > 200 || key_strength_bits(secret) < MIN_SECRET_BITS {
+        return err(
+            "bardge.memberTokenSecret",
+            "must be 32 to 200 random characters (for example `openssl rand -hex 32`): it signs who is booking",
+        );
+    }
+    if origin_of(&b.sign_in_url).is_none() {
+        return err("bardge.signInUrl", "must be an absolute http(s) URL");
+    }
+    if b.offers.is_empty() || b.offers.len() > MAX_BARDGE_OFFERS {
+        return err("bardge.offers", "must list 1 to 20 classes or spa services");
+    }
+    let mut ids = Vec::new();
+    for (i, o) in b.offers.iter().enumerate() {
+        let p = |field: &str| format!("bardge.offers[{i}].{field}");
+        if !(1..=crate::validate::MAX_ID).contains(&o.id) || ids.contains(&o.id) {
+            return err(&p("id"), "must be a positive integer, unique among offers");
+        }
+        ids.push(o.id);
+        if !is_id(&o.provider_id) {
+            return err(&p("providerId"), "must be a Bardge provider id");
+        }
+        match (&o.class_id, &o.service_id) {
+            (Some(c), None) if is_id(c) => {}
+            (None, Some(s)) if is_id(s) => {}
+            (Some(_), None) => return err(&p("classId"), "must be a Bardge class id"),
+            (None, Some(_)) => return err(&p("serviceId"), "must be a Bardge spa service id"),
+            _ => return err(&p("classId"), "or serviceId must be given, not both"),
+        }
+    }
+    Ok(())
+}
+
+/// What a member-token secret must be worth: HS256's key, which nothing limits the guessing of offline.
+const MIN_SECRET_BITS: u32 = 128;
 
 /// What a staff API key must be worth, by [`key_strength_bits`]: out of reach of guessing through the
 /// per-IP limit from any number of addresses.

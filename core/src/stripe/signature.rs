@@ -4,6 +4,7 @@
 //! are read, and the body is hashed once per secret however many `v1` entries there are.
 
 use hmac::{Hmac, Mac};
+use crate::digest::constant_time_eq;
 use sha2::Sha256;
 
 pub const TOLERANCE_SECONDS: i64 = 300;
@@ -95,11 +96,6 @@ fn mac(secret: &str, t: i64, payload: &[u8]) -> Hmac<Sha256> {
     m.update(b".");
     m.update(payload);
     m
-}
-
-/// Equal lengths and contents, in time that depends on the lengths only.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
