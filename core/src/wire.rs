@@ -28,6 +28,10 @@ pub struct OrganisationInfo {
     pub booking_window_days: u32,
     /// Closed dates inside the booking window, so a calendar can disable them.
     pub closed_dates: Vec<Date>,
+    /// Bardge mode: only a reseller's signed-in clients book (with a member token); others are sent here to
+    /// sign in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -79,6 +79,7 @@ pub async fn public(
                 base_url: self_origin.to_string(),
                 public_path: url.path().trim_end_matches("/reserve").to_string(),
                 idempotency,
+                member_token: bearer(&req),
             }
         }
         PublicCall::CheckoutStatus => Command::CheckoutStatus {

@@ -202,7 +202,10 @@ async fn limit_client(env: &Env, limit: Option<ClientLimit>, req: &Incoming) -> 
 fn preflight_answer() -> ApiResult<Response> {
     let headers = Headers::new();
     let _ = headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    let _ = headers.set("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key");
+    let _ = headers.set(
+        "Access-Control-Allow-Headers",
+        "Content-Type, Idempotency-Key, Authorization",
+    );
     let _ = headers.set("Access-Control-Max-Age", "600");
     Ok(Response::empty()
         .map_err(|e| crate::http::internal("preflight", e))?

@@ -4,6 +4,7 @@
 //! - [`gateway`]: the request path every API call takes (request id, CORS, routing, error shape, log line).
 //! - [`builtin`]: the routes answered by the built-in engine; [`proxy`]: the same routes sent to a venue's
 //!   booking backend when `UPSTREAM_URL` is set.
+//! - [`bardge`]: Bardge's reseller API, for organisations that book through it.
 //! - [`payments`]: the Stripe webhook and the local test checkout; [`stripe`]: Stripe's REST API.
 //! - [`engine`]: the Durable Objects: one [`engine::Organisation`] per organisation, and the
 //!   [`engine::Directory`] that maps booking tokens and API keys to organisations.
@@ -13,6 +14,7 @@
 //! - [`http`]: JSON answers, the error answer, request bodies within their limits; [`incoming`]: the request
 //!   as the runtime hands it over.
 
+mod bardge;
 mod builtin;
 mod embed;
 mod engine;

@@ -30,8 +30,15 @@ impl Recorded {
     }
 }
 
-/// A handler answering status 0 closes the connection without an answer (one lost on the way).
-type Handler = dyn Fn(&Recorded) -> (u16, &'static str, String) + Send + Sync;
+/// What a stand-in answers: status, headers, body. Status 0 closes the connection without an answer (one
+/// lost on the way).
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+}
+
+type Handler = dyn Fn(&Recorded) -> Answer + Send + Sync;
 
 #[derive(Clone)]
 pub struct Server {
@@ -50,6 +57,19 @@ impl Server {
 
     /// Serves answers with their own content type (for example a venue's HTML page).
     pub fn start_typed(handler: impl Fn(&Recorded) -> (u16, &'static str, String) + Send + Sync + 'static) -> Server {
+        Server::start_with_headers(move |r| {
+            let (status, content_type, body) = handler(r);
+            let mut headers = vec![("Content-Type", content_type.to_string())];
+            // A redirect's answer text is where it points.
+            if (300..400).contains(&status) {
+                headers.push(("Location", body.clone()));
+            }
+            Answer { status, headers, body }
+        })
+    }
+
+    /// Serves answers with headers of their own.
+    pub fn start_with_headers(handler: impl Fn(&Recorded) -> Answer + Send + Sync + 'static) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -102,19 +122,19 @@ fn serve(stream: std::net::TcpStream, recorded: &Mutex<Vec<Recorded>>, handler: 
         body,
     };
     recorded.lock().unwrap().push(request.clone());
-    let (status, content_type, text) = handler(&request);
-    if status == 0 {
+    let answer = handler(&request);
+    if answer.status == 0 {
         // The answer is lost on the way back: the connection closes without one.
         return Ok(());
     }
     let mut out = stream;
-    // A redirect's answer text is where it points (the stand-ins need no other header).
-    let location = if (300..400).contains(&status) {
-        format!("Location: {text}\r\n")
-    } else {
-        String::new()
-    };
-    write!(out, "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n{location}Content-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len())?;
+    let headers: String = answer.headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
+    let (status, text) = (answer.status, answer.body);
+    write!(
+        out,
+        "HTTP/1.1 {status} X\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    )?;
     out.flush()
 }
 

@@ -187,7 +187,10 @@ pub(crate) mod tests {
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let mut out = String::new();
         for chunk in bytes.chunks(3) {
-            let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
             for i in 0..=chunk.len() {
                 out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
             }
@@ -236,7 +239,10 @@ pub(crate) mod tests {
             c[field] = value;
             sign(hs256(), c, SECRET)
         };
-        assert_eq!(refused(&sign(hs256(), claims(), "another-secret")), TokenRefusal::Signature);
+        assert_eq!(
+            refused(&sign(hs256(), claims(), "another-secret")),
+            TokenRefusal::Signature
+        );
         // A signature moved onto other claims.
         let good = sign(hs256(), claims(), SECRET);
         let other = with("sub", json!("client_43"));
@@ -252,8 +258,14 @@ pub(crate) mod tests {
             refused(&format!("{}.", &unsigned[..unsigned.rfind('.').unwrap()])),
             TokenRefusal::Algorithm
         );
-        assert_eq!(refused(&sign(json!({"alg": "HS512"}), claims(), SECRET)), TokenRefusal::Algorithm);
-        assert_eq!(refused(&sign(json!({"alg": "hs256"}), claims(), SECRET)), TokenRefusal::Algorithm);
+        assert_eq!(
+            refused(&sign(json!({"alg": "HS512"}), claims(), SECRET)),
+            TokenRefusal::Algorithm
+        );
+        assert_eq!(
+            refused(&sign(json!({"alg": "hs256"}), claims(), SECRET)),
+            TokenRefusal::Algorithm
+        );
         assert_eq!(refused(&with("aud", json!("other-org"))), TokenRefusal::Audience);
         assert_eq!(refused(&with("aud", json!(["wellcorp"]))), TokenRefusal::Claims);
         assert_eq!(refused(&with("exp", json!(NOW))), TokenRefusal::Expired);
@@ -279,13 +291,23 @@ pub(crate) mod tests {
     #[test]
     fn base64url_is_read_as_rfc_4648_writes_it() {
         // RFC 4648 §10's vectors, unpadded, and the URL-safe alphabet.
-        for (plain, encoded) in [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(base64url_decode(encoded).unwrap(), plain.as_bytes());
             assert_eq!(encode(plain.as_bytes()), encoded);
         }
         assert_eq!(base64url_decode("-_8").unwrap(), vec![0xfb, 0xff]);
         assert_eq!(base64url_decode("Zg=="), None, "JWTs carry no padding");
-        assert_eq!(base64url_decode("+/8"), None, "the standard alphabet is not the URL one");
+        assert_eq!(
+            base64url_decode("+/8"),
+            None,
+            "the standard alphabet is not the URL one"
+        );
         assert_eq!(base64url_decode("Z"), None);
     }
 }

@@ -97,7 +97,10 @@ impl Due {
                 _ => Err("booked without a booking_id"),
             };
         }
-        let session_id = i.session_id.filter(|s| is_id(s)).ok_or("a session without a session_id")?;
+        let session_id = i
+            .session_id
+            .filter(|s| is_id(s))
+            .ok_or("a session without a session_id")?;
         let expires_at = i.expires_at.ok_or("a session without expires_at")?;
         let currency = |c: Option<String>| {
             c.map(|c| c.to_ascii_lowercase())
@@ -105,7 +108,10 @@ impl Due {
                 .ok_or("an amount without an ISO currency")
         };
         if spa {
-            let amount = i.copay_amount.filter(|a| *a > 0).ok_or("a spa co-pay without an amount")?;
+            let amount = i
+                .copay_amount
+                .filter(|a| *a > 0)
+                .ok_or("a spa co-pay without an amount")?;
             return Ok(Due::SpaCopay {
                 session_id,
                 expires_at,
@@ -130,7 +136,10 @@ impl Due {
                 options,
             });
         }
-        let cost_per_visit = i.cost_per_visit.filter(|a| *a > 0).ok_or("visits without cost_per_visit")?;
+        let cost_per_visit = i
+            .cost_per_visit
+            .filter(|a| *a > 0)
+            .ok_or("visits without cost_per_visit")?;
         let durations: Vec<String> = i.durations.into_iter().filter(|d| is_id(d)).collect();
         if durations.is_empty() {
             return Err("visits without a billing cycle");
@@ -203,9 +212,10 @@ pub fn customer_error(status: u16, kind: &str, code: &str, message: &str) -> Api
             ErrorCode::IdempotencyKeyReused,
             "This Idempotency-Key was used for another booking",
         ),
-        ("invalid_request_error", _) if status < 500 && !message.trim().is_empty() => {
-            ApiError::new(ErrorCode::ValidationError, message.chars().take(300).collect::<String>())
-        }
+        ("invalid_request_error", _) if status < 500 && !message.trim().is_empty() => ApiError::new(
+            ErrorCode::ValidationError,
+            message.chars().take(300).collect::<String>(),
+        ),
         _ => ApiError::new(
             ErrorCode::UpstreamUnavailable,
             "The booking service cannot take this booking right now; please try again in a few minutes",
@@ -229,34 +239,50 @@ mod tests {
         assert_ne!(a, derived_key("wellcorp:abd", "initiate"));
         let groups: Vec<&str> = a.split('-').collect();
         assert_eq!(groups.iter().map(|g| g.len()).collect::<Vec<_>>(), [8, 4, 4, 4, 12]);
-        assert!(a.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(a
+            .bytes()
+            .all(|b| b == b'-' || b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         assert!(groups[2].starts_with('8'), "version 8: {a}");
         assert!("89ab".contains(&groups[3][..1]), "RFC 9562 variant: {a}");
     }
 
     #[test]
     fn an_initiation_says_what_is_due() {
-        let booked = initiation(serde_json::json!({"object": "class_booking_initiation", "copay_required": false,
-            "additional_visits_required": false, "booking_id": "booking_1", "status": "PENDING"}));
+        let booked = initiation(
+            serde_json::json!({"object": "class_booking_initiation", "copay_required": false,
+            "additional_visits_required": false, "booking_id": "booking_1", "status": "PENDING"}),
+        );
         assert_eq!(
             Due::of(booked, false),
             Ok(Due::Nothing {
                 booking_id: "booking_1".into()
             })
         );
-        let copay = initiation(serde_json::json!({"copay_required": true, "additional_visits_required": false,
+        let copay = initiation(
+            serde_json::json!({"copay_required": true, "additional_visits_required": false,
             "session_id": "sess_1", "expires_at": 1_780_086_400,
-            "copay_options": [{"id": "copay_a", "name": "Day", "amount": 1500, "currency": "EUR", "duration": "DAILY"}]}));
+            "copay_options": [{"id": "copay_a", "name": "Day", "amount": 1500, "currency": "EUR", "duration": "DAILY"}]}),
+        );
         let Ok(Due::Copay { options, .. }) = Due::of(copay, false) else {
             panic!()
         };
         assert_eq!(options[0].currency, "eur", "currencies as the product writes them");
-        let visits = initiation(serde_json::json!({"copay_required": false, "additional_visits_required": true,
+        let visits = initiation(
+            serde_json::json!({"copay_required": false, "additional_visits_required": true,
             "session_id": "sess_2", "expires_at": 1, "cost_per_visit": 900, "currency": "eur",
-            "durations": ["MONTHLY", "ANNUALLY"]}));
-        assert!(matches!(Due::of(visits, false), Ok(Due::Visits { cost_per_visit: 900, .. })));
-        let spa = initiation(serde_json::json!({"copay_required": true, "session_id": "sess_3", "expires_at": 1,
-            "copay_amount": 2500, "currency": "eur"}));
+            "durations": ["MONTHLY", "ANNUALLY"]}),
+        );
+        assert!(matches!(
+            Due::of(visits, false),
+            Ok(Due::Visits {
+                cost_per_visit: 900,
+                ..
+            })
+        ));
+        let spa = initiation(
+            serde_json::json!({"copay_required": true, "session_id": "sess_3", "expires_at": 1,
+            "copay_amount": 2500, "currency": "eur"}),
+        );
         assert!(matches!(Due::of(spa, true), Ok(Due::SpaCopay { amount: 2500, .. })));
     }
 
@@ -264,17 +290,41 @@ mod tests {
     fn an_initiation_that_is_not_whole_is_refused() {
         for (json, spa) in [
             (serde_json::json!({"copay_required": false}), false),
-            (serde_json::json!({"copay_required": true, "expires_at": 1, "copay_options": []}), false),
-            (serde_json::json!({"copay_required": true, "session_id": "sess_1", "copay_options": []}), false),
-            (serde_json::json!({"copay_required": true, "session_id": "sess_1", "expires_at": 1, "copay_options": []}), false),
-            (serde_json::json!({"copay_required": true, "session_id": "../x", "expires_at": 1}), false),
-            (serde_json::json!({"copay_required": true, "session_id": "s", "expires_at": 1,
-                "copay_options": [{"id": "c", "name": "n", "amount": 0, "currency": "eur"}]}), false),
-            (serde_json::json!({"additional_visits_required": true, "session_id": "s", "expires_at": 1,
-                "cost_per_visit": 900, "currency": "eur", "durations": []}), false),
-            (serde_json::json!({"copay_required": true, "session_id": "s", "expires_at": 1, "currency": "eur"}), true),
-            (serde_json::json!({"copay_required": true, "session_id": "s", "expires_at": 1, "copay_amount": 5,
-                "currency": "euro"}), true),
+            (
+                serde_json::json!({"copay_required": true, "expires_at": 1, "copay_options": []}),
+                false,
+            ),
+            (
+                serde_json::json!({"copay_required": true, "session_id": "sess_1", "copay_options": []}),
+                false,
+            ),
+            (
+                serde_json::json!({"copay_required": true, "session_id": "sess_1", "expires_at": 1, "copay_options": []}),
+                false,
+            ),
+            (
+                serde_json::json!({"copay_required": true, "session_id": "../x", "expires_at": 1}),
+                false,
+            ),
+            (
+                serde_json::json!({"copay_required": true, "session_id": "s", "expires_at": 1,
+                "copay_options": [{"id": "c", "name": "n", "amount": 0, "currency": "eur"}]}),
+                false,
+            ),
+            (
+                serde_json::json!({"additional_visits_required": true, "session_id": "s", "expires_at": 1,
+                "cost_per_visit": 900, "currency": "eur", "durations": []}),
+                false,
+            ),
+            (
+                serde_json::json!({"copay_required": true, "session_id": "s", "expires_at": 1, "currency": "eur"}),
+                true,
+            ),
+            (
+                serde_json::json!({"copay_required": true, "session_id": "s", "expires_at": 1, "copay_amount": 5,
+                "currency": "euro"}),
+                true,
+            ),
         ] {
             assert!(Due::of(initiation(json.clone()), spa).is_err(), "{json}");
         }
@@ -284,7 +334,10 @@ mod tests {
     fn checkout_ends_ten_minutes_before_the_session() {
         let now = 1_780_000_000;
         // A 24-hour session and a 30-minute hold: the hold decides (with Stripe's margin on its shortest).
-        assert_eq!(checkout_expires_at(now, now + 1800, now + SESSION_SECONDS), Some(now + 2100));
+        assert_eq!(
+            checkout_expires_at(now, now + 1800, now + SESSION_SECONDS),
+            Some(now + 2100)
+        );
         // A session with 50 minutes left: ends 10 minutes before it.
         assert_eq!(checkout_expires_at(now, now + 3600, now + 3000), Some(now + 2400));
         // 35 minutes left: 25 after the margin, below Stripe's 30 (plus its own margin): cannot be paid.
@@ -295,7 +348,11 @@ mod tests {
     fn only_a_refusal_for_good_is_refunded() {
         assert_eq!(verdict(None, ""), Verdict::Retry);
         for status in [500, 502, 503, 401, 403, 429] {
-            assert_eq!(verdict(Some(status), "internal_server_error"), Verdict::Retry, "{status}");
+            assert_eq!(
+                verdict(Some(status), "internal_server_error"),
+                Verdict::Retry,
+                "{status}"
+            );
         }
         for (status, code) in [
             (409, "class_full"),
@@ -312,13 +369,28 @@ mod tests {
 
     #[test]
     fn customers_see_only_invalid_request_messages() {
-        let shown = customer_error(400, "invalid_request_error", "validation_error", "first_name is too long");
+        let shown = customer_error(
+            400,
+            "invalid_request_error",
+            "validation_error",
+            "first_name is too long",
+        );
         assert_eq!(shown.message, "first_name is too long");
         assert_eq!(shown.code, ErrorCode::ValidationError);
-        let hidden = customer_error(500, "api_error", "internal_server_error", "NullPointerException at Foo.java:12");
+        let hidden = customer_error(
+            500,
+            "api_error",
+            "internal_server_error",
+            "NullPointerException at Foo.java:12",
+        );
         assert!(!hidden.message.contains("Foo"), "{}", hidden.message);
         assert_eq!(hidden.code, ErrorCode::UpstreamUnavailable);
-        let auth = customer_error(401, "authentication_error", "invalid_api_key", "Key sk_live_x is invalid");
+        let auth = customer_error(
+            401,
+            "authentication_error",
+            "invalid_api_key",
+            "Key sk_live_x is invalid",
+        );
         assert!(!auth.message.contains("sk_live"));
         assert_eq!(
             customer_error(409, "resource_conflict_error", "class_full", "Class full").code,

@@ -155,7 +155,7 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct ErrorDetail {
     #[serde(rename = "type", default)]
     pub kind: String,

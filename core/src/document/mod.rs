@@ -86,6 +86,41 @@ pub struct BardgeOffer {
 
 pub const MAX_BARDGE_OFFERS: usize = 20;
 
+impl BardgeOffer {
+    /// The offer as one of the catalog's services, named as Bardge names it: one place per booking, any day
+    /// (Bardge's own times decide), one resource (the provider).
+    pub fn resource_type(
+        &self,
+        name: &str,
+        description: &str,
+        duration_minutes: u32,
+        provider: &str,
+    ) -> ResourceTypeDoc {
+        ResourceTypeDoc {
+            id: self.id,
+            name: name.to_string(),
+            description: description.to_string(),
+            duration_minutes,
+            slot_interval_minutes: None,
+            max_quantity: 1,
+            unit_amount: 0,
+            requires_payment: false,
+            allow_resource_choice: false,
+            opening_hours: vec![OpeningHoursDoc {
+                days: (1..=7).collect(),
+                opens: 0,
+                closes: 24 * 60,
+            }],
+            resources: vec![ResourceDoc {
+                id: self.id,
+                name: if provider.is_empty() { name } else { provider }.to_string(),
+                capacity: 1,
+                public_token: None,
+            }],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookDoc {
     pub url: String,
@@ -338,11 +373,19 @@ mod tests {
         let cases: [(&str, serde_json::Value, &str); 9] = [
             ("/bardge/apiKey", json!("has a space"), "bardge.apiKey"),
             ("/bardge/memberTokenSecret", json!("short"), "bardge.memberTokenSecret"),
-            ("/bardge/memberTokenSecret", json!("ab".repeat(30)), "bardge.memberTokenSecret"),
+            (
+                "/bardge/memberTokenSecret",
+                json!("ab".repeat(30)),
+                "bardge.memberTokenSecret",
+            ),
             ("/bardge/signInUrl", json!("/sign-in"), "bardge.signInUrl"),
             ("/bardge/offers", json!([]), "bardge.offers"),
             ("/bardge/offers/1/id", json!(1), "bardge.offers[1].id"),
-            ("/bardge/offers/0/providerId", json!("prov/../x"), "bardge.offers[0].providerId"),
+            (
+                "/bardge/offers/0/providerId",
+                json!("prov/../x"),
+                "bardge.offers[0].providerId",
+            ),
             (
                 "/bardge/offers/0",
                 json!({"id": 1, "providerId": "prov_1", "classId": "cls_1", "serviceId": "svc_1"}),

@@ -89,7 +89,10 @@ impl OrganisationDocument {
         if let Some(b) = &self.bardge {
             check_bardge(b)?;
             if !self.resource_types.is_empty() {
-                return err("resourceTypes".into(), "must be empty with bardge: Bardge's offers are the services");
+                return err(
+                    "resourceTypes".into(),
+                    "must be empty with bardge: Bardge's offers are the services",
+                );
             }
         } else if self.resource_types.is_empty() {
             return err("resourceTypes".into(), "must list at least one resource type");
@@ -204,7 +207,10 @@ fn check_bardge(b: &BardgeDoc) -> ApiResult<()> {
     use crate::bardge::is_id;
     let err = |param: &str, message: &str| Err(ApiError::validation(param, format!("{param} {message}")));
     if b.api_key.is_empty() || b.api_key.len() > 200 || !b.api_key.bytes().all(|c| c.is_ascii_graphic()) {
-        return err("bardge.apiKey", "must be the reseller's API key: 1 to 200 characters without spaces");
+        return err(
+            "bardge.apiKey",
+            "must be the reseller's API key: 1 to 200 characters without spaces",
+        );
     }
     let secret = &b.member_token_secret;
     if secret.len() < 32 || secret.len() > 200 || key_strength_bits(secret) < MIN_SECRET_BITS {

@@ -39,6 +39,7 @@ impl OrganisationDocument {
                     .filter(|d| **d >= today && **d < window_end)
                     .copied()
                     .collect(),
+                sign_in_url: self.bardge.as_ref().map(|b| b.sign_in_url.clone()),
             },
             resource_types: self
                 .resource_types

@@ -3,8 +3,8 @@
 //! The route is unauthenticated, so the work a header can cause is bounded: at most `MAX_SIGNATURES` entries
 //! are read, and the body is hashed once per secret however many `v1` entries there are.
 
-use hmac::{Hmac, Mac};
 use crate::digest::constant_time_eq;
+use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 pub const TOLERANCE_SECONDS: i64 = 300;

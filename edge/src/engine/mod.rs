@@ -64,6 +64,9 @@ pub enum Command {
         base_url: String,
         public_path: String,
         idempotency: Option<IdempotencyKey>,
+        /// Bardge mode: the member token that says who is booking (verified by the organisation, which holds
+        /// the secret).
+        member_token: Option<String>,
     },
     CheckoutStatus {
         session_id: String,

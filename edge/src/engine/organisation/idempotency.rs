@@ -28,6 +28,11 @@ pub(super) enum KeyOutcome {
 }
 
 impl Claim {
+    /// The Idempotency-Key itself (calls to other services derive theirs from it).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
     /// Inside the reservation's transaction: the key now names it (and holds the answer, when known).
     pub fn link<T: serde::Serialize>(
         &self,

@@ -10,8 +10,10 @@
 //! - [`manage`]: what a customer does through their manage link: see, cancel, move, add to a calendar.
 //! - [`staff`]: the staff reservations API.
 //! - [`webhooks`]: events to the venue's own endpoints, queued with each change and delivered by the alarm.
+//! - [`bardge`]: an organisation that books through a Bardge reseller account: its times and its reserve.
 
 mod alarm;
+mod bardge;
 mod idempotency;
 mod manage;
 mod payments;
@@ -172,7 +174,8 @@ impl Organisation {
     async fn answer(&self, command: Command, now: Timestamp) -> ApiResult<Response> {
         match command {
             Command::Import { slug, document } => {
-                let document = crate::http::read_document(&document)?;
+                let mut document = crate::http::read_document(&document)?;
+                bardge::name_offers(&self.env, &mut document).await?;
                 let sql = self.sql();
                 super::sql::transaction(&self.state.storage(), || {
                     schema::store_document(&sql, &slug, &document, now)
@@ -203,20 +206,40 @@ impl Organisation {
                 catalog.organisation.accepts_payments &= self.payments_mode() != PaymentsMode::Unavailable;
                 json(200, &catalog)
             }
-            Command::Availability { query, scope } => json(200, &self.availability(query, scope, now)?),
-            Command::Month { query, scope } => json(200, &self.month(query, scope, now)?),
+            Command::Availability { query, scope } => {
+                let loaded = self.load()?;
+                if loaded.doc.bardge.is_some() {
+                    let answer = self
+                        .bardge_availability(&loaded, query.date, query.resource_type_id, now)
+                        .await?;
+                    return json(200, &answer);
+                }
+                json(200, &self.availability(query, scope, now)?)
+            }
+            Command::Month { query, scope } => {
+                let loaded = self.load()?;
+                if loaded.doc.bardge.is_some() {
+                    let answer = self
+                        .bardge_month(&loaded, query.date, query.resource_type_id, now)
+                        .await?;
+                    return json(200, &answer);
+                }
+                json(200, &self.month(query, scope, now)?)
+            }
             Command::Reserve {
                 request,
                 scope,
                 base_url,
                 public_path,
                 idempotency,
+                member_token,
             } => {
                 let at = reserve::Addresses {
                     base_url: &base_url,
                     public_path: &public_path,
                 };
-                self.reserve_once(request, scope, at, idempotency, now).await
+                self.reserve_once(request, scope, at, idempotency, member_token.as_deref(), now)
+                    .await
             }
             Command::ClaimIdempotencyKey { key } => self.claim_for_upstream(&key, now),
             Command::FinishIdempotencyKey { key, claim_id, answer } => {

@@ -60,10 +60,11 @@ impl Organisation {
         scope: Option<Scope>,
         at: Addresses<'_>,
         key: Option<IdempotencyKey>,
+        member_token: Option<&str>,
         now: Timestamp,
     ) -> ApiResult<Response> {
         let Some(key) = key else {
-            return json(201, &self.reserve(req, scope, at, None, now).await?);
+            return json(201, &self.reserve(req, scope, at, None, member_token, now).await?);
         };
         let (claim, resume) = match self.claim(&key, now)? {
             KeyOutcome::Replay(response) => return Ok(response),
@@ -75,7 +76,7 @@ impl Organisation {
             id: claim.id.clone(),
         };
         let result = match resume {
-            None => self.reserve(req, scope, at, Some(&claim), now).await,
+            None => self.reserve(req, scope, at, Some(&claim), member_token, now).await,
             Some(id) => self.resume(id, at, &claim, now).await,
         };
         match &result {
@@ -109,15 +110,22 @@ impl Organisation {
     }
 
     /// Runs a reserve. With a claim, the key's record is written with the reservation (see `idempotency`).
+    /// A Bardge organisation books through Bardge (see `bardge`).
     async fn reserve(
         &self,
         req: ReserveRequest,
         scope: Option<Scope>,
         at: Addresses<'_>,
         claim: Option<&Claim>,
+        member_token: Option<&str>,
         now: Timestamp,
     ) -> ApiResult<ReserveResponse> {
         let loaded = self.load()?;
+        if loaded.doc.bardge.is_some() {
+            return self
+                .reserve_with_bardge(&loaded, req, at, claim, member_token, now)
+                .await;
+        }
         self.count_reserve(now)?;
         let plan = self.validate(&loaded, &req, scope, at.base_url, now)?;
         let stored = self.hold_places(&loaded, &plan, claim, at.public_path, now)?;
@@ -178,10 +186,7 @@ impl Organisation {
             ));
         }
         if let Some(url) = &req.return_url {
-            // The edge's own pages (the demo) may always receive customers back.
-            let allowed = origin_of(url)
-                .is_some_and(|o| o == base_url || doc.allowed_origins.iter().any(|a| a.trim_end_matches('/') == o));
-            if !allowed {
+            if !return_url_allowed(doc, url, base_url) {
                 return Err(ApiError::validation(
                     "returnUrl",
                     "returnUrl must be on one of the organisation's allowed origins",
@@ -395,7 +400,7 @@ impl Organisation {
     }
 
     /// Counts a reserve in this minute's window; over RESERVES_PER_ORGANISATION_PER_MINUTE it is refused.
-    fn count_reserve(&self, now: Timestamp) -> ApiResult<()> {
+    pub(super) fn count_reserve(&self, now: Timestamp) -> ApiResult<()> {
         let Some(limit) = crate::runtime::setting(&self.env, "RESERVES_PER_ORGANISATION_PER_MINUTE")
             .and_then(|v| v.parse::<i64>().ok())
         else {
@@ -431,6 +436,12 @@ impl Organisation {
     fn hold_seconds(&self, doc: &OrganisationDocument) -> i64 {
         crate::runtime::test_seconds(&self.env, "HOLD_SECONDS_OVERRIDE").unwrap_or(doc.hold_minutes as i64 * 60)
     }
+}
+
+/// Whether customers may be sent back to `url`: one of the organisation's allowed origins, or the edge's own
+/// pages (the demo).
+pub(super) fn return_url_allowed(doc: &OrganisationDocument, url: &str, base_url: &str) -> bool {
+    origin_of(url).is_some_and(|o| o == base_url || doc.allowed_origins.iter().any(|a| a.trim_end_matches('/') == o))
 }
 
 /// The answer to a reserve, from the reservation as stored: the same for the first answer, a replay's

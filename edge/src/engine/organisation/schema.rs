@@ -4,7 +4,9 @@
 use crate::engine::sql::{exec, flag, rows};
 use serde::Deserialize;
 use slotbook_core::digest::sha256_hex;
-use slotbook_core::document::{ApiKeyDoc, OpeningHoursDoc, OrganisationDocument, ResourceDoc, ResourceTypeDoc};
+use slotbook_core::document::{
+    ApiKeyDoc, BardgeDoc, OpeningHoursDoc, OrganisationDocument, ResourceDoc, ResourceTypeDoc,
+};
 use slotbook_core::error::ApiResult;
 use slotbook_core::time::{Date, Timestamp};
 use slotbook_core::wire::Branding;
@@ -88,6 +90,14 @@ pub const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE reservations ADD COLUMN payment_action_attempts INTEGER NOT NULL DEFAULT 0
 ",
+    "
+    CREATE TABLE bardge (
+        id INTEGER PRIMARY KEY CHECK (id = 1), api_key TEXT NOT NULL, member_token_secret TEXT NOT NULL,
+        sign_in_url TEXT NOT NULL, offers TEXT NOT NULL);
+    ALTER TABLE reservations ADD COLUMN bardge_booking_id TEXT;
+    ALTER TABLE reservations ADD COLUMN bardge_session TEXT;
+    ALTER TABLE reservations ADD COLUMN bardge_confirm_key TEXT
+",
 ];
 
 /// Replaces the stored catalog with `doc` (reservations stay). Runs inside a transaction.
@@ -99,6 +109,7 @@ pub fn store_document(sql: &SqlStorage, slug: &str, doc: &OrganisationDocument, 
         "closed_dates",
         "api_keys",
         "webhooks",
+        "bardge",
     ] {
         exec(sql, &format!("DELETE FROM {table}"), vec![])?;
     }
@@ -173,6 +184,18 @@ pub fn store_document(sql: &SqlStorage, slug: &str, doc: &OrganisationDocument, 
             vec![(position as i64).into(), w.url.clone().into(), w.secret.clone().into()],
         )?;
     }
+    if let Some(b) = &doc.bardge {
+        exec(
+            sql,
+            "INSERT INTO bardge (id, api_key, member_token_secret, sign_in_url, offers) VALUES (1, ?, ?, ?, ?)",
+            vec![
+                b.api_key.clone().into(),
+                b.member_token_secret.clone().into(),
+                b.sign_in_url.clone().into(),
+                serde_json::to_string(&b.offers).unwrap_or_default().into(),
+            ],
+        )?;
+    }
     for k in &doc.api_keys {
         exec(
             sql,
@@ -245,6 +268,21 @@ pub fn load_document(sql: &SqlStorage) -> ApiResult<Option<(String, Organisation
     let hours = rows::<Hours>(sql, "SELECT * FROM opening_hours ORDER BY weekday, opens", vec![])?;
     let types = rows::<Type>(sql, "SELECT * FROM resource_types ORDER BY position", vec![])?;
     let closed = rows::<Closed>(sql, "SELECT date FROM closed_dates ORDER BY date", vec![])?;
+    #[derive(Deserialize)]
+    struct Bardge {
+        sign_in_url: String,
+        offers: String,
+    }
+    // The reseller's API key and member-token secret stay in their table; see [`bardge_secrets`].
+    let bardge = rows::<Bardge>(sql, "SELECT sign_in_url, offers FROM bardge", vec![])?
+        .into_iter()
+        .next()
+        .map(|b| BardgeDoc {
+            api_key: String::new(),
+            member_token_secret: String::new(),
+            sign_in_url: b.sign_in_url,
+            offers: crate::http::from_json(&b.offers).unwrap_or_default(),
+        });
     let doc = OrganisationDocument {
         name: org.name,
         time_zone: org.time_zone,
@@ -262,6 +300,7 @@ pub fn load_document(sql: &SqlStorage) -> ApiResult<Option<(String, Organisation
         api_keys: Vec::<ApiKeyDoc>::new(),
         // Webhook secrets stay in their table; only deliveries read them.
         webhooks: Vec::new(),
+        bardge,
         address: org.address,
         cancellation_notice_hours: org.cancellation_notice_hours as u32,
         resource_types: types
@@ -299,4 +338,18 @@ pub fn load_document(sql: &SqlStorage) -> ApiResult<Option<(String, Organisation
             .collect(),
     };
     Ok(Some((org.slug, doc)))
+}
+
+/// A Bardge organisation's API key and member-token secret, read only where a call or a token needs them.
+pub fn bardge_secrets(sql: &SqlStorage) -> ApiResult<(String, String)> {
+    #[derive(Deserialize)]
+    struct Secrets {
+        api_key: String,
+        member_token_secret: String,
+    }
+    rows::<Secrets>(sql, "SELECT api_key, member_token_secret FROM bardge", vec![])?
+        .into_iter()
+        .next()
+        .map(|s| (s.api_key, s.member_token_secret))
+        .ok_or_else(|| crate::http::internal("bardge", "no Bardge settings stored"))
 }
