@@ -147,7 +147,7 @@ impl BardgeDouble {
         self.state.lock().unwrap().spots_left[instance_id]
     }
 
-    /// The next `n` calls whose path contains `path` fail on Bardge's side (500 `api_error`).
+    /// The next `n` calls whose path or body contains `path` fail on Bardge's side (500 `api_error`).
     pub fn fail(&self, path: &str, n: u32) {
         self.state.lock().unwrap().failing.push((path.into(), n));
     }
@@ -235,11 +235,9 @@ fn answer(s: &mut State, r: &Recorded) -> (u16, Value) {
             "Your reseller account has been disabled",
         );
     }
-    if let Some((_, left)) = s
-        .failing
-        .iter_mut()
-        .find(|(p, left)| *left > 0 && r.path.contains(p.as_str()))
-    {
+    let text = r.text();
+    let matching = |p: &str| r.path.contains(p) || text.contains(p);
+    if let Some((_, left)) = s.failing.iter_mut().find(|(p, left)| *left > 0 && matching(p)) {
         *left -= 1;
         return error(
             500,

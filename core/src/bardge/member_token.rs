@@ -141,6 +141,39 @@ pub fn verify(
     Ok(claims.member)
 }
 
+/// Signs a member token as a reseller's backend does (HS256 over the claims' JSON): for the tests and the
+/// local demo's sign-in, and for a reseller whose backend is in Rust.
+pub fn sign(claims: &serde_json::Value, secret: &str) -> String {
+    sign_with_header(&serde_json::json!({"alg": "HS256", "typ": "JWT"}), claims, secret)
+}
+
+/// [`sign`] with any header (the tests forge tokens with other algorithms).
+pub fn sign_with_header(header: &serde_json::Value, claims: &serde_json::Value, secret: &str) -> String {
+    let signed = format!(
+        "{}.{}",
+        base64url_encode(header.to_string().as_bytes()),
+        base64url_encode(claims.to_string().as_bytes())
+    );
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
+    mac.update(signed.as_bytes());
+    format!("{signed}.{}", base64url_encode(&mac.finalize().into_bytes()))
+}
+
+fn base64url_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
 /// RFC 4648 §5 without padding, as JWTs are written; anything else is refused.
 fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     let value = |c: u8| -> Option<u32> {
@@ -169,7 +202,7 @@ fn base64url_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use serde_json::json;
 
@@ -183,31 +216,12 @@ pub(crate) mod tests {
         serde_json::from_str(text).ok()
     }
 
-    fn encode(bytes: &[u8]) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut out = String::new();
-        for chunk in bytes.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
-            for i in 0..=chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            }
-        }
-        out
+    fn sign(header: serde_json::Value, claims: serde_json::Value, secret: &str) -> String {
+        sign_with_header(&header, &claims, secret)
     }
 
-    /// A token with any header and claims, signed with `secret` (what a reseller's JWT library makes).
-    pub(crate) fn sign(header: serde_json::Value, claims: serde_json::Value, secret: &str) -> String {
-        let signed = format!(
-            "{}.{}",
-            encode(header.to_string().as_bytes()),
-            encode(claims.to_string().as_bytes())
-        );
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-        mac.update(signed.as_bytes());
-        format!("{signed}.{}", encode(&mac.finalize().into_bytes()))
+    fn encode(bytes: &[u8]) -> String {
+        base64url_encode(bytes)
     }
 
     fn claims() -> serde_json::Value {
