@@ -28,7 +28,9 @@ impl ClientLimit {
     pub fn of(route: &Route) -> Option<ClientLimit> {
         match route {
             Route::Public(_, PublicCall::Reserve) => Some(ClientLimit::Reserves),
-            Route::Manage(_, ManageCall::Cancel | ManageCall::Reschedule) => Some(ClientLimit::Reserves),
+            Route::Manage(_, ManageCall::Cancel | ManageCall::Reschedule | ManageCall::Pay) => {
+                Some(ClientLimit::Reserves)
+            }
             Route::Public(..) | Route::Manage(..) => Some(ClientLimit::Reads),
             Route::Staff(_) | Route::AdminImport(_) | Route::Embed => Some(ClientLimit::Credentials),
             // Stripe's own servers, whose signature is checked before anything is looked up.

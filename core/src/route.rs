@@ -71,6 +71,8 @@ pub enum ManageCall {
     Cancel,
     Reschedule,
     Calendar,
+    /// Bardge mode: the client's choice of what to pay, which starts the payment.
+    Pay,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +122,7 @@ impl Route {
                     Some(Route::Manage(token.to_string(), ManageCall::Calendar)),
                     &[Method::Get],
                 ),
+                "pay" => (Some(Route::Manage(token.to_string(), ManageCall::Pay)), &[Method::Post]),
                 _ => (None, &[]),
             },
             ["api", "public", "booking", "organisations", slug] => (
@@ -208,6 +211,7 @@ impl Route {
             Route::Manage(_, ManageCall::Cancel) => "manage.cancel",
             Route::Manage(_, ManageCall::Reschedule) => "manage.reschedule",
             Route::Manage(_, ManageCall::Calendar) => "manage.calendar",
+            Route::Manage(_, ManageCall::Pay) => "manage.pay",
             Route::Staff(StaffCall::List) => "reservations.list",
             Route::Staff(StaffCall::Create) => "reservations.create",
             Route::Staff(StaffCall::Get(_)) => "reservations.get",

@@ -72,6 +72,38 @@ pub struct ResourceInfo {
     pub capacity: u32,
 }
 
+/// Bardge mode: what the client may pay for a booking their pass does not fully cover, to choose from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoPayDue {
+    /// Co-pay packages (a spa co-pay: one, without id or name).
+    pub options: Vec<CoPayOption>,
+    /// Additional visits, when the pass covers the class but its visits are used up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visits: Option<VisitsDue>,
+    /// The choice must be paid by then.
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoPayOption {
+    pub id: String,
+    pub name: String,
+    pub amount: i64,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitsDue {
+    pub cost_per_visit: i64,
+    pub currency: String,
+    /// Billing cycles (`MONTHLY`, `ANNUALLY`, …).
+    pub durations: Vec<String>,
+    pub max_visits: u32,
+}
+
 /// `GET …/availability`: one day's slots.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -143,6 +175,9 @@ pub struct ReserveResponse {
     /// The booking as a new Google Calendar event (given with `manage_url`, which its details link).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_calendar_url: Option<String>,
+    /// Bardge mode: the booking waits for the client's choice of what to pay (then `POST {manageUrl}/pay`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub co_pay: Option<CoPayDue>,
 }
 
 /// What a customer booked, in words: for the confirmation, the manage page and the calendar file.
@@ -235,6 +270,9 @@ pub struct CheckoutStatus {
     /// What was booked, in words, for the confirmation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booking: Option<BookingSummary>,
+    /// Why a paid booking failed, in words for the customer (Bardge mode: why it could not be confirmed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A reservation as the staff API shows it.

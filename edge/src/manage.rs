@@ -55,6 +55,9 @@ pub async fn handle(
             let (start_time, end_time) = validate::reschedule_request(&json_body(&mut req, BODY_LIMIT).await?.1)?;
             ManageAction::Reschedule { start_time, end_time }
         }
+        ManageCall::Pay => ManageAction::Pay {
+            choice: slotbook_core::bardge::Choice::read(&json_body(&mut req, BODY_LIMIT).await?.1)?,
+        },
     };
     let command = Command::Manage {
         token_hash: sha256_hex(token.as_bytes()),

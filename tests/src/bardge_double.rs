@@ -167,6 +167,20 @@ impl BardgeDouble {
         self.state.lock().unwrap().sessions.remove(session_id);
     }
 
+    /// The session an initiate opened whose details mention `needle` (a class instance id, or a spa slot's
+    /// `scheduled_for`).
+    pub fn session_of(&self, needle: &str) -> Option<String> {
+        let state = self.state.lock().unwrap();
+        state
+            .sessions
+            .iter()
+            .find(|(_, s)| {
+                s["class_instance_id"] == needle
+                    || s["scheduled_for"].as_i64().map(|t| t.to_string()).as_deref() == Some(needle)
+            })
+            .map(|(id, _)| id.clone())
+    }
+
     /// Another client takes the instance's last places.
     pub fn fill(&self, instance_id: &str) {
         self.state.lock().unwrap().spots_left.insert(instance_id.into(), 0);

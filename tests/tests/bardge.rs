@@ -9,7 +9,9 @@ use slotbook_core::time::Timestamp;
 use slotbook_tests::bardge_double::{BardgeDouble, ClassSpec, PassSpec, ServiceSpec, API_KEY};
 use slotbook_tests::booking::{now, today};
 use slotbook_tests::http::{self, Answer};
-use slotbook_tests::Edge;
+use slotbook_tests::paid::signed_webhook;
+use slotbook_tests::stripe_double::StripeDouble;
+use slotbook_tests::{wait_until, Edge};
 use std::sync::OnceLock;
 
 const SLUG: &str = "wellcorp";
@@ -17,10 +19,12 @@ const SECRET: &str = "5f0c1e9a7b3d2468ace13579bdf02468acef1357";
 const YOGA: i64 = 1;
 const PILATES: i64 = 2;
 const MASSAGE: i64 = 3;
+const SPIN: i64 = 4;
 
 struct Setup {
     edge: Edge,
     bardge: BardgeDouble,
+    stripe: StripeDouble,
     /// Tomorrow at 00:00 UTC; every time of the stand-in is on that day.
     day: i64,
 }
@@ -42,15 +46,37 @@ fn setup() -> &'static Setup {
                     ("ci_yoga_15".into(), at(15), 3),
                     ("ci_yoga_16".into(), at(16), 3),
                     ("ci_yoga_17".into(), at(17), 3),
+                    ("ci_yoga_18".into(), at(18), 3),
+                    ("ci_yoga_19".into(), at(19), 3),
                 ],
                 copay_options: vec![],
+            },
+            ClassSpec {
+                id: "cls_spin",
+                provider_id: "prov_fitzone",
+                name: "Spin",
+                duration_minutes: 30,
+                instances: vec![
+                    ("ci_spin_8".into(), at(8), 5),
+                    ("ci_spin_9".into(), at(9), 5),
+                    ("ci_spin_10".into(), at(10), 5),
+                    ("ci_spin_11".into(), at(11), 5),
+                    ("ci_spin_12".into(), at(12), 5),
+                    ("ci_spin_13".into(), at(13), 5),
+                ],
+                copay_options: vec![("copay_day", "Day pass", 1500), ("copay_week", "Week pass", 4000)],
             },
             ClassSpec {
                 id: "cls_pilates",
                 provider_id: "prov_fitzone",
                 name: "Reformer Pilates",
                 duration_minutes: 45,
-                instances: vec![("ci_pilates_10".into(), at(10), 5)],
+                instances: vec![
+                    ("ci_pilates_10".into(), at(10), 5),
+                    ("ci_pilates_12".into(), at(12), 5),
+                    ("ci_pilates_14".into(), at(14), 5),
+                    ("ci_pilates_16".into(), at(16), 5),
+                ],
                 copay_options: vec![("copay_day", "Day pass", 1500)],
             },
         ];
@@ -59,33 +85,60 @@ fn setup() -> &'static Setup {
             provider_id: "prov_zen",
             name: "Deep Tissue Massage",
             duration_minutes: 50,
-            slots: vec![at(13), at(14)],
+            slots: vec![at(13), at(14), at(15), at(16)],
             copay_amount: 2500,
         }];
-        let passes = vec![PassSpec {
-            pass_id: "brgpass_ada",
-            client_id: "client_ada",
-            covers: vec!["cls_yoga", "svc_massage"],
-            visits_left: 10,
-        }];
+        let passes = vec![
+            PassSpec {
+                pass_id: "brgpass_ada",
+                client_id: "client_ada",
+                covers: vec!["cls_yoga", "svc_massage"],
+                visits_left: 10,
+            },
+            // Covers spin but has used its visits; covers nothing else.
+            PassSpec {
+                pass_id: "brgpass_bob",
+                client_id: "client_bob",
+                covers: vec!["cls_spin"],
+                visits_left: 0,
+            },
+        ];
         let bardge = BardgeDouble::start(classes, services, passes);
-        let edge = Edge::start_with(&[("BARDGE_API_URL", bardge.api_url.as_str())]);
-        let imported = edge.import(SLUG, &document());
-        assert_eq!(imported.status, 200, "{}", imported.body);
-        Setup { edge, bardge, day }
+        let stripe = StripeDouble::start();
+        let edge = start_edge(&bardge, &stripe);
+        Setup {
+            edge,
+            bardge,
+            stripe,
+            day,
+        }
     })
+}
+
+/// An edge booking through `bardge`, taking co-pays through the Stripe stand-in, retrying confirms each second.
+fn start_edge(bardge: &BardgeDouble, stripe: &StripeDouble) -> Edge {
+    let edge = Edge::start_with(&[
+        ("BARDGE_API_URL", bardge.api_url.as_str()),
+        ("STRIPE_SECRET_KEY", "sk_test_double_key"),
+        ("STRIPE_API_BASE", stripe.base.as_str()),
+        ("FOLLOW_UP_RETRY_SECONDS", "1"),
+    ]);
+    let imported = edge.import(SLUG, &document());
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    edge
 }
 
 fn document() -> Value {
     json!({
         "name": "WellCorp Wellness", "timeZone": "Europe/Budapest", "currency": "eur",
-        "allowedOrigins": ["https://wellcorp.example"], "resourceTypes": [],
+        "allowedOrigins": ["https://wellcorp.example"], "resourceTypes": [], "acceptsPayments": true,
         "bardge": {
             "apiKey": API_KEY, "memberTokenSecret": SECRET, "signInUrl": "https://wellcorp.example/sign-in",
             "offers": [
                 {"id": YOGA, "providerId": "prov_fitzone", "classId": "cls_yoga"},
                 {"id": PILATES, "providerId": "prov_fitzone", "classId": "cls_pilates"},
-                {"id": MASSAGE, "providerId": "prov_zen", "serviceId": "svc_massage"}
+                {"id": MASSAGE, "providerId": "prov_zen", "serviceId": "svc_massage"},
+                {"id": SPIN, "providerId": "prov_fitzone", "classId": "cls_spin"}
             ]
         }
     })
@@ -104,12 +157,25 @@ fn token() -> String {
     sign(&claims(), SECRET)
 }
 
+/// Bob: his pass covers spin with no visits left, and nothing else.
+fn bobs_token() -> String {
+    let mut c = claims();
+    c["sub"] = json!("client_bob");
+    c["pass_id"] = json!("brgpass_bob");
+    c["given_name"] = json!("Bob");
+    sign(&c, SECRET)
+}
+
 fn iso(t: i64) -> String {
     Timestamp(t).to_string()
 }
 
 /// A reserve of `type_id` at `hour` (tomorrow, UTC) of `minutes`, with a member token and a key when given.
 fn reserve(type_id: i64, hour: i64, minutes: i64, token: Option<&str>, key: Option<&str>) -> Answer {
+    reserve_on(&setup().edge, type_id, hour, minutes, token, key)
+}
+
+fn reserve_on(edge: &Edge, type_id: i64, hour: i64, minutes: i64, token: Option<&str>, key: Option<&str>) -> Answer {
     let start = setup().day + hour * 3600;
     let body = json!({"resourceTypeId": type_id, "startTime": iso(start), "endTime": iso(start + minutes * 60),
         "quantity": 1, "customerName": "Typed Name", "customerEmail": "typed@example.com", "customerPhone": "+36 1 234 5678"});
@@ -123,7 +189,7 @@ fn reserve(type_id: i64, hour: i64, minutes: i64, token: Option<&str>, key: Opti
     }
     http::send(
         "POST",
-        &format!("{}/reserve", base()),
+        &edge.url(&format!("/api/public/booking/organisations/{SLUG}/reserve")),
         Some(&body.to_string()),
         &headers,
     )
@@ -139,6 +205,61 @@ fn initiates() -> Vec<slotbook_tests::double::Recorded> {
         .collect()
 }
 
+/// The client pays the session on Stripe's page, and Stripe's signed event reaches `edge`. Returns the
+/// payment's id.
+fn pay(edge: &Edge, reserved: &Value) -> String {
+    let (event, intent) = paid_event(&setup().stripe, reserved);
+    assert_eq!(signed_webhook(edge, &event).status, 200);
+    intent
+}
+
+/// Stripe's `checkout.session.completed` for a reserve's session, once the client paid on Stripe's page; and
+/// the payment's id.
+fn paid_event(stripe: &StripeDouble, reserved: &Value) -> (String, String) {
+    let session = reserved["stripeCheckoutSessionId"]
+        .as_str()
+        .expect("a checkout session");
+    let intent = stripe.complete(session);
+    let id = reserved["reservationId"].as_i64().unwrap();
+    let event = json!({"id": format!("evt_{session}"), "type": "checkout.session.completed", "data": {"object": {
+        "id": session, "object": "checkout.session", "payment_status": "paid", "payment_intent": intent,
+        "metadata": {"organisation": SLUG, "reservation_id": id.to_string()}}}});
+    (event.to_string(), intent)
+}
+
+/// The checkout status of a reserve's session, once it is `want`.
+fn settled(edge: &Edge, reserved: &Value, want: &str) -> Value {
+    let session = reserved["stripeCheckoutSessionId"].as_str().unwrap();
+    let url = edge.url(&format!(
+        "/api/public/booking/organisations/{SLUG}/checkout-status?sessionId={session}"
+    ));
+    wait_until(&format!("{session} {want}"), 30, || {
+        let s = http::get(&url).unwrap().json();
+        (s["status"] == want).then_some(s)
+    })
+}
+
+/// What Bardge debited the reseller for a session.
+fn debits_of(session: &str) -> Vec<i64> {
+    setup()
+        .bardge
+        .debits()
+        .into_iter()
+        .filter(|(s, _)| s == session)
+        .map(|(_, amount)| amount)
+        .collect()
+}
+
+/// Bardge's confirm calls for a session.
+fn confirms(session: &str) -> Vec<slotbook_tests::double::Recorded> {
+    setup()
+        .bardge
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with(&format!("/{session}/confirm")))
+        .collect()
+}
+
 #[test]
 fn the_catalog_lists_the_offers_as_bardge_names_them() {
     let catalog = http::get(&base()).unwrap();
@@ -150,7 +271,10 @@ fn the_catalog_lists_the_offers_as_bardge_names_them() {
         .iter()
         .map(|t| t["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["Morning Yoga", "Reformer Pilates", "Deep Tissue Massage"]);
+    assert_eq!(
+        names,
+        ["Morning Yoga", "Reformer Pilates", "Deep Tissue Massage", "Spin"]
+    );
     assert_eq!(c["resourceTypes"][1]["durationMinutes"], 45);
     assert_eq!(c["resourceTypes"][0]["maxQuantity"], 1);
     assert_eq!(c["organisation"]["signInUrl"], "https://wellcorp.example/sign-in");
@@ -179,7 +303,7 @@ fn times_are_bardges_with_their_places_left() {
     let a = http::get(&format!("{}/availability?date={date}&resourceTypeId={PILATES}", base())).unwrap();
     assert_eq!(a.status, 200, "{}", a.body);
     let slots = a.json()["slots"].clone();
-    assert_eq!(slots.as_array().unwrap().len(), 1, "{slots}");
+    assert_eq!(slots.as_array().unwrap().len(), 4, "{slots}");
     assert_eq!(slots[0]["startTime"], iso(setup().day + 10 * 3600));
     assert_eq!(slots[0]["endTime"], iso(setup().day + 10 * 3600 + 45 * 60));
     assert_eq!(
@@ -193,7 +317,8 @@ fn times_are_bardges_with_their_places_left() {
         .iter()
         .map(|s| s["startTime"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(starts, [iso(setup().day + 13 * 3600), iso(setup().day + 14 * 3600)]);
+    let hours: Vec<String> = [13, 14, 15, 16].iter().map(|h| iso(setup().day + h * 3600)).collect();
+    assert_eq!(starts, hours);
     let month = http::get(&format!(
         "{}/calendar?month={}&resourceTypeId={PILATES}",
         base(),
@@ -210,7 +335,7 @@ fn times_are_bardges_with_their_places_left() {
             .cloned()
             .unwrap()
     };
-    assert_eq!(of(&date.to_string())["slots"], 1);
+    assert_eq!(of(&date.to_string())["slots"], 4);
     assert_eq!(of(&today().to_string())["slots"], 0, "no pilates today");
 }
 
@@ -371,10 +496,225 @@ fn bardges_refusals_and_silence_reach_the_customer_in_the_products_shape() {
 }
 
 #[test]
-fn a_co_pay_is_not_taken_without_payment() {
-    let answer = reserve(PILATES, 10, 45, Some(&token()), None);
-    answer.error(409, "payments_unavailable");
-    assert!(setup().bardge.debits().is_empty());
+fn a_co_pay_class_is_paid_then_confirmed_debited_once() {
+    let reserved = reserve(PILATES, 10, 45, Some(&token()), Some("copay-pilates-10"));
+    assert_eq!(reserved.status, 201, "{}", reserved.body);
+    let r = reserved.json();
+    assert_eq!(
+        (r["status"].as_str(), r["requiresPayment"].as_bool()),
+        (Some("pending_payment"), Some(true))
+    );
+    assert_eq!(
+        (r["quotedAmount"].as_i64(), r["quotedCurrency"].as_str()),
+        (Some(1500), Some("eur"))
+    );
+    // Stripe is asked for exactly the co-pay, ending at least ten minutes before Bardge's session.
+    let session = r["stripeCheckoutSessionId"].as_str().unwrap();
+    let created = setup()
+        .stripe
+        .requests()
+        .into_iter()
+        .rfind(|q| {
+            q.path == "/v1/checkout/sessions" && q.text().contains(&format!("reservation_id%5D={}", r["reservationId"]))
+        })
+        .expect("a Checkout Session was created");
+    assert_eq!(
+        created.field("line_items[0][price_data][unit_amount]").as_deref(),
+        Some("1500")
+    );
+    assert_eq!(created.field("line_items[0][quantity]").as_deref(), Some("1"));
+    let expires: i64 = created.field("expires_at").unwrap().parse().unwrap();
+    assert!(
+        expires <= now() + 24 * 3600 - 600,
+        "the checkout outlives Bardge's session: {expires}"
+    );
+    let bardge_session = setup().bardge.session_of("ci_pilates_10").unwrap();
+    assert!(
+        confirms(&bardge_session).is_empty(),
+        "nothing is confirmed before the client paid"
+    );
+    pay(&setup().edge, &r);
+    let s = settled(&setup().edge, &r, "confirmed");
+    assert_eq!(s["paymentStatus"], "succeeded");
+    // Bardge confirmed the session with the package, under a UUID key, and debited the reseller once.
+    let calls = confirms(&bardge_session);
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&calls[0].body).unwrap(),
+        json!({"copay_package_id": "copay_day"})
+    );
+    assert_eq!(calls[0].headers["idempotency-key"].len(), 36);
+    assert_eq!(debits_of(&bardge_session), vec![1500]);
+    assert!(session.starts_with("cs_"));
+}
+
+#[test]
+fn several_packages_are_a_choice_and_the_choice_is_what_is_charged() {
+    // Ada's pass does not cover spin, which has two packages.
+    let reserved = reserve(SPIN, 8, 30, Some(&token()), None);
+    assert_eq!(reserved.status, 201, "{}", reserved.body);
+    let r = reserved.json();
+    assert_eq!(r["status"], "pending_payment");
+    assert!(
+        r["stripeCheckoutSessionId"].is_null(),
+        "no checkout before the choice: {r}"
+    );
+    let names: Vec<&str> = r["coPay"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Day pass", "Week pass"]);
+    let pay_url = format!("{}/pay", r["manageUrl"].as_str().unwrap());
+    let wrong = http::send("POST", &pay_url, Some(r#"{"copayPackageId":"copay_year"}"#), &[]).unwrap();
+    assert_eq!(wrong.error(400, "validation_error")["param"], "copayPackageId");
+    let chosen = http::send("POST", &pay_url, Some(r#"{"copayPackageId":"copay_week"}"#), &[]).unwrap();
+    assert_eq!(chosen.status, 200, "{}", chosen.body);
+    let c = chosen.json();
+    assert_eq!(c["quotedAmount"], 4000);
+    assert_eq!(c["reservationId"], r["reservationId"]);
+    assert!(c["checkoutUrl"].is_string());
+    // A second click keeps the first choice's checkout.
+    let again = http::send("POST", &pay_url, Some(r#"{"copayPackageId":"copay_day"}"#), &[])
+        .unwrap()
+        .json();
+    assert_eq!(again["stripeCheckoutSessionId"], c["stripeCheckoutSessionId"]);
+    pay(&setup().edge, &c);
+    settled(&setup().edge, &c, "confirmed");
+    let session = setup().bardge.session_of("ci_spin_8").unwrap();
+    let calls = confirms(&session);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&calls[0].body).unwrap(),
+        json!({"copay_package_id": "copay_week"})
+    );
+    assert_eq!(debits_of(&session), vec![4000]);
+}
+
+#[test]
+fn used_up_visits_are_bought_by_number_and_billing_cycle() {
+    // Bob's pass covers spin but its visits are used up.
+    let reserved = reserve(SPIN, 9, 30, Some(&bobs_token()), None);
+    assert_eq!(reserved.status, 201, "{}", reserved.body);
+    let r = reserved.json();
+    assert_eq!(r["coPay"]["visits"]["costPerVisit"], 900);
+    assert_eq!(r["coPay"]["visits"]["durations"], json!(["MONTHLY", "ANNUALLY"]));
+    let pay_url = format!("{}/pay", r["manageUrl"].as_str().unwrap());
+    let weekly = http::send(
+        "POST",
+        &pay_url,
+        Some(r#"{"numberOfVisits":2,"duration":"WEEKLY"}"#),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(weekly.error(400, "validation_error")["param"], "duration");
+    let chosen = http::send(
+        "POST",
+        &pay_url,
+        Some(r#"{"numberOfVisits":2,"duration":"ANNUALLY"}"#),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(chosen.status, 200, "{}", chosen.body);
+    assert_eq!(chosen.json()["quotedAmount"], 1800);
+    pay(&setup().edge, &chosen.json());
+    settled(&setup().edge, &chosen.json(), "confirmed");
+    let session = setup().bardge.session_of("ci_spin_9").unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&confirms(&session)[0].body).unwrap(),
+        json!({"number_of_visits": 2, "duration": "ANNUALLY"})
+    );
+    assert_eq!(debits_of(&session), vec![1800]);
+}
+
+#[test]
+fn a_spa_appointment_with_a_co_pay_is_paid_and_confirmed() {
+    let reserved = reserve(MASSAGE, 15, 50, Some(&bobs_token()), None);
+    assert_eq!(reserved.status, 201, "{}", reserved.body);
+    let r = reserved.json();
+    assert_eq!(r["quotedAmount"], 2500, "one price: straight to checkout");
+    pay(&setup().edge, &r);
+    settled(&setup().edge, &r, "confirmed");
+    let session = setup()
+        .bardge
+        .session_of(&(setup().day + 15 * 3600).to_string())
+        .unwrap();
+    let calls = confirms(&session);
+    assert_eq!(calls.len(), 1);
+    assert!(calls[0].path.contains("/bookings/spa/"), "{}", calls[0].path);
+    assert!(calls[0].body.is_empty(), "a spa confirm has no body");
+    assert_eq!(debits_of(&session), vec![2500]);
+}
+
+#[test]
+fn a_confirm_bardge_refuses_after_payment_is_refunded_with_a_reason() {
+    let r = reserve(PILATES, 12, 45, Some(&token()), None).json();
+    // Between payment and confirm, the class filled up at Bardge.
+    setup().bardge.fill("ci_pilates_12");
+    let intent = pay(&setup().edge, &r);
+    let s = settled(&setup().edge, &r, "failed");
+    let reason = s["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("full") && reason.contains("refunded"), "{s}");
+    wait_until("the refund", 20, || {
+        setup()
+            .stripe
+            .refunds()
+            .into_iter()
+            .find(|f| f["payment_intent"] == intent)
+    });
+    let session = setup().bardge.session_of("ci_pilates_12").unwrap();
+    assert!(debits_of(&session).is_empty());
+}
+
+#[test]
+fn a_confirm_failing_twice_books_once_and_debits_once() {
+    let r = reserve(PILATES, 14, 45, Some(&token()), None).json();
+    let session = setup().bardge.session_of("ci_pilates_14").unwrap();
+    // The session's own calls: `sess_1/` is not a prefix of `sess_12/`.
+    setup().bardge.fail(&format!("{session}/"), 2);
+    pay(&setup().edge, &r);
+    settled(&setup().edge, &r, "confirmed");
+    let calls = confirms(&session);
+    assert_eq!(calls.len(), 3, "two failures, then the confirm");
+    let keys: Vec<&String> = calls.iter().map(|c| &c.headers["idempotency-key"]).collect();
+    assert!(keys.iter().all(|k| *k == keys[0]), "one key for every try: {keys:?}");
+    assert_eq!(debits_of(&session), vec![1500]);
+}
+
+#[test]
+fn killed_between_payment_and_confirm_it_books_once_and_debits_once() {
+    // An edge of its own (this one dies), with a Stripe of its own (its reservations count from 1 again).
+    let stripe = StripeDouble::start();
+    let mut edge = start_edge(&setup().bardge, &stripe);
+    let reserved = reserve_on(&edge, PILATES, 16, 45, Some(&token()), None);
+    assert_eq!(reserved.status, 201, "{}", reserved.body);
+    let r = reserved.json();
+    let session = setup().bardge.session_of("ci_pilates_16").unwrap();
+    // Bardge is slow to confirm; the runtime dies while it waits.
+    setup().bardge.hang(&format!("{session}/"), 4000);
+    let (event, _) = paid_event(&stripe, &r);
+    let deliver = |edge: &Edge| {
+        let signature = slotbook_core::stripe::sign(event.as_bytes(), slotbook_tests::WEBHOOK_SECRET, now());
+        let (url, event) = (edge.url("/api/payments/stripe/webhook"), event.clone());
+        std::thread::spawn(move || http::send("POST", &url, Some(&event), &[("Stripe-Signature", &signature)]).ok())
+    };
+    let first = deliver(&edge);
+    wait_until("the confirm call", 10, || {
+        (!confirms(&session).is_empty()).then_some(())
+    });
+    edge.kill();
+    let _ = first.join();
+    edge.restart();
+    // Stripe delivers the event again, as it does when a delivery got no answer.
+    let _ = deliver(&edge).join();
+    settled(&edge, &r, "confirmed");
+    assert_eq!(debits_of(&session), vec![1500], "debited once");
+    let keys: Vec<String> = confirms(&session)
+        .iter()
+        .map(|c| c.headers["idempotency-key"].clone())
+        .collect();
+    assert!(keys.len() >= 2, "confirmed again after the restart");
+    assert!(keys.iter().all(|k| *k == keys[0]), "with the same key: {keys:?}");
 }
 
 #[test]

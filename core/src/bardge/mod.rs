@@ -22,7 +22,8 @@ pub mod member_token;
 pub mod wire;
 
 use crate::error::{ApiError, ErrorCode};
-use wire::{CopayOption, Initiation};
+use serde::{Deserialize, Serialize};
+use wire::{ClassConfirm, CopayOption, Initiation};
 
 /// Bardge's production base URL (the Worker var `BARDGE_API_URL` points elsewhere for tests and the demo).
 pub const PRODUCTION_URL: &str = "https://api-prod.bardge.com/v3/api/business/reseller";
@@ -59,8 +60,12 @@ pub fn derived_key(seed: &str, purpose: &str) -> String {
     )
 }
 
-/// What an initiate left to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The most additional visits bought in one booking.
+pub const MAX_VISITS: u32 = 20;
+
+/// What an initiate left to do (kept with the reservation until it is confirmed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Due {
     /// The pass covered it: booked.
     Nothing { booking_id: String },
@@ -166,6 +171,197 @@ impl Due {
                 session_id, expires_at, ..
             } => Some((session_id, *expires_at)),
         }
+    }
+}
+
+/// What the client chose to pay for: a co-pay package, or a number of visits on a billing cycle (a spa
+/// co-pay has nothing to choose).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Choice {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copay_package_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number_of_visits: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+}
+
+impl Choice {
+    /// A `POST {manageUrl}/pay` body: `copayPackageId`, or `numberOfVisits` with `duration` (a spa co-pay:
+    /// `{}`). Which of them the session needs is checked by [`Due::price`].
+    pub fn read(body: &serde_json::Value) -> Result<Choice, ApiError> {
+        let fields = body
+            .as_object()
+            .ok_or_else(|| ApiError::validation("body", "The body must be a JSON object"))?;
+        if let Some(unknown) = fields
+            .keys()
+            .find(|k| !["copayPackageId", "numberOfVisits", "duration"].contains(&k.as_str()))
+        {
+            return Err(ApiError::validation(
+                unknown,
+                format!("{unknown} is not a field of this request"),
+            ));
+        }
+        let text = |name: &str| match fields.get(name) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) if is_id(s) => Ok(Some(s.clone())),
+            Some(_) => Err(ApiError::validation(
+                name,
+                format!("{name} must be an id of letters, digits, _ or -"),
+            )),
+        };
+        let number_of_visits = match fields.get("numberOfVisits") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(
+                v.as_u64()
+                    .filter(|n| *n <= MAX_VISITS as u64)
+                    .ok_or_else(|| ApiError::validation("numberOfVisits", "numberOfVisits must be between 1 and 20"))?
+                    as u32,
+            ),
+        };
+        Ok(Choice {
+            copay_package_id: text("copayPackageId")?,
+            number_of_visits,
+            duration: text("duration")?,
+        })
+    }
+}
+
+/// What the client pays (exactly what Bardge debits the reseller) and what confirm sends Bardge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Priced {
+    pub amount: i64,
+    pub currency: String,
+    /// The class confirm's body; a spa confirm has none.
+    pub confirm: Option<ClassConfirm>,
+}
+
+impl Due {
+    /// The price when there is nothing to choose: a spa co-pay, or a class with one co-pay package.
+    pub fn only_price(&self) -> Option<Priced> {
+        match self {
+            Due::SpaCopay { .. } => self.price(&Choice::default()).ok(),
+            Due::Copay { options, .. } if options.len() == 1 => self
+                .price(&Choice {
+                    copay_package_id: Some(options[0].id.clone()),
+                    ..Choice::default()
+                })
+                .ok(),
+            _ => None,
+        }
+    }
+
+    /// The price of a choice, refused (naming the field) when it is not one this session offers.
+    pub fn price(&self, choice: &Choice) -> Result<Priced, ApiError> {
+        match self {
+            Due::Nothing { .. } => Err(ApiError::new(
+                ErrorCode::InvalidTransition,
+                "Nothing is due for this booking",
+            )),
+            Due::SpaCopay { amount, currency, .. } => Ok(Priced {
+                amount: *amount,
+                currency: currency.clone(),
+                confirm: None,
+            }),
+            Due::Copay { options, .. } => {
+                let id = choice.copay_package_id.as_deref().unwrap_or_default();
+                let o = options.iter().find(|o| o.id == id).ok_or_else(|| {
+                    ApiError::validation(
+                        "copayPackageId",
+                        "copayPackageId must be one of the co-pay packages offered",
+                    )
+                })?;
+                Ok(Priced {
+                    amount: o.amount,
+                    currency: o.currency.clone(),
+                    confirm: Some(ClassConfirm {
+                        copay_package_id: Some(o.id.clone()),
+                        number_of_visits: None,
+                        duration: None,
+                    }),
+                })
+            }
+            Due::Visits {
+                cost_per_visit,
+                currency,
+                durations,
+                ..
+            } => {
+                let n = choice.number_of_visits.unwrap_or(0);
+                if !(1..=MAX_VISITS).contains(&n) {
+                    return Err(ApiError::validation(
+                        "numberOfVisits",
+                        "numberOfVisits must be between 1 and 20",
+                    ));
+                }
+                let duration = choice.duration.clone().unwrap_or_default();
+                if !durations.contains(&duration) {
+                    return Err(ApiError::validation(
+                        "duration",
+                        "duration must be one of the billing cycles offered",
+                    ));
+                }
+                Ok(Priced {
+                    amount: cost_per_visit * n as i64,
+                    currency: currency.clone(),
+                    confirm: Some(ClassConfirm {
+                        copay_package_id: None,
+                        number_of_visits: Some(n),
+                        duration: Some(duration),
+                    }),
+                })
+            }
+        }
+    }
+
+    /// What the customer is shown to choose from.
+    pub fn offer(&self) -> Option<crate::wire::CoPayDue> {
+        use crate::wire::{CoPayDue, CoPayOption, VisitsDue};
+        let (_, expires_at) = self.session()?;
+        let (options, visits) = match self {
+            Due::Copay { options, .. } => (
+                options
+                    .iter()
+                    .map(|o| CoPayOption {
+                        id: o.id.clone(),
+                        name: o.name.clone(),
+                        amount: o.amount,
+                        currency: o.currency.clone(),
+                    })
+                    .collect(),
+                None,
+            ),
+            Due::Visits {
+                cost_per_visit,
+                currency,
+                durations,
+                ..
+            } => (
+                Vec::new(),
+                Some(VisitsDue {
+                    cost_per_visit: *cost_per_visit,
+                    currency: currency.clone(),
+                    durations: durations.clone(),
+                    max_visits: MAX_VISITS,
+                }),
+            ),
+            Due::SpaCopay { amount, currency, .. } => (
+                vec![CoPayOption {
+                    id: String::new(),
+                    name: String::new(),
+                    amount: *amount,
+                    currency: currency.clone(),
+                }],
+                None,
+            ),
+            Due::Nothing { .. } => return None,
+        };
+        Some(CoPayDue {
+            options,
+            visits,
+            expires_at: crate::time::Timestamp(expires_at),
+        })
     }
 }
 
@@ -328,6 +524,88 @@ mod tests {
         ] {
             assert!(Due::of(initiation(json.clone()), spa).is_err(), "{json}");
         }
+    }
+
+    #[test]
+    fn the_price_is_what_the_session_offers_and_nothing_else() {
+        let copay = Due::Copay {
+            session_id: "sess_1".into(),
+            expires_at: 1,
+            options: vec![
+                CopayOption {
+                    id: "copay_day".into(),
+                    name: "Day".into(),
+                    amount: 1500,
+                    currency: "eur".into(),
+                },
+                CopayOption {
+                    id: "copay_week".into(),
+                    name: "Week".into(),
+                    amount: 4000,
+                    currency: "eur".into(),
+                },
+            ],
+        };
+        assert_eq!(copay.only_price(), None, "two packages: the client chooses");
+        let week = copay
+            .price(&Choice {
+                copay_package_id: Some("copay_week".into()),
+                ..Choice::default()
+            })
+            .unwrap();
+        assert_eq!(
+            (week.amount, week.confirm.unwrap().copay_package_id.as_deref()),
+            (4000, Some("copay_week"))
+        );
+        let e = copay.price(&Choice {
+            copay_package_id: Some("copay_year".into()),
+            ..Choice::default()
+        });
+        assert_eq!(e.unwrap_err().param.as_deref(), Some("copayPackageId"));
+        let visits = Due::Visits {
+            session_id: "sess_2".into(),
+            expires_at: 1,
+            cost_per_visit: 900,
+            currency: "eur".into(),
+            durations: vec!["MONTHLY".into(), "ANNUALLY".into()],
+        };
+        let choice = |n, d: &str| Choice {
+            number_of_visits: Some(n),
+            duration: Some(d.into()),
+            ..Choice::default()
+        };
+        let three = visits.price(&choice(3, "ANNUALLY")).unwrap();
+        assert_eq!(three.amount, 2700);
+        assert_eq!(
+            three.confirm,
+            Some(ClassConfirm {
+                copay_package_id: None,
+                number_of_visits: Some(3),
+                duration: Some("ANNUALLY".into())
+            })
+        );
+        assert_eq!(
+            visits.price(&choice(0, "MONTHLY")).unwrap_err().param.as_deref(),
+            Some("numberOfVisits")
+        );
+        assert_eq!(
+            visits.price(&choice(21, "MONTHLY")).unwrap_err().param.as_deref(),
+            Some("numberOfVisits")
+        );
+        assert_eq!(
+            visits.price(&choice(2, "WEEKLY")).unwrap_err().param.as_deref(),
+            Some("duration")
+        );
+        let spa = Due::SpaCopay {
+            session_id: "sess_3".into(),
+            expires_at: 1,
+            amount: 2500,
+            currency: "eur".into(),
+        };
+        assert_eq!(spa.only_price().map(|p| (p.amount, p.confirm)), Some((2500, None)));
+        // Kept with the reservation as JSON and read back whole.
+        let json = serde_json::to_string(&visits).unwrap();
+        assert_eq!(serde_json::from_str::<Due>(&json).unwrap(), visits);
     }
 
     #[test]

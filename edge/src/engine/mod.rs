@@ -128,6 +128,10 @@ pub enum ManageAction {
     },
     /// Answers `{"ics": "…", "reservationId": N}`.
     Calendar,
+    /// Bardge mode: pay for what the client chose; answers the reserve's answer with its checkout.
+    Pay {
+        choice: slotbook_core::bardge::Choice,
+    },
 }
 
 /// The Idempotency-Key of a reserve and the fingerprint of its (validated, canonical) request.

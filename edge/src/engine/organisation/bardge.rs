@@ -3,20 +3,23 @@
 //! under a key derived from the reserve's own Idempotency-Key. A booking the pass covers is confirmed at once.
 
 use super::idempotency::Claim;
-use super::reservations::{insert_reservation, NewReservation};
+use super::reservations::{insert_reservation, NewReservation, ReservationRecord};
 use super::reserve::{new_manage_link, reserve_answer, return_url_allowed, Addresses};
-use super::webhooks::emit;
+use super::webhooks::{emit, emit_for};
 use super::{resource_type, schema, Organisation, Venue};
 use crate::bardge::Bardge;
-use crate::engine::sql::{exec, transaction};
+use crate::engine::sql::{exec, rows, transaction};
 use crate::http::{from_json, internal};
 use crate::runtime::random_hex;
 use slotbook_core::bardge::member_token::{self, Member};
-use slotbook_core::bardge::wire::{ClassInitiate, ClassWithInstances, Initiation, List, SpaAvailability, SpaInitiate};
-use slotbook_core::bardge::{derived_key, Due};
+use slotbook_core::bardge::wire::{
+    Booking, ClassInitiate, ClassWithInstances, Initiation, List, SpaAvailability, SpaInitiate,
+};
+use slotbook_core::bardge::{checkout_expires_at, derived_key, verdict, Choice, Due, Verdict};
 use slotbook_core::document::{BardgeOffer, OrganisationDocument};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::reservation::{PaymentStatus, ReservationStatus};
+use slotbook_core::stripe::{order_refusal, PaymentsMode};
 use slotbook_core::time::{Date, Timestamp};
 use slotbook_core::webhook::EventKind;
 use slotbook_core::wire::{
@@ -327,51 +330,311 @@ impl Organisation {
                 "The booking service gave an answer that cannot be used; please try again later",
             )
         })?;
-        let Due::Nothing { booking_id } = due else {
-            return Err(ApiError::new(
-                ErrorCode::PaymentsUnavailable,
-                "This booking needs a co-pay, which cannot be paid online here yet; please contact the reseller",
-            ));
-        };
         let (manage_url, manage_token_hash) = new_manage_link(at.base_url, &loaded.slug);
+        let priced = due.only_price();
+        let one_price = priced.is_some();
+        let (session, hold_end) = match &due {
+            Due::Nothing { .. } => (None, None),
+            _ => {
+                let (_, expires_at) = due.session().unwrap_or_default();
+                let payable = loaded.doc.accepts_payments && self.payments_mode() != PaymentsMode::Unavailable;
+                let amount_refused = priced
+                    .as_ref()
+                    .is_some_and(|p| order_refusal(&p.currency, p.amount, 1).is_some());
+                if !payable || amount_refused {
+                    return Err(ApiError::new(
+                        ErrorCode::PaymentsUnavailable,
+                        "This booking needs a co-pay, which cannot be paid online right now; please contact the reseller",
+                    ));
+                }
+                let hold = now.0 + self.hold_seconds(&loaded.doc);
+                let end = checkout_expires_at(now.0, hold, expires_at).ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::SlotUnavailable,
+                        "This booking can no longer be paid in time; please book again",
+                    )
+                })?;
+                let due_json = serde_json::to_string(&due).map_err(|e| internal("bardge session", e))?;
+                (Some(due_json), Some(Timestamp(end)))
+            }
+        };
+        let paid = session.is_some();
         let new = NewReservation {
             resource_type_id: offer.id,
             start: time.start,
             end: time.end,
             quantity: 1,
-            status: ReservationStatus::Confirmed,
-            payment_status: PaymentStatus::NotRequired,
+            status: if paid {
+                ReservationStatus::PendingPayment
+            } else {
+                ReservationStatus::Confirmed
+            },
+            payment_status: if paid {
+                PaymentStatus::Pending
+            } else {
+                PaymentStatus::NotRequired
+            },
             customer: CustomerInfo {
                 name: Some(member.full_name()),
                 email: Some(member.email.clone()),
                 phone: Some(req.customer_phone.clone()),
             },
             notes: req.notes.clone(),
-            unit_amount: 0,
-            currency: loaded.doc.currency.clone(),
-            payment_required: false,
-            hold_expires_at: None,
-            return_url: None,
+            unit_amount: priced.as_ref().map_or(0, |p| p.amount),
+            currency: priced
+                .as_ref()
+                .map_or_else(|| loaded.doc.currency.clone(), |p| p.currency.clone()),
+            payment_required: paid,
+            hold_expires_at: hold_end,
+            return_url: paid.then(|| req.return_url.clone().unwrap_or_else(|| format!("{}/", at.base_url))),
             source: "bardge",
             manage_token_hash: Some(manage_token_hash),
         };
+        let booking_id = match &due {
+            Due::Nothing { booking_id } => Some(booking_id.clone()),
+            _ => None,
+        };
+        let confirm_body = priced
+            .and_then(|p| p.confirm)
+            .map(|c| serde_json::to_string(&c).unwrap_or_default());
         let sql = self.sql();
-        transaction(&self.state.storage(), || {
+        let stored = transaction(&self.state.storage(), || {
             let id = insert_reservation(&sql, &new, &[(offer.id, 1)], now)?;
             exec(
                 &sql,
-                "UPDATE reservations SET bardge_booking_id = ? WHERE id = ?",
-                vec![booking_id.clone().into(), id.into()],
+                "UPDATE reservations SET bardge_booking_id = ?, bardge_session = ?, bardge_confirm_body = ? WHERE id = ?",
+                vec![
+                    booking_id.clone().into(),
+                    session.clone().into(),
+                    confirm_body.clone().into(),
+                    id.into(),
+                ],
             )?;
             let stored = self.stored(id)?;
             emit(&sql, EventKind::Created, &stored, now)?;
-            emit(&sql, EventKind::Confirmed, &stored, now)?;
-            let answer = reserve_answer(&stored, loaded, at.public_path, Some(manage_url.clone()), now);
-            if let Some(claim) = claim {
-                claim.link(&sql, id, Some(&answer))?;
+            if !paid {
+                emit(&sql, EventKind::Confirmed, &stored, now)?;
             }
-            Ok(answer)
+            // A covered booking's answer is whole now; a co-pay's once its checkout started (or the choice is
+            // offered).
+            let answer =
+                (!paid).then(|| reserve_answer(&stored, loaded, at.public_path, Some(manage_url.clone()), now));
+            if let Some(claim) = claim {
+                claim.link(&sql, id, answer.as_ref())?;
+            }
+            Ok(stored)
+        })?;
+        if !paid {
+            return Ok(reserve_answer(&stored, loaded, at.public_path, Some(manage_url), now));
+        }
+        if one_price {
+            // Straight to Checkout, where the client sees the amount.
+            return self
+                .start_checkout(loaded, stored, at, Some(manage_url), claim, now)
+                .await;
+        }
+        // Several prices: the client chooses (`pay_co_pay`); the hold ends the offer.
+        if let Some(end) = hold_end {
+            self.wake_at(end).await;
+        }
+        let answer = reserve_answer(&stored, loaded, at.public_path, Some(manage_url), now);
+        if let Some(claim) = claim {
+            claim.finish_created(&self.sql(), &answer)?;
+        }
+        Ok(answer)
+    }
+}
+
+impl Organisation {
+    /// The client's choice of what to pay for a booking waiting for one: its price, then Stripe Checkout for
+    /// exactly that amount, ending at least ten minutes before Bardge's session does.
+    pub(super) async fn pay_co_pay(
+        &self,
+        r: &ReservationRecord,
+        choice: &Choice,
+        manage_url: &str,
+        now: Timestamp,
+    ) -> ApiResult<ReserveResponse> {
+        let loaded = self.load()?;
+        let base_url = manage_url
+            .split("/api/public/booking/manage/")
+            .next()
+            .unwrap_or_default();
+        let public_path = format!("/api/public/booking/organisations/{}", loaded.slug);
+        let at = Addresses {
+            base_url,
+            public_path: &public_path,
+        };
+        let due = r
+            .bardge_session
+            .as_deref()
+            .and_then(|d| from_json::<Due>(d).ok())
+            .ok_or_else(|| ApiError::new(ErrorCode::InvalidTransition, "Nothing is due for this booking"))?;
+        let open = r.status == ReservationStatus::PendingPayment
+            && r.payment_status == PaymentStatus::Pending
+            && r.hold_expires_at.is_some_and(|t| t > now);
+        if !open {
+            return Err(ApiError::new(
+                ErrorCode::InvalidTransition,
+                "This booking can no longer be paid",
+            ));
+        }
+        if r.stripe_checkout_session_id.is_some() {
+            // Payment started already (a repeated click): its checkout, whatever was chosen now.
+            return Ok(reserve_answer(
+                r,
+                &loaded,
+                at.public_path,
+                Some(manage_url.to_string()),
+                now,
+            ));
+        }
+        let priced = due.price(choice)?;
+        if order_refusal(&priced.currency, priced.amount, 1).is_some() {
+            return Err(ApiError::new(
+                ErrorCode::PaymentsUnavailable,
+                "This amount cannot be paid online; please contact the reseller",
+            ));
+        }
+        let (_, expires_at) = due.session().unwrap_or_default();
+        let hold = now.0 + self.hold_seconds(&loaded.doc);
+        let end = checkout_expires_at(now.0, hold, expires_at).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidTransition,
+                "This booking can no longer be paid in time",
+            )
+        })?;
+        exec(
+            &self.sql(),
+            "UPDATE reservations SET quoted_unit_amount = ?, quoted_total_amount = ?, quoted_currency = ?,
+                bardge_confirm_body = ?, hold_expires_at = ?, updated_at = ? WHERE id = ? AND stripe_session_id IS NULL",
+            vec![
+                priced.amount.into(),
+                priced.amount.into(),
+                priced.currency.clone().into(),
+                priced.confirm.map(|c| serde_json::to_string(&c).unwrap_or_default()).into(),
+                end.into(),
+                now.0.into(),
+                r.id.into(),
+            ],
+        )?;
+        let stored = self.stored(r.id)?;
+        self.start_checkout(&loaded, stored, at, Some(manage_url.to_string()), None, now)
+            .await
+    }
+
+    /// The follow-up after payment: Bardge confirms the session (debiting the reseller) under the key stored
+    /// with the payment. No answer, a 5xx or a key being sorted out: an error, so the alarm tries again later
+    /// with the same key. A refusal, a reused key or the session's end: the booking fails and is refunded.
+    pub(super) async fn confirm_with_bardge(&self, r: &ReservationRecord, now: Timestamp) -> ApiResult<()> {
+        #[derive(serde::Deserialize)]
+        struct Confirm {
+            bardge_confirm_key: Option<String>,
+            bardge_confirm_body: Option<String>,
+        }
+        let due = r.bardge_session.as_deref().and_then(|d| from_json::<Due>(d).ok());
+        let Some((session_id, expires_at)) = due.as_ref().and_then(Due::session) else {
+            return Err(internal("bardge confirm", "a paid booking without its Bardge session"));
+        };
+        let confirm = rows::<Confirm>(
+            &self.sql(),
+            "SELECT bardge_confirm_key, bardge_confirm_body FROM reservations WHERE id = ?",
+            vec![r.id.into()],
+        )?
+        .into_iter()
+        .next();
+        let Some(Confirm {
+            bardge_confirm_key: Some(key),
+            bardge_confirm_body: body,
+        }) = confirm
+        else {
+            return Err(internal("bardge confirm", "no stored Idempotency-Key"));
+        };
+        if now.0 >= expires_at {
+            return self.bardge_failed(
+                r.id,
+                "The booking could not be confirmed in time; your payment is refunded",
+                now,
+            );
+        }
+        let spa = matches!(due, Some(Due::SpaCopay { .. }));
+        let path = format!("/bookings/{}/{session_id}/confirm", if spa { "spa" } else { "class" });
+        let (bardge, _) = self.bardge_client()?;
+        let reply = bardge.post(&path, if spa { None } else { body }, Some(&key)).await?;
+        if reply.ok() {
+            let booking: Booking = from_json(&reply.body).map_err(|e| internal("bardge booking", e))?;
+            let sql = self.sql();
+            return transaction(&self.state.storage(), || {
+                exec(
+                    &sql,
+                    "UPDATE reservations SET status = ?, bardge_booking_id = ?, payment_action = NULL, payment_action_at = NULL,
+                        payment_action_attempts = 0, updated_at = ? WHERE id = ? AND status = ?",
+                    vec![
+                        ReservationStatus::Confirmed.as_str().into(),
+                        booking.id.clone().into(),
+                        now.0.into(),
+                        r.id.into(),
+                        ReservationStatus::PendingPayment.as_str().into(),
+                    ],
+                )?;
+                emit_for(&sql, EventKind::Confirmed, r.id, now)
+            });
+        }
+        let e = reply.error.clone().unwrap_or_default();
+        match verdict(reply.status, &e.code) {
+            Verdict::Retry => Err(ApiError::new(
+                ErrorCode::UpstreamUnavailable,
+                "Bardge did not confirm the booking yet",
+            )),
+            Verdict::KeyReused => {
+                worker::console_error!(
+                    "{}",
+                    serde_json::json!({"bardge_confirm": r.id, "idempotency_key_reused": true, "request_id": e.request_id,
+                        "action": "refunded; the key is never replaced"})
+                );
+                self.bardge_failed(
+                    r.id,
+                    "The booking could not be confirmed; your payment is refunded",
+                    now,
+                )
+            }
+            Verdict::Refused => {
+                let reason = format!("{} Your payment is refunded.", reply.customer_error().message);
+                self.bardge_failed(r.id, &reason, now)
+            }
+        }
+    }
+
+    /// A paid Bardge booking that will not be confirmed: failed, with why, and its payment refunded.
+    fn bardge_failed(&self, id: i64, reason: &str, now: Timestamp) -> ApiResult<()> {
+        let sql = self.sql();
+        transaction(&self.state.storage(), || {
+            exec(
+                &sql,
+                "UPDATE reservations SET status = ?, bardge_failure = ?, updated_at = ? WHERE id = ?",
+                vec![
+                    ReservationStatus::Failed.as_str().into(),
+                    reason.into(),
+                    now.0.into(),
+                    id.into(),
+                ],
+            )?;
+            emit_for(&sql, EventKind::Cancelled, id, now)?;
+            Organisation::schedule_refund(&sql, id, now)
         })
+    }
+
+    /// Cancels a booking with Bardge; one it has cancelled already counts as cancelled.
+    pub(super) async fn cancel_with_bardge(&self, booking_id: &str) -> ApiResult<()> {
+        let (bardge, _) = self.bardge_client()?;
+        let reply = bardge
+            .post(&format!("/bookings/{booking_id}/cancel"), None, None)
+            .await?;
+        let already = reply.error.as_ref().is_some_and(|e| e.code == "already_cancelled");
+        if reply.ok() || already {
+            return Ok(());
+        }
+        Err(reply.customer_error())
     }
 }
 

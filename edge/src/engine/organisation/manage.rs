@@ -33,6 +33,9 @@ impl Organisation {
                 let ics = calendar_event(&*self.load()?, &stored, manage_url, now, |e| e.to_ics());
                 return json(200, &serde_json::json!({"ics": ics, "reservationId": stored.id}));
             }
+            ManageAction::Pay { choice } => {
+                return json(200, &self.pay_co_pay(&stored, &choice, manage_url, now).await?)
+            }
             ManageAction::Cancel => self.customer_cancel(&stored, now).await?,
             ManageAction::Reschedule { start_time, end_time } => {
                 self.customer_reschedule(&stored, start_time, end_time, now)?
@@ -51,7 +54,11 @@ impl Organisation {
             booking: loaded.doc.summary(r),
             change_deadline: change_deadline(r.start_time, notice),
             can_cancel,
-            can_reschedule: can_cancel && r.status != ReservationStatus::PendingPayment,
+            // A Bardge booking is moved by cancelling and booking again (Bardge's own rules apply to both).
+            can_reschedule: can_cancel
+                && r.status != ReservationStatus::PendingPayment
+                && r.bardge_session.is_none()
+                && r.bardge_booking_id.is_none(),
             resource_type_id: r.resource_type_id,
             booking_path: format!("/api/public/booking/organisations/{}", loaded.slug),
             calendar_url: format!("{manage_url}/calendar.ics"),
@@ -63,6 +70,10 @@ impl Organisation {
     async fn customer_cancel(&self, r: &ReservationRecord, now: Timestamp) -> ApiResult<()> {
         let notice = self.load()?.doc.cancellation_notice_hours;
         check_customer_change(r.status, r.start_time, notice, now)?;
+        // Bardge first: a booking it still holds must not look cancelled here.
+        if let Some(booking_id) = &r.bardge_booking_id {
+            self.cancel_with_bardge(booking_id).await?;
+        }
         let sql = self.sql();
         let follow_up = transaction(&self.state.storage(), || {
             exec(
@@ -98,6 +109,12 @@ impl Organisation {
         let loaded = self.load()?;
         let doc = &loaded.doc;
         check_customer_change(r.status, r.start_time, doc.cancellation_notice_hours, now)?;
+        if doc.bardge.is_some() {
+            return Err(ApiError::new(
+                ErrorCode::InvalidTransition,
+                "This booking is moved by cancelling it and booking the new time",
+            ));
+        }
         if r.status == ReservationStatus::PendingPayment {
             return Err(ApiError::new(
                 ErrorCode::InvalidTransition,

@@ -31,6 +31,8 @@ enum FollowUp {
     ExpireSession,
     /// Money arrived for a reservation that no longer holds places: give it back.
     Refund,
+    /// Bardge mode: the client paid; Bardge confirms the booking (and debits the reseller).
+    ConfirmWithBardge,
 }
 
 impl FollowUp {
@@ -38,11 +40,12 @@ impl FollowUp {
         match self {
             FollowUp::ExpireSession => "expire_session",
             FollowUp::Refund => "refund",
+            FollowUp::ConfirmWithBardge => "bardge_confirm",
         }
     }
 
     fn parse(s: &str) -> Option<FollowUp> {
-        [FollowUp::ExpireSession, FollowUp::Refund]
+        [FollowUp::ExpireSession, FollowUp::Refund, FollowUp::ConfirmWithBardge]
             .into_iter()
             .find(|f| f.as_str() == s)
     }
@@ -161,7 +164,9 @@ impl Organisation {
                 "SELECT 1 FROM stripe_events WHERE id = ?",
                 vec![e.id.clone().into()],
             )? {
-                return Ok((serde_json::json!({"received": true, "duplicate": true}), false));
+                // Stripe delivers again what got no answer: what the first delivery made due (a refund, a
+                // confirm with Bardge) may have died with it, so due follow-ups run again.
+                return Ok((serde_json::json!({"received": true, "duplicate": true}), true));
             }
             exec(
                 &sql,
@@ -186,14 +191,16 @@ impl Organisation {
             Ok((serde_json::json!({"received": true, "reservation": row.id}), follow_up))
         })?;
         if follow_up {
-            // Tried at once; the alarm (set after every change) tries again if Stripe did not take it.
+            // Tried at once. The alarm is set first, so that a follow-up this request dies in is tried again;
+            // it also tries again what a party did not take.
+            self.wake_at(Timestamp(now.0 + 60)).await;
             self.run_follow_ups(now).await;
         }
         Ok(answer)
     }
 
     /// After a paid booking was cancelled (in the same transaction as the change): refund its payment.
-    pub(super) fn schedule_refund(sql: &SqlStorage, id: i64, now: Timestamp) -> ApiResult<()> {
+    pub(crate) fn schedule_refund(sql: &SqlStorage, id: i64, now: Timestamp) -> ApiResult<()> {
         exec(sql, "UPDATE reservations SET payment_action = ?, payment_action_at = ?, payment_action_attempts = 0 WHERE id = ? AND payment_status = ?",
             vec![FollowUp::Refund.as_str().into(), now.0.into(), id.into(), PaymentStatus::Succeeded.as_str().into()])
     }
@@ -222,6 +229,7 @@ impl Organisation {
             let outcome = match action {
                 FollowUp::ExpireSession => self.expire_session(&stored, now).await,
                 FollowUp::Refund => self.refund(&stored, failed, now).await,
+                FollowUp::ConfirmWithBardge => self.confirm_with_bardge(&stored, now).await,
             };
             if let Err(e) = outcome {
                 let failed = failed + 1;
@@ -369,10 +377,11 @@ fn settle(
     struct Current {
         status: String,
         payment_status: String,
+        bardge_session: Option<String>,
     }
     let Some(row) = rows::<Current>(
         sql,
-        "SELECT status, payment_status FROM reservations WHERE id = ?",
+        "SELECT status, payment_status, bardge_session FROM reservations WHERE id = ?",
         vec![id.into()],
     )?
     .into_iter()
@@ -380,7 +389,21 @@ fn settle(
         return Ok(false);
     };
     let current = ReservationStatus::parse(&row.status).ok_or_else(|| internal("stored status", &row.status))?;
-    if let Some((status, payment)) = transition(kind, payment_status, current) {
+    let transition = transition(kind, payment_status, current);
+    if let (Some((ReservationStatus::Confirmed, _)), Some(due)) = (transition, &row.bardge_session) {
+        // Paid: Bardge confirms next, under a key stored before the first call and kept for every retry.
+        let key = slotbook_core::bardge::derived_key(&format!("{id}:{due}"), "confirm");
+        exec(
+            sql,
+            "UPDATE reservations SET payment_status = ?, payment_intent = COALESCE(?, payment_intent), hold_expires_at = NULL,
+                bardge_confirm_key = COALESCE(bardge_confirm_key, ?), payment_action = ?, payment_action_at = ?,
+                payment_action_attempts = 0, updated_at = ? WHERE id = ?",
+            vec![PaymentStatus::Succeeded.as_str().into(), payment_intent.into(), key.into(),
+                FollowUp::ConfirmWithBardge.as_str().into(), now.0.into(), now.0.into(), id.into()],
+        )?;
+        return Ok(true);
+    }
+    if let Some((status, payment)) = transition {
         exec(
             sql,
             "UPDATE reservations SET status = ?, payment_status = ?, payment_intent = COALESCE(?, payment_intent), updated_at = ? WHERE id = ?",

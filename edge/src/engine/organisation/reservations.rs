@@ -148,7 +148,7 @@ pub fn insert_allocations(
 const SELECT_RESERVATION: &str = "SELECT id, resource_type_id, start_time, end_time, quantity, status, payment_status,
     customer_name, customer_email, customer_phone, notes, quoted_unit_amount, quoted_total_amount, quoted_currency,
     payment_required_snapshot, hold_expires_at, stripe_session_id, checkout_url, return_url, payment_intent, source,
-    created_at, updated_at, sequence
+    created_at, updated_at, sequence, bardge_session, bardge_booking_id, bardge_failure
     FROM reservations";
 
 /// The reservation a checkout session was created for.
@@ -212,6 +212,9 @@ pub struct ReservationRow {
     created_at: i64,
     updated_at: i64,
     sequence: i64,
+    bardge_session: Option<String>,
+    bardge_booking_id: Option<String>,
+    bardge_failure: Option<String>,
 }
 
 /// A stored reservation with what only the engine sees.
@@ -222,6 +225,11 @@ pub struct ReservationRecord {
     pub payment_intent: Option<String>,
     /// Rises with each change a calendar should know of.
     pub sequence: u32,
+    /// Bardge mode: what the initiate left due (JSON of `slotbook_core::bardge::Due`), the booking Bardge
+    /// made, and why Bardge would not confirm, in the customer's words.
+    pub bardge_session: Option<String>,
+    pub bardge_booking_id: Option<String>,
+    pub bardge_failure: Option<String>,
 }
 
 impl std::ops::Deref for ReservationRecord {
@@ -241,6 +249,9 @@ impl ReservationRow {
             return_url: self.return_url,
             payment_intent: self.payment_intent,
             sequence: self.sequence as u32,
+            bardge_session: self.bardge_session,
+            bardge_booking_id: self.bardge_booking_id,
+            bardge_failure: self.bardge_failure,
             reservation: Reservation {
                 id: self.id,
                 resource_type_id: self.resource_type_id,

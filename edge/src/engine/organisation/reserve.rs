@@ -16,6 +16,7 @@ use crate::runtime::random_hex;
 use crate::stripe::Stripe;
 use serde::Deserialize;
 use slotbook_core::availability::{allocate, places_left, ResourceCapacity};
+use slotbook_core::bardge::Due;
 use slotbook_core::digest::sha256_hex;
 use slotbook_core::document::OrganisationDocument;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
@@ -99,7 +100,9 @@ impl Organisation {
             vec![manage_token_hash.into(), id.into()],
         )?;
         let waiting = stored.payment_required_snapshot && stored.status == ReservationStatus::PendingPayment;
-        if waiting && stored.stripe_checkout_session_id.is_none() {
+        // A Bardge booking with several prices waits for the client's choice, not for a checkout.
+        let choosing = stored.bardge_session.is_some() && stored.quoted_total_amount == 0;
+        if waiting && !choosing && stored.stripe_checkout_session_id.is_none() {
             return self
                 .start_checkout(&loaded, stored, at, Some(manage_url), Some(claim), now)
                 .await;
@@ -283,7 +286,7 @@ impl Organisation {
 
     /// Starts payment for a held reservation (or finds the session started before a crash: Stripe's
     /// Idempotency-Key is one per reservation) and answers the reserve.
-    async fn start_checkout(
+    pub(super) async fn start_checkout(
         &self,
         loaded: &Venue,
         stored: ReservationRecord,
@@ -396,6 +399,7 @@ impl Organisation {
             requires_payment: r.payment_required_snapshot,
             can_retry_payment: open,
             checkout_url: if open { r.checkout_url.clone() } else { None },
+            reason: r.bardge_failure.clone(),
         })
     }
 
@@ -433,7 +437,7 @@ impl Organisation {
 
     /// How long payment holds last: the organisation's setting, unless HOLD_SECONDS_OVERRIDE is set (tests;
     /// honoured only with the test checkout or a Stripe test key, never with a live key).
-    fn hold_seconds(&self, doc: &OrganisationDocument) -> i64 {
+    pub(super) fn hold_seconds(&self, doc: &OrganisationDocument) -> i64 {
         crate::runtime::test_seconds(&self.env, "HOLD_SECONDS_OVERRIDE").unwrap_or(doc.hold_minutes as i64 * 60)
     }
 }
@@ -487,5 +491,12 @@ pub(super) fn reserve_answer(
             .as_deref()
             .map(|url| calendar_event(loaded, r, url, now, |e| e.google_calendar_url())),
         manage_url,
+        // A Bardge booking whose payment has not started waits for the client's choice.
+        co_pay: match (&r.bardge_session, &r.stripe_checkout_session_id) {
+            (Some(due), None) if r.status == ReservationStatus::PendingPayment => {
+                crate::http::from_json::<Due>(due).ok().and_then(|d| d.offer())
+            }
+            _ => None,
+        },
     }
 }

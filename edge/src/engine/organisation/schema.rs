@@ -96,7 +96,9 @@ pub const MIGRATIONS: &[&str] = &[
         sign_in_url TEXT NOT NULL, offers TEXT NOT NULL);
     ALTER TABLE reservations ADD COLUMN bardge_booking_id TEXT;
     ALTER TABLE reservations ADD COLUMN bardge_session TEXT;
-    ALTER TABLE reservations ADD COLUMN bardge_confirm_key TEXT
+    ALTER TABLE reservations ADD COLUMN bardge_confirm_key TEXT;
+    ALTER TABLE reservations ADD COLUMN bardge_confirm_body TEXT;
+    ALTER TABLE reservations ADD COLUMN bardge_failure TEXT
 ",
 ];
 

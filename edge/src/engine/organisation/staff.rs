@@ -45,6 +45,7 @@ impl Organisation {
 
     pub(super) fn staff_create(&self, c: ReservationChanges, now: Timestamp) -> ApiResult<Reservation> {
         let loaded = self.load()?;
+        refuse_for_bardge(&loaded)?;
         let doc = &loaded.doc;
         let (start, end) = (c.start_time.expect("validated"), c.end_time.expect("validated"));
         let wanted = wanted_resources(&c);
@@ -94,6 +95,7 @@ impl Organisation {
 
     pub(super) async fn staff_update(&self, id: i64, c: ReservationChanges, now: Timestamp) -> ApiResult<Reservation> {
         let loaded = self.load()?;
+        refuse_for_bardge(&loaded)?;
         let current = self.reservation(id)?;
         let status = c.status.unwrap_or(current.status);
         current.status.transition_to(status)?;
@@ -199,4 +201,15 @@ impl Organisation {
 
 fn wanted_resources(c: &ReservationChanges) -> Option<Vec<i64>> {
     c.resource_ids.clone().or_else(|| c.resource_id.map(|r| vec![r]))
+}
+
+/// A Bardge organisation's bookings are Bardge's: staff see them here but make and change them there.
+fn refuse_for_bardge(loaded: &super::Venue) -> ApiResult<()> {
+    match loaded.doc.bardge {
+        Some(_) => Err(ApiError::new(
+            slotbook_core::ErrorCode::InvalidTransition,
+            "This organisation books through Bardge: bookings are made and changed there",
+        )),
+        None => Ok(()),
+    }
 }
