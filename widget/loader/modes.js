@@ -22,7 +22,8 @@ var CLOSE = { en: "Close", de: "Schließen", hu: "Bezárás" };
 // Options the frame's URL may carry: never the API base (the edge serves the frame and is the API) and
 // never the customer's details (they come by postMessage, so they stay out of URLs and logs).
 var FRAME_KEYS = ["organisation", "token", "locale", "theme", "resourceType", "resource", "date", "returnUrl", "manage"];
-var PREFILL = ["name", "email", "phone"];
+// The customer's details and a reseller's member token (Bardge mode): by postMessage only.
+var PREFILL = ["name", "email", "phone", "memberToken"];
 var EVENTS = ["ready", "slot-selected", "reserved", "payment-started", "confirmed", "failed"];
 var SESSION = /[?&]booking_session_id=([^&#]*)/;
 var popups = new WeakMap();
@@ -154,7 +155,7 @@ export function embedded(host, loader) {
     setTimeout(function () { resolve({}); }, 3000);
   });
   return prefilled.then(function (detail) {
-    PREFILL.forEach(function (k) { if (typeof detail[k] === "string") opts[k] = detail[k].slice(0, 320); });
+    PREFILL.forEach(function (k) { if (typeof detail[k] === "string") opts[k] = detail[k].slice(0, k === "memberToken" ? 4096 : 320); });
     return loader.mount(host, opts);
   });
 }

@@ -15,7 +15,7 @@
   var script = document.currentScript;
   var base = new URL(".", script && script.src ? script.src : location.href);
   var KEYS = ["organisation", "token", "api", "mode", "locale", "theme", "resourceType", "resource", "date",
-    "name", "email", "phone", "returnUrl", "manage", "position", "label"];
+    "name", "email", "phone", "returnUrl", "manage", "position", "label", "memberToken"];
   // A booking's manage link on the venue's own page: ?booking=<token>.
   var MANAGE = /[?&]booking=([0-9a-f]{64}\.[a-z0-9-]{2,64})(?:&|#|$)/;
   // The booking flow's files and the manage view's, each loaded once, when first needed.

@@ -39,6 +39,8 @@ pub struct Api {
     pub base: String,
     /// `organisations/acme-spa` or a legacy token.
     pub booker_path: String,
+    /// Bardge mode: the member token, sent as `Authorization` with the reserve.
+    pub member_token: Option<String>,
     /// The loader's early answers by path (one JS object, shared by every clone): each serves the first call
     /// to its path, and is gone after it.
     pub early: JsValue,
@@ -52,7 +54,7 @@ impl Api {
     pub async fn get<T: DeserializeOwned>(&self, rest: &str) -> Result<T, Failure> {
         match self.take_early(rest) {
             Some(fetched) => answer(fetched).await,
-            None => send(&self.url(rest), "GET", None, None).await,
+            None => send(&self.url(rest), "GET", None, None, None).await,
         }
     }
 
@@ -70,10 +72,11 @@ impl Api {
         idempotency_key: &str,
     ) -> Result<T, Failure> {
         let body = to_json(body).ok_or(Failure::Network)?;
-        send(&self.url(rest), "POST", Some(body), Some(idempotency_key)).await
+        let member = self.member_token.as_deref();
+        send(&self.url(rest), "POST", Some(body), Some(idempotency_key), member).await
     }
 
-    /// A booking's manage link: `rest` is empty (the booking), `/cancel` or `/reschedule`.
+    /// A booking's manage link: `rest` is empty (the booking), `/cancel`, `/reschedule` or `/pay`.
     /// `body` is JSON text.
     pub async fn manage<T: DeserializeOwned>(
         &self,
@@ -88,8 +91,8 @@ impl Api {
             rest
         );
         match body {
-            Some(b) => send(&url, "POST", Some(b), None).await,
-            None => send(&url, "GET", None, None).await,
+            Some(b) => send(&url, "POST", Some(b), None, None).await,
+            None => send(&url, "GET", None, None, None).await,
         }
     }
 }
@@ -102,6 +105,7 @@ async fn send<T: DeserializeOwned>(
     method: &str,
     body: Option<String>,
     idempotency_key: Option<&str>,
+    member_token: Option<&str>,
 ) -> Result<T, Failure> {
     let init = RequestInit::new();
     init.set_method(method);
@@ -112,6 +116,9 @@ async fn send<T: DeserializeOwned>(
     }
     if let Some(key) = idempotency_key {
         let _ = headers.set("Idempotency-Key", key);
+    }
+    if let Some(token) = member_token {
+        let _ = headers.set("Authorization", &format!("Bearer {token}"));
     }
     let _ = headers.set("Accept", "application/json");
     init.set_headers(&headers);

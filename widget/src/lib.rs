@@ -33,6 +33,8 @@ pub struct Options {
     pub return_url: Option<String>,
     /// A booking's manage token (`?booking=` on the venue's page): the widget shows that booking to manage.
     pub manage: Option<String>,
+    /// Bardge mode: the signed-in member's token from the reseller's page (sent only with the reserve).
+    pub member_token: Option<String>,
     /// Answers the loader asked for while the wasm loaded: `Promise<Response>`s by the path they answer
     /// (`""` the catalog, `/availability?…` a preselected day's times). See [`api::Api::get`].
     pub early: JsValue,
@@ -63,6 +65,7 @@ impl Options {
             phone: get("phone").unwrap_or_default(),
             return_url: get("returnUrl"),
             manage: get("manage"),
+            member_token: get("memberToken"),
             early: Reflect::get(o, &JsValue::from_str("early")).unwrap_or(JsValue::UNDEFINED),
         }
     }

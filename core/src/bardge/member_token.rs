@@ -19,10 +19,9 @@ pub const MAX_TOKEN_CHARS: usize = 4096;
 const LEEWAY_SECONDS: i64 = 60;
 
 /// The client a verified token names: what Bardge's initiate calls need, and the name and email to show.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
-    /// Bardge's `client_id`.
-    #[serde(rename = "sub")]
+    /// Bardge's `client_id` (the token's `sub`).
     pub client_id: String,
     /// Bardge's `user_pass_id` (`brgpass_…`).
     pub pass_id: String,
@@ -44,11 +43,19 @@ struct Header {
 
 #[derive(Deserialize)]
 struct Claims {
-    #[serde(flatten)]
-    member: Member,
+    sub: String,
+    pass_id: String,
+    given_name: String,
+    family_name: String,
+    email: String,
     aud: String,
     exp: Option<i64>,
     nbf: Option<i64>,
+}
+
+/// Reads JSON text into a type: the Worker hands in the runtime's own parser, tests serde_json's.
+pub trait ReadJson {
+    fn read<T: serde::de::DeserializeOwned>(&self, text: &str) -> Option<T>;
 }
 
 /// Why a token was refused, in words for the error message (they name no secret).
@@ -81,14 +88,13 @@ impl TokenRefusal {
     }
 }
 
-/// Verifies a member token for the organisation `audience` at `now` (Unix seconds). `read` parses JSON text
-/// (the Worker hands the runtime's own parser in; tests use serde_json's).
+/// Verifies a member token for the organisation `audience` at `now` (Unix seconds).
 pub fn verify(
     token: &str,
     secret: &str,
     audience: &str,
     now: i64,
-    read: impl Fn(&str) -> Option<serde_json::Value>,
+    json: &impl ReadJson,
 ) -> Result<Member, TokenRefusal> {
     if token.len() > MAX_TOKEN_CHARS || secret.is_empty() {
         return Err(TokenRefusal::Malformed);
@@ -98,12 +104,9 @@ pub fn verify(
     else {
         return Err(TokenRefusal::Malformed);
     };
-    let json = |part: &str| {
-        let text = String::from_utf8(base64url_decode(part)?).ok()?;
-        read(&text)
-    };
-    let header: Header = json(header)
-        .and_then(|v| serde_json::from_value(v).ok())
+    let text = |part: &str| String::from_utf8(base64url_decode(part)?).ok();
+    let header: Header = text(header)
+        .and_then(|t| json.read(&t))
         .ok_or(TokenRefusal::Malformed)?;
     // Only the algorithm agreed on: never `none`, never one the token picks for itself.
     if header.alg != "HS256" {
@@ -116,8 +119,8 @@ pub fn verify(
     if !constant_time_eq(&mac.finalize().into_bytes(), &given) {
         return Err(TokenRefusal::Signature);
     }
-    let value = json(payload).ok_or(TokenRefusal::Malformed)?;
-    let claims: Claims = serde_json::from_value(value).map_err(|_| TokenRefusal::Claims)?;
+    let payload = text(payload).ok_or(TokenRefusal::Malformed)?;
+    let claims: Claims = json.read(&payload).ok_or(TokenRefusal::Claims)?;
     if claims.aud != audience {
         return Err(TokenRefusal::Audience);
     }
@@ -131,14 +134,20 @@ pub fn verify(
     if claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECONDS) {
         return Err(TokenRefusal::NotYetValid);
     }
-    let m = &claims.member;
+    let m = Member {
+        client_id: claims.sub,
+        pass_id: claims.pass_id,
+        given_name: claims.given_name,
+        family_name: claims.family_name,
+        email: claims.email,
+    };
     let empty = [&m.client_id, &m.pass_id, &m.given_name, &m.family_name, &m.email]
         .iter()
         .any(|c| c.trim().is_empty() || c.len() > 200);
     if empty || !crate::validate::is_plausible_email(&m.email) {
         return Err(TokenRefusal::Claims);
     }
-    Ok(claims.member)
+    Ok(m)
 }
 
 /// Signs a member token as a reseller's backend does (HS256 over the claims' JSON): for the tests and the
@@ -212,9 +221,15 @@ mod tests {
     /// exp NOW + 1 h.
     const INDEPENDENT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJjbGllbnRfNDIiLCJwYXNzX2lkIjoiYnJncGFzc183IiwiZ2l2ZW5fbmFtZSI6IkFkYSIsImZhbWlseV9uYW1lIjoiTG92ZWxhY2UiLCJlbWFpbCI6ImFkYUBleGFtcGxlLmNvbSIsImF1ZCI6IndlbGxjb3JwIiwiZXhwIjoxNzgwMDAzNjAwfQ.v5BRyF6hw_obGY5jJM-4J_AN2uvTD0iRcCCFT1i6TBc";
 
-    fn read(text: &str) -> Option<serde_json::Value> {
-        serde_json::from_str(text).ok()
+    struct SerdeJson;
+
+    impl ReadJson for SerdeJson {
+        fn read<T: serde::de::DeserializeOwned>(&self, text: &str) -> Option<T> {
+            serde_json::from_str(text).ok()
+        }
     }
+
+    const READ: &SerdeJson = &SerdeJson;
 
     fn sign(header: serde_json::Value, claims: serde_json::Value, secret: &str) -> String {
         sign_with_header(&header, &claims, secret)
@@ -235,19 +250,19 @@ mod tests {
 
     #[test]
     fn a_token_signed_elsewhere_names_the_member() {
-        let m = verify(INDEPENDENT, SECRET, "wellcorp", NOW, read).unwrap();
+        let m = verify(INDEPENDENT, SECRET, "wellcorp", NOW, READ).unwrap();
         assert_eq!(m.client_id, "client_42");
         assert_eq!(m.pass_id, "brgpass_7");
         assert_eq!(m.full_name(), "Ada Lovelace");
         assert_eq!(m.email, "ada@example.com");
         // The test's own signer agrees with the independent one.
         assert_eq!(sign(hs256(), claims(), SECRET).split('.').count(), 3);
-        assert!(verify(&sign(hs256(), claims(), SECRET), SECRET, "wellcorp", NOW, read).is_ok());
+        assert!(verify(&sign(hs256(), claims(), SECRET), SECRET, "wellcorp", NOW, READ).is_ok());
     }
 
     #[test]
     fn forged_tokens_are_refused_each_for_its_reason() {
-        let refused = |token: &str| verify(token, SECRET, "wellcorp", NOW, read).unwrap_err();
+        let refused = |token: &str| verify(token, SECRET, "wellcorp", NOW, READ).unwrap_err();
         let with = |field: &str, value: serde_json::Value| {
             let mut c = claims();
             c[field] = value;
@@ -298,8 +313,8 @@ mod tests {
             assert_eq!(refused(malformed), TokenRefusal::Malformed, "{malformed}");
         }
         // Exactly 24 hours ahead is allowed, as is an nbf a few seconds ahead (clocks differ).
-        assert!(verify(&with("exp", json!(NOW + 24 * 3600)), SECRET, "wellcorp", NOW, read).is_ok());
-        assert!(verify(&with("nbf", json!(NOW + 5)), SECRET, "wellcorp", NOW, read).is_ok());
+        assert!(verify(&with("exp", json!(NOW + 24 * 3600)), SECRET, "wellcorp", NOW, READ).is_ok());
+        assert!(verify(&with("nbf", json!(NOW + 5)), SECRET, "wellcorp", NOW, READ).is_ok());
     }
 
     #[test]

@@ -63,9 +63,10 @@ pub fn derived_key(seed: &str, purpose: &str) -> String {
 /// The most additional visits bought in one booking.
 pub const MAX_VISITS: u32 = 20;
 
-/// What an initiate left to do (kept with the reservation until it is confirmed).
+/// What an initiate left to do (kept with the reservation until it is confirmed; serde's external tagging,
+/// which reads without buffering).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Due {
     /// The pass covered it: booked.
     Nothing { booking_id: String },

@@ -78,6 +78,25 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
     };
     let valid =
         move || name_error().is_none() && email_error().is_none() && phone_error().is_none() && notes_error().is_none();
+    // Bardge mode: a signed-in member books under the token's name and email; without a token, the
+    // reseller's sign-in comes first.
+    let sign_in = steps.catalog.with_value(|c| c.organisation.sign_in_url.clone());
+    let member = steps
+        .options
+        .with_value(|o| o.member_token.as_deref().and_then(super::member::of_token));
+    if let (Some(url), None) = (&sign_in, &member) {
+        return view! {
+            <section class="sb-step sb-form">
+                <p>{ctx.t(Text::MembersOnly)}</p>
+                <a class="sb-button sb-primary" href=url.clone()>{ctx.t(Text::SignInToBook)}</a>
+            </section>
+        }
+        .into_any();
+    }
+    if let Some((member_name, member_email)) = &member {
+        name.set(member_name.clone());
+        email.set(member_email.clone());
+    }
     let total = move || rt.unit_amount * quantity.get() as i64;
     let locale = ctx.locale();
     let currency = rt.currency.clone();
@@ -165,8 +184,13 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
                     {(1..=max).map(|q| view! { <option value=q.to_string() selected=move || quantity.get() == q>{q}</option> }).collect_view()}
                 </select>
             </label>
-            <Field label=ctx.t(Text::Name) kind="text" auto="name" max=MAX_NAME_CHARS value=name touched=touched refused=refused problem=Signal::derive(name_error) />
-            <Field label=ctx.t(Text::Email) kind="email" auto="email" max=MAX_EMAIL_CHARS value=email touched=touched refused=refused problem=Signal::derive(email_error) />
+            {match member {
+                Some((n, e)) => view! { <p class="sb-member">{format!("{}: {n} ({e})", ctx.t(Text::BookingAs))}</p> }.into_any(),
+                None => view! {
+                    <Field label=ctx.t(Text::Name) kind="text" auto="name" max=MAX_NAME_CHARS value=name touched=touched refused=refused problem=Signal::derive(name_error) />
+                    <Field label=ctx.t(Text::Email) kind="email" auto="email" max=MAX_EMAIL_CHARS value=email touched=touched refused=refused problem=Signal::derive(email_error) />
+                }.into_any(),
+            }}
             <Field label=ctx.t(Text::Phone) kind="tel" auto="tel" max=MAX_PHONE_CHARS value=phone touched=touched refused=refused problem=Signal::derive(phone_error) />
             <label class="sb-field" for="sb-notes">
                 <span>{ctx.t(Text::Notes)}" "<small>{format!("({})", ctx.t(Text::Optional))}</small></span>
@@ -186,6 +210,7 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
             </button>
         </form>
     }
+    .into_any()
 }
 
 /// One labelled input with its error beside it (shown once the customer has typed or submitted), tied to
@@ -230,8 +255,9 @@ fn form_field(param: Option<&str>) -> Option<&'static str> {
     }
 }
 
-/// A reserve answered: a free booking is confirmed; a paid one goes to the payment page.
-fn reserved(ctx: &Ctx, steps: Steps, r: ReserveResponse) {
+/// A reserve answered: a free booking is confirmed; a paid one goes to the payment page; a Bardge booking
+/// with several prices waits for the member's choice.
+pub(super) fn reserved(ctx: &Ctx, steps: Steps, r: ReserveResponse) {
     let detail = Detail::new()
         .num("reservationId", r.reservation_id)
         .num("resourceTypeId", r.resource_type_id)
@@ -243,6 +269,14 @@ fn reserved(ctx: &Ctx, steps: Steps, r: ReserveResponse) {
         .text("status", r.status.as_str())
         .text("paymentStatus", r.payment_status.as_str());
     ctx.emit("reserved", detail.clone());
+    if let (None, Some(due), Some(manage_url)) = (&r.payment_data, &r.co_pay, &r.manage_url) {
+        steps.status.set(ctx.t(Text::CoPayDue).into());
+        steps.outcome.set(Some(Outcome::ChooseCoPay {
+            due: due.clone(),
+            manage_url: manage_url.clone(),
+        }));
+        return;
+    }
     match (&r.payment_data, r.status) {
         (Some(p), ReservationStatus::PendingPayment) => {
             save_pending(&Pending {

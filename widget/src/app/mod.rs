@@ -8,9 +8,11 @@
 //! [`manage_booking`], each in its own wasm file.
 
 mod calendar;
+mod co_pay;
 mod context;
 mod details;
 mod manage;
+mod member;
 mod outcome;
 mod payment;
 mod services;
@@ -51,6 +53,11 @@ pub enum Outcome {
     /// Back from Stripe without paying (the back button, or Stripe's own "back" link): the hold is still open.
     PaymentNotCompleted {
         checkout_url: String,
+    },
+    /// Bardge mode: the member chooses what to pay before the payment starts.
+    ChooseCoPay {
+        due: slotbook_core::wire::CoPayDue,
+        manage_url: String,
     },
 }
 
@@ -101,6 +108,7 @@ pub fn App(host: HtmlElement, options: Options, body: Body) -> impl IntoView {
         base,
         booker_path,
         early: options.early.clone(),
+        member_token: options.member_token.clone(),
     };
     let ctx = Ctx::new(api, &first_locale, host);
     provide_context(ctx.clone());

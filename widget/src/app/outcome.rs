@@ -43,6 +43,9 @@ pub fn OutcomeView(outcome: Outcome, on_again: impl Fn() + Clone + Send + Sync +
                 </section>
             }.into_any()
         }
+        Outcome::ChooseCoPay { due, manage_url } => {
+            view! { <super::co_pay::CoPayChoice due=due manage_url=manage_url /> }.into_any()
+        }
         Outcome::Redirecting => view! { <section class="sb-outcome" aria-busy="true"><p>{ctx.t(Text::RedirectingToPay)}</p></section> }.into_any(),
         Outcome::Checking => view! { <section class="sb-outcome" aria-busy="true"><p>{ctx.t(Text::CheckingPayment)}</p></section> }.into_any(),
         Outcome::StillProcessing => {

@@ -638,6 +638,15 @@ impl Organisation {
     }
 }
 
+/// JSON read by the runtime's parser (see `crate::http::from_json`).
+struct RuntimeJson;
+
+impl member_token::ReadJson for RuntimeJson {
+    fn read<T: serde::de::DeserializeOwned>(&self, text: &str) -> Option<T> {
+        from_json(text).ok()
+    }
+}
+
 /// The member a reserve's token names, or 401 `member_token_invalid` saying why.
 fn verify_member(token: Option<&str>, secret: &str, slug: &str, now: Timestamp) -> ApiResult<Member> {
     let token = token.ok_or_else(|| {
@@ -646,6 +655,6 @@ fn verify_member(token: Option<&str>, secret: &str, slug: &str, now: Timestamp) 
             "Booking here needs a signed-in member: sign in first",
         )
     })?;
-    member_token::verify(token, secret, slug, now.0, |text| from_json(text).ok())
+    member_token::verify(token, secret, slug, now.0, &RuntimeJson)
         .map_err(|refusal| ApiError::new(ErrorCode::MemberTokenInvalid, refusal.message()))
 }
