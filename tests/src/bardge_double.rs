@@ -82,6 +82,16 @@ pub struct BardgeDouble {
 
 impl BardgeDouble {
     pub fn start(classes: Vec<ClassSpec>, services: Vec<ServiceSpec>, passes: Vec<PassSpec>) -> BardgeDouble {
+        BardgeDouble::start_on(0, classes, services, passes)
+    }
+
+    /// Like [`BardgeDouble::start`], on a given port (0: any free one).
+    pub fn start_on(
+        port: u16,
+        classes: Vec<ClassSpec>,
+        services: Vec<ServiceSpec>,
+        passes: Vec<PassSpec>,
+    ) -> BardgeDouble {
         let mut state = State::default();
         for c in &classes {
             for (id, _, capacity) in &c.instances {
@@ -93,7 +103,7 @@ impl BardgeDouble {
         state.passes = passes;
         let state = Arc::new(Mutex::new(state));
         let shared = state.clone();
-        let server = Server::start_with_headers(move |r: &Recorded| {
+        let server = Server::start_on(port, move |r: &Recorded| {
             let delay = {
                 let s = shared.lock().unwrap();
                 s.hanging

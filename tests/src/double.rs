@@ -70,7 +70,12 @@ impl Server {
 
     /// Serves answers with headers of their own.
     pub fn start_with_headers(handler: impl Fn(&Recorded) -> Answer + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Server::start_on(0, handler)
+    }
+
+    /// Like [`Server::start_with_headers`], on a given port (0: any free one).
+    pub fn start_on(port: u16, handler: impl Fn(&Recorded) -> Answer + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap_or_else(|e| panic!("port {port}: {e}"));
         let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<Handler> = Arc::new(handler);

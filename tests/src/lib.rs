@@ -2,6 +2,7 @@
 //! in dist/ and edge/build/) on a free port with a fresh state directory, talks HTTP to it, and drives a
 //! real chromium through chromedriver (WebDriver).
 
+pub mod bardge_demo;
 pub mod bardge_double;
 pub mod booking;
 pub mod double;

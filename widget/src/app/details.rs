@@ -81,6 +81,7 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
     // Bardge mode: a signed-in member books under the token's name and email; without a token, the
     // reseller's sign-in comes first.
     let sign_in = steps.catalog.with_value(|c| c.organisation.sign_in_url.clone());
+    let members_only = sign_in.is_some();
     let member = steps
         .options
         .with_value(|o| o.member_token.as_deref().and_then(super::member::of_token));
@@ -122,7 +123,8 @@ pub fn DetailsForm(rt: ResourceTypeInfo, chosen: Slot) -> impl IntoView {
                 customer_email: email.get_untracked().trim().to_string(),
                 customer_phone: phone.get_untracked().trim().to_string(),
                 notes: Some(notes.get_untracked().trim().to_string()).filter(|n| !n.is_empty()),
-                return_url: paid.then(|| {
+                // A Bardge booking may turn out to need a co-pay: it always says where to come back to.
+                return_url: (paid || members_only).then(|| {
                     steps
                         .options
                         .with_value(|o| o.return_url.clone())
