@@ -69,6 +69,8 @@ struct State {
     /// Calls whose path contains the text are answered after this many milliseconds.
     hanging: Vec<(String, u64)>,
     disabled: bool,
+    /// Sessions whose confirm key Bardge holds for another body already (as after a bug on the caller's side).
+    reused_keys: Vec<String>,
     next_id: u64,
 }
 
@@ -189,6 +191,11 @@ impl BardgeDouble {
                     || s["scheduled_for"].as_i64().map(|t| t.to_string()).as_deref() == Some(needle)
             })
             .map(|(id, _)| id.clone())
+    }
+
+    /// Bardge holds the session's confirm key for another body: its confirm answers `idempotency_key_reused`.
+    pub fn reuse_key_of(&self, session_id: &str) {
+        self.state.lock().unwrap().reused_keys.push(format!("/{session_id}/"));
     }
 
     /// Another client takes the instance's last places.
@@ -384,6 +391,14 @@ fn post(s: &mut State, r: &Recorded, segments: &[&str]) -> (u16, Value) {
         };
         if !is_uuid(key) {
             return validation("Idempotency-Key must be a UUID");
+        }
+        if s.reused_keys.iter().any(|p| r.path.contains(p.as_str())) {
+            return error(
+                409,
+                "idempotency_error",
+                "idempotency_key_reused",
+                "An idempotency key was reused with a different request body",
+            );
         }
         let request = format!("{} {}", r.path, body);
         if let Some((stored, status, answer)) = s.by_key.get(key) {

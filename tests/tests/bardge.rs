@@ -76,6 +76,9 @@ fn setup() -> &'static Setup {
                     ("ci_pilates_12".into(), at(12), 5),
                     ("ci_pilates_14".into(), at(14), 5),
                     ("ci_pilates_16".into(), at(16), 5),
+                    ("ci_pilates_18".into(), at(18), 5),
+                    ("ci_pilates_19".into(), at(19), 5),
+                    ("ci_pilates_20".into(), at(20), 5),
                 ],
                 copay_options: vec![("copay_day", "Day pass", 1500)],
             },
@@ -132,6 +135,7 @@ fn document() -> Value {
     json!({
         "name": "WellCorp Wellness", "timeZone": "Europe/Budapest", "currency": "eur",
         "allowedOrigins": ["https://wellcorp.example"], "resourceTypes": [], "acceptsPayments": true,
+        "cancellationNoticeHours": 0,
         "bardge": {
             "apiKey": API_KEY, "memberTokenSecret": SECRET, "signInUrl": "https://wellcorp.example/sign-in",
             "offers": [
@@ -303,7 +307,7 @@ fn times_are_bardges_with_their_places_left() {
     let a = http::get(&format!("{}/availability?date={date}&resourceTypeId={PILATES}", base())).unwrap();
     assert_eq!(a.status, 200, "{}", a.body);
     let slots = a.json()["slots"].clone();
-    assert_eq!(slots.as_array().unwrap().len(), 4, "{slots}");
+    assert_eq!(slots.as_array().unwrap().len(), 7, "{slots}");
     assert_eq!(slots[0]["startTime"], iso(setup().day + 10 * 3600));
     assert_eq!(slots[0]["endTime"], iso(setup().day + 10 * 3600 + 45 * 60));
     assert_eq!(
@@ -335,7 +339,7 @@ fn times_are_bardges_with_their_places_left() {
             .cloned()
             .unwrap()
     };
-    assert_eq!(of(&date.to_string())["slots"], 4);
+    assert_eq!(of(&date.to_string())["slots"], 7);
     assert_eq!(of(&today().to_string())["slots"], 0, "no pilates today");
 }
 
@@ -670,8 +674,8 @@ fn a_confirm_bardge_refuses_after_payment_is_refunded_with_a_reason() {
 fn a_confirm_failing_twice_books_once_and_debits_once() {
     let r = reserve(PILATES, 14, 45, Some(&token()), None).json();
     let session = setup().bardge.session_of("ci_pilates_14").unwrap();
-    // The session's own calls: `sess_1/` is not a prefix of `sess_12/`.
-    setup().bardge.fail(&format!("{session}/"), 2);
+    // The session's own calls: `/sess_4/` is in neither `/sess_14/` nor `/sess_41/`.
+    setup().bardge.fail(&format!("/{session}/"), 2);
     pay(&setup().edge, &r);
     settled(&setup().edge, &r, "confirmed");
     let calls = confirms(&session);
@@ -691,7 +695,7 @@ fn killed_between_payment_and_confirm_it_books_once_and_debits_once() {
     let r = reserved.json();
     let session = setup().bardge.session_of("ci_pilates_16").unwrap();
     // Bardge is slow to confirm; the runtime dies while it waits.
-    setup().bardge.hang(&format!("{session}/"), 4000);
+    setup().bardge.hang(&format!("/{session}/"), 4000);
     let (event, _) = paid_event(&stripe, &r);
     let deliver = |edge: &Edge| {
         let signature = slotbook_core::stripe::sign(event.as_bytes(), slotbook_tests::WEBHOOK_SECRET, now());
@@ -715,6 +719,101 @@ fn killed_between_payment_and_confirm_it_books_once_and_debits_once() {
         .collect();
     assert!(keys.len() >= 2, "confirmed again after the restart");
     assert!(keys.iter().all(|k| *k == keys[0]), "with the same key: {keys:?}");
+}
+
+#[test]
+fn a_session_bardge_forgot_is_refunded() {
+    let r = reserve(PILATES, 18, 45, Some(&token()), None).json();
+    let session = setup().bardge.session_of("ci_pilates_18").unwrap();
+    setup().bardge.forget_session(&session);
+    let intent = pay(&setup().edge, &r);
+    let s = settled(&setup().edge, &r, "failed");
+    assert!(s["reason"].as_str().unwrap_or_default().contains("refunded"), "{s}");
+    wait_until("the refund", 20, || {
+        setup()
+            .stripe
+            .refunds()
+            .into_iter()
+            .find(|f| f["payment_intent"] == intent)
+    });
+    assert_eq!(confirms(&session).len(), 1, "a refusal is not retried");
+}
+
+#[test]
+fn a_reused_confirm_key_is_refunded_never_replaced() {
+    let r = reserve(PILATES, 19, 45, Some(&token()), None).json();
+    let session = setup().bardge.session_of("ci_pilates_19").unwrap();
+    setup().bardge.reuse_key_of(&session);
+    let intent = pay(&setup().edge, &r);
+    settled(&setup().edge, &r, "failed");
+    wait_until("the refund", 20, || {
+        setup()
+            .stripe
+            .refunds()
+            .into_iter()
+            .find(|f| f["payment_intent"] == intent)
+    });
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let calls = confirms(&session);
+    assert_eq!(calls.len(), 1, "no second try, and no new key");
+    assert!(setup().edge.log().contains("idempotency_key_reused"), "logged loudly");
+    assert!(debits_of(&session).is_empty());
+}
+
+#[test]
+fn cancelling_through_the_manage_link_cancels_with_bardge_and_refunds_the_co_pay() {
+    // A covered class: cancelled at Bardge, its place back.
+    let covered = reserve(YOGA, 18, 60, Some(&token()), None).json();
+    assert_eq!(setup().bardge.spots_left("ci_yoga_18"), 2);
+    let cancel = |r: &Value| {
+        http::send(
+            "POST",
+            &format!("{}/cancel", r["manageUrl"].as_str().unwrap()),
+            Some("{}"),
+            &[],
+        )
+        .unwrap()
+    };
+    let answer = cancel(&covered);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.json()["booking"]["status"], "cancelled");
+    assert_eq!(setup().bardge.spots_left("ci_yoga_18"), 3);
+    let cancelled = setup()
+        .bardge
+        .bookings()
+        .into_iter()
+        .filter(|b| b["class_instance_id"] == "ci_yoga_18")
+        .collect::<Vec<_>>();
+    assert_eq!(cancelled[0]["status"], "cancelled");
+    // A paid co-pay: cancelled at Bardge, then refunded.
+    let paid = reserve(PILATES, 20, 45, Some(&token()), None).json();
+    let intent = pay(&setup().edge, &paid);
+    settled(&setup().edge, &paid, "confirmed");
+    let answer = cancel(&paid);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    wait_until("the refund", 20, || {
+        setup()
+            .stripe
+            .refunds()
+            .into_iter()
+            .find(|f| f["payment_intent"] == intent)
+    });
+    assert!(setup()
+        .bardge
+        .bookings()
+        .iter()
+        .any(|b| b["class_instance_id"] == "ci_pilates_20" && b["status"] == "cancelled"));
+    // Moving a Bardge booking is cancelling and booking again.
+    let again = reserve(YOGA, 19, 60, Some(&token()), None).json();
+    let managed = http::send(
+        "GET",
+        again["manageUrl"].as_str().unwrap(),
+        None,
+        &[("Accept", "application/json")],
+    )
+    .unwrap()
+    .json();
+    assert_eq!(managed["canReschedule"], false, "{managed}");
 }
 
 #[test]

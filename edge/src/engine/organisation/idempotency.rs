@@ -116,7 +116,8 @@ impl Claim {
     }
 }
 
-/// Removes a claim from the running set when its request ends, however it ends.
+/// Removes a claim (or a follow-up being run, see `payments`) from the running set when it ends, however it
+/// ends.
 pub(super) struct Running<'a> {
     pub(super) organisation: &'a Organisation,
     pub(super) id: String,

@@ -47,7 +47,8 @@ pub struct Organisation {
     env: Env,
     /// The catalog as stored, read once per object life and after each import.
     loaded: RefCell<Option<Rc<Venue>>>,
-    /// Idempotency claims made by requests still running in this instance (see [`idempotency`]).
+    /// Idempotency claims made by requests still running in this instance (see [`idempotency`]), and the
+    /// payment follow-ups being run (`follow-up:{reservation id}`, see [`payments`]).
     running: RefCell<HashSet<String>>,
     /// Whether the schema is known to exist (it is created by an import or a proxy-mode key, nothing else).
     migrated: RefCell<bool>,

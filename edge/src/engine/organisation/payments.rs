@@ -222,8 +222,19 @@ impl Organisation {
             Err(e) => return worker::console_error!("follow-ups: {e}"),
         };
         for row in due {
+            // One run at a time per reservation: the alarm may fire while a request runs the same follow-up.
+            // Kept in memory, like idempotency claims: a restart ends the run, and the next one may start.
+            let running = format!("follow-up:{}", row.id);
+            if !self.running.borrow_mut().insert(running.clone()) {
+                continue;
+            }
+            let _running = super::idempotency::Running {
+                organisation: self,
+                id: running,
+            };
             let Ok(stored) = self.with_resources(row) else { continue };
-            let Some((action, failed)) = self.action_of(stored.id) else {
+            // Read again: what ran meanwhile may have settled it.
+            let Some((action, failed)) = self.action_of(stored.id, now) else {
                 continue;
             };
             let outcome = match action {
@@ -251,8 +262,8 @@ impl Organisation {
         }
     }
 
-    /// The reservation's follow-up, and how often it has failed so far.
-    fn action_of(&self, id: i64) -> Option<(FollowUp, u32)> {
+    /// The reservation's follow-up if it is due, and how often it has failed so far.
+    fn action_of(&self, id: i64, now: Timestamp) -> Option<(FollowUp, u32)> {
         #[derive(Deserialize)]
         struct Row {
             payment_action: Option<String>,
@@ -260,8 +271,8 @@ impl Organisation {
         }
         let row = rows::<Row>(
             &self.sql(),
-            "SELECT payment_action, payment_action_attempts FROM reservations WHERE id = ?",
-            vec![id.into()],
+            "SELECT payment_action, payment_action_attempts FROM reservations WHERE id = ? AND payment_action_at <= ?",
+            vec![id.into(), now.0.into()],
         )
         .ok()?
         .into_iter()
