@@ -5,7 +5,7 @@
 
 use crate::http::{fetch_within, from_json, internal, Unanswered};
 use crate::runtime::setting;
-use slotbook_core::bardge::{self, wire::ErrorBody, REQUEST_ID_HEADER};
+use slotbook_core::bardge::{self, wire::ErrorDetail, REQUEST_ID_HEADER};
 use slotbook_core::digest::sha256_hex;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use worker::{Cache, Env, Headers, Method, Request, RequestInit, Response};
@@ -128,7 +128,9 @@ impl Bardge {
         let error = if (200..300).contains(&status) {
             None
         } else {
-            let e = from_json::<ErrorBody>(&body).ok().map(|b| b.error);
+            let e = from_json::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| ErrorDetail::read(&v));
             worker::console_error!(
                 "{}",
                 serde_json::json!({"bardge": path, "status": status, "type": e.as_ref().map(|e| &e.kind),

@@ -63,10 +63,8 @@ pub fn derived_key(seed: &str, purpose: &str) -> String {
 /// The most additional visits bought in one booking.
 pub const MAX_VISITS: u32 = 20;
 
-/// What an initiate left to do (kept with the reservation until it is confirmed; serde's external tagging,
-/// which reads without buffering).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// What an initiate left to do (the initiate's answer is kept with the reservation and read again).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Due {
     /// The pass covered it: booked.
     Nothing { booking_id: String },
@@ -276,11 +274,7 @@ impl Due {
                 Ok(Priced {
                     amount: o.amount,
                     currency: o.currency.clone(),
-                    confirm: Some(ClassConfirm {
-                        copay_package_id: Some(o.id.clone()),
-                        number_of_visits: None,
-                        duration: None,
-                    }),
+                    confirm: Some(ClassConfirm::Package(o.id.clone())),
                 })
             }
             Due::Visits {
@@ -306,11 +300,7 @@ impl Due {
                 Ok(Priced {
                     amount: cost_per_visit * n as i64,
                     currency: currency.clone(),
-                    confirm: Some(ClassConfirm {
-                        copay_package_id: None,
-                        number_of_visits: Some(n),
-                        duration: Some(duration),
-                    }),
+                    confirm: Some(ClassConfirm::Visits { number: n, duration }),
                 })
             }
         }
@@ -425,7 +415,7 @@ mod tests {
     use super::*;
 
     fn initiation(json: serde_json::Value) -> Initiation {
-        serde_json::from_value(json).unwrap()
+        Initiation::read(&json).unwrap()
     }
 
     #[test]
@@ -555,8 +545,8 @@ mod tests {
             })
             .unwrap();
         assert_eq!(
-            (week.amount, week.confirm.unwrap().copay_package_id.as_deref()),
-            (4000, Some("copay_week"))
+            (week.amount, week.confirm),
+            (4000, Some(ClassConfirm::Package("copay_week".into())))
         );
         let e = copay.price(&Choice {
             copay_package_id: Some("copay_year".into()),
@@ -579,10 +569,9 @@ mod tests {
         assert_eq!(three.amount, 2700);
         assert_eq!(
             three.confirm,
-            Some(ClassConfirm {
-                copay_package_id: None,
-                number_of_visits: Some(3),
-                duration: Some("ANNUALLY".into())
+            Some(ClassConfirm::Visits {
+                number: 3,
+                duration: "ANNUALLY".into()
             })
         );
         assert_eq!(
@@ -604,9 +593,6 @@ mod tests {
             currency: "eur".into(),
         };
         assert_eq!(spa.only_price().map(|p| (p.amount, p.confirm)), Some((2500, None)));
-        // Kept with the reservation as JSON and read back whole.
-        let json = serde_json::to_string(&visits).unwrap();
-        assert_eq!(serde_json::from_str::<Due>(&json).unwrap(), visits);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::http::{from_json, internal};
 use crate::runtime::random_hex;
 use slotbook_core::bardge::member_token::{self, Member};
 use slotbook_core::bardge::wire::{
-    Booking, ClassInitiate, ClassWithInstances, Initiation, List, SpaAvailability, SpaInitiate,
+    booking_id, spa_slots, Class, ClassInitiate, ClassWithInstances, Initiation, Service, SpaInitiate,
 };
 use slotbook_core::bardge::{checkout_expires_at, derived_key, verdict, Choice, Due, Verdict};
 use slotbook_core::document::{BardgeOffer, OrganisationDocument};
@@ -63,10 +63,8 @@ pub async fn name_offers(env: &Env, doc: &mut OrganisationDocument) -> ApiResult
                 let text = bardge
                     .read(&format!("/classes?provider_id={}&limit=100", offer.provider_id), 0)
                     .await?;
-                let list: List<slotbook_core::bardge::wire::Class> =
-                    from_json(&text).map_err(|e| internal("bardge classes", e))?;
-                let c = list
-                    .data
+                let classes = Class::list(&read_json(&text, "bardge classes")?);
+                let c = classes
                     .iter()
                     .find(|c| &c.id == class_id)
                     .ok_or_else(|| unknown("classId"))?;
@@ -76,10 +74,8 @@ pub async fn name_offers(env: &Env, doc: &mut OrganisationDocument) -> ApiResult
                 let text = bardge
                     .read(&format!("/providers/{}/services", offer.provider_id), 0)
                     .await?;
-                let list: List<slotbook_core::bardge::wire::Service> =
-                    from_json(&text).map_err(|e| internal("bardge services", e))?;
-                let s = list
-                    .data
+                let services = Service::list(&read_json(&text, "bardge services")?);
+                let s = services
                     .iter()
                     .find(|s| &s.id == service_id)
                     .ok_or_else(|| unknown("serviceId"))?;
@@ -115,7 +111,8 @@ impl Organisation {
             let text = bardge
                 .read(&format!("/classes/{class_id}?from={from}&to={to}"), TIMES_TTL_SECONDS)
                 .await?;
-            let class: ClassWithInstances = from_json(&text).map_err(|e| internal("bardge class", e))?;
+            let class = ClassWithInstances::read(&read_json(&text, "bardge class")?)
+                .ok_or_else(|| internal("bardge class", "not a class with instances"))?;
             return Ok(class
                 .instances
                 .into_iter()
@@ -137,11 +134,11 @@ impl Organisation {
                 offer.provider_id
             );
             let text = bardge.read(&path, TIMES_TTL_SECONDS).await?;
-            let slots: SpaAvailability = from_json(&text).map_err(|e| internal("bardge availability", e))?;
-            times.extend(slots.slots.into_iter().map(|s| Time {
+            let slots = spa_slots(&read_json(&text, "bardge availability")?);
+            times.extend(slots.into_iter().map(|start| Time {
                 instance_id: None,
-                start: Timestamp(s.scheduled_for),
-                end: Timestamp(s.scheduled_for + 60 * minutes as i64),
+                start: Timestamp(start),
+                end: Timestamp(start + 60 * minutes as i64),
                 capacity: 1,
                 available: 1,
             }));
@@ -296,17 +293,18 @@ impl Organisation {
         let (path, body) = match (&time.instance_id, &offer.service_id) {
             (Some(instance), _) => (
                 "/bookings/class",
-                serde_json::to_string(&ClassInitiate {
+                ClassInitiate {
                     class_instance_id: instance,
                     client_id: &member.client_id,
                     first_name: &member.given_name,
                     last_name: &member.family_name,
                     user_pass_id: &member.pass_id,
-                }),
+                }
+                .body(),
             ),
             (None, service) => (
                 "/bookings/spa",
-                serde_json::to_string(&SpaInitiate {
+                SpaInitiate {
                     provider_id: &offer.provider_id,
                     service_id: service.as_deref().unwrap_or_default(),
                     scheduled_for: time.start.0,
@@ -314,15 +312,15 @@ impl Organisation {
                     user_pass_id: &member.pass_id,
                     first_name: &member.given_name,
                     last_name: &member.family_name,
-                }),
+                }
+                .body(),
             ),
         };
-        let body = body.map_err(|e| internal("bardge initiate", e))?;
         let reply = bardge.post(path, Some(body), Some(&key)).await?;
         if !reply.ok() {
             return Err(reply.customer_error());
         }
-        let initiation: Initiation = from_json(&reply.body).map_err(|e| internal("bardge initiate answer", e))?;
+        let initiation = Initiation::read(&read_json(&reply.body, "bardge initiate answer")?).unwrap_or_default();
         let due = Due::of(initiation, offer.service_id.is_some()).map_err(|why| {
             internal("bardge initiate answer", why);
             ApiError::new(
@@ -354,8 +352,8 @@ impl Organisation {
                         "This booking can no longer be paid in time; please book again",
                     )
                 })?;
-                let due_json = serde_json::to_string(&due).map_err(|e| internal("bardge session", e))?;
-                (Some(due_json), Some(Timestamp(end)))
+                // The answer itself is kept: `due_of` reads it again.
+                (Some(reply.body.clone()), Some(Timestamp(end)))
             }
         };
         let paid = session.is_some();
@@ -394,9 +392,7 @@ impl Organisation {
             Due::Nothing { booking_id } => Some(booking_id.clone()),
             _ => None,
         };
-        let confirm_body = priced
-            .and_then(|p| p.confirm)
-            .map(|c| serde_json::to_string(&c).unwrap_or_default());
+        let confirm_body = priced.and_then(|p| p.confirm).map(|c| c.body());
         let sql = self.sql();
         let stored = transaction(&self.state.storage(), || {
             let id = insert_reservation(&sql, &new, &[(offer.id, 1)], now)?;
@@ -465,10 +461,7 @@ impl Organisation {
             base_url,
             public_path: &public_path,
         };
-        let due = r
-            .bardge_session
-            .as_deref()
-            .and_then(|d| from_json::<Due>(d).ok())
+        let due = due_of(&loaded, r)
             .ok_or_else(|| ApiError::new(ErrorCode::InvalidTransition, "Nothing is due for this booking"))?;
         let open = r.status == ReservationStatus::PendingPayment
             && r.payment_status == PaymentStatus::Pending
@@ -512,7 +505,7 @@ impl Organisation {
                 priced.amount.into(),
                 priced.amount.into(),
                 priced.currency.clone().into(),
-                priced.confirm.map(|c| serde_json::to_string(&c).unwrap_or_default()).into(),
+                priced.confirm.map(|c| c.body()).into(),
                 end.into(),
                 now.0.into(),
                 r.id.into(),
@@ -532,7 +525,7 @@ impl Organisation {
             bardge_confirm_key: Option<String>,
             bardge_confirm_body: Option<String>,
         }
-        let due = r.bardge_session.as_deref().and_then(|d| from_json::<Due>(d).ok());
+        let due = due_of(&*self.load()?, r);
         let Some((session_id, expires_at)) = due.as_ref().and_then(Due::session) else {
             return Err(internal("bardge confirm", "a paid booking without its Bardge session"));
         };
@@ -562,7 +555,8 @@ impl Organisation {
         let (bardge, _) = self.bardge_client()?;
         let reply = bardge.post(&path, if spa { None } else { body }, Some(&key)).await?;
         if reply.ok() {
-            let booking: Booking = from_json(&reply.body).map_err(|e| internal("bardge booking", e))?;
+            let booking_id = booking_id(&read_json(&reply.body, "bardge booking")?)
+                .ok_or_else(|| internal("bardge booking", "a booking without its id"))?;
             let sql = self.sql();
             return transaction(&self.state.storage(), || {
                 exec(
@@ -571,7 +565,7 @@ impl Organisation {
                         payment_action_attempts = 0, updated_at = ? WHERE id = ? AND status = ?",
                     vec![
                         ReservationStatus::Confirmed.as_str().into(),
-                        booking.id.clone().into(),
+                        booking_id.clone().into(),
                         now.0.into(),
                         r.id.into(),
                         ReservationStatus::PendingPayment.as_str().into(),
@@ -638,13 +632,22 @@ impl Organisation {
     }
 }
 
-/// JSON read by the runtime's parser (see `crate::http::from_json`).
-struct RuntimeJson;
+/// A Bardge answer's JSON, read by the runtime's parser (one reader for every shape; see `wire`).
+fn read_json(text: &str, what: &str) -> ApiResult<serde_json::Value> {
+    from_json(text).map_err(|e| internal(what, e))
+}
 
-impl member_token::ReadJson for RuntimeJson {
-    fn read<T: serde::de::DeserializeOwned>(&self, text: &str) -> Option<T> {
-        from_json(text).ok()
-    }
+/// What a Bardge reservation's initiate left due, read again from the answer kept with it.
+pub(super) fn due_of(loaded: &Venue, r: &ReservationRecord) -> Option<Due> {
+    let offer = loaded
+        .doc
+        .bardge
+        .as_ref()?
+        .offers
+        .iter()
+        .find(|o| o.id == r.resource_type_id)?;
+    let answer = from_json::<serde_json::Value>(r.bardge_session.as_deref()?).ok()?;
+    Due::of(Initiation::read(&answer)?, offer.service_id.is_some()).ok()
 }
 
 /// The member a reserve's token names, or 401 `member_token_invalid` saying why.
@@ -655,6 +658,6 @@ fn verify_member(token: Option<&str>, secret: &str, slug: &str, now: Timestamp) 
             "Booking here needs a signed-in member: sign in first",
         )
     })?;
-    member_token::verify(token, secret, slug, now.0, &RuntimeJson)
+    member_token::verify(token, secret, slug, now.0, |text| from_json(text).ok())
         .map_err(|refusal| ApiError::new(ErrorCode::MemberTokenInvalid, refusal.message()))
 }

@@ -16,7 +16,6 @@ use crate::runtime::random_hex;
 use crate::stripe::Stripe;
 use serde::Deserialize;
 use slotbook_core::availability::{allocate, places_left, ResourceCapacity};
-use slotbook_core::bardge::Due;
 use slotbook_core::digest::sha256_hex;
 use slotbook_core::document::OrganisationDocument;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
@@ -492,9 +491,9 @@ pub(super) fn reserve_answer(
             .map(|url| calendar_event(loaded, r, url, now, |e| e.google_calendar_url())),
         manage_url,
         // A Bardge booking whose payment has not started waits for the client's choice.
-        co_pay: match (&r.bardge_session, &r.stripe_checkout_session_id) {
-            (Some(due), None) if r.status == ReservationStatus::PendingPayment => {
-                crate::http::from_json::<Due>(due).ok().and_then(|d| d.offer())
+        co_pay: match &r.stripe_checkout_session_id {
+            None if r.status == ReservationStatus::PendingPayment => {
+                super::bardge::due_of(loaded, r).and_then(|d| d.offer())
             }
             _ => None,
         },
