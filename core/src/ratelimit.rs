@@ -31,7 +31,7 @@ impl ClientLimit {
             Route::Manage(_, ManageCall::Cancel | ManageCall::Reschedule | ManageCall::Pay) => {
                 Some(ClientLimit::Reserves)
             }
-            Route::Public(..) | Route::Manage(..) => Some(ClientLimit::Reads),
+            Route::Public(..) | Route::Manage(..) | Route::Home => Some(ClientLimit::Reads),
             Route::Staff(_) | Route::AdminImport(_) | Route::Embed => Some(ClientLimit::Credentials),
             // Stripe's own servers, whose signature is checked before anything is looked up.
             Route::StripeWebhook => None,

@@ -99,10 +99,12 @@ pub enum Route {
     /// The local test checkout page (only without a Stripe key) and its Pay/Cancel action.
     TestCheckout(String),
     TestCheckoutAction(String),
+    /// The edge's root page: the demo venue where the demo organisation is served, else a page about the edge.
+    Home,
 }
 
 impl Route {
-    /// Resolves a path below the origin. Paths outside `/api/` are not routes (static files).
+    /// Resolves a path below the origin. Paths outside `/api/` are not routes (static files), except the root.
     pub fn resolve(method: Method, path: &str) -> Result<Route, ApiError> {
         let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
         let (route, allowed): (Option<Route>, &[Method]) = match segments.as_slice() {
@@ -163,6 +165,7 @@ impl Route {
             ["api", "admin", "organisations", slug] => (Some(Route::AdminImport(slug.to_string())), &[Method::Put]),
             ["api", "payments", "stripe", "webhook"] => (Some(Route::StripeWebhook), &[Method::Post]),
             ["api", "embed"] => (Some(Route::Embed), &[Method::Get]),
+            [] | ["index.html"] => (Some(Route::Home), &[Method::Get]),
             ["api", "test-checkout", session] => (Some(Route::TestCheckout(session.to_string())), &[Method::Get]),
             ["api", "test-checkout", session, "complete"] => {
                 (Some(Route::TestCheckoutAction(session.to_string())), &[Method::Post])
@@ -221,6 +224,7 @@ impl Route {
             Route::AdminImport(_) => "admin.import",
             Route::StripeWebhook => "stripe.webhook",
             Route::Embed => "embed",
+            Route::Home => "home",
             Route::TestCheckout(_) => "test_checkout.page",
             Route::TestCheckoutAction(_) => "test_checkout.complete",
         }

@@ -6,6 +6,7 @@
 
 use crate::builtin;
 use crate::embed;
+use crate::html;
 use crate::http::{error_response, too_large};
 use crate::incoming::Incoming;
 use crate::manage;
@@ -154,6 +155,7 @@ async fn serve(req: Incoming, method: &str, env: &Env, ex: &mut Exchange) -> Api
         },
         Route::AdminImport(slug) => builtin::import(req, env, &slug).await,
         Route::Embed => embed::page(env, &url, require_public_origin(own)?, upstream.is_some()).await,
+        Route::Home => html::home(env).await,
         Route::Public(..) | Route::Manage(..) => unreachable!("answered above"),
         Route::StripeWebhook => payments::webhook(req, env, upstream.as_ref(), &ex.request_id).await,
         Route::TestCheckout(session) => payments::test_checkout_page(env, &session, require_public_origin(own)?).await,

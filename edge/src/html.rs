@@ -1,5 +1,5 @@
-//! Small HTML pages the edge serves itself (the test checkout, the manage page): text escaped for HTML,
-//! and a page with the shared look.
+//! Small HTML pages the edge serves itself (the test checkout, the manage page, the root page): text escaped
+//! for HTML, and a page with the shared look.
 
 use crate::http::internal;
 use slotbook_core::error::ApiResult;
@@ -28,6 +28,29 @@ pub fn money(amount: i64, currency: &str) -> String {
         if amount < 0 { "-" } else { "" },
         amount.abs() / 100,
         amount.abs() % 100
+    )
+}
+
+/// The demo organisation, whose venue page (`dist/index.html`) is the root page where it is served.
+const DEMO_ORGANISATION: &str = "acme-spa";
+
+/// The root page: the Acme Spa demo venue where the demo organisation is served (local runs), else a plain
+/// page that says what this is and where its documentation lives.
+pub async fn home(env: &worker::Env) -> ApiResult<Response> {
+    if crate::origins::of_organisation(env, DEMO_ORGANISATION).await.is_ok() {
+        let assets = env.assets("ASSETS").map_err(|e| internal("assets binding", e))?;
+        return assets
+            .fetch("https://assets.local/", None)
+            .await
+            .map_err(|e| internal("demo page", e));
+    }
+    page(
+        "en",
+        "Slotbook booking edge",
+        r#"<h1>Slotbook</h1><p>This is a Slotbook booking edge: it serves the booking widget and the public booking API
+for the venues it books.</p><p>A venue adds the widget to its own website with one script tag (see the
+README's section “Embedding the widget”):</p><pre>&lt;script src="/widget.js" data-organisation="your-slug" async&gt;&lt;/script&gt;</pre>
+<p>The API: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1).</p>"#,
     )
 }
 

@@ -75,3 +75,35 @@ fn local_development_opts_into_the_test_checkout() {
     assert!(url.starts_with(&edge.url("/api/test-checkout/cs_test_local_")), "{url}");
     assert!(http::get(&url).unwrap().body.contains("TEST PAYMENT"));
 }
+
+#[test]
+fn the_root_page_is_the_demo_venue_only_where_the_demo_organisation_is_served() {
+    let edge = Edge::start_deployed(&[]);
+    // A deploy serving its own venues: a page about the edge, pointing at the documentation and the API.
+    assert_eq!(edge.import("live-spa", &document_for("live-spa")).status, 200);
+    let root = http::get(&edge.url("/")).unwrap();
+    assert_eq!(root.status, 200);
+    assert!(root.header("content-type").unwrap().starts_with("text/html"));
+    assert!(root.body.contains("Slotbook booking edge"), "{}", root.body);
+    assert!(root.body.contains(r#"href="/api/openapi.json""#));
+    assert!(root.body.contains("Embedding the widget"));
+    assert!(
+        !root.body.contains("Acme Spa"),
+        "no demo venue where the demo is not served"
+    );
+    let index = http::get(&edge.url("/index.html")).unwrap();
+    assert!(
+        !index.body.contains("Acme Spa"),
+        "nor under its file name: {}",
+        index.status
+    );
+    // Where the demo organisation is served (local runs): the demo venue page with the widget.
+    assert_eq!(edge.import("acme-spa", &slotbook_tests::demo_document()).status, 200);
+    let demo = http::get(&edge.url("/")).unwrap();
+    assert_eq!(demo.status, 200);
+    assert!(
+        demo.body.contains("Acme Spa") && demo.body.contains("data-organisation=acme-spa"),
+        "{}",
+        demo.body
+    );
+}
