@@ -401,9 +401,12 @@ fn a_covered_class_is_booked_for_the_member_the_token_names() {
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.json()["reservationId"], r["reservationId"]);
     assert_eq!(setup().bardge.spots_left("ci_yoga_16"), 2);
-    // The booking is the member's: their name and email, as the manage link shows.
+    // After booking, as for any booking: the manage link and its calendar file.
     let managed = http::get(r["manageUrl"].as_str().unwrap()).unwrap().json();
     assert_eq!(managed["booking"]["service"], "Morning Yoga", "{managed}");
+    let ics = http::get(&format!("{}/calendar.ics", r["manageUrl"].as_str().unwrap())).unwrap();
+    assert_eq!(ics.status, 200);
+    assert!(ics.body.contains("SUMMARY:Morning Yoga"), "{}", ics.body);
 }
 
 #[test]
