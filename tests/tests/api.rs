@@ -688,3 +688,45 @@ fn the_month_view_says_which_days_have_room() {
         .unwrap()
         .error(400, "validation_error");
 }
+
+#[test]
+fn only_times_from_now_to_the_end_of_the_booking_window_can_be_booked() {
+    // In UTC, so that a week earlier or later is the same time of day whatever the season.
+    let mut doc = document_for("window-spa");
+    doc["timeZone"] = json!("UTC");
+    doc["bookingWindowDays"] = json!(3);
+    // No closed day a week before or after, whenever this runs.
+    doc["closedDates"] = json!([]);
+    assert_eq!(edge().import("window-spa", &doc).status, 200);
+    let base = org("window-spa");
+    let slot = find_slot(&base, 9, 1, 0);
+    let shifted = |days: i64| {
+        let at = |k: &str| {
+            slotbook_core::time::Timestamp::parse(slot[k].as_str().unwrap())
+                .unwrap()
+                .0
+                + days * 86_400
+        };
+        json!({"startTime": slotbook_core::time::Timestamp(at("startTime")).to_string(),
+               "endTime": slotbook_core::time::Timestamp(at("endTime")).to_string()})
+    };
+    for (days, what) in [(-7, "a week ago"), (7, "beyond the 3-day window")] {
+        let mut body = booking(9, &shifted(days), 1);
+        body["resourceTypeId"] = json!(9);
+        let refused = http::post_json(&format!("{base}/reserve"), &body);
+        refused.error(409, "slot_unavailable");
+        assert!(refused.body.contains("no longer be booked"), "{what}: {}", refused.body);
+    }
+    // Beyond the window a day has no times at all, and the month view agrees.
+    let far = slotbook_core::time::Timestamp::parse(slot["startTime"].as_str().unwrap())
+        .unwrap()
+        .utc_date()
+        .add_days(7);
+    let day = http::get(&format!("{base}/availability?date={far}&resourceTypeId=9")).unwrap();
+    assert_eq!(day.json()["slots"], json!([]), "{}", day.body);
+    // The slot itself, inside the window, books.
+    assert_eq!(
+        http::post_json(&format!("{base}/reserve"), &booking(9, &slot, 1)).status,
+        201
+    );
+}

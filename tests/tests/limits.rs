@@ -283,3 +283,29 @@ fn the_per_ip_limit_applies_before_any_lookup() {
     assert!(answers[..20].iter().all(|s| *s == 404), "{answers:?}");
     assert_eq!(answers[20], 429);
 }
+
+#[test]
+fn availability_and_checkout_status_share_the_reads_limit() {
+    within_one_window(25);
+    let ip = [("CF-Connecting-IP", "198.51.100.21")];
+    let day = slotbook_tests::booking::today().add_days(1);
+    let availability = format!("{}/availability?date={day}&resourceTypeId=9", base());
+    let status = format!("{}/checkout-status?sessionId=cs_test_local_00ff_limit-spa", base());
+    // 300 reads a minute (wrangler.toml), whatever they read: half of each, then one more of either is refused.
+    let answered: Vec<u16> = (0..300)
+        .map(|i| {
+            let url = if i % 2 == 0 { &availability } else { &status };
+            http::send("GET", url, None, &ip).unwrap().status
+        })
+        .collect();
+    assert!(
+        answered.iter().all(|s| *s == 200 || *s == 404),
+        "all answered, none limited: {answered:?}"
+    );
+    http::send("GET", &status, None, &ip)
+        .unwrap()
+        .error(429, "rate_limited");
+    http::send("GET", &availability, None, &ip)
+        .unwrap()
+        .error(429, "rate_limited");
+}

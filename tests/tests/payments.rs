@@ -317,3 +317,32 @@ fn links_are_built_on_the_configured_origin_never_on_the_request_host() {
         back.header("location")
     );
 }
+
+#[test]
+fn several_configured_webhook_secrets_each_verify_while_one_is_rotated() {
+    // A deploy rotating its endpoint's secret lists both, comma-separated (README, Secrets).
+    let own = Edge::start_with(&[(
+        "STRIPE_WEBHOOK_SECRET",
+        &format!("whsec_being_retired_123,{WEBHOOK_SECRET}"),
+    )]);
+    assert_eq!(own.import("rotate-spa", &document_for("rotate-spa")).status, 200);
+    let send = |secret: &str, id: &str| {
+        let body = json!({"id": id, "type": "checkout.session.expired", "data": {"object": {
+            "id": "cs_test_unknown_session", "payment_status": "unpaid", "metadata": {"organisation": "rotate-spa"}}}})
+        .to_string();
+        http::send(
+            "POST",
+            &own.url("/api/payments/stripe/webhook"),
+            Some(&body),
+            &[("Stripe-Signature", &sign(body.as_bytes(), secret, now()))],
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        send("whsec_being_retired_123", "evt_rotate_old").status,
+        200,
+        "the old secret"
+    );
+    assert_eq!(send(WEBHOOK_SECRET, "evt_rotate_new").status, 200, "the new secret");
+    send("whsec_never_configured", "evt_rotate_other").error(400, "invalid_signature");
+}

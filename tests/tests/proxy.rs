@@ -17,6 +17,7 @@ fn setup() -> &'static Setup {
     static SETUP: OnceLock<Setup> = OnceLock::new();
     SETUP.get_or_init(|| {
         let webhook_calls = Arc::new(AtomicUsize::new(0));
+        let flaky_reads = Arc::new(AtomicUsize::new(0));
         let upstream = Server::start(move |r: &Recorded| {
             let path = r.path.split('?').next().unwrap_or_default().to_string();
             match (r.method.as_str(), path.as_str()) {
@@ -30,6 +31,11 @@ fn setup() -> &'static Setup {
                 }
                 ("GET", "/api/public/booking/organisations/taken/availability") => (409, json!({"error": {"type": "resource_conflict_error",
                     "code": "class_full", "message": "The class is full", "request_id": "req_upstream"}}).to_string()),
+                // The connection drops before any answer: once for a read, every time for a reserve.
+                ("GET", "/api/public/booking/organisations/flaky") => {
+                    if flaky_reads.fetch_add(1, Ordering::SeqCst) == 0 { (0, String::new()) } else { (200, json!({"organisation": {"slug": "flaky"}, "resourceTypes": []}).to_string()) }
+                }
+                ("POST", "/api/public/booking/organisations/flaky/reserve") => (0, String::new()),
                 ("GET", "/api/public/booking/organisations/slow") => {
                     std::thread::sleep(std::time::Duration::from_secs(3));
                     (200, "{}".to_string())
@@ -326,5 +332,27 @@ fn made_up_slugs_create_no_storage() {
         (other.status, other.header("idempotent-replayed")),
         (404, None),
         "another name, another scope"
+    );
+}
+
+#[test]
+fn a_read_is_retried_once_when_the_connection_drops_a_reserve_never() {
+    let s = setup();
+    let read = http::get(&s.edge.url("/api/public/booking/organisations/flaky")).unwrap();
+    assert_eq!(read.status, 200, "{}", read.body);
+    let reads = requests_to("/api/public/booking/organisations/flaky").into_iter();
+    assert_eq!(
+        reads.filter(|r| r.method == "GET").count(),
+        2,
+        "the read, and its one retry"
+    );
+    let body = json!({"resourceTypeId": 8, "startTime": "2030-04-01T09:00:00Z", "endTime": "2030-04-01T10:00:00Z",
+        "quantity": 1, "customerName": "Ann", "customerEmail": "ann@example.com", "customerPhone": "+36301112222"});
+    let reserve = http::post_json(&s.edge.url("/api/public/booking/organisations/flaky/reserve"), &body);
+    reserve.error(502, "upstream_unavailable");
+    assert_eq!(
+        requests_to("/api/public/booking/organisations/flaky/reserve").len(),
+        1,
+        "a reserve is never sent twice: the first may have booked"
     );
 }
