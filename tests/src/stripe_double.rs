@@ -1,6 +1,6 @@
 //! A stand-in for Stripe's API (which cannot run here), speaking its wire format: form-encoded requests,
 //! Checkout Session and Refund objects, `{"error": {...}}` answers. It refuses what Stripe's live API
-//! refuses for the calls the edge makes: a key that is not a secret key, a malformed `Stripe-Version`,
+//! refuses for the calls the edge makes: a key that is not a secret key (test or live), a malformed `Stripe-Version`,
 //! parameters the endpoint does not have, missing required ones, an `expires_at` outside 30 minutes to
 //! 24 hours from the session's creation, a currency it does not charge in, a total below the currency's
 //! minimum charge or above eight digits, an Idempotency-Key reused with other parameters, a refund of a
@@ -175,7 +175,7 @@ fn answer(st: &mut State, r: &Recorded) -> (u16, Value) {
     let headers = &r.headers;
     if headers
         .get("authorization")
-        .is_none_or(|a| !a.starts_with("Bearer sk_test_"))
+        .is_none_or(|a| !a.starts_with("Bearer sk_test_") && !a.starts_with("Bearer sk_live_"))
     {
         return error(401, "invalid_request_error", "Invalid API Key provided", None);
     }

@@ -532,3 +532,33 @@ fn a_hold_stripe_fails_for_stays_held_and_keeps_no_other_waiting() {
         "its place still held"
     );
 }
+
+#[test]
+fn test_only_settings_are_ignored_with_a_live_key() {
+    let stripe = StripeDouble::start();
+    // Every shortcut a test may take, on a deploy with a live key: none of them may apply.
+    let edge = slotbook_tests::Edge::start_with(&[
+        ("STRIPE_SECRET_KEY", "sk_live_double_key"),
+        ("STRIPE_API_BASE", stripe.base.as_str()),
+        ("HOLD_SECONDS_OVERRIDE", "8"),
+        ("FOLLOW_UP_RETRY_SECONDS", "1"),
+        ("TEST_CHECKOUT", "true"),
+    ]);
+    let mut doc = document_for("stripe-spa");
+    doc["allowedOrigins"] = json!(["https://acme.example"]);
+    doc["holdMinutes"] = json!(30);
+    assert_eq!(edge.import("stripe-spa", &doc).status, 200);
+    let slot = find_slot(&base(&edge), 8, 1, 0);
+    let r = reserve(&edge, &slot, 1);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = r.json();
+    // The organisation's 30 minutes, not the override's 8 seconds.
+    let expires = slotbook_core::time::Timestamp::parse(r["paymentData"]["expiresAt"].as_str().unwrap()).unwrap();
+    assert!(expires.0 >= now() + 29 * 60, "the hold ends at {expires}");
+    // Stripe's Checkout, not the edge's test checkout.
+    let checkout = r["checkoutUrl"].as_str().unwrap();
+    assert!(!checkout.contains("/api/test-checkout/"), "{checkout}");
+    assert!(stripe.requests().iter().any(|q| q.path == "/v1/checkout/sessions"));
+    let page = http::get(&edge.url("/api/test-checkout/cs_test_local_00ff_stripe-spa")).unwrap();
+    assert_eq!(page.status, 404, "no test checkout with a live key");
+}
