@@ -278,3 +278,49 @@ fn deliveries_that_ended_are_kept_only_so_long() {
         "every event was delivered before it was deleted"
     );
 }
+
+#[test]
+fn an_endpoint_that_hangs_is_given_up_after_ten_seconds_and_tried_again() {
+    // The first delivery hangs for 20 s before answering; every later one is answered at once.
+    let times: Arc<Mutex<Vec<(String, std::time::Instant)>>> = Arc::default();
+    let seen = times.clone();
+    let hanging = Server::start(move |r: &Recorded| {
+        let event = r.headers.get("slotbook-event-id").cloned().unwrap_or_default();
+        let first = {
+            let mut t = seen.lock().unwrap();
+            t.push((event, std::time::Instant::now()));
+            t.len() == 1
+        };
+        if first {
+            std::thread::sleep(Duration::from_secs(20));
+        }
+        (200, "{}".into())
+    });
+    let edge = Edge::start_with(&[("WEBHOOK_RETRY_SECONDS", "1")]);
+    let mut doc = document_for("hang-spa");
+    doc["webhooks"] = json!([{"url": format!("{}/hooks", hanging.base), "secret": SECRET}]);
+    assert_eq!(edge.import("hang-spa", &doc).status, 200);
+    let base = edge.url("/api/public/booking/organisations/hang-spa");
+    let slot = find_slot(&base, 10, 1, 0);
+    let body = json!({"resourceTypeId": 10, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+        "customerName": "Hank Hang", "customerEmail": "hank@example.com", "customerPhone": "+36301112222"});
+    assert_eq!(http::post_json(&format!("{base}/reserve"), &body).status, 201);
+    let created = wait_until("the created event delivered on a later attempt", 40, || {
+        let d = deliveries(&edge, "hang-spa");
+        d.into_iter()
+            .find(|x| x["type"] == "reservation.created" && x["status"] == "delivered")
+    });
+    assert!(created["attempts"].as_i64() >= Some(2), "{created}");
+    // The hung event's next attempt came after the 10 s the edge waits, long before the endpoint answered.
+    let t = times.lock().unwrap().clone();
+    let again = t
+        .iter()
+        .skip(1)
+        .find(|(event, _)| *event == t[0].0)
+        .expect("a second attempt");
+    let gap = again.1.duration_since(t[0].1);
+    assert!(
+        gap >= Duration::from_secs(10) && gap < Duration::from_secs(20),
+        "given up at 10 s, not waited out: {gap:?}"
+    );
+}
