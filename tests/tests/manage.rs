@@ -4,6 +4,7 @@
 
 use icalendar::{Calendar, CalendarComponent, Component, EventLike};
 use serde_json::{json, Value};
+use slotbook_core::time::Timestamp;
 use slotbook_tests::booking::{find_slot, places_left};
 use slotbook_tests::http::{self, Answer};
 use slotbook_tests::{document_for, Edge};
@@ -397,4 +398,89 @@ fn checkout_status_carries_the_booking_too() {
         .json();
     assert_eq!(s["booking"]["amount"], 6500);
     assert_eq!(s["booking"]["paymentStatus"], "pending");
+}
+
+#[test]
+fn the_rules_of_moving_a_booking() {
+    // In UTC, so that a week earlier or later is the same time of day whatever the season.
+    let mut doc = document_for("move-spa");
+    doc["timeZone"] = json!("UTC");
+    doc["bookingWindowDays"] = json!(3);
+    doc["cancellationNoticeHours"] = json!(0);
+    doc["closedDates"] = json!([]);
+    assert_eq!(edge().import("move-spa", &doc).status, 200);
+    let shifted = |slot: &Value, minutes: i64| {
+        let at = |k: &str| Timestamp::parse(slot[k].as_str().unwrap()).unwrap().0 + minutes * 60;
+        json!({"startTime": Timestamp(at("startTime")).to_string(), "endTime": Timestamp(at("endTime")).to_string()})
+    };
+    let move_to = |manage: &str, target: &Value| http::post_json(&format!("{manage}/reschedule"), target);
+
+    // A massage in the room the customer chose, still waiting for its payment: it cannot be moved yet.
+    let massages = find_slot(&base("move-spa"), 8, 1, 0);
+    let body = json!({"resourceTypeId": 8, "resourceId": 22, "startTime": massages["startTime"], "endTime": massages["endTime"],
+        "quantity": 1, "customerName": "Mo Ver", "customerEmail": "mo@example.com", "customerPhone": "+36301112222"});
+    let r = http::post_json(&format!("{}/reserve", base("move-spa")), &body).json();
+    let manage = r["manageUrl"].as_str().unwrap().to_string();
+    let later = shifted(&massages, 60);
+    move_to(&manage, &later).error(409, "invalid_transition");
+    let session = r["paymentData"]["stripeCheckoutSessionId"].as_str().unwrap();
+    let paid = http::send(
+        "POST",
+        &edge().url(&format!("/api/test-checkout/{session}/complete")),
+        Some("outcome=pay"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+    )
+    .unwrap();
+    assert_eq!(paid.status, 303, "{}", paid.body);
+    // Paid: it moves, and keeps the chosen room.
+    let rooms = r["booking"]["resources"].clone();
+    assert_eq!(rooms.as_array().map(Vec::len), Some(1), "{r}");
+    let moved = move_to(&manage, &later);
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(moved.json()["booking"]["resources"], rooms, "the chosen room is kept");
+    // Not into the past, not beyond the booking window.
+    let past = shifted(&massages, -7 * 24 * 60);
+    assert!(move_to(&manage, &past).error(409, "slot_unavailable")["message"].is_string());
+    move_to(&manage, &shifted(&massages, 7 * 24 * 60)).error(409, "slot_unavailable");
+
+    // A sauna booking moved half an hour on overlaps its own slot: its own places do not count against it.
+    let sauna = find_slot(&base("move-spa"), 10, 8, 0);
+    let r = http::post_json(
+        &format!("{}/reserve", base("move-spa")),
+        &json!({"resourceTypeId": 10, "startTime": sauna["startTime"], "endTime": sauna["endTime"], "quantity": 4,
+            "customerName": "Sam Sauna", "customerEmail": "sam@example.com", "customerPhone": "+36301112222"}),
+    )
+    .json();
+    let fill = json!({"resourceTypeId": 10, "startTime": sauna["startTime"], "endTime": sauna["endTime"], "quantity": 4,
+        "customerName": "Filler", "customerEmail": "fill@example.com", "customerPhone": "+36301112222"});
+    assert_eq!(
+        http::post_json(&format!("{}/reserve", base("move-spa")), &fill).status,
+        201
+    );
+    let half_past = shifted(&sauna, 30);
+    let manage = r["manageUrl"].as_str().unwrap().to_string();
+    // The plain page's form posts the move; the customer lands back on the page, told it moved.
+    let form = format!(
+        "startTime={}&endTime={}",
+        half_past["startTime"].as_str().unwrap().replace(':', "%3A"),
+        half_past["endTime"].as_str().unwrap().replace(':', "%3A")
+    );
+    let posted = http::send(
+        "POST",
+        &format!("{manage}/reschedule"),
+        Some(&form),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+    )
+    .unwrap();
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    assert_eq!(
+        posted.header("location"),
+        Some(format!("{manage}?notice=moved").as_str())
+    );
+    let now_at = get_json(&manage).json();
+    assert_eq!(now_at["booking"]["startTime"], half_past["startTime"], "{now_at}");
+    // Every place of the overlap is taken now: nobody else fits there.
+    let one_more = json!({"resourceTypeId": 10, "startTime": half_past["startTime"], "endTime": half_past["endTime"], "quantity": 1,
+        "customerName": "Late", "customerEmail": "late@example.com", "customerPhone": "+36301112222"});
+    http::post_json(&format!("{}/reserve", base("move-spa")), &one_more).error(409, "slot_unavailable");
 }
