@@ -143,6 +143,11 @@ impl StripeDouble {
             .insert(session_id.to_string());
     }
 
+    /// Calls about this session work again.
+    pub fn heal_session(&self, session_id: &str) {
+        self.state.lock().unwrap().failing_sessions.remove(session_id);
+    }
+
     /// The next `n` refunds are made, but their answer is lost on the way back (the connection drops).
     pub fn lose_refund_answers(&self, n: u32) {
         self.state.lock().unwrap().lost_refund_answers = n;

@@ -562,3 +562,50 @@ fn test_only_settings_are_ignored_with_a_live_key() {
     let page = http::get(&edge.url("/api/test-checkout/cs_test_local_00ff_stripe-spa")).unwrap();
     assert_eq!(page.status, 404, "no test checkout with a live key");
 }
+
+#[test]
+fn a_session_expiry_stripe_refuses_is_tried_again_until_it_is_done() {
+    let stripe = StripeDouble::start();
+    let edge = slotbook_tests::Edge::start_with(&[
+        ("STRIPE_SECRET_KEY", "sk_test_double_key"),
+        ("STRIPE_API_BASE", stripe.base.as_str()),
+        ("FOLLOW_UP_RETRY_SECONDS", "1"),
+    ]);
+    let mut doc = document_for("stripe-spa");
+    doc["allowedOrigins"] = json!(["https://acme.example"]);
+    assert_eq!(edge.import("stripe-spa", &doc).status, 200);
+    let slot = find_slot(&base(&edge), 8, 1, 0);
+    let (id, session) = held(&edge, &slot, 1);
+    // Stripe fails every call about this session for a while; meanwhile staff cancel the hold.
+    stripe.fail_session(&session);
+    let key = format!("Bearer {}", slotbook_tests::staff_key("stripe-spa"));
+    let cancelled = http::send(
+        "PATCH",
+        &edge.url(&format!("/api/reservations/{id}")),
+        Some(r#"{"status":"cancelled"}"#),
+        &[("Authorization", &key)],
+    )
+    .unwrap();
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    let expiries = || {
+        stripe
+            .requests()
+            .iter()
+            .filter(|q| q.path == format!("/v1/checkout/sessions/{session}/expire"))
+            .count()
+    };
+    slotbook_tests::wait_until("the expiry tried again", 20, || (expiries() >= 2).then_some(()));
+    assert_eq!(
+        stripe.session(&session)["status"],
+        "open",
+        "not expired while Stripe fails"
+    );
+    stripe.heal_session(&session);
+    slotbook_tests::wait_until("the session expired at Stripe", 20, || {
+        (stripe.session(&session)["status"] == "expired").then_some(())
+    });
+    // Done: no more calls about it.
+    let after = expiries();
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(expiries(), after, "an expired session is not asked again");
+}
