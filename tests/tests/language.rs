@@ -141,3 +141,50 @@ fn a_reserve_that_hangs_is_given_up_and_can_be_tried_again() {
     );
     assert!(!browser.widget_text().contains("Booking…"));
 }
+
+#[test]
+fn data_locale_wins_over_the_page_and_english_in_north_america_reads_a_12_hour_clock() {
+    let edge = Edge::start();
+    // A venue in New York whose page says German (`<html lang="de">`); the script tag asks for English.
+    let host = slotbook_tests::pages::host_page_with(&edge, "us-spa", r#"data-locale="en""#, "");
+    let mut doc = demo_document();
+    doc["allowedOrigins"] = json!([host.base]);
+    doc["timeZone"] = json!("America/New_York");
+    assert_eq!(edge.import("us-spa", &doc).status, 200);
+    let slot = find_slot(&edge.url("/api/public/booking/organisations/us-spa"), 10, 1, 0);
+    let browser = Browser::start();
+    browser.goto(&format!("{}/", host.base));
+    browser.widget_element(".sb-service[data-resource-type='10']");
+    let text = browser.widget_text();
+    assert!(
+        text.contains("Choose a service") && !text.contains("Leistung"),
+        "{text}"
+    );
+    choose(&browser, 10, &slot);
+    let labels = browser.script("return [...document.querySelector('[data-booking-widget]').shadowRoot.querySelectorAll('.sb-slot-time')].map(e => e.textContent);", json!([]));
+    let labels: Vec<String> = labels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect();
+    assert!(!labels.is_empty());
+    assert!(
+        labels.iter().all(|l| l.contains("AM") || l.contains("PM")),
+        "a 12-hour clock: {labels:?}"
+    );
+    assert!(labels.iter().any(|l| l.contains("PM")), "afternoon times: {labels:?}");
+}
+
+#[test]
+fn english_in_europe_keeps_the_24_hour_clock_whatever_data_locale_says() {
+    let edge = Edge::start();
+    let host = venue_site(&edge, "uk-spa", r#"data-locale="en-US""#, "");
+    let slot = find_slot(&edge.url("/api/public/booking/organisations/uk-spa"), 10, 1, 0);
+    let browser = Browser::start();
+    browser.goto(&format!("{}/", host.base));
+    browser.widget_element(".sb-service[data-resource-type='10']");
+    assert!(browser.widget_text().contains("Choose a service"));
+    choose(&browser, 10, &slot);
+    assert_24_hour(&browser);
+}
