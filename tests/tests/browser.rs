@@ -646,3 +646,34 @@ fn a_preselected_day_is_asked_for_beside_the_catalog_and_only_once() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(asked(), 1, "still one request for the preselected day");
 }
+
+#[test]
+fn a_popup_starts_loading_when_its_button_is_hovered_or_focused() {
+    let edge = Edge::start();
+    let browser = Browser::start();
+    let host = venue_site(&edge, "hover-studio", r#"data-mode="popup""#, "");
+    let wasm_fetched = "return performance.getEntriesByType('resource').some(e => e.name.endsWith('_bg.wasm'));";
+    let button = "document.querySelector('#booking-here').shadowRoot.querySelector('button.open')";
+    for (how, trigger) in [
+        ("hovered", "b.dispatchEvent(new MouseEvent('mouseenter'));"),
+        ("focused", "b.focus();"),
+    ] {
+        browser.goto(&format!("{}/?{how}", host.base));
+        browser.wait_for(
+            "the popup button",
+            &format!("return !!(document.querySelector('#booking-here').shadowRoot && {button});"),
+        );
+        assert_eq!(
+            browser.script(wasm_fetched, json!([])),
+            json!(false),
+            "{how}: nothing before"
+        );
+        browser.script(&format!("const b = {button}; {trigger} return true;"), json!([]));
+        browser.wait_for(&format!("the widget's files once {how}"), wasm_fetched);
+        let open = browser.script(
+            "return document.querySelector('#booking-here').shadowRoot.querySelector('dialog').open;",
+            json!([]),
+        );
+        assert_eq!(open, json!(false), "{how}: loaded ahead, not opened");
+    }
+}
