@@ -677,3 +677,50 @@ fn a_popup_starts_loading_when_its_button_is_hovered_or_focused() {
         assert_eq!(open, json!(false), "{how}: loaded ahead, not opened");
     }
 }
+
+#[test]
+fn iframe_events_arrive_once_each_in_order_and_forged_messages_are_ignored() {
+    let edge = Edge::start();
+    let browser = Browser::start();
+    // The host page listens from its very start (an inline script in its head, before the widget's loader).
+    let listen =
+        "<script>window.__events = []; ['ready','slot-selected','reserved','payment-started','confirmed','failed']\
+        .forEach(n => document.addEventListener('booking:' + n, e => window.__events.push(n)));</script>";
+    let host = venue_site(&edge, "sequence-studio", r#"data-mode="iframe""#, listen);
+    let slot = find_slot(&edge.url("/api/public/booking/organisations/sequence-studio"), 10, 1, 0);
+    browser.goto(&format!("{}/", host.base));
+    browser.wait_for("the frame's ready", "return window.__events.includes('ready');");
+    // Messages that claim to come from the widget but come from the page itself (another origin than the
+    // edge's, another source than the frame): no event, no resize.
+    let frame = "document.querySelector('#booking-here').shadowRoot.querySelector('iframe')";
+    let height_before = browser.script(&format!("return {frame}.style.height;"), json!([]));
+    browser.script(
+        "window.postMessage({source: 'slotbook', type: 'booking:confirmed', detail: {reservationId: 666}}, '*'); \
+         window.postMessage({source: 'slotbook', type: 'resize', height: 3}, '*'); return true;",
+        json!([]),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(browser.script("return window.__events;", json!([])), json!(["ready"]));
+    assert_eq!(
+        browser.script(&format!("return {frame}.style.height;"), json!([])),
+        height_before
+    );
+
+    let element = browser.script(&format!("return {frame};"), json!([]));
+    browser.switch_to_frame(&element);
+    choose(&browser, 10, &slot);
+    fill(&browser, "Sue Sequence", "sue@example.com", "+49 40 1112223");
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.widget_element(".sb-confirmed");
+    browser.switch_to_top();
+    browser.wait_for(
+        "the confirmation on the host",
+        "return window.__events.includes('confirmed');",
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        browser.script("return window.__events;", json!([])),
+        json!(["ready", "slot-selected", "reserved", "confirmed"]),
+        "each once, in order"
+    );
+}
