@@ -245,7 +245,8 @@ fn the_confirmation_says_what_was_booked_and_links_the_calendar_file() {
     let browser = Browser::start();
     browser.goto(&edge.url("/"));
     choose(&browser, 10, &slot);
-    browser.script("const q = document.querySelector('[data-booking-widget]').shadowRoot.querySelector('select[name=quantity]'); if (q) { q.value = '2'; q.dispatchEvent(new Event('change')); q.dispatchEvent(new Event('input')); }", json!([]));
+    let chose = browser.script("const q = document.querySelector('[data-booking-widget]').shadowRoot.querySelector('select[name=quantity]'); q.value = '2'; q.dispatchEvent(new Event('change')); return q.value;", json!([]));
+    assert_eq!(chose, json!("2"));
     fill(&browser, "Cora Confirm", "cora@example.com", "+36 30 111 2224");
     browser.click(&browser.widget_element(".sb-primary"));
     browser.widget_element(".sb-confirmed");
@@ -282,6 +283,12 @@ fn the_confirmation_says_what_was_booked_and_links_the_calendar_file() {
     assert_eq!(
         google, managed["googleCalendarUrl"],
         "the Google Calendar link beside the calendar file"
+    );
+    // Two places were chosen, booked and held.
+    assert_eq!(managed["booking"]["quantity"], 2, "{managed}");
+    assert_eq!(
+        places_left(&acme(&edge), 10, &slot),
+        slot["available"].as_u64().unwrap() - 2
     );
 }
 
