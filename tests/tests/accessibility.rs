@@ -181,3 +181,22 @@ fn the_grid_keys_move_by_day_week_and_month() {
         "disabled days say why: {labels:?}"
     );
 }
+
+#[test]
+fn the_auto_theme_follows_the_visitors_colour_scheme() {
+    let edge = Edge::start();
+    let host = venue_site(&edge, "auto-theme", r#"data-theme="auto""#, "");
+    let browser = Browser::start();
+    let dark_card = "const r = document.querySelector('[data-booking-widget]').shadowRoot; \
+        const [red, green, blue] = getComputedStyle(r.querySelector('.sb-card')).backgroundColor.match(/\\d+/g).map(Number); \
+        return red + green + blue < 3 * 128;";
+    for (scheme, dark) in [("dark", true), ("light", false)] {
+        browser.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}),
+        );
+        browser.goto(&format!("{}/?{scheme}", host.base));
+        browser.widget_element(".sb-service[data-resource-type='10']");
+        assert_eq!(browser.script(dark_card, json!([])), json!(dark), "{scheme} scheme");
+    }
+}

@@ -731,3 +731,34 @@ fn iframe_events_arrive_once_each_in_order_and_forged_messages_are_ignored() {
         "each once, in order"
     );
 }
+
+#[test]
+fn a_paid_booking_tells_the_host_page_reserved_payment_started_then_confirmed() {
+    let edge = Edge::start();
+    let browser = Browser::start();
+    // The venue's page keeps the widget's events across the trip to the payment page (sessionStorage).
+    let keep = "<script>['reserved','payment-started','confirmed','failed'].forEach(n => document.addEventListener('booking:' + n, \
+        () => { const l = JSON.parse(sessionStorage.getItem('events') || '[]'); l.push(n); sessionStorage.setItem('events', JSON.stringify(l)); }));</script>";
+    let host = venue_site(&edge, "event-spa", "", keep);
+    let slot = find_slot(&edge.url("/api/public/booking/organisations/event-spa"), 8, 1, 0);
+    browser.goto(&format!("{}/", host.base));
+    choose(&browser, 8, &slot);
+    fill(&browser, "Eve Event", "eve@example.com", "+36 30 111 2225");
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.wait_for(
+        "the checkout page",
+        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
+    );
+    let pay = browser.script("return document.querySelector('button.pay');", json!([]));
+    browser.click(&pay);
+    browser.wait_for(
+        "the return to the venue page",
+        &format!("return location.origin === '{}';", host.base),
+    );
+    browser.widget_element(".sb-confirmed");
+    let events = browser.wait_for(
+        "the confirmation event",
+        "const l = JSON.parse(sessionStorage.getItem('events') || '[]'); return l.includes('confirmed') && l;",
+    );
+    assert_eq!(events, json!(["reserved", "payment-started", "confirmed"]));
+}
