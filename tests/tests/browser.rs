@@ -762,3 +762,56 @@ fn a_paid_booking_tells_the_host_page_reserved_payment_started_then_confirmed() 
     );
     assert_eq!(events, json!(["reserved", "payment-started", "confirmed"]));
 }
+
+#[test]
+fn a_booking_link_token_and_a_return_url_set_on_the_script_tag() {
+    let edge = Edge::start();
+    let browser = Browser::start();
+    let token = slotbook_tests::token_for("token-spa");
+    let edge_base = edge.base.clone();
+    let script_token = token.clone();
+    // The venue's page books one published room through its booking token, and wants customers back on its
+    // own thank-you page after paying.
+    let site = slotbook_tests::double::Server::start_typed(move |r| {
+        let origin = format!("http://{}", r.headers["host"]);
+        let page = format!(
+            r##"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Room 2</title></head><body>
+<div id="booking-here"></div><script src="{edge_base}/widget.js" data-token="{script_token}" data-return-url="{origin}/thanks?from=widget" data-target="#booking-here" async></script></body></html>"##
+        );
+        (200, "text/html; charset=utf-8", page)
+    });
+    let mut doc = slotbook_tests::document_for("token-spa");
+    doc["allowedOrigins"] = json!([site.base]);
+    assert_eq!(edge.import("token-spa", &doc).status, 200);
+    let slot = find_slot(&edge.url(&format!("/api/public/booking/{token}")), 8, 1, 0);
+    browser.goto(&format!("{}/", site.base));
+    // Only the published room's service is offered.
+    let services = browser.wait_for(
+        "the token's service",
+        "const r = document.querySelector('[data-booking-widget]').shadowRoot; return r && r.querySelector('.sb-service') && r.querySelectorAll('.sb-service').length;",
+    );
+    assert_eq!(services, json!(1));
+    choose(&browser, 8, &slot);
+    fill(&browser, "Tom Token", "tom@example.com", "+36 30 111 2226");
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.wait_for(
+        "the checkout page",
+        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
+    );
+    let pay = browser.script("return document.querySelector('button.pay');", json!([]));
+    browser.click(&pay);
+    // Back on the page the script tag named, where the widget finds its booking again.
+    browser.wait_for(
+        "the thank-you page",
+        &format!(
+            "return location.origin === '{}' && location.pathname === '/thanks';",
+            site.base
+        ),
+    );
+    assert!(
+        browser.current_url().contains("from=widget"),
+        "{}",
+        browser.current_url()
+    );
+    browser.widget_element(".sb-confirmed");
+}
