@@ -38,6 +38,19 @@ pub fn wait_until<T>(what: &str, seconds: u64, mut check: impl FnMut() -> Option
     }
 }
 
+/// Checks that `check` stays true, every 100 ms for `millis`: an absence (no second refund, nothing loaded
+/// yet) proven over a while rather than at one lucky moment.
+pub fn holds_for(what: &str, millis: u64, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_millis(millis);
+    loop {
+        assert!(check(), "no longer true: {what}");
+        if Instant::now() >= deadline {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

@@ -9,7 +9,6 @@ use slotbook_tests::http;
 use slotbook_tests::paid::*;
 use slotbook_tests::stripe_double::StripeDouble;
 use slotbook_tests::{document_for, staff_key, Edge};
-use std::time::Duration;
 
 #[test]
 fn a_payment_after_the_hold_was_released_is_refunded_once() {
@@ -46,8 +45,9 @@ fn a_payment_after_the_hold_was_released_is_refunded_once() {
         "payment_status": "paid", "payment_intent": intent, "metadata": {"organisation": "stripe-spa"}}}})
         .to_string();
     assert_eq!(signed_webhook(&edge, &again).status, 200);
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 1);
+    slotbook_tests::holds_for("one refund", 2000, || {
+        stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count() == 1
+    });
     let staff = http::send(
         "GET",
         &edge.url(&format!("/api/reservations/{id}")),
@@ -143,8 +143,9 @@ fn a_customer_who_cancels_a_paid_booking_gets_the_money_back() {
     // Stripe repeats the payment event: no second refund.
     let again = paid.replace("evt_paid_then_cancelled", "evt_paid_then_cancelled_2");
     assert_eq!(signed_webhook(&edge, &again).status, 200);
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count(), 1);
+    slotbook_tests::holds_for("one refund", 2000, || {
+        stripe.requests().iter().filter(|q| q.path == "/v1/refunds").count() == 1
+    });
 }
 
 #[test]
@@ -216,12 +217,9 @@ fn a_refund_whose_answer_was_lost_is_looked_up_not_made_again() {
         1
     );
     // It stays so: the follow-up is done, nothing more goes to Stripe.
-    std::thread::sleep(Duration::from_secs(5));
-    assert_eq!(
-        stripe.requests().len(),
-        calls.len(),
-        "no call after the refund was found"
-    );
+    slotbook_tests::holds_for("no call after the refund was found", 5000, || {
+        stripe.requests().len() == calls.len()
+    });
 }
 
 #[test]
