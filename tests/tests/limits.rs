@@ -302,10 +302,9 @@ fn availability_and_checkout_status_share_the_reads_limit() {
         answered.iter().all(|s| *s == 200 || *s == 404),
         "all answered, none limited: {answered:?}"
     );
-    http::send("GET", &status, None, &ip)
-        .unwrap()
-        .error(429, "rate_limited");
-    http::send("GET", &availability, None, &ip)
-        .unwrap()
-        .error(429, "rate_limited");
+    for url in [&status, &availability] {
+        let limited = http::send("GET", url, None, &ip).unwrap();
+        limited.error(429, "rate_limited");
+        assert_eq!(limited.header("retry-after"), Some("60"), "{url}");
+    }
 }
