@@ -255,3 +255,30 @@ fn a_manage_link_on_the_venue_page_moves_and_cancels_the_booking() {
     browser.goto(&edge.url(&format!("/?booking={}.acme-spa", "0".repeat(64))));
     browser.wait_for("the not-found text", "const h = document.querySelector('[data-booking-widget]'); return h && h.shadowRoot && h.shadowRoot.textContent.includes('This booking link is not valid.');");
 }
+
+#[test]
+fn data_manage_on_the_script_tag_shows_that_booking() {
+    let edge = Edge::start();
+    let mut doc = demo_document();
+    assert_eq!(edge.import("manage-tag", &doc).status, 200);
+    let base = edge.url("/api/public/booking/organisations/manage-tag");
+    let slot = find_slot(&base, 10, 1, 0);
+    let body = json!({"resourceTypeId": 10, "startTime": slot["startTime"], "endTime": slot["endTime"], "quantity": 1,
+        "customerName": "Tia Tag", "customerEmail": "tia@example.com", "customerPhone": "+36301112222"});
+    let r = http::post_json(&format!("{base}/reserve"), &body).json();
+    let token = r["manageUrl"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    // The venue's own page names the booking on its script tag (no ?booking= in its address).
+    let host = slotbook_tests::pages::host_page_with(&edge, "manage-tag", &format!(r#"data-manage="{token}""#), "");
+    doc["allowedOrigins"] = json!([host.base]);
+    assert_eq!(edge.import("manage-tag", &doc).status, 200);
+    let browser = Browser::start();
+    browser.goto(&format!("{}/", host.base));
+    browser.widget_element(".sb-manage");
+    let text = browser.widget_text();
+    assert!(text.contains("Sauna session"), "{text}");
+    let fetched = browser.script(
+        "return performance.getEntriesByType('resource').some(e => e.name.includes('slotbook-manage-'));",
+        json!([]),
+    );
+    assert_eq!(fetched, json!(true), "the manage view's own wasm");
+}
