@@ -66,7 +66,7 @@ struct State {
     debits: Vec<(String, i64)>,
     /// Calls whose path contains the text fail with 500 this many more times.
     failing: Vec<(String, u32)>,
-    /// Calls whose path contains the text are answered after this many milliseconds.
+    /// Calls whose path or body contains the text are answered after this many milliseconds.
     hanging: Vec<(String, u64)>,
     disabled: bool,
     /// Sessions whose confirm key Bardge holds for another body already (as after a bug on the caller's side).
@@ -108,9 +108,10 @@ impl BardgeDouble {
         let server = Server::start_on(port, move |r: &Recorded| {
             let delay = {
                 let s = shared.lock().unwrap();
+                let text = r.text();
                 s.hanging
                     .iter()
-                    .find(|(p, _)| r.path.contains(p.as_str()))
+                    .find(|(p, _)| r.path.contains(p.as_str()) || text.contains(p.as_str()))
                     .map(|(_, ms)| *ms)
             };
             if let Some(ms) = delay {
@@ -164,7 +165,7 @@ impl BardgeDouble {
         self.state.lock().unwrap().failing.push((path.into(), n));
     }
 
-    /// Calls whose path contains `path` are answered only after `ms` milliseconds.
+    /// Calls whose path or body contains `path` are answered only after `ms` milliseconds.
     pub fn hang(&self, path: &str, ms: u64) {
         self.state.lock().unwrap().hanging.push((path.into(), ms));
     }

@@ -48,6 +48,7 @@ fn setup() -> &'static Setup {
                     ("ci_yoga_17".into(), at(17), 3),
                     ("ci_yoga_18".into(), at(18), 3),
                     ("ci_yoga_19".into(), at(19), 3),
+                    ("ci_yoga_20".into(), at(20), 3),
                 ],
                 copay_options: vec![],
             },
@@ -830,4 +831,61 @@ fn the_api_key_and_the_token_secret_are_in_no_log_line() {
     assert!(log.contains("req_standin_"), "with Bardge's request id");
     assert!(!log.contains(API_KEY), "the API key leaked into the log");
     assert!(!log.contains(SECRET), "the member-token secret leaked into the log");
+}
+
+#[test]
+fn killed_with_the_key_claimed_and_nothing_written_the_retry_books_once() {
+    // Bardge is slow to answer the initiate; the runtime dies while the reserve waits for it, before anything
+    // is written. The customer's retry, with the same key, after the restart: one booking at Bardge.
+    let stripe = StripeDouble::start();
+    let mut edge = start_edge(&setup().bardge, &stripe);
+    setup().bardge.hang("ci_yoga_20", 4000);
+    let key = "crash-while-initiating-yoga-20";
+    let url = edge.url(&format!("/api/public/booking/organisations/{SLUG}/reserve"));
+    let start = setup().day + 20 * 3600;
+    let body = json!({"resourceTypeId": YOGA, "startTime": iso(start), "endTime": iso(start + 3600), "quantity": 1,
+        "customerName": "A", "customerEmail": "a@example.com", "customerPhone": "+36 1 234 5678"})
+    .to_string();
+    let bearer = format!("Bearer {}", token());
+    let send = move |url: String, body: String, bearer: String| {
+        http::send(
+            "POST",
+            &url,
+            Some(&body),
+            &[("Authorization", &bearer), ("Idempotency-Key", key)],
+        )
+        .ok()
+    };
+    let (u, b, t) = (url, body.clone(), bearer.clone());
+    let first = std::thread::spawn(move || send(u, b, t));
+    let initiated = || {
+        initiates()
+            .into_iter()
+            .filter(|q| q.text().contains("ci_yoga_20"))
+            .collect::<Vec<_>>()
+    };
+    wait_until("the initiate on its way", 10, || {
+        (!initiated().is_empty()).then_some(())
+    });
+    edge.kill();
+    let _ = first.join();
+    edge.restart();
+    // The same request again: same key, same body (a new token, as a page would sign one).
+    let url = edge.url(&format!("/api/public/booking/organisations/{SLUG}/reserve"));
+    let again = send(url, body, format!("Bearer {}", token())).expect("the restarted edge answers");
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert_eq!(again.json()["status"], "confirmed");
+    let booked = setup()
+        .bardge
+        .bookings()
+        .into_iter()
+        .filter(|b| b["class_instance_id"] == "ci_yoga_20")
+        .count();
+    assert_eq!(booked, 1, "one booking at Bardge");
+    assert_eq!(setup().bardge.spots_left("ci_yoga_20"), 2);
+    let keys: Vec<String> = initiated()
+        .iter()
+        .map(|q| q.headers["idempotency-key"].clone())
+        .collect();
+    assert!(keys.len() >= 2 && keys.iter().all(|k| *k == keys[0]), "{keys:?}");
 }
