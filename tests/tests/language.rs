@@ -188,3 +188,46 @@ fn english_in_europe_keeps_the_24_hour_clock_whatever_data_locale_says() {
     choose(&browser, 10, &slot);
     assert_24_hour(&browser);
 }
+
+#[test]
+fn before_the_catalog_the_browsers_language_then_the_organisations() {
+    let edge = Edge::start();
+    let edge_base = edge.base.clone();
+    // A venue's page that names no language, its API (on its own origin) slow to give the catalog.
+    let site = slotbook_tests::double::Server::start_typed(move |r| {
+        if r.path == "/" {
+            let origin = format!("http://{}", r.headers["host"]);
+            let page = format!(
+                r##"<!doctype html><html><head><meta charset="utf-8"><title>Venue</title></head><body>
+<div id="booking-here"></div><script src="{edge_base}/widget.js" data-organisation="browser-spa" data-api="{origin}" data-target="#booking-here" async></script></body></html>"##
+            );
+            return (200, "text/html; charset=utf-8", page);
+        }
+        if r.path == "/api/public/booking/organisations/browser-spa" {
+            std::thread::sleep(std::time::Duration::from_secs(3));
+        }
+        let real = slotbook_tests::http::get(&format!("{edge_base}{}", r.path)).unwrap();
+        (real.status, "application/json", real.body)
+    });
+    let mut doc = document_for("browser-spa");
+    doc["allowedOrigins"] = json!([site.base]);
+    assert_eq!(edge.import("browser-spa", &doc).status, 200);
+    let browser = Browser::start();
+    // The browser's languages as a German visitor's (navigator.language and Accept-Language).
+    let agent = browser.script("return navigator.userAgent;", json!([]));
+    browser.cdp(
+        "Emulation.setUserAgentOverride",
+        json!({"userAgent": agent, "acceptLanguage": "de-DE"}),
+    );
+    browser.goto(&format!("{}/", site.base));
+    // A German browser: the widget says it is loading in German until the organisation's locale arrives.
+    browser.wait_for(
+        "the loading line in the browser's language",
+        "const h = document.querySelector('[data-booking-widget]'); return h && h.shadowRoot.textContent.includes('Wird geladen');",
+    );
+    browser.widget_element(".sb-service[data-resource-type='10']");
+    assert!(
+        browser.widget_text().contains("Choose a service"),
+        "then the organisation's English"
+    );
+}
