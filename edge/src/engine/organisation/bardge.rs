@@ -2,10 +2,11 @@
 //! the cache, see `crate::bardge`), and a reserve that verifies the member token and initiates with Bardge
 //! under a key derived from the reserve's own Idempotency-Key. A booking the pass covers is confirmed at once.
 
+use super::book::record;
 use super::idempotency::Claim;
-use super::reservations::{insert_reservation, NewReservation, ReservationRecord};
+use super::reservations::{NewReservation, ReservationRecord};
 use super::reserve::{new_manage_link, reserve_answer, return_url_allowed, Addresses};
-use super::webhooks::{emit, emit_for};
+use super::webhooks::emit_for;
 use super::{resource_type, schema, Organisation, Venue};
 use crate::bardge::Bardge;
 use crate::engine::sql::{exec, rows, transaction};
@@ -395,7 +396,8 @@ impl Organisation {
         let confirm_body = priced.and_then(|p| p.confirm).map(|c| c.body());
         let sql = self.sql();
         let stored = transaction(&self.state.storage(), || {
-            let id = insert_reservation(&sql, &new, &[(offer.id, 1)], now)?;
+            // Bardge keeps the places: nothing to check here.
+            let id = record(&sql, &new, &[(offer.id, 1)], now)?.id;
             exec(
                 &sql,
                 "UPDATE reservations SET bardge_booking_id = ?, bardge_session = ?, bardge_confirm_body = ? WHERE id = ?",
@@ -407,10 +409,6 @@ impl Organisation {
                 ],
             )?;
             let stored = self.stored(id)?;
-            emit(&sql, EventKind::Created, &stored, now)?;
-            if !paid {
-                emit(&sql, EventKind::Confirmed, &stored, now)?;
-            }
             // A covered booking's answer is whole now; a co-pay's once its checkout started (or the choice is
             // offered).
             let answer =

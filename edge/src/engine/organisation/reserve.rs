@@ -4,10 +4,11 @@
 //! (for a paid service: a Stripe Checkout Session, or the local test checkout) → the answer. And the checkout
 //! status the widget polls.
 
+use super::book::book;
 use super::idempotency::{idempotency_answer, Claim, KeyOutcome, Running};
 use super::manage::calendar_event;
-use super::reservations::{by_session, holding, insert_reservation, NewReservation, ReservationRecord};
-use super::webhooks::{emit, emit_for};
+use super::reservations::{by_session, NewReservation, ReservationRecord};
+use super::webhooks::emit_for;
 use super::{candidates, resource_type, Organisation, Venue};
 use crate::engine::sql::{exec, rows, transaction};
 use crate::engine::{IdempotencyKey, Scope};
@@ -15,7 +16,7 @@ use crate::http::{internal, json};
 use crate::runtime::random_hex;
 use crate::stripe::Stripe;
 use serde::Deserialize;
-use slotbook_core::availability::{allocate, places_left, ResourceCapacity};
+use slotbook_core::availability::ResourceCapacity;
 use slotbook_core::digest::sha256_hex;
 use slotbook_core::document::OrganisationDocument;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
@@ -264,20 +265,11 @@ impl Organisation {
         let sql = self.sql();
         let new = &plan.new;
         transaction(&self.state.storage(), || {
-            let booked = holding(&sql, new.start, new.end, None, now)?;
-            let left = places_left(&plan.resources, &booked, new.start, new.end);
-            let allocated = allocate(&left, new.quantity)
-                .ok_or_else(|| ApiError::new(ErrorCode::SlotUnavailable, "Not enough places are left at this time"))?;
-            let id = insert_reservation(&sql, new, &allocated, now)?;
-            let stored = self.stored(id)?;
-            emit(&sql, EventKind::Created, &stored, now)?;
-            if stored.status == ReservationStatus::Confirmed {
-                emit(&sql, EventKind::Confirmed, &stored, now)?;
-            }
+            let stored = book(&sql, &plan.resources, new, now)?;
             if let Some(claim) = claim {
                 let answer = (!new.payment_required)
                     .then(|| reserve_answer(&stored, loaded, public_path, Some(plan.manage_url.clone()), now));
-                claim.link(&sql, id, answer.as_ref())?;
+                claim.link(&sql, stored.id, answer.as_ref())?;
             }
             Ok(stored)
         })

@@ -1,7 +1,8 @@
 //! The staff reservations API: list with filters, create, read, change (status and times under the same
 //! no-overbooking check as a reserve), delete. A hold staff cancel has its Checkout Session expired.
 
-use super::reservations::{insert_allocations, insert_reservation, matching, place, NewReservation};
+use super::book::book;
+use super::reservations::{insert_allocations, matching, place, NewReservation};
 use super::webhooks::emit_for;
 use super::{candidates, resource_type, Organisation};
 use crate::engine::sql::{exec, transaction, Params};
@@ -83,14 +84,8 @@ impl Organisation {
             manage_token_hash: None,
         };
         let sql = self.sql();
-        let id = transaction(&self.state.storage(), || {
-            let allocated = place(&sql, &resources, start, end, quantity, None, now)?;
-            let id = insert_reservation(&sql, &new, &allocated, now)?;
-            emit_for(&sql, EventKind::Created, id, now)?;
-            emit_for(&sql, EventKind::Confirmed, id, now)?;
-            Ok(id)
-        })?;
-        self.reservation(id)
+        let stored = transaction(&self.state.storage(), || book(&sql, &resources, &new, now))?;
+        Ok(stored.reservation)
     }
 
     pub(super) async fn staff_update(&self, id: i64, c: ReservationChanges, now: Timestamp) -> ApiResult<Reservation> {
