@@ -5,7 +5,12 @@
 //! the reserve), [`outcome`] (confirmation and payment results), and [`payment`] (the trip to Stripe and
 //! back); [`manage`] is a booking opened from its manage link. Shared state travels by context ([`context`]).
 //! [`App`] loads the catalog and shows a [`Body`] under the organisation's header: [`booking`] or
-//! [`manage_booking`], each in its own wasm file.
+//! [`manage_booking`], each in its own wasm file. Bardge mode adds [`member`] (who is booking, from the
+//! member token) and [`co_pay`] (the choice of what to pay).
+//!
+//! Loading states are hand-made ([`Load`], a signal set from `spawn_local`) rather than Leptos's
+//! `LocalResource`/`Suspense`: measured, the catalog's load alone as a `LocalResource` grew the booking flow's
+//! wasm by 7 KB brotli (122 → 129 KB, raw +17.6 KB), against the 1 KB such a change may cost.
 
 mod calendar;
 mod co_pay;
