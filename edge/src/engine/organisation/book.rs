@@ -1,10 +1,13 @@
-//! Booking one reservation, the one way every path books: places checked and allocated, the row written,
-//! its events queued — inside the caller's transaction (no await), so nothing interleaves. The public
-//! reserve and the staff API `book`; a Bardge booking, whose places Bardge keeps, is `record`ed; a move
-//! (`manage`) checks its new places with the same `place`.
+//! Booking, the one way every path places a reservation: places checked and allocated, the row written, its
+//! events queued — inside the caller's transaction (no await), so nothing interleaves. The public reserve and
+//! the staff API `book`; the manage view's reschedule moves (`move_to`, its own places not counted against
+//! it); a Bardge booking, whose places Bardge keeps, is `record`ed.
 
-use super::reservations::{by_id, insert_reservation, place, with_allocations, NewReservation, ReservationRecord};
-use super::webhooks::emit;
+use super::reservations::{
+    by_id, insert_allocations, insert_reservation, place, with_allocations, NewReservation, ReservationRecord,
+};
+use super::webhooks::{emit, emit_for};
+use crate::engine::sql::exec;
 use crate::http::internal;
 use slotbook_core::availability::ResourceCapacity;
 use slotbook_core::error::ApiResult;
@@ -39,4 +42,29 @@ pub fn record(
         emit(sql, EventKind::Confirmed, &stored, now)?;
     }
     Ok(stored)
+}
+
+/// Moves a reservation to `[start, end)` on `resources`: the same places, checked as a booking is (its own
+/// current places not counted against it), the calendar's sequence raised, a `reservation.rescheduled` event.
+pub fn move_to(
+    sql: &SqlStorage,
+    resources: &[ResourceCapacity],
+    r: &ReservationRecord,
+    start: Timestamp,
+    end: Timestamp,
+    now: Timestamp,
+) -> ApiResult<()> {
+    let allocated = place(sql, resources, start, end, r.quantity, Some(r.id), now)?;
+    exec(
+        sql,
+        "DELETE FROM allocations WHERE reservation_id = ?",
+        vec![r.id.into()],
+    )?;
+    insert_allocations(sql, r.id, &allocated, start, end)?;
+    exec(
+        sql,
+        "UPDATE reservations SET start_time = ?, end_time = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
+        vec![start.0.into(), end.0.into(), now.0.into(), r.id.into()],
+    )?;
+    emit_for(sql, EventKind::Rescheduled, r.id, now)
 }

@@ -3,7 +3,8 @@
 //! the same no-overbooking check as a reserve, and add it to a calendar. Changing is possible until the
 //! organisation's `cancellationNoticeHours` before the start.
 
-use super::reservations::{by_manage_token, insert_allocations, place, ReservationRecord};
+use super::book::move_to;
+use super::reservations::{by_manage_token, ReservationRecord};
 use super::webhooks::emit_for;
 use super::{candidates, resource_type, Organisation, Venue};
 use crate::engine::sql::{exec, transaction};
@@ -143,18 +144,7 @@ impl Organisation {
         let wanted = rt.allow_resource_choice.then(|| r.resource_ids.clone());
         let resources = candidates(rt, wanted.as_deref())?;
         let sql = self.sql();
-        transaction(&self.state.storage(), || {
-            let allocated = place(&sql, &resources, start, end, r.quantity, Some(r.id), now)?;
-            exec(
-                &sql,
-                "DELETE FROM allocations WHERE reservation_id = ?",
-                vec![r.id.into()],
-            )?;
-            insert_allocations(&sql, r.id, &allocated, start, end)?;
-            exec(&sql, "UPDATE reservations SET start_time = ?, end_time = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
-                vec![start.0.into(), end.0.into(), now.0.into(), r.id.into()])?;
-            emit_for(&sql, EventKind::Rescheduled, r.id, now)
-        })
+        transaction(&self.state.storage(), || move_to(&sql, &resources, r, start, end, now))
     }
 }
 

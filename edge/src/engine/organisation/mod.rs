@@ -4,7 +4,7 @@
 //!
 //! - [`schema`]: the tables, and the catalog stored from and read back into an organisation document.
 //! - [`reservations`]: reservation rows, their allocations, and the places they hold.
-//! - [`book`]: booking one reservation (places → row → events), the one way the reserve and staff book.
+//! - [`book`]: placing a reservation (places → row → events): the reserve, the staff API, the reschedule.
 //! - [`reserve`]: a public reserve (validate → hold places → start checkout) and the checkout status.
 //! - [`idempotency`]: Idempotency-Keys, written in the same transaction as the reservation they make.
 //! - [`payments`]: payment holds and their alarm, Stripe events, refunds, the local test checkout's view.
