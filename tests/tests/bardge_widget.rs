@@ -10,6 +10,7 @@ use slotbook_tests::webdriver::Browser;
 use slotbook_tests::{pages, repo_root, wait_until, Edge};
 
 const YOGA: i64 = 1;
+const PILATES: i64 = 2;
 const SPIN: i64 = 3;
 
 #[test]
@@ -99,4 +100,39 @@ fn a_member_books_a_covered_class_and_pays_a_chosen_co_pay_on_the_resellers_site
         (!d.is_empty()).then_some(d)
     });
     assert_eq!(debits.iter().map(|(_, amount)| *amount).collect::<Vec<_>>(), vec![4000]);
+
+    // Pilates has one package: straight to the checkout. The class fills up at Bardge while the member pays:
+    // the widget says why the booking failed, and that the payment comes back.
+    browser.goto(&format!("{}/", site.base));
+    let pilates = find_slot(&base, PILATES, 1, 0);
+    pages::choose(&browser, PILATES, &pilates);
+    browser.type_into(&browser.widget_element("#sb-tel"), "+36 30 111 2222");
+    browser.click(&browser.widget_element(".sb-primary"));
+    browser.wait_for(
+        "the checkout page",
+        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
+    );
+    let (day, hour) = {
+        let start = slotbook_core::time::Timestamp::parse(pilates["startTime"].as_str().unwrap())
+            .unwrap()
+            .0;
+        let first = (slotbook_tests::booking::now() / 86_400 + 1) * 86_400;
+        ((start - first) / 86_400, (start % 86_400) / 3600)
+    };
+    bardge.fill(&format!("ci_pilates_{day}_{hour}"));
+    let pay = browser.script("return document.querySelector('button.pay');", json!([]));
+    browser.click(&pay);
+    browser.wait_for(
+        "the return to the reseller's page",
+        &format!(
+            "return location.origin === '{}' && location.pathname === '/';",
+            site.base
+        ),
+    );
+    browser.widget_element(".sb-failed");
+    let text = browser.widget_text();
+    assert!(
+        text.contains("This class is full") && text.contains("refunded"),
+        "{text}"
+    );
 }

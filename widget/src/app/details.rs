@@ -301,7 +301,10 @@ pub(super) fn reserved(ctx: &Ctx, steps: Steps, r: ReserveResponse) {
                         .text("stage", "checkout"),
                 );
                 steps.status.set(ctx.t(Text::PaymentFailed).into());
-                steps.outcome.set(Some(Outcome::PaymentFailed { checkout_url: None }));
+                steps.outcome.set(Some(Outcome::PaymentFailed {
+                    checkout_url: None,
+                    reason: None,
+                }));
             }
         }
         _ => {

@@ -54,6 +54,8 @@ pub enum Outcome {
     StillProcessing,
     PaymentFailed {
         checkout_url: Option<String>,
+        /// Why, in the edge's words, when it says (Bardge mode: why Bardge would not confirm).
+        reason: Option<String>,
     },
     /// Back from Stripe without paying (the back button, or Stripe's own "back" link): the hold is still open.
     PaymentNotCompleted {

@@ -57,10 +57,10 @@ pub fn OutcomeView(outcome: Outcome, on_again: impl Fn() + Clone + Send + Sync +
                 </section>
             }.into_any()
         }
-        Outcome::PaymentFailed { checkout_url } => view! {
+        Outcome::PaymentFailed { checkout_url, reason } => view! {
             <section class="sb-outcome sb-failed" tabindex="-1">
                 <h3>{ctx.t(Text::PaymentFailed)}</h3>
-                <p>{ctx.t(Text::PaymentFailedBody)}</p>
+                <p>{reason.unwrap_or_else(|| ctx.t(Text::PaymentFailedBody).to_string())}</p>
                 {checkout_url.map(|url| {
                     let api = ctx.api.base.clone();
                     view! { <button class="sb-button sb-primary" on:click=move |_| { go_to_checkout(&api, &url); }>{ctx.t(Text::TryPaymentAgain)}</button> }

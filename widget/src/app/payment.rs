@@ -78,7 +78,10 @@ pub fn resume(ctx: &Ctx, outcome: RwSignal<Option<Outcome>>, status: RwSignal<St
                     status.set(ctx.t(Text::PaymentNotCompleted).into());
                     outcome.set(Some(match s.checkout_url {
                         Some(checkout_url) => Outcome::PaymentNotCompleted { checkout_url },
-                        None => Outcome::PaymentFailed { checkout_url: None },
+                        None => Outcome::PaymentFailed {
+                            checkout_url: None,
+                            reason: None,
+                        },
                     }));
                     return;
                 }
@@ -94,6 +97,7 @@ pub fn resume(ctx: &Ctx, outcome: RwSignal<Option<Outcome>>, status: RwSignal<St
                     status.set(ctx.t(Text::PaymentFailed).into());
                     outcome.set(Some(Outcome::PaymentFailed {
                         checkout_url: s.checkout_url.filter(|_| s.can_retry_payment),
+                        reason: s.reason,
                     }));
                     return;
                 }
