@@ -148,7 +148,7 @@ impl Organisation {
         Ok(times)
     }
 
-    /// The offer asked for, and the days that can be booked (from today, in the window).
+    /// The offer a service id names, and the service's duration in minutes.
     fn offer(loaded: &Venue, type_id: Option<i64>) -> ApiResult<(&BardgeOffer, u32)> {
         let type_id = type_id.ok_or_else(|| ApiError::validation("resourceTypeId", "resourceTypeId is required"))?;
         let rt = resource_type(&loaded.doc, type_id)?;
@@ -160,11 +160,6 @@ impl Organisation {
             .find(|o| o.id == type_id)
             .ok_or_else(|| internal("bardge", "a service without its offer"))?;
         Ok((offer, rt.duration_minutes))
-    }
-
-    fn bookable(loaded: &Venue, t: &Time, now: Timestamp) -> bool {
-        let today = loaded.zone.local_date(now);
-        t.start > now && loaded.zone.local_date(t.start) < today.add_days(loaded.doc.booking_window_days as i64)
     }
 
     pub(super) async fn bardge_availability(
@@ -180,7 +175,7 @@ impl Organisation {
             .times(&bardge, offer, minutes, date, date)
             .await?
             .into_iter()
-            .filter(|t| loaded.zone.local_date(t.start) == date && Self::bookable(loaded, t, now))
+            .filter(|t| loaded.zone.local_date(t.start) == date && loaded.bookable_at(t.start, now))
             .map(|t| Slot {
                 start_time: t.start,
                 end_time: t.end,
@@ -222,7 +217,7 @@ impl Organisation {
                 let day = first.add_days(i);
                 let open = times
                     .iter()
-                    .filter(|t| loaded.zone.local_date(t.start) == day && Self::bookable(loaded, t, now));
+                    .filter(|t| loaded.zone.local_date(t.start) == day && loaded.bookable_at(t.start, now));
                 DayAvailability {
                     date: day,
                     slots: open.clone().count() as u32,
@@ -276,7 +271,7 @@ impl Organisation {
         let times = self.times(&bardge, offer, minutes, day, day).await?;
         let time = times
             .iter()
-            .find(|t| t.start == req.start_time && Self::bookable(loaded, t, now))
+            .find(|t| t.start == req.start_time && loaded.bookable_at(t.start, now))
             .ok_or_else(|| ApiError::new(ErrorCode::SlotUnavailable, "This time can no longer be booked"))?;
         if time.end != req.end_time {
             return Err(ApiError::validation(
@@ -395,7 +390,7 @@ impl Organisation {
         };
         let confirm_body = priced.and_then(|p| p.confirm).map(|c| c.body());
         let sql = self.sql();
-        let stored = transaction(&self.state.storage(), || {
+        let (stored, answer) = transaction(&self.state.storage(), || {
             // Bardge keeps the places: nothing to check here.
             let id = record(&sql, &new, &[(offer.id, 1)], now)?.id;
             exec(
@@ -416,10 +411,10 @@ impl Organisation {
             if let Some(claim) = claim {
                 claim.link(&sql, id, answer.as_ref())?;
             }
-            Ok(stored)
+            Ok((stored, answer))
         })?;
-        if !paid {
-            return Ok(reserve_answer(&stored, loaded, at.public_path, Some(manage_url), now));
+        if let Some(answer) = answer {
+            return Ok(answer);
         }
         if one_price {
             // Straight to Checkout, where the client sees the amount.
@@ -461,10 +456,7 @@ impl Organisation {
         };
         let due = due_of(&loaded, r)
             .ok_or_else(|| ApiError::new(ErrorCode::InvalidTransition, "Nothing is due for this booking"))?;
-        let open = r.status == ReservationStatus::PendingPayment
-            && r.payment_status == PaymentStatus::Pending
-            && r.hold_expires_at.is_some_and(|t| t > now);
-        if !open {
+        if !r.payable(now) {
             return Err(ApiError::new(
                 ErrorCode::InvalidTransition,
                 "This booking can no longer be paid",
@@ -551,7 +543,8 @@ impl Organisation {
         let spa = matches!(due, Some(Due::SpaCopay { .. }));
         let path = format!("/bookings/{}/{session_id}/confirm", if spa { "spa" } else { "class" });
         let (bardge, _) = self.bardge_client()?;
-        let reply = bardge.post(&path, if spa { None } else { body }, Some(&key)).await?;
+        // A spa confirm has no body: none was stored for it.
+        let reply = bardge.post(&path, body, Some(&key)).await?;
         if reply.ok() {
             let booking_id = booking_id(&read_json(&reply.body, "bardge booking")?)
                 .ok_or_else(|| internal("bardge booking", "a booking without its id"))?;

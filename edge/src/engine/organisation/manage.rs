@@ -133,8 +133,7 @@ impl Organisation {
                 format!("endTime must be {slot_end} for a slot starting at {slot_start}"),
             ));
         }
-        let window_end = loaded.zone.local_date(now).add_days(doc.booking_window_days as i64);
-        if start <= now || loaded.zone.local_date(start) >= window_end {
+        if !loaded.bookable_at(start, now) {
             return Err(ApiError::new(
                 ErrorCode::SlotUnavailable,
                 "This time can no longer be booked",

@@ -65,6 +65,13 @@ struct Venue {
 }
 
 impl Venue {
+    /// Whether a time starting at `start` may still be booked at `now`: not begun, and on a day inside the
+    /// booking window (in the organisation's zone). The reserve, a move and a Bardge time ask the same.
+    fn bookable_at(&self, start: Timestamp, now: Timestamp) -> bool {
+        let window_end = self.zone.local_date(now).add_days(self.doc.booking_window_days as i64);
+        start > now && self.zone.local_date(start) < window_end
+    }
+
     /// A service's slots: its weekly hours (read once per load) in the organisation's zone, minus closures.
     fn schedule<'a>(&'a self, rt: &ResourceTypeDoc) -> slotbook_core::availability::Schedule<'a> {
         let hours = self

@@ -232,6 +232,15 @@ pub struct ReservationRecord {
     pub bardge_failure: Option<String>,
 }
 
+impl ReservationRecord {
+    /// Waiting for its payment, and still payable: held, not paid, the hold not over.
+    pub fn payable(&self, now: Timestamp) -> bool {
+        self.status == ReservationStatus::PendingPayment
+            && self.payment_status == PaymentStatus::Pending
+            && self.hold_expires_at.is_some_and(|t| t > now)
+    }
+}
+
 impl std::ops::Deref for ReservationRecord {
     type Target = Reservation;
     fn deref(&self) -> &Reservation {

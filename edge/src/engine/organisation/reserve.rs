@@ -206,8 +206,7 @@ impl Organisation {
                 format!("endTime must be {end} for a slot starting at {start}"),
             ));
         }
-        let window_end = loaded.zone.local_date(now).add_days(doc.booking_window_days as i64);
-        if start <= now || loaded.zone.local_date(start) >= window_end {
+        if !loaded.bookable_at(start, now) {
             return Err(ApiError::new(
                 ErrorCode::SlotUnavailable,
                 "This time can no longer be booked",
@@ -378,9 +377,7 @@ impl Organisation {
         if scope.is_some_and(|s| !r.resource_ids.contains(&s.resource_id)) {
             return Err(ApiError::not_found("Checkout session"));
         }
-        let open = r.status == ReservationStatus::PendingPayment
-            && r.payment_status == PaymentStatus::Pending
-            && r.hold_expires_at.is_some_and(|t| t > now);
+        let open = r.payable(now);
         let loaded = self.load()?;
         Ok(CheckoutStatus {
             booking: Some(loaded.doc.summary(&r)),
