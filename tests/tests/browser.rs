@@ -652,6 +652,54 @@ fn a_preselected_day_is_asked_for_beside_the_catalog_and_only_once() {
 }
 
 #[test]
+fn a_slow_preselected_day_does_not_hold_back_the_catalog() {
+    let edge = Edge::start();
+    assert_eq!(edge.import("acme-spa", &demo_document()).status, 200);
+    let date = find_slot(&acme(&edge), 10, 1, 0)["date"].as_str().unwrap().to_string();
+    // The widget's first view waits for the loader's early answers so that it is drawn once; a day's times
+    // that take 5 s must not keep the services from showing meanwhile.
+    let edge_base = edge.base.clone();
+    let page_date = date.clone();
+    let api = slotbook_tests::double::Server::start_typed(move |r| {
+        if r.path == "/" {
+            let origin = format!("http://{}", r.headers["host"]);
+            let page = format!(
+                r##"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Venue</title></head><body>
+<div id="booking-here"></div><script src="{edge_base}/widget.js" data-organisation="acme-spa" data-api="{origin}" data-target="#booking-here" data-resource-type="10" data-date="{page_date}" async></script></body></html>"##
+            );
+            return (200, "text/html; charset=utf-8", page);
+        }
+        if r.path.contains("/availability?") {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+        }
+        let real = http::get(&format!("{edge_base}{}", r.path)).unwrap();
+        (real.status, "application/json", real.body)
+    });
+    let browser = Browser::start();
+    browser.goto(&api.base);
+    browser.widget_element(".sb-service[data-resource-type='10']");
+    let slots_shown = || {
+        browser.script(
+            "return document.querySelector('[data-booking-widget]').shadowRoot.querySelectorAll('.sb-slot').length;",
+            json!([]),
+        )
+    };
+    assert_eq!(
+        slots_shown(),
+        json!(0),
+        "the services shown while the day's times are on their way"
+    );
+    // … and the loader's answer still serves the times when it comes: one request for the day.
+    browser.widget_element(".sb-slot");
+    let asked = api
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/availability?"))
+        .count();
+    assert_eq!(asked, 1);
+}
+
+#[test]
 fn a_popup_starts_loading_when_its_button_is_hovered_or_focused() {
     let edge = Edge::start();
     let browser = Browser::start();

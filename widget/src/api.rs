@@ -52,10 +52,14 @@ impl Api {
     }
 
     pub async fn get<T: DeserializeOwned>(&self, rest: &str) -> Result<T, Failure> {
-        match self.take_early(rest) {
-            Some(fetched) => answer(fetched).await,
-            None => send(&self.url(rest), "GET", None, None, None).await,
-        }
+        let Some(early) = self.take_early(rest) else {
+            return send(&self.url(rest), "GET", None, None, None).await;
+        };
+        // Read in full by the loader: `{ok, text}`.
+        let answer = JsFuture::from(early).await.map_err(|_| Failure::Network)?;
+        let field = |name: &str| js_sys::Reflect::get(&answer, &JsValue::from_str(name)).ok();
+        let ok = field("ok").and_then(|v| v.as_bool()).unwrap_or(false);
+        read(ok, &field("text").and_then(|v| v.as_string()).unwrap_or_default())
     }
 
     fn take_early(&self, rest: &str) -> Option<js_sys::Promise> {
@@ -137,7 +141,7 @@ async fn send<T: DeserializeOwned>(
     answered
 }
 
-/// The answer a `fetch` promise settles to, read in full: ours, or one the loader asked for early.
+/// The answer a `fetch` promise settles to, read in full.
 async fn answer<T: DeserializeOwned>(fetched: js_sys::Promise) -> Result<T, Failure> {
     let response: Response = JsFuture::from(fetched)
         .await
@@ -147,7 +151,7 @@ async fn answer<T: DeserializeOwned>(fetched: js_sys::Promise) -> Result<T, Fail
     let text = JsFuture::from(response.text().map_err(|_| Failure::Network)?)
         .await
         .map_err(|_| Failure::Network)?;
-    read(&response, &text.as_string().unwrap_or_default())
+    read(response.ok(), &text.as_string().unwrap_or_default())
 }
 
 /// `value` as JSON text through the browser's own `JSON.stringify`.
@@ -163,8 +167,8 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Option<T> {
     serde_wasm_bindgen::from_value(js_sys::JSON::parse(text).ok()?).ok()
 }
 
-fn read<T: DeserializeOwned>(response: &Response, text: &str) -> Result<T, Failure> {
-    if response.ok() {
+fn read<T: DeserializeOwned>(ok: bool, text: &str) -> Result<T, Failure> {
+    if ok {
         parse(text).ok_or(Failure::Network)
     } else {
         match parse::<ErrorBody>(text) {

@@ -32,11 +32,15 @@ fn call_format(f: &Intl::DateTimeFormat, d: &js_sys::Date) -> String {
         .unwrap_or_default()
 }
 
-/// `14:30` in the organisation's zone: the 24-hour clock, but for English in North America (`2:30 PM`).
-pub fn time(ts: Timestamp, zone: &str, locale: &str) -> String {
-    let cycle = if twelve_hour(locale, zone) { "h12" } else { "h23" };
-    call_format(
-        &date_format(
+/// Times of day in a zone, `14:30`: the 24-hour clock, but for English in North America (`2:30 PM`). Made
+/// once per list: a browser makes a formatter slowly and uses it quickly.
+#[derive(Clone)]
+pub struct Times(Intl::DateTimeFormat);
+
+impl Times {
+    pub fn new(zone: &str, locale: &str) -> Times {
+        let cycle = if twelve_hour(locale, zone) { "h12" } else { "h23" };
+        Times(date_format(
             locale,
             &[
                 ("timeZone", zone),
@@ -44,9 +48,12 @@ pub fn time(ts: Timestamp, zone: &str, locale: &str) -> String {
                 ("minute", "2-digit"),
                 ("hourCycle", cycle),
             ],
-        ),
-        &js_date(ts),
-    )
+        ))
+    }
+
+    pub fn of(&self, ts: Timestamp) -> String {
+        call_format(&self.0, &js_date(ts))
+    }
 }
 
 /// English in the US and Canada reads the 12-hour clock; German, Hungarian and English elsewhere the 24-hour.
@@ -55,11 +62,14 @@ fn twelve_hour(locale: &str, zone: &str) -> bool {
         && (zone.starts_with("America/") || zone.starts_with("US/") || zone == "Pacific/Honolulu")
 }
 
-/// `Saturday, 21 November 2026`, for a calendar date (formatted at noon UTC so no zone moves it).
-pub fn long_date(date: Date, locale: &str) -> String {
-    let noon = Timestamp(date.days() * 86_400 + 12 * 3600);
-    call_format(
-        &date_format(
+/// Calendar dates, `Saturday, 21 November 2026` (formatted at noon UTC so no zone moves them); made once
+/// per list, like [`Times`].
+#[derive(Clone)]
+pub struct LongDates(Intl::DateTimeFormat);
+
+impl LongDates {
+    pub fn new(locale: &str) -> LongDates {
+        LongDates(date_format(
             locale,
             &[
                 ("timeZone", "UTC"),
@@ -68,9 +78,12 @@ pub fn long_date(date: Date, locale: &str) -> String {
                 ("month", "long"),
                 ("day", "numeric"),
             ],
-        ),
-        &js_date(noon),
-    )
+        ))
+    }
+
+    pub fn of(&self, date: Date) -> String {
+        call_format(&self.0, &js_date(Timestamp(date.days() * 86_400 + 12 * 3600)))
+    }
 }
 
 /// `November 2026`.

@@ -130,6 +130,7 @@ pub fn Calendar(rt: ResourceTypeInfo) -> impl IntoView {
     };
 
     let month_locale = locale.clone();
+    let dates = format::LongDates::new(&locale);
     let days_ctx = ctx.clone();
     view! {
         <section class="sb-step" aria-labelledby="sb-days">
@@ -151,14 +152,14 @@ pub fn Calendar(rt: ResourceTypeInfo) -> impl IntoView {
                         let lead = (first.weekday() - 1) as i64;
                         let count = first.days_in_month() as i64;
                         let weeks = (lead + count + 6) / 7;
-                        let locale = locale.clone();
+                        let dates = dates.clone();
                         let ctx = days_ctx.clone();
                         // The Tab stop stays in the shown month.
                         if focus_day.get_untracked().first_of_month() != first {
                             focus_day.set(day.get_untracked().filter(|d| d.first_of_month() == first).unwrap_or(first.max(today)));
                         }
                         (0..weeks).map(move |w| {
-                            let locale = locale.clone();
+                            let dates = dates.clone();
                             let ctx = ctx.clone();
                             view! {
                                 <tr>
@@ -168,7 +169,7 @@ pub fn Calendar(rt: ResourceTypeInfo) -> impl IntoView {
                                             return view! { <td></td> }.into_any();
                                         }
                                         let d = first.add_days(i);
-                                        let long = format::long_date(d, &locale);
+                                        let long = dates.of(d);
                                         let ctx = ctx.clone();
                                         let reason = move || match state(d) {
                                             DayState::Open => None,

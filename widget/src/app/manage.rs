@@ -126,8 +126,8 @@ pub fn ManageView(token: String, catalog: Catalog, options: Options, status: RwS
             let locale = ctx.locale();
             let deadline = format!(
                 "{}, {}",
-                format::long_date(format::date_in(b.change_deadline, &zone), &locale),
-                format::time(b.change_deadline, &zone, &locale)
+                format::LongDates::new(&locale).of(format::date_in(b.change_deadline, &zone)),
+                format::Times::new(&zone, &locale).of(b.change_deadline)
             );
             let cancelled = b.booking.status == ReservationStatus::Cancelled;
             let refunded = matches!(

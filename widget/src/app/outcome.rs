@@ -77,13 +77,10 @@ pub fn BookingDetails(booking: BookingSummary) -> impl IntoView {
     let ctx = use_ctx();
     let locale = ctx.locale();
     let b = booking;
-    let day = format::long_date(format::date_in(b.start_time, &b.time_zone), &locale);
+    let day = format::LongDates::new(&locale).of(format::date_in(b.start_time, &b.time_zone));
     let span = |zone: &str| {
-        format!(
-            "{}–{}",
-            format::time(b.start_time, zone, &locale),
-            format::time(b.end_time, zone, &locale)
-        )
+        let times = format::Times::new(zone, &locale);
+        format!("{}–{}", times.of(b.start_time), times.of(b.end_time))
     };
     let mut when = format!("{day}, {}", span(&b.time_zone));
     let visitor = format::visitor_zone();

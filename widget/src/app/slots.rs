@@ -73,10 +73,12 @@ pub fn Slots() -> impl IntoView {
                             <button class="sb-button" on:click=move |_| load(&retry_ctx, steps)>{ctx.t(Text::Retry)}</button></div>
                         }.into_any(),
                         Load::Ready(a) if a.slots.is_empty() => view! { <p class="sb-empty">{ctx.t(Text::NoSlots)}</p> }.into_any(),
-                        Load::Ready(a) => view! {
+                        Load::Ready(a) => {
+                            let times = format::Times::new(&zone, &ctx.locale());
+                            view! {
                             <ul class="sb-slots" role="list">
                                 {a.slots.into_iter().map(|s| {
-                                    let label = format::time(s.start_time, &zone, &ctx.locale());
+                                    let label = times.of(s.start_time);
                                     let left = if s.available == 0 { ctx.t(Text::Full).to_string() } else { format!("{} {}", s.available, ctx.t(Text::PlacesLeft)) };
                                     let c = ctx.clone();
                                     let chosen = move || steps.slot.get().map(|x| x.start_time) == Some(s.start_time);
@@ -105,7 +107,8 @@ pub fn Slots() -> impl IntoView {
                                     }.into_any()
                                 }).collect_view()}
                             </ul>
-                        }.into_any(),
+                        }.into_any()
+                        }
                     }}
                 </section>
             }
