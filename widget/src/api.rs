@@ -52,14 +52,11 @@ impl Api {
     }
 
     pub async fn get<T: DeserializeOwned>(&self, rest: &str) -> Result<T, Failure> {
-        let Some(early) = self.take_early(rest) else {
-            return send(&self.url(rest), "GET", None, None, None).await;
+        let (ok, text) = match self.take_early(rest) {
+            Some(early) => early_answer(early).await?,
+            None => send(&self.url(rest), "GET", None, None, None).await?,
         };
-        // Read in full by the loader: `{ok, text}`.
-        let answer = JsFuture::from(early).await.map_err(|_| Failure::Network)?;
-        let field = |name: &str| js_sys::Reflect::get(&answer, &JsValue::from_str(name)).ok();
-        let ok = field("ok").and_then(|v| v.as_bool()).unwrap_or(false);
-        read(ok, &field("text").and_then(|v| v.as_string()).unwrap_or_default())
+        read(ok, &text)
     }
 
     fn take_early(&self, rest: &str) -> Option<js_sys::Promise> {
@@ -77,7 +74,8 @@ impl Api {
     ) -> Result<T, Failure> {
         let body = to_json(body).ok_or(Failure::Network)?;
         let member = self.member_token.as_deref();
-        send(&self.url(rest), "POST", Some(body), Some(idempotency_key), member).await
+        let (ok, text) = send(&self.url(rest), "POST", Some(body), Some(idempotency_key), member).await?;
+        read(ok, &text)
     }
 
     /// A booking's manage link: `rest` is empty (the booking), `/cancel`, `/reschedule` or `/pay`.
@@ -94,23 +92,24 @@ impl Api {
             js_sys::encode_uri_component(token),
             rest
         );
-        match body {
-            Some(b) => send(&url, "POST", Some(b), None, None).await,
-            None => send(&url, "GET", None, None, None).await,
-        }
+        let method = if body.is_some() { "POST" } else { "GET" };
+        let (ok, text) = send(&url, method, body, None, None).await?;
+        read(ok, &text)
     }
 }
 
 /// A call that hangs longer than this is given up, so the customer can try again.
 const TIMEOUT_MS: i32 = 15_000;
 
-async fn send<T: DeserializeOwned>(
+/// One call, its answer read in full: whether it succeeded, and its text. Not generic, so that the fetch's
+/// async code exists once in the wasm rather than once per answer type (only [`read`] is per type).
+async fn send(
     url: &str,
     method: &str,
     body: Option<String>,
     idempotency_key: Option<&str>,
     member_token: Option<&str>,
-) -> Result<T, Failure> {
+) -> Result<(bool, String), Failure> {
     let init = RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|_| Failure::Network)?;
@@ -142,7 +141,7 @@ async fn send<T: DeserializeOwned>(
 }
 
 /// The answer a `fetch` promise settles to, read in full.
-async fn answer<T: DeserializeOwned>(fetched: js_sys::Promise) -> Result<T, Failure> {
+async fn answer(fetched: js_sys::Promise) -> Result<(bool, String), Failure> {
     let response: Response = JsFuture::from(fetched)
         .await
         .map_err(|_| Failure::Network)?
@@ -151,7 +150,17 @@ async fn answer<T: DeserializeOwned>(fetched: js_sys::Promise) -> Result<T, Fail
     let text = JsFuture::from(response.text().map_err(|_| Failure::Network)?)
         .await
         .map_err(|_| Failure::Network)?;
-    read(response.ok(), &text.as_string().unwrap_or_default())
+    Ok((response.ok(), text.as_string().unwrap_or_default()))
+}
+
+/// One of the loader's early answers, which it read in full: `{ok, text}`.
+async fn early_answer(early: js_sys::Promise) -> Result<(bool, String), Failure> {
+    let answer = JsFuture::from(early).await.map_err(|_| Failure::Network)?;
+    let field = |name: &str| js_sys::Reflect::get(&answer, &JsValue::from_str(name)).ok();
+    Ok((
+        field("ok").and_then(|v| v.as_bool()).unwrap_or(false),
+        field("text").and_then(|v| v.as_string()).unwrap_or_default(),
+    ))
 }
 
 /// `value` as JSON text through the browser's own `JSON.stringify`.
