@@ -218,23 +218,23 @@ impl Organisation {
             }
             Command::Availability { query, scope } => {
                 let loaded = self.load()?;
-                if loaded.doc.bardge.is_some() {
-                    let answer = self
-                        .bardge_availability(&loaded, query.date, query.resource_type_id, now)
-                        .await?;
-                    return json(200, &answer);
-                }
-                json(200, &self.availability(query, scope, now)?)
+                let answer = if loaded.doc.bardge.is_some() {
+                    self.bardge_availability(&loaded, query.date, query.resource_type_id, now)
+                        .await?
+                } else {
+                    self.availability(query, scope, now)?
+                };
+                json(200, &answer)
             }
             Command::Month { query, scope } => {
                 let loaded = self.load()?;
-                if loaded.doc.bardge.is_some() {
-                    let answer = self
-                        .bardge_month(&loaded, query.date, query.resource_type_id, now)
-                        .await?;
-                    return json(200, &answer);
-                }
-                json(200, &self.month(query, scope, now)?)
+                let answer = if loaded.doc.bardge.is_some() {
+                    self.bardge_month(&loaded, query.date, query.resource_type_id, now)
+                        .await?
+                } else {
+                    self.month(query, scope, now)?
+                };
+                json(200, &answer)
             }
             Command::Reserve {
                 request,
