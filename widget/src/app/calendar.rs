@@ -190,7 +190,6 @@ pub fn Calendar(rt: ResourceTypeInfo) -> impl IntoView {
                                                     tabindex=move || if focus_day.get() == d { "0" } else { "-1" }
                                                     aria-disabled=move || reason().is_some().to_string()
                                                     class:full=move || reason() == Some(Text::DayFull)
-                                                    class:selected=move || day.get() == Some(d)
                                                     aria-pressed=move || (day.get() == Some(d)).to_string()
                                                     on:focus=move |_| focus_day.set(d)
                                                     on:click=move |_| {

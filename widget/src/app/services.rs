@@ -27,7 +27,6 @@ pub fn Services() -> impl IntoView {
                         <li>
                             <button class="sb-service" data-resource-type=id.to_string()
                                 aria-pressed=move || (steps.service.get() == Some(id)).to_string()
-                                class:selected=move || steps.service.get() == Some(id)
                                 disabled=disabled
                                 on:click=move |_| { steps.service.set(Some(id)); steps.resource.set(None); ctx.focus("#sb-days"); }>
                                 <span class="sb-service-name">{rt.name.clone()}</span>

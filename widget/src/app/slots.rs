@@ -93,7 +93,6 @@ pub fn Slots() -> impl IntoView {
                                     }
                                     view! {
                                         <li><button class="sb-slot" data-start=s.start_time.to_string()
-                                            class:selected=chosen
                                             aria-pressed=move || chosen().to_string()
                                             on:click=move |_| {
                                                 steps.notice.set(None);
