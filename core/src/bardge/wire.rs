@@ -18,9 +18,10 @@ fn count(v: &Value, key: &str) -> Option<u32> {
     u32::try_from(v.get(key)?.as_u64()?).ok()
 }
 
-/// The items of Bardge's list envelope (`{"object":"list","data":[…],"has_more":…}`).
-fn data(v: &Value) -> impl Iterator<Item = &Value> {
-    v.get("data").and_then(Value::as_array).into_iter().flatten()
+/// The items of an array field (none when it is missing or not an array); Bardge's list envelope
+/// (`{"object":"list","data":[…],"has_more":…}`) keeps them in `data`.
+fn items<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    v.get(key).and_then(Value::as_array).into_iter().flatten()
 }
 
 /// Assumed: `GET /classes?provider_id=…` items.
@@ -35,7 +36,7 @@ pub struct Class {
 
 impl Class {
     pub fn list(v: &Value) -> Vec<Class> {
-        data(v)
+        items(v, "data")
             .filter_map(|c| {
                 Some(Class {
                     id: text(c, "id")?,
@@ -68,10 +69,9 @@ pub struct ClassInstance {
 
 impl ClassWithInstances {
     pub fn read(v: &Value) -> Option<ClassWithInstances> {
-        let instances = v.get("instances").and_then(Value::as_array).into_iter().flatten();
         Some(ClassWithInstances {
             duration_minutes: count(v, "duration_minutes")?,
-            instances: instances
+            instances: items(v, "instances")
                 .filter_map(|i| {
                     Some(ClassInstance {
                         id: text(i, "id")?,
@@ -96,7 +96,7 @@ pub struct Service {
 
 impl Service {
     pub fn list(v: &Value) -> Vec<Service> {
-        data(v)
+        items(v, "data")
             .filter_map(|s| {
                 Some(Service {
                     id: text(s, "id")?,
@@ -110,8 +110,7 @@ impl Service {
 
 /// Assumed: `GET /providers/{provider_id}/services/{service_id}/availability?date=…`: the slots' instants.
 pub fn spa_slots(v: &Value) -> Vec<i64> {
-    let slots = v.get("slots").and_then(Value::as_array).into_iter().flatten();
-    slots.filter_map(|s| int(s, "scheduled_for")).collect()
+    items(v, "slots").filter_map(|s| int(s, "scheduled_for")).collect()
 }
 
 /// `POST /bookings/class` (documented).
@@ -191,14 +190,13 @@ pub struct Initiation {
 impl Initiation {
     pub fn read(v: &Value) -> Option<Initiation> {
         let flag = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
-        let list = |k: &str| v.get(k).and_then(Value::as_array).into_iter().flatten();
         Some(Initiation {
             copay_required: flag("copay_required"),
             additional_visits_required: flag("additional_visits_required"),
             booking_id: text(v, "booking_id"),
             session_id: text(v, "session_id"),
             expires_at: int(v, "expires_at"),
-            copay_options: list("copay_options")
+            copay_options: items(v, "copay_options")
                 .map(|o| {
                     Some(CopayOption {
                         id: text(o, "id")?,
@@ -210,7 +208,7 @@ impl Initiation {
                 .collect::<Option<_>>()?,
             cost_per_visit: int(v, "cost_per_visit"),
             currency: text(v, "currency"),
-            durations: list("durations")
+            durations: items(v, "durations")
                 .filter_map(|d| d.as_str().map(str::to_string))
                 .collect(),
             copay_amount: int(v, "copay_amount"),
