@@ -35,6 +35,19 @@ pub fn fill(browser: &Browser, name: &str, email: &str, phone: &str) {
     browser.type_into(&browser.widget_element("#sb-tel"), phone);
 }
 
+/// Waits until the local test checkout (the edge's stand-in for Stripe Checkout) is the page shown.
+pub fn at_test_checkout(browser: &Browser) {
+    browser.wait_for(
+        "the test checkout page",
+        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
+    );
+}
+
+/// Pays on the test checkout page shown.
+pub fn pay_at_test_checkout(browser: &Browser) {
+    browser.click(&browser.script("return document.querySelector('button.pay');", json!([])));
+}
+
 /// A venue's site on another origin whose organisation (the demo's catalog) allows it.
 pub fn venue_site(edge: &Edge, slug: &str, attributes: &str, head: &str) -> Server {
     let host = host_page_with(edge, slug, attributes, head);

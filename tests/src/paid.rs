@@ -97,14 +97,9 @@ pub fn signed_webhook(edge: &Edge, body: &str) -> Answer {
 
 /// Waits (up to 20 s) for the stand-in to have refunded `intent`.
 pub fn wait_for_refund(stripe: &StripeDouble, intent: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(r) = stripe.refunds().into_iter().find(|r| r["payment_intent"] == intent) {
-            return r;
-        }
-        assert!(Instant::now() < deadline, "no refund of {intent}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    crate::wait_until(&format!("a refund of {intent}"), 20, || {
+        stripe.refunds().into_iter().find(|r| r["payment_intent"] == intent)
+    })
 }
 
 /// A paid booking, confirmed by Stripe's event: (reservation id, session, payment intent, manage link).

@@ -9,7 +9,7 @@ use slotbook_core::time::Timestamp;
 use slotbook_tests::bardge_double::{BardgeDouble, ClassSpec, PassSpec, ServiceSpec, API_KEY};
 use slotbook_tests::booking::{now, today};
 use slotbook_tests::http::{self, Answer};
-use slotbook_tests::paid::signed_webhook;
+use slotbook_tests::paid::{signed_webhook, wait_for_refund};
 use slotbook_tests::stripe_double::StripeDouble;
 use slotbook_tests::{wait_until, Edge};
 use std::sync::OnceLock;
@@ -663,13 +663,7 @@ fn a_confirm_bardge_refuses_after_payment_is_refunded_with_a_reason() {
     let s = settled(&setup().edge, &r, "failed");
     let reason = s["reason"].as_str().unwrap_or_default();
     assert!(reason.contains("full") && reason.contains("refunded"), "{s}");
-    wait_until("the refund", 20, || {
-        setup()
-            .stripe
-            .refunds()
-            .into_iter()
-            .find(|f| f["payment_intent"] == intent)
-    });
+    wait_for_refund(&setup().stripe, &intent);
     let session = setup().bardge.session_of("ci_pilates_12").unwrap();
     assert!(debits_of(&session).is_empty());
 }
@@ -733,13 +727,7 @@ fn a_session_bardge_forgot_is_refunded() {
     let intent = pay(&setup().edge, &r);
     let s = settled(&setup().edge, &r, "failed");
     assert!(s["reason"].as_str().unwrap_or_default().contains("refunded"), "{s}");
-    wait_until("the refund", 20, || {
-        setup()
-            .stripe
-            .refunds()
-            .into_iter()
-            .find(|f| f["payment_intent"] == intent)
-    });
+    wait_for_refund(&setup().stripe, &intent);
     assert_eq!(confirms(&session).len(), 1, "a refusal is not retried");
 }
 
@@ -750,13 +738,7 @@ fn a_reused_confirm_key_is_refunded_never_replaced() {
     setup().bardge.reuse_key_of(&session);
     let intent = pay(&setup().edge, &r);
     settled(&setup().edge, &r, "failed");
-    wait_until("the refund", 20, || {
-        setup()
-            .stripe
-            .refunds()
-            .into_iter()
-            .find(|f| f["payment_intent"] == intent)
-    });
+    wait_for_refund(&setup().stripe, &intent);
     std::thread::sleep(std::time::Duration::from_secs(2));
     let calls = confirms(&session);
     assert_eq!(calls.len(), 1, "no second try, and no new key");
@@ -795,13 +777,7 @@ fn cancelling_through_the_manage_link_cancels_with_bardge_and_refunds_the_co_pay
     settled(&setup().edge, &paid, "confirmed");
     let answer = cancel(&paid);
     assert_eq!(answer.status, 200, "{}", answer.body);
-    wait_until("the refund", 20, || {
-        setup()
-            .stripe
-            .refunds()
-            .into_iter()
-            .find(|f| f["payment_intent"] == intent)
-    });
+    wait_for_refund(&setup().stripe, &intent);
     assert!(setup()
         .bardge
         .bookings()

@@ -76,17 +76,13 @@ fn a_member_books_a_covered_class_and_pays_a_chosen_co_pay_on_the_resellers_site
         json!([]),
     );
     browser.click(&browser.widget_element(".sb-copay .sb-primary"));
-    browser.wait_for(
-        "the checkout page",
-        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
-    );
+    pages::at_test_checkout(&browser);
     assert_eq!(
         browser.script("return document.body.textContent.includes('40.00');", json!([])),
         json!(true),
         "the week pass's price at the checkout"
     );
-    let pay = browser.script("return document.querySelector('button.pay');", json!([]));
-    browser.click(&pay);
+    pages::pay_at_test_checkout(&browser);
     browser.wait_for(
         "the return to the reseller's page",
         &format!(
@@ -108,10 +104,7 @@ fn a_member_books_a_covered_class_and_pays_a_chosen_co_pay_on_the_resellers_site
     pages::choose(&browser, PILATES, &pilates);
     browser.type_into(&browser.widget_element("#sb-tel"), "+36 30 111 2222");
     browser.click(&browser.widget_element(".sb-primary"));
-    browser.wait_for(
-        "the checkout page",
-        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
-    );
+    pages::at_test_checkout(&browser);
     let (day, hour) = {
         let start = slotbook_core::time::Timestamp::parse(pilates["startTime"].as_str().unwrap())
             .unwrap()
@@ -120,8 +113,7 @@ fn a_member_books_a_covered_class_and_pays_a_chosen_co_pay_on_the_resellers_site
         ((start - first) / 86_400, (start % 86_400) / 3600)
     };
     bardge.fill(&format!("ci_pilates_{day}_{hour}"));
-    let pay = browser.script("return document.querySelector('button.pay');", json!([]));
-    browser.click(&pay);
+    pages::pay_at_test_checkout(&browser);
     browser.wait_for(
         "the return to the reseller's page",
         &format!(

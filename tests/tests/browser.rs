@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 use slotbook_tests::booking::{find_slot, places_left};
 use slotbook_tests::http;
-use slotbook_tests::pages::{choose, fill, host_page, venue_site};
+use slotbook_tests::pages::{at_test_checkout, choose, fill, host_page, pay_at_test_checkout, venue_site};
 use slotbook_tests::webdriver::Browser;
 use slotbook_tests::{demo_document, Edge, DEMO_KEY};
 
@@ -116,13 +116,9 @@ fn a_paid_booking_goes_through_checkout_and_comes_back_confirmed() {
     browser.click(&browser.widget_element(".sb-primary"));
 
     // The top window goes to the checkout page (the local stand-in for Stripe Checkout).
-    browser.wait_for(
-        "the checkout page",
-        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
-    );
+    at_test_checkout(&browser);
     assert!(browser.script("return document.body.textContent.includes('TEST PAYMENT');", json!([])) == json!(true));
-    let pay = browser.script("return document.querySelector('button.pay');", json!([]));
-    browser.click(&pay);
+    pay_at_test_checkout(&browser);
 
     // Back on the venue's page, the widget polls the checkout status until it is confirmed, and the session
     // id leaves the address bar (a reload or a shared link must not replay it).
@@ -191,10 +187,7 @@ fn a_cancelled_payment_offers_another_time() {
     choose(&browser, 8, &slot);
     fill(&browser, "Paula Payer", "paula@example.com", "+36 30 111 2222");
     browser.click(&browser.widget_element(".sb-primary"));
-    browser.wait_for(
-        "the checkout page",
-        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
-    );
+    at_test_checkout(&browser);
     let cancel = browser.script("return document.querySelector('button:not(.pay)');", json!([]));
     browser.click(&cancel);
     browser.widget_element(".sb-failed");
@@ -209,10 +202,7 @@ fn back_from_the_payment_page_is_not_completed_and_can_pay() {
     choose(&browser, 8, &slot);
     fill(&browser, "Bert Back", "bert@example.com", "+36 30 111 2223");
     browser.click(&browser.widget_element(".sb-primary"));
-    browser.wait_for(
-        "the checkout page",
-        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
-    );
+    at_test_checkout(&browser);
     // The customer presses the browser's back button instead of paying.
     browser.script("history.back();", json!([]));
     browser.widget_element(".sb-unpaid");
@@ -227,11 +217,8 @@ fn back_from_the_payment_page_is_not_completed_and_can_pay() {
         "the room is still held"
     );
     browser.click(&browser.widget_element(".sb-unpaid .sb-primary"));
-    browser.wait_for(
-        "the checkout page again",
-        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
-    );
-    browser.click(&browser.script("return document.querySelector('button.pay');", json!([])));
+    at_test_checkout(&browser);
+    pay_at_test_checkout(&browser);
     browser.widget_element(".sb-confirmed");
 }
 
@@ -567,11 +554,8 @@ fn iframe_mode_sends_the_whole_page_to_checkout_and_resumes_after() {
     fill(&browser, "Petra Frame", "petra@example.com", "+49 40 1112224");
     browser.click(&browser.widget_element(".sb-primary"));
     browser.switch_to_top();
-    browser.wait_for(
-        "the checkout as the whole page",
-        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
-    );
-    browser.click(&browser.script("return document.querySelector('button.pay');", json!([])));
+    at_test_checkout(&browser);
+    pay_at_test_checkout(&browser);
     browser.wait_for(
         "back on the venue's page",
         &format!("return location.origin === '{}';", host.base),
@@ -790,12 +774,8 @@ fn a_paid_booking_tells_the_host_page_reserved_payment_started_then_confirmed() 
     choose(&browser, 8, &slot);
     fill(&browser, "Eve Event", "eve@example.com", "+36 30 111 2225");
     browser.click(&browser.widget_element(".sb-primary"));
-    browser.wait_for(
-        "the checkout page",
-        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
-    );
-    let pay = browser.script("return document.querySelector('button.pay');", json!([]));
-    browser.click(&pay);
+    at_test_checkout(&browser);
+    pay_at_test_checkout(&browser);
     browser.wait_for(
         "the return to the venue page",
         &format!("return location.origin === '{}';", host.base),
@@ -839,12 +819,8 @@ fn a_booking_link_token_and_a_return_url_set_on_the_script_tag() {
     choose(&browser, 8, &slot);
     fill(&browser, "Tom Token", "tom@example.com", "+36 30 111 2226");
     browser.click(&browser.widget_element(".sb-primary"));
-    browser.wait_for(
-        "the checkout page",
-        "return location.pathname.startsWith('/api/test-checkout/') && document.querySelector('button.pay');",
-    );
-    let pay = browser.script("return document.querySelector('button.pay');", json!([]));
-    browser.click(&pay);
+    at_test_checkout(&browser);
+    pay_at_test_checkout(&browser);
     // Back on the page the script tag named, where the widget finds its booking again.
     browser.wait_for(
         "the thank-you page",

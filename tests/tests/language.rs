@@ -8,15 +8,20 @@ use slotbook_tests::pages::{choose, fill, venue_site, venue_with_api};
 use slotbook_tests::webdriver::Browser;
 use slotbook_tests::{demo_document, document_for, Edge};
 
-/// The day's times read as a 24-hour clock: no AM/PM, and the afternoon's hours past 12.
-fn assert_24_hour(browser: &Browser) {
+/// The day's times as shown, in order.
+fn slot_times(browser: &Browser) -> Vec<String> {
     let labels = browser.script("return [...document.querySelector('[data-booking-widget]').shadowRoot.querySelectorAll('.sb-slot-time')].map(e => e.textContent);", json!([]));
-    let labels: Vec<String> = labels
+    labels
         .as_array()
         .unwrap()
         .iter()
         .map(|l| l.as_str().unwrap().to_string())
-        .collect();
+        .collect()
+}
+
+/// The day's times read as a 24-hour clock: no AM/PM, and the afternoon's hours past 12.
+fn assert_24_hour(browser: &Browser) {
+    let labels = slot_times(browser);
     assert!(labels.iter().all(|l| !l.contains('M') && l.contains(':')), "{labels:?}");
     let hours: Vec<u32> = labels
         .iter()
@@ -161,13 +166,7 @@ fn data_locale_wins_over_the_page_and_english_in_north_america_reads_a_12_hour_c
         "{text}"
     );
     choose(&browser, 10, &slot);
-    let labels = browser.script("return [...document.querySelector('[data-booking-widget]').shadowRoot.querySelectorAll('.sb-slot-time')].map(e => e.textContent);", json!([]));
-    let labels: Vec<String> = labels
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap().to_string())
-        .collect();
+    let labels = slot_times(&browser);
     assert!(!labels.is_empty());
     assert!(
         labels.iter().all(|l| l.contains("AM") || l.contains("PM")),
