@@ -1,5 +1,6 @@
 //! Building answers: JSON bodies, the shared error shape, and turning worker errors into it; reading JSON.
 
+use crate::js_value::from_js;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use slotbook_core::error::{ApiError, ErrorBody};
@@ -16,9 +17,9 @@ pub fn parse_json(text: &str) -> Result<JsValue, String> {
     js_sys::JSON::parse(text).map_err(|e| js_sys::Error::from(e).message().into())
 }
 
-/// JSON text into a typed value: parsed by [`parse_json`], read by serde-wasm-bindgen.
+/// JSON text into a typed value: parsed by [`parse_json`], read by [`from_js`].
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    serde_wasm_bindgen::from_value(parse_json(text)?).map_err(|e| e.to_string())
+    from_js(parse_json(text)?).map_err(|e| e.to_string())
 }
 
 /// Anything the runtime can fail with becomes an internal error; the detail goes to the log, not the client.
@@ -178,5 +179,12 @@ pub async fn fetch_within(
 pub fn read_document(text: &str) -> Result<slotbook_core::document::OrganisationDocument, ApiError> {
     let value =
         parse_json(text).map_err(|e| ApiError::validation("body", format!("The document is not valid JSON: {e}")))?;
-    slotbook_core::document::OrganisationDocument::read(serde_wasm_bindgen::Deserializer::from(value))
+    let read = from_js(value).map_err(|e| {
+        let refusal = e.into_refusal();
+        slotbook_core::document::Unreadable {
+            path: refusal.path,
+            message: refusal.message,
+        }
+    });
+    slotbook_core::document::OrganisationDocument::checked(read)
 }

@@ -182,6 +182,20 @@ fn admin_import_needs_the_token_and_rejects_bad_documents_whole() {
     )
     .unwrap();
     assert_eq!(a.error(400, "validation_error")["param"], "resourceTypes[0].name");
+    // A value of the wrong kind deep inside: named by its whole path, refused by its kind without echoing it.
+    let mut bad = doc.clone();
+    bad["resourceTypes"][0]["openingHours"][0]["opens"] = json!(900.5);
+    let a = http::send(
+        "PUT",
+        &url,
+        Some(&bad.to_string()),
+        &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
+    )
+    .unwrap();
+    let e = a.error(400, "validation_error");
+    assert_eq!(e["param"], "resourceTypes[0].openingHours[0].opens", "{e}");
+    let message = e["message"].as_str().unwrap();
+    assert!(message.contains("a number") && !message.contains("900"), "{message}");
     let a = http::send(
         "PUT",
         &url,

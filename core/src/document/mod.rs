@@ -9,6 +9,8 @@ mod fields;
 mod parse;
 mod read;
 
+pub use parse::Unreadable;
+
 use crate::time::Date;
 use crate::wire::Branding;
 use fields::{clock, weekday_names};
@@ -234,8 +236,17 @@ mod tests {
         })
     }
 
+    /// Read as the Worker reads: by a deserializer that tracks where it is (here serde_json's, with the path
+    /// kept by serde_path_to_error; the Worker's own path is checked end to end).
     fn parse(json: &str) -> crate::error::ApiResult<OrganisationDocument> {
-        OrganisationDocument::read(&mut serde_json::Deserializer::from_str(json))
+        let read = serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(json)).map_err(|e| {
+            let path = e.path().to_string();
+            Unreadable {
+                path: if path == "." { String::new() } else { path },
+                message: e.into_inner().to_string(),
+            }
+        });
+        OrganisationDocument::checked(read)
     }
 
     fn param(v: serde_json::Value) -> String {

@@ -7,26 +7,34 @@ use crate::error::{ApiError, ApiResult};
 use crate::stripe::{charge_refusal, order_refusal, AmountRefusal, MAX_CHARGE};
 use crate::validate::{is_plausible_email, origin_of};
 
+/// Why a document could not be read as JSON of its shape: where (a path such as
+/// `resourceTypes[1].durationMinutes`, empty at the top) and what. The reader that tracks the path is the
+/// caller's: the Worker's reads what the runtime's `JSON.parse` made, so that it carries no JSON parser of its
+/// own; the tests use serde_json's.
+#[derive(Debug)]
+pub struct Unreadable {
+    pub path: String,
+    pub message: String,
+}
+
 impl OrganisationDocument {
-    /// Reads and checks a document from any deserializer of JSON's data model (the Worker hands over what
-    /// the runtime's `JSON.parse` made, so that it carries no JSON parser of its own; tests use serde_json).
-    /// Errors name the field as a path (`resourceTypes[1].durationMinutes`).
-    pub fn read<'de, D: serde::Deserializer<'de>>(de: D) -> ApiResult<Self> {
-        let doc: OrganisationDocument = serde_path_to_error::deserialize(de).map_err(|e| {
-            let mut path = e.path().to_string();
-            let text = e.into_inner().to_string();
-            // The Worker's deserializer words its errors as JavaScript errors do.
-            let text = text.strip_prefix("Error: ").unwrap_or(&text);
+    /// A document as read, checked against every rule. Errors name the field as a path.
+    pub fn checked(read: Result<Self, Unreadable>) -> ApiResult<Self> {
+        let doc = read.map_err(|Unreadable { mut path, message }| {
             // serde reports a missing field at its parent; name the field itself.
-            if let Some(field) = text.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
-                path = if path == "." {
+            if let Some(field) = message
+                .strip_prefix("missing field `")
+                .and_then(|r| r.split('`').next())
+            {
+                path = if path.is_empty() {
                     field.to_string()
                 } else {
                     format!("{path}.{field}")
                 };
             }
-            let message = format!("{path}: {}", strip_position(text));
-            let param = if path == "." { None } else { Some(path) };
+            let shown = if path.is_empty() { "." } else { &path };
+            let message = format!("{shown}: {}", strip_position(&message));
+            let param = (!path.is_empty()).then_some(path);
             ApiError {
                 param,
                 ..ApiError::new(crate::ErrorCode::ValidationError, message)

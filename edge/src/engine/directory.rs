@@ -78,7 +78,7 @@ impl DurableObject for Directory {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let command: ApiResult<DirectoryCommand> = req.json().await.map_err(|_| ApiError::internal());
+        let command: ApiResult<DirectoryCommand> = super::read_command(&mut req).await;
         Ok(match command.and_then(|c| self.run(c)) {
             Ok(r) => r,
             Err(e) => error_response(&e, ""),

@@ -210,6 +210,14 @@ pub async fn call_json<C: Serialize, T: DeserializeOwned>(
     from_json(&answer.body).map_err(|e| internal("decode engine answer", e))
 }
 
+/// The command a Durable Object was sent (by [`call`]: JSON the Worker wrote, so parsed without the depth
+/// check that guards the Worker's own input).
+pub async fn read_command<C: DeserializeOwned>(req: &mut Request) -> ApiResult<C> {
+    let text = req.text().await.map_err(|e| internal("command body", e))?;
+    let value = js_sys::JSON::parse(&text).map_err(|e| internal("decode command", js_sys::Error::from(e).message()))?;
+    crate::js_value::from_js(value).map_err(|e| internal("decode command", e))
+}
+
 /// A command to the one Directory object (booking tokens, API keys, organisations, forwarded events).
 pub async fn directory(env: &Env, command: &DirectoryCommand) -> ApiResult<Answer> {
     call(env, DIRECTORY, "directory", command).await

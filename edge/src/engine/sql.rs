@@ -43,9 +43,16 @@ pub fn exec(sql: &SqlStorage, query: &str, params: Params) -> ApiResult<()> {
 }
 
 pub fn rows<T: DeserializeOwned>(sql: &SqlStorage, query: &str, params: Params) -> ApiResult<Vec<T>> {
-    sql.exec(query, params)
-        .and_then(|c| c.to_array::<T>())
-        .map_err(|e| internal(query, e))
+    raw_rows(sql, query, params)?
+        .into_iter()
+        .map(|row| crate::js_value::from_js(row).map_err(|e| internal(query, e)))
+        .collect()
+}
+
+// Apart from `rows` so that running the query exists once, not once per row type.
+fn raw_rows(sql: &SqlStorage, query: &str, params: Params) -> ApiResult<Vec<JsValue>> {
+    let cursor = sql.exec(query, params).map_err(|e| internal(query, e))?;
+    cursor.collect::<worker::Result<_>>().map_err(|e| internal(query, e))
 }
 
 /// Whether `query` finds any row.

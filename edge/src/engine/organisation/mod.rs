@@ -96,7 +96,7 @@ impl DurableObject for Organisation {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let command = req.json::<Command>().await.map_err(|e| internal("decode command", e));
+        let command = super::read_command::<Command>(&mut req).await;
         let now = now();
         let answer = match command {
             Ok(c) => self.run(c, now).await,
