@@ -2,7 +2,8 @@
 //!
 //! Everything here compiles natively (and is tested natively) and for wasm32. The `engine` feature adds the
 //! parts only the booking engine needs: the organisation document, time zones and availability, allocation,
-//! Stripe signatures and digests. The widget builds without it.
+//! Stripe signatures and digests. The widget builds without it. The `js` feature adds [`js_value`], the reader
+//! of values a JavaScript runtime parsed, for the two wasm builds.
 
 pub mod error;
 pub mod idempotency;
@@ -14,6 +15,9 @@ pub mod route;
 pub mod time;
 pub mod validate;
 pub mod wire;
+
+#[cfg(feature = "js")]
+pub mod js_value;
 
 #[cfg(feature = "engine")]
 pub mod availability;

@@ -3,12 +3,13 @@
 //! Idempotency-Key, never cached. Every failure is logged with Bardge's request id, never with the API key.
 //! `BARDGE_API_URL` points the edge at another base (tests, the demo's stand-in).
 
-use crate::http::{fetch_within, from_json, internal, Unanswered};
+use crate::http::{fetch_within, from_json, internal, outgoing, Unanswered};
 use crate::runtime::setting;
 use slotbook_core::bardge::{self, wire::ErrorDetail, REQUEST_ID_HEADER};
 use slotbook_core::digest::sha256_hex;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
-use worker::{Cache, Env, Headers, Method, Request, RequestInit, Response};
+use wasm_bindgen::JsValue;
+use worker::{Cache, Env, Headers, Method, Response};
 
 /// A booking call not answered by then is given up: the widget waits 15 s for a reserve.
 const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -99,13 +100,11 @@ impl Bardge {
         if let Some(key) = idempotency_key {
             let _ = headers.set("Idempotency-Key", key);
         }
-        let mut init = RequestInit::new();
-        if let Some(body) = body {
+        if body.is_some() {
             let _ = headers.set("Content-Type", "application/json");
-            init.with_body(Some(body.into()));
         }
-        init.with_method(method).with_headers(headers);
-        let request = Request::new_with_init(&format!("{}{path}", self.base), &init)
+        let body = body.map(JsValue::from);
+        let request = outgoing(&format!("{}{path}", self.base), method, &headers, body, true)
             .map_err(|e| internal("bardge request", e))?;
         let mut response = match fetch_within(request, TIMEOUT).await {
             Ok(r) => r,

@@ -1,9 +1,9 @@
 //! Building answers: JSON bodies, the shared error shape, and turning worker errors into it; reading JSON.
 
-use crate::js_value::from_js;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use slotbook_core::error::{ApiError, ErrorBody};
+use slotbook_core::js_value::from_js;
 use slotbook_core::validate::{json_depth_within, MAX_JSON_DEPTH};
 use wasm_bindgen::JsValue;
 use worker::{Headers, Response};
@@ -147,6 +147,28 @@ pub async fn json_body(
         .and_then(from_json)
         .map_err(|e| ApiError::validation("body", format!("The request body is not valid JSON: {e}")))?;
     Ok((bytes, value))
+}
+
+/// A request to another server (or to a Durable Object), built on the runtime's own `RequestInit`: the
+/// edge sets no Cloudflare `cf` options, whose conversion would carry a serializer for them. A redirect is
+/// followed only where `follow_redirects` says so.
+pub fn outgoing(
+    url: &str,
+    method: worker::Method,
+    headers: &Headers,
+    body: Option<JsValue>,
+    follow_redirects: bool,
+) -> worker::Result<worker::Request> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method.as_ref());
+    init.set_headers(&headers.0);
+    if let Some(body) = &body {
+        init.set_body(body);
+    }
+    if !follow_redirects {
+        init.set_redirect(web_sys::RequestRedirect::Manual);
+    }
+    Ok(web_sys::Request::new_with_str_and_init(url, &init)?.into())
 }
 
 /// Why a call to another server gave no answer.

@@ -12,7 +12,7 @@
 //!   page, in the customer's language; [`html`]: the edge's pages.
 //! - [`origins`]: which organisations exist and which websites may book with each.
 //! - [`http`]: JSON answers, the error answer, request bodies within their limits; [`incoming`]: the request
-//!   as the runtime hands it over; [`js_value`]: what the runtime parsed, read into Rust types.
+//!   as the runtime hands it over.
 
 mod bardge;
 mod builtin;
@@ -22,7 +22,6 @@ mod gateway;
 mod html;
 mod http;
 mod incoming;
-mod js_value;
 mod manage;
 mod manage_page;
 mod origins;

@@ -14,7 +14,7 @@ use slotbook_core::route::{Flow, PublicCall, StaffCall};
 use slotbook_core::validate::{self, Query};
 use slotbook_core::wire::ReserveRequest;
 use std::time::Duration;
-use worker::{Cache, Env, Headers, Method, RequestInit, Response};
+use worker::{Cache, Env, Headers, Method, Response};
 
 const FORWARDED_HEADERS: &[&str] = &[
     "content-type",
@@ -97,13 +97,13 @@ impl Upstream {
         for (k, v) in &out.headers {
             let _ = headers.set(k, v);
         }
-        let mut init = RequestInit::new();
-        init.with_method(out.method.clone()).with_headers(headers);
-        if let Some(body) = &out.body {
-            init.with_body(Some(js_sys::Uint8Array::from(body.as_slice()).into()));
-        }
+        let body = out
+            .body
+            .as_ref()
+            .map(|body| js_sys::Uint8Array::from(body.as_slice()).into());
         let url = format!("{}{}", self.base, out.path_and_query);
-        let request = worker::Request::new_with_init(&url, &init).map_err(|e| internal("upstream request", e))?;
+        let request = crate::http::outgoing(&url, out.method.clone(), &headers, body, true)
+            .map_err(|e| internal("upstream request", e))?;
         match fetch_within(request, self.timeout).await {
             Ok(response) => Ok(response),
             Err(Unanswered::Unreachable(e)) => {

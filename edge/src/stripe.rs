@@ -4,13 +4,14 @@
 //! failures. The base URL is configurable
 //! (`STRIPE_API_BASE`) so tests can point it at a local server that speaks Stripe's wire format.
 
-use crate::http::{fetch_within, internal, Unanswered};
+use crate::http::{fetch_within, internal, outgoing, Unanswered};
 use crate::runtime::setting;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::stripe::{form_encode, CheckoutRequest, PaymentsMode, RefundRequest, API_VERSION};
-use worker::{Env, Headers, Method, Request, RequestInit};
+use wasm_bindgen::JsValue;
+use worker::{Env, Headers, Method};
 
 const DEFAULT_BASE: &str = "https://api.stripe.com";
 
@@ -186,13 +187,11 @@ impl Stripe {
         if let Some(key) = idempotency_key {
             let _ = headers.set("Idempotency-Key", key);
         }
-        let mut init = RequestInit::new();
-        if let Some(body) = body {
+        if body.is_some() {
             let _ = headers.set("Content-Type", "application/x-www-form-urlencoded");
-            init.with_body(Some(body.into()));
         }
-        init.with_method(method).with_headers(headers);
-        let request = Request::new_with_init(&format!("{}{path}", self.base), &init)
+        let body = body.map(JsValue::from);
+        let request = outgoing(&format!("{}{path}", self.base), method, &headers, body, true)
             .map_err(|e| internal("stripe request", e))?;
         let mut response = fetch_within(request, STRIPE_TIMEOUT).await.map_err(|e| {
             let what = match &e {

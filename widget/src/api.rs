@@ -173,7 +173,7 @@ pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
 
 /// JSON text into `T` through the browser's own `JSON.parse`.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Option<T> {
-    serde_wasm_bindgen::from_value(js_sys::JSON::parse(text).ok()?).ok()
+    slotbook_core::js_value::from_js(js_sys::JSON::parse(text).ok()?).ok()
 }
 
 fn read<T: DeserializeOwned>(ok: bool, text: &str) -> Result<T, Failure> {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use slotbook_core::error::{ApiError, ApiResult};
 use slotbook_core::validate::AvailabilityQuery;
 use slotbook_core::wire::{ReservationChanges, ReservationFilter, ReserveRequest};
-use worker::{Env, Method, Request, RequestInit};
+use worker::{Env, Headers, Method, Request};
 
 pub const ORGANISATIONS: &str = "ORGANISATIONS";
 pub const DIRECTORY: &str = "DIRECTORY";
@@ -169,9 +169,14 @@ async fn send(env: &Env, binding: &str, name: &str, body: String) -> ApiResult<A
     let stub = namespace
         .get_by_name(name)
         .map_err(|e| internal("durable object stub", e))?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.into()));
-    let req = Request::new_with_init("https://engine.internal/", &init).map_err(|e| internal("engine request", e))?;
+    let req = crate::http::outgoing(
+        "https://engine.internal/",
+        Method::Post,
+        &Headers::new(),
+        Some(body.into()),
+        false,
+    )
+    .map_err(|e| internal("engine request", e))?;
     let mut resp = stub
         .fetch_with_request(req)
         .await
@@ -215,7 +220,7 @@ pub async fn call_json<C: Serialize, T: DeserializeOwned>(
 pub async fn read_command<C: DeserializeOwned>(req: &mut Request) -> ApiResult<C> {
     let text = req.text().await.map_err(|e| internal("command body", e))?;
     let value = js_sys::JSON::parse(&text).map_err(|e| internal("decode command", js_sys::Error::from(e).message()))?;
-    crate::js_value::from_js(value).map_err(|e| internal("decode command", e))
+    slotbook_core::js_value::from_js(value).map_err(|e| internal("decode command", e))
 }
 
 /// A command to the one Directory object (booking tokens, API keys, organisations, forwarded events).

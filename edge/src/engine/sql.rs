@@ -45,7 +45,7 @@ pub fn exec(sql: &SqlStorage, query: &str, params: Params) -> ApiResult<()> {
 pub fn rows<T: DeserializeOwned>(sql: &SqlStorage, query: &str, params: Params) -> ApiResult<Vec<T>> {
     raw_rows(sql, query, params)?
         .into_iter()
-        .map(|row| crate::js_value::from_js(row).map_err(|e| internal(query, e)))
+        .map(|row| slotbook_core::js_value::from_js(row).map_err(|e| internal(query, e)))
         .collect()
 }
 

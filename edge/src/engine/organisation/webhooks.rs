@@ -15,7 +15,7 @@ use slotbook_core::webhook::{
     retry_delay, sign, EventKind, EVENT_ID_HEADER, KEEP_ENDED_DELIVERIES_SECONDS, SIGNATURE_HEADER,
 };
 use std::time::Duration;
-use worker::{Headers, Method, Request, RequestInit, RequestRedirect, SqlStorage};
+use worker::{Headers, Method, SqlStorage};
 
 /// How long an endpoint has to answer.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -201,14 +201,10 @@ async fn send(url: &str, event_id: &str, body: &str, secret: &str, now: Timestam
     let _ = headers.set("User-Agent", "Slotbook-Webhooks/1");
     let _ = headers.set(SIGNATURE_HEADER, &sign(body.as_bytes(), secret, now.0));
     let _ = headers.set(EVENT_ID_HEADER, event_id);
-    let mut init = RequestInit::new();
     // A redirect is not followed: it would send the signed body, with the customer's contact details, to a
     // URL the venue never registered. A 3xx counts as a failed attempt, as any other non-2xx.
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(body.into()))
-        .with_redirect(RequestRedirect::Manual);
-    let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+    let request =
+        crate::http::outgoing(url, Method::Post, &headers, Some(body.into()), false).map_err(|e| e.to_string())?;
     match fetch_within(request, DELIVERY_TIMEOUT).await {
         Ok(response) => Ok(response.status_code()),
         Err(Unanswered::Unreachable(e)) => Err(format!("not reached: {e}")),

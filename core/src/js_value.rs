@@ -1,6 +1,6 @@
-//! Reading what the runtime made (`JSON.parse`'s values, SQLite's rows) into Rust types: a serde
-//! deserializer over a `JsValue` that knows where it is, so that every error names its field as a path
-//! (`resourceTypes[1].durationMinutes`), and that words a refused value by its kind alone (no value is
+//! Reading what a JavaScript runtime made (`JSON.parse`'s values; in the Worker also SQLite's rows) into Rust
+//! types: a serde deserializer over a `JsValue` that knows where it is, so that every error names its field as
+//! a path (`resourceTypes[1].durationMinutes`), and that words a refused value by its kind alone (no value is
 //! echoed, and no number or string formatting is carried for it).
 
 use js_sys::{Array, Object};
