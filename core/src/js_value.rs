@@ -77,6 +77,11 @@ impl de::Error for ReadError {
     }
 
     #[inline(never)]
+    fn invalid_length(len: usize, expected: &dyn Expected) -> Self {
+        Self::custom(format_args!("{TOO_SHORT} {len}, expected {expected}"))
+    }
+
+    #[inline(never)]
     fn invalid_value(unexpected: Unexpected, expected: &dyn Expected) -> Self {
         Self::custom(format_args!(
             "invalid value: {}, expected {expected}",
@@ -84,6 +89,9 @@ impl de::Error for ReadError {
         ))
     }
 }
+
+/// How serde says a sequence was shorter than it wanted.
+const TOO_SHORT: &str = "invalid length";
 
 /// A refused value's kind, without the value.
 fn kind<'a>(unexpected: &Unexpected<'a>) -> &'a str {
@@ -259,15 +267,27 @@ impl<'de> de::Deserializer<'de> for Js {
         })
     }
 
-    // Only an object is a struct: an array never reaches a struct's visitor, so its sequence reader is left out
-    // of the file.
+    /// A struct is read field by field in its declared order, each looked up by name: serde's reader of a
+    /// struct as a sequence, which is much smaller than its reader of a struct as a map (no matching of key
+    /// names, no duplicate keys), and the only one the files then carry. Keys the struct does not name are
+    /// ignored, as serde ignores them.
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _name: &'static str,
-        _fields: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, ReadError> {
-        self.deserialize_map(visitor)
+        let Some(object) = self.object() else {
+            return Err(self.refuse(&visitor));
+        };
+        let mut named = Fields {
+            object: object.clone(),
+            fields,
+            next: 0,
+            missing: "",
+        };
+        let read = visitor.visit_seq(&mut named);
+        read.map_err(|e| named.explain(e))
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -432,10 +452,70 @@ impl<'de> de::VariantAccess<'de> for Variant {
 
     fn struct_variant<V: Visitor<'de>>(
         self,
-        _fields: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, ReadError> {
         let (content, name) = self.content()?;
-        de::Deserializer::deserialize_map(content, visitor).map_err(|e| e.in_field(&name))
+        de::Deserializer::deserialize_struct(content, "", fields, visitor).map_err(|e| e.in_field(&name))
+    }
+}
+
+/// A struct's fields, in its declared order, read from an object by name.
+struct Fields {
+    object: Object,
+    fields: &'static [&'static str],
+    next: usize,
+    /// The last field that was absent, for serde's "too short" to be told as the field it missed.
+    missing: &'static str,
+}
+
+impl Fields {
+    #[inline(never)]
+    fn take(&mut self) -> Option<JsValue> {
+        let name = self.fields.get(self.next)?;
+        self.next += 1;
+        Some(js_sys::Reflect::get(&self.object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED))
+    }
+
+    /// A field's value refused: the error, at the field; or none when the field is absent, so that serde
+    /// takes its default (or says it is missing).
+    #[inline(never)]
+    fn refused(&mut self, e: ReadError, absent: bool) -> Option<ReadError> {
+        let name = self.fields[self.next - 1];
+        if absent {
+            self.missing = name;
+            None
+        } else {
+            Some(e.in_field(name))
+        }
+    }
+
+    /// serde's error for a struct read as a sequence that ended early is its missing field's.
+    #[inline(never)]
+    fn explain(&self, e: ReadError) -> ReadError {
+        if e.0.path.is_empty() && e.0.message.starts_with(TOO_SHORT) {
+            de::Error::missing_field(self.missing)
+        } else {
+            e
+        }
+    }
+}
+
+impl<'de> de::SeqAccess<'de> for &mut Fields {
+    type Error = ReadError;
+
+    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, ReadError> {
+        let Some(value) = self.take() else {
+            return Ok(None);
+        };
+        // An absent field reads as undefined: an `Option` takes it as none, anything else is missing.
+        let absent = value.is_undefined();
+        match seed.deserialize(Js(value)) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) => match self.refused(e, absent) {
+                None => Ok(None),
+                Some(e) => Err(e),
+            },
+        }
     }
 }

@@ -17,6 +17,7 @@ use crate::runtime::{public_origin, random_hex, require_public_origin};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::ratelimit::{self, ClientLimit};
 use slotbook_core::route::{self, Method, Route};
+use wasm_bindgen::{JsCast, JsValue};
 use worker::{Context, Env, Headers, Response};
 
 /// What the gateway learns about a request on its way, for headers and the log line.
@@ -190,15 +191,28 @@ async fn limit_client(env: &Env, limit: Option<ClientLimit>, req: &Incoming) -> 
         return Ok(());
     };
     let ip = req.header("CF-Connecting-IP");
-    match limiter.limit(limit.key(ip.as_deref())).await {
-        Ok(outcome) if !outcome.success => Err(ratelimit::limited(ratelimit::CLIENT_PERIOD_SECONDS)),
-        Ok(_) => Ok(()),
+    match within_limit(limiter.as_ref(), &limit.key(ip.as_deref())).await {
+        Ok(false) => Err(ratelimit::limited(ratelimit::CLIENT_PERIOD_SECONDS)),
+        Ok(true) => Ok(()),
         Err(e) => {
             // A limiter failure must not take booking down with it.
             worker::console_error!("rate limiter {} failed: {e}", limit.binding());
             Ok(())
         }
     }
+}
+
+/// The binding's `limit({key})`, called as the runtime defines it: whether the call is within the limit.
+/// (The worker crate's own wrapper reads the outcome with a general deserializer, which the edge does not
+/// otherwise carry.)
+async fn within_limit(limiter: &JsValue, key: &str) -> Result<bool, worker::Error> {
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"key".into(), &key.into())?;
+    let limit: js_sys::Function = js_sys::Reflect::get(limiter, &"limit".into())?.dyn_into()?;
+    let outcome = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(limit.call1(limiter, &options)?)).await?;
+    Ok(js_sys::Reflect::get(&outcome, &"success".into())?
+        .as_bool()
+        .unwrap_or(true))
 }
 
 fn preflight_answer() -> ApiResult<Response> {

@@ -39,8 +39,16 @@ const DEMO_ORGANISATION: &str = "acme-spa";
 pub async fn home(env: &worker::Env) -> ApiResult<Response> {
     if crate::origins::of_organisation(env, DEMO_ORGANISATION).await.is_ok() {
         let assets = env.assets("ASSETS").map_err(|e| internal("assets binding", e))?;
+        let request = crate::http::outgoing(
+            "https://assets.local/",
+            worker::Method::Get,
+            &worker::Headers::new(),
+            None,
+            true,
+        )
+        .map_err(|e| internal("demo page", e))?;
         return assets
-            .fetch("https://assets.local/", None)
+            .fetch_request(request)
             .await
             .map_err(|e| internal("demo page", e));
     }
