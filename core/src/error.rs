@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// On the wire as its [`ErrorType::as_str`] name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorType {
     InvalidRequestError,
     AuthenticationError,
@@ -17,8 +17,39 @@ pub enum ErrorType {
     ApiError,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+impl ErrorType {
+    const ALL: [ErrorType; 7] = [
+        ErrorType::InvalidRequestError,
+        ErrorType::AuthenticationError,
+        ErrorType::PermissionError,
+        ErrorType::IdempotencyError,
+        ErrorType::ResourceConflictError,
+        ErrorType::RateLimitError,
+        ErrorType::ApiError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::InvalidRequestError => "invalid_request_error",
+            ErrorType::AuthenticationError => "authentication_error",
+            ErrorType::PermissionError => "permission_error",
+            ErrorType::IdempotencyError => "idempotency_error",
+            ErrorType::ResourceConflictError => "resource_conflict_error",
+            ErrorType::RateLimitError => "rate_limit_error",
+            ErrorType::ApiError => "api_error",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<ErrorType> {
+        Self::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
+
+serde_by_name!(ErrorType);
+
+/// Written and read as its snake_case name ([`ErrorCode::as_str`]): by hand rather than derived, so that the
+/// names exist once and reading one is a lookup rather than a matcher of its own in each wasm file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     ValidationError,
     InvalidSignature,
@@ -43,11 +74,75 @@ pub enum ErrorCode {
     UpstreamTimeout,
     InternalServerError,
     /// A code this build does not know (from a newer server); clients treat it by its type.
-    #[serde(other)]
     Unknown,
 }
 
 impl ErrorCode {
+    /// Every code but [`ErrorCode::Unknown`].
+    const KNOWN: [ErrorCode; 21] = {
+        use ErrorCode::*;
+        [
+            ValidationError,
+            InvalidSignature,
+            MethodNotAllowed,
+            InvalidApiKey,
+            MemberTokenInvalid,
+            OriginNotAllowed,
+            AccountDisabled,
+            ResourceNotFound,
+            PayloadTooLarge,
+            IdempotencyKeyReused,
+            IdempotencyKeyInUse,
+            SlotUnavailable,
+            CapacityExceeded,
+            PaymentsUnavailable,
+            AlreadyCancelled,
+            InvalidTransition,
+            TooLateToChange,
+            RateLimited,
+            UpstreamUnavailable,
+            UpstreamTimeout,
+            InternalServerError,
+        ]
+    };
+
+    /// The code as the wire spells it.
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            ValidationError => "validation_error",
+            InvalidSignature => "invalid_signature",
+            MethodNotAllowed => "method_not_allowed",
+            InvalidApiKey => "invalid_api_key",
+            MemberTokenInvalid => "member_token_invalid",
+            OriginNotAllowed => "origin_not_allowed",
+            AccountDisabled => "account_disabled",
+            ResourceNotFound => "resource_not_found",
+            PayloadTooLarge => "payload_too_large",
+            IdempotencyKeyReused => "idempotency_key_reused",
+            IdempotencyKeyInUse => "idempotency_key_in_use",
+            SlotUnavailable => "slot_unavailable",
+            CapacityExceeded => "capacity_exceeded",
+            PaymentsUnavailable => "payments_unavailable",
+            AlreadyCancelled => "already_cancelled",
+            InvalidTransition => "invalid_transition",
+            TooLateToChange => "too_late_to_change",
+            RateLimited => "rate_limited",
+            UpstreamUnavailable => "upstream_unavailable",
+            UpstreamTimeout => "upstream_timeout",
+            InternalServerError => "internal_server_error",
+            Unknown => "unknown",
+        }
+    }
+
+    /// The code the wire names; [`ErrorCode::Unknown`] for a name this build does not know.
+    pub fn parse(name: &str) -> ErrorCode {
+        Self::KNOWN
+            .into_iter()
+            .find(|c| c.as_str() == name)
+            .unwrap_or(ErrorCode::Unknown)
+    }
+
     pub fn status(self) -> u16 {
         use ErrorCode::*;
         match self {
@@ -156,9 +251,21 @@ impl ApiError {
     }
 }
 
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|name| ErrorCode::parse(&name))
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}: {}", self.code, self.message)
+        write!(f, "{}: {}", self.code.as_str(), self.message)
     }
 }
 
@@ -227,6 +334,19 @@ mod tests {
             serde_json::to_value(ErrorCode::PayloadTooLarge).unwrap(),
             "payload_too_large"
         );
+    }
+
+    #[test]
+    fn every_code_reads_back_as_itself() {
+        for code in ErrorCode::KNOWN {
+            assert_eq!(ErrorCode::parse(code.as_str()), code);
+            let written = serde_json::to_value(code).unwrap();
+            assert_eq!(serde_json::from_value::<ErrorCode>(written).unwrap(), code);
+        }
+        let mut names: Vec<_> = ErrorCode::KNOWN.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::KNOWN.len(), "each code once");
     }
 
     #[test]

@@ -5,6 +5,25 @@
 //! Stripe signatures and digests. The widget builds without it. The `js` feature adds [`js_value`], the reader
 //! of values a JavaScript runtime parsed, for the two wasm builds.
 
+/// serde for an enum written as its `as_str` name and read back by its `parse` (`None` for a name it does
+/// not know): by hand rather than derived, so that the names exist once in the wasm files.
+macro_rules! serde_by_name {
+    ($($name:ident),*) => {$(
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let name = <String as serde::Deserialize>::deserialize(d)?;
+                $name::parse(&name).ok_or_else(|| serde::de::Error::unknown_variant(&name, &[]))
+            }
+        }
+    )*};
+}
+
 pub mod error;
 pub mod idempotency;
 pub mod lang;

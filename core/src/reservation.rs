@@ -3,13 +3,12 @@
 
 use crate::error::{ApiError, ErrorCode};
 use crate::time::Timestamp;
-use serde::{Deserialize, Serialize};
 
 /// How long after its end a payment hold still keeps its places (see [`ReservationStatus::holds_places`]).
 pub const HOLD_GRACE_SECONDS: i64 = 600;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// On the wire as its [`ReservationStatus::as_str`] name (serde by hand, below: the names exist once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReservationStatus {
     Pending,
     /// Waiting for Stripe; holds its places until the hold expires.
@@ -22,8 +21,8 @@ pub enum ReservationStatus {
     Failed,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// On the wire as its [`PaymentStatus::as_str`] name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PaymentStatus {
     NotRequired,
     Pending,
@@ -150,6 +149,8 @@ impl PaymentStatus {
         .find(|p| p.as_str() == s)
     }
 }
+
+serde_by_name!(ReservationStatus, PaymentStatus);
 
 /// When a customer can no longer cancel or move a booking themselves: `notice_hours` before its start.
 pub fn change_deadline(start: Timestamp, notice_hours: u32) -> Timestamp {

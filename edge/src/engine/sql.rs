@@ -55,14 +55,9 @@ fn raw_rows(sql: &SqlStorage, query: &str, params: Params) -> ApiResult<Vec<JsVa
     cursor.collect::<worker::Result<_>>().map_err(|e| internal(query, e))
 }
 
-/// Whether `query` finds any row.
+/// Whether `query` finds any row (its queries ask for one row by its key).
 pub fn exists(sql: &SqlStorage, query: &str, params: Params) -> ApiResult<bool> {
-    let cursor = sql.exec(query, params).map_err(|e| internal(query, e))?;
-    let first = cursor.raw().next();
-    first
-        .transpose()
-        .map(|row| row.is_some())
-        .map_err(|e| internal(query, e))
+    Ok(!raw_rows(sql, query, params)?.is_empty())
 }
 
 /// The id SQLite gave the last inserted row.
