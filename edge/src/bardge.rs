@@ -62,8 +62,8 @@ impl Bardge {
             "https://bardge.cache/{}{path}",
             &sha256_hex(format!("{}\n{}", self.base, self.key).as_bytes())[..24]
         );
-        if let Ok(Some(mut hit)) = cache.get(cache_key.as_str(), false).await {
-            if let Ok(text) = hit.text().await {
+        if let Ok(Some(hit)) = cache.get(cache_key.as_str(), false).await {
+            if let Ok(text) = crate::http::body_text(hit).await {
                 return Ok(text);
             }
         }
@@ -106,7 +106,7 @@ impl Bardge {
         let body = body.map(JsValue::from);
         let request = outgoing(&format!("{}{path}", self.base), method, &headers, body, true)
             .map_err(|e| internal("bardge request", e))?;
-        let mut response = match fetch_within(request, TIMEOUT).await {
+        let response = match fetch_within(request, TIMEOUT).await {
             Ok(r) => r,
             Err(e) => {
                 let what = match e {
@@ -123,7 +123,7 @@ impl Bardge {
         };
         let status = response.status_code();
         let header_id = response.headers().get(REQUEST_ID_HEADER).ok().flatten();
-        let body = response.text().await.unwrap_or_default();
+        let body = crate::http::body_text(response).await.unwrap_or_default();
         let error = if (200..300).contains(&status) {
             None
         } else {

@@ -171,6 +171,21 @@ pub fn outgoing(
     Ok(web_sys::Request::new_with_str_and_init(url, &init)?.into())
 }
 
+/// A response's whole body as text, read by the runtime (`Response.text()`): one call, where the worker
+/// crate's reader would take the stream apart chunk by chunk in the wasm.
+pub async fn body_text(response: worker::Response) -> worker::Result<String> {
+    let response = web_sys::Response::from(response);
+    let text = wasm_bindgen_futures::JsFuture::from(response.text()?).await?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
+/// A response's whole body as bytes, read by the runtime (`Response.arrayBuffer()`).
+pub async fn body_bytes(response: worker::Response) -> worker::Result<Vec<u8>> {
+    let response = web_sys::Response::from(response);
+    let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer()?).await?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
 /// Why a call to another server gave no answer.
 pub enum Unanswered {
     /// It could not be reached (the network error's text).

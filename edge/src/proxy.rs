@@ -181,13 +181,15 @@ const CATALOG_CACHE_SECONDS: u32 = 60;
 async fn cached_catalog(upstream: &Upstream, out: &Outgoing) -> ApiResult<Response> {
     let cache = Cache::default();
     let key = format!("{}{}", upstream.base, out.path_and_query);
-    if let Ok(Some(mut hit)) = cache.get(key.as_str(), false).await {
-        if let Ok(body) = hit.bytes().await {
+    if let Ok(Some(hit)) = cache.get(key.as_str(), false).await {
+        if let Ok(body) = crate::http::body_bytes(hit).await {
             return catalog_answer(body, "HIT");
         }
     }
-    let mut fresh = upstream.forward(out).await?;
-    let body = fresh.bytes().await.map_err(|e| internal("upstream catalog", e))?;
+    let fresh = upstream.forward(out).await?;
+    let body = crate::http::body_bytes(fresh)
+        .await
+        .map_err(|e| internal("upstream catalog", e))?;
     let mut kept = catalog_answer(body.clone(), "MISS")?;
     if let Ok(copy) = kept.cloned() {
         if let Err(e) = cache.put(key.as_str(), copy).await {
@@ -245,9 +247,11 @@ async fn reserve_once(
         .claim_id;
     let result = upstream.forward(out).await;
     let (kept, response) = match result {
-        Ok(mut response) => {
+        Ok(response) => {
             let status = response.status_code();
-            let body = response.text().await.map_err(|e| internal("upstream answer", e))?;
+            let body = crate::http::body_text(response)
+                .await
+                .map_err(|e| internal("upstream answer", e))?;
             (Some((status, body.clone())), crate::http::raw_json(status, body))
         }
         Err(e) => (idempotency_answer(&e), Err(e)),
@@ -316,7 +320,7 @@ pub async fn staff(
 
 /// An upstream answer in our terms. Errors already in the shared shape keep their code and message;
 /// others (such as NestJS's `{"statusCode","message","error"}`) are mapped by status.
-async fn translate(mut response: Response, keep_status: bool) -> ApiResult<Response> {
+async fn translate(response: Response, keep_status: bool) -> ApiResult<Response> {
     let status = response.status_code();
     if (200..300).contains(&status) {
         // Streamed through as it comes: the body never enters the wasm (the answer's headers are the
@@ -335,8 +339,13 @@ async fn translate(mut response: Response, keep_status: bool) -> ApiResult<Respo
             .with_status(status)
             .with_headers(headers));
     }
-    let body = response
-        .bytes()
+    let retry_after: Option<u32> = response
+        .headers()
+        .get("Retry-After")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok());
+    let body = crate::http::body_bytes(response)
         .await
         .map_err(|_| ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service answer was cut off"))?;
     let text = String::from_utf8_lossy(&body);
@@ -354,12 +363,6 @@ async fn translate(mut response: Response, keep_status: bool) -> ApiResult<Respo
             }
             _ => None,
         });
-    let retry_after = response
-        .headers()
-        .get("Retry-After")
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse().ok());
     let mut e = match status {
         400 | 422 => ApiError::new(
             ErrorCode::ValidationError,

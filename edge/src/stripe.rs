@@ -193,7 +193,7 @@ impl Stripe {
         let body = body.map(JsValue::from);
         let request = outgoing(&format!("{}{path}", self.base), method, &headers, body, true)
             .map_err(|e| internal("stripe request", e))?;
-        let mut response = fetch_within(request, STRIPE_TIMEOUT).await.map_err(|e| {
+        let response = fetch_within(request, STRIPE_TIMEOUT).await.map_err(|e| {
             let what = match &e {
                 Unanswered::TimedOut => "timed out".to_string(),
                 Unanswered::Unreachable(error) => error.clone(),
@@ -212,7 +212,7 @@ impl Stripe {
         })?;
         let status = response.status_code();
         let request_id = response.headers().get("Request-Id").ok().flatten();
-        let text = response.text().await.unwrap_or_default();
+        let text = crate::http::body_text(response).await.unwrap_or_default();
         if !(200..300).contains(&status) {
             #[derive(Deserialize)]
             struct Body {

@@ -177,7 +177,7 @@ async fn send(env: &Env, binding: &str, name: &str, body: String) -> ApiResult<A
         false,
     )
     .map_err(|e| internal("engine request", e))?;
-    let mut resp = stub
+    let resp = stub
         .fetch_with_request(req)
         .await
         .map_err(|e| internal("engine call", e))?;
@@ -194,7 +194,9 @@ async fn send(env: &Env, binding: &str, name: &str, body: String) -> ApiResult<A
         .ok()
         .flatten()
         .and_then(|v| v.parse().ok());
-    let body = resp.text().await.map_err(|e| internal("engine answer", e))?;
+    let body = crate::http::body_text(resp)
+        .await
+        .map_err(|e| internal("engine answer", e))?;
     if status >= 400 {
         let mut e = parse_error(status, &body);
         e.retry_after = retry_after;
