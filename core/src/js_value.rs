@@ -20,14 +20,12 @@ pub struct Refusal {
     pub message: String,
 }
 
+// The error paths are kept out of line: inlined, they would be copied into every field of every type read.
 impl ReadError {
     pub fn into_refusal(self) -> Refusal {
         *self.0
     }
-}
 
-// The error paths are kept out of line: inlined, they would be copied into every field of every type read.
-impl ReadError {
     #[inline(never)]
     fn in_field(mut self, key: &str) -> Self {
         let path = &mut self.0.path;
