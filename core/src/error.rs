@@ -47,8 +47,9 @@ impl ErrorType {
 
 serde_by_name!(ErrorType);
 
-/// Written and read as its snake_case name ([`ErrorCode::as_str`]): by hand rather than derived, so that the
-/// names exist once and reading one is a lookup rather than a matcher of its own in each wasm file.
+/// Written and read as its snake_case name from `ErrorCode::NAMES` (a new code needs its line there): by hand
+/// rather than derived, so that the names exist once and reading one is a lookup rather than a matcher of its
+/// own in each wasm file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     ValidationError,
@@ -78,69 +79,48 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code but [`ErrorCode::Unknown`].
-    const KNOWN: [ErrorCode; 21] = {
+    /// Every code but [`ErrorCode::Unknown`], with the name the wire spells it by.
+    const NAMES: [(ErrorCode, &'static str); 21] = {
         use ErrorCode::*;
         [
-            ValidationError,
-            InvalidSignature,
-            MethodNotAllowed,
-            InvalidApiKey,
-            MemberTokenInvalid,
-            OriginNotAllowed,
-            AccountDisabled,
-            ResourceNotFound,
-            PayloadTooLarge,
-            IdempotencyKeyReused,
-            IdempotencyKeyInUse,
-            SlotUnavailable,
-            CapacityExceeded,
-            PaymentsUnavailable,
-            AlreadyCancelled,
-            InvalidTransition,
-            TooLateToChange,
-            RateLimited,
-            UpstreamUnavailable,
-            UpstreamTimeout,
-            InternalServerError,
+            (ValidationError, "validation_error"),
+            (InvalidSignature, "invalid_signature"),
+            (MethodNotAllowed, "method_not_allowed"),
+            (InvalidApiKey, "invalid_api_key"),
+            (MemberTokenInvalid, "member_token_invalid"),
+            (OriginNotAllowed, "origin_not_allowed"),
+            (AccountDisabled, "account_disabled"),
+            (ResourceNotFound, "resource_not_found"),
+            (PayloadTooLarge, "payload_too_large"),
+            (IdempotencyKeyReused, "idempotency_key_reused"),
+            (IdempotencyKeyInUse, "idempotency_key_in_use"),
+            (SlotUnavailable, "slot_unavailable"),
+            (CapacityExceeded, "capacity_exceeded"),
+            (PaymentsUnavailable, "payments_unavailable"),
+            (AlreadyCancelled, "already_cancelled"),
+            (InvalidTransition, "invalid_transition"),
+            (TooLateToChange, "too_late_to_change"),
+            (RateLimited, "rate_limited"),
+            (UpstreamUnavailable, "upstream_unavailable"),
+            (UpstreamTimeout, "upstream_timeout"),
+            (InternalServerError, "internal_server_error"),
         ]
     };
 
     /// The code as the wire spells it.
     pub fn as_str(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            ValidationError => "validation_error",
-            InvalidSignature => "invalid_signature",
-            MethodNotAllowed => "method_not_allowed",
-            InvalidApiKey => "invalid_api_key",
-            MemberTokenInvalid => "member_token_invalid",
-            OriginNotAllowed => "origin_not_allowed",
-            AccountDisabled => "account_disabled",
-            ResourceNotFound => "resource_not_found",
-            PayloadTooLarge => "payload_too_large",
-            IdempotencyKeyReused => "idempotency_key_reused",
-            IdempotencyKeyInUse => "idempotency_key_in_use",
-            SlotUnavailable => "slot_unavailable",
-            CapacityExceeded => "capacity_exceeded",
-            PaymentsUnavailable => "payments_unavailable",
-            AlreadyCancelled => "already_cancelled",
-            InvalidTransition => "invalid_transition",
-            TooLateToChange => "too_late_to_change",
-            RateLimited => "rate_limited",
-            UpstreamUnavailable => "upstream_unavailable",
-            UpstreamTimeout => "upstream_timeout",
-            InternalServerError => "internal_server_error",
-            Unknown => "unknown",
-        }
+        Self::NAMES
+            .iter()
+            .find(|(code, _)| *code == self)
+            .map_or("unknown", |(_, name)| name)
     }
 
     /// The code the wire names; [`ErrorCode::Unknown`] for a name this build does not know.
     pub fn parse(name: &str) -> ErrorCode {
-        Self::KNOWN
-            .into_iter()
-            .find(|c| c.as_str() == name)
-            .unwrap_or(ErrorCode::Unknown)
+        Self::NAMES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map_or(ErrorCode::Unknown, |(code, _)| *code)
     }
 
     pub fn status(self) -> u16 {
@@ -338,15 +318,19 @@ mod tests {
 
     #[test]
     fn every_code_reads_back_as_itself() {
-        for code in ErrorCode::KNOWN {
+        for (code, _) in ErrorCode::NAMES {
             assert_eq!(ErrorCode::parse(code.as_str()), code);
             let written = serde_json::to_value(code).unwrap();
             assert_eq!(serde_json::from_value::<ErrorCode>(written).unwrap(), code);
         }
-        let mut names: Vec<_> = ErrorCode::KNOWN.iter().map(|c| c.as_str()).collect();
+        let mut names: Vec<_> = ErrorCode::NAMES.iter().map(|(_, name)| *name).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), ErrorCode::KNOWN.len(), "each code once");
+        assert_eq!(names.len(), ErrorCode::NAMES.len(), "each name once");
+        let mut codes: Vec<_> = ErrorCode::NAMES.iter().map(|(code, _)| format!("{code:?}")).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), ErrorCode::NAMES.len(), "each code once");
     }
 
     #[test]

@@ -144,66 +144,36 @@ fn admin_import_needs_the_token_and_rejects_bad_documents_whole() {
     a.error(401, "invalid_api_key");
     setup("import-spa");
     let before = http::get(&org("import-spa")).unwrap().json();
+    let admin = format!("Bearer {ADMIN_TOKEN}");
+    let import = |body: &str| http::send("PUT", &url, Some(body), &[("Authorization", &admin)]).unwrap();
     let mut bad = doc.clone();
     bad["name"] = json!("Renamed Spa");
     bad["resourceTypes"][1]["durationMinutes"] = json!(0);
-    let a = http::send(
-        "PUT",
-        &url,
-        Some(&bad.to_string()),
-        &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
-    )
-    .unwrap();
     assert_eq!(
-        a.error(400, "validation_error")["param"],
+        import(&bad.to_string()).error(400, "validation_error")["param"],
         "resourceTypes[1].durationMinutes"
     );
     // Wrong types and missing fields are named by their path too.
     let mut bad = doc.clone();
     bad["resourceTypes"][0]["maxQuantity"] = json!("two");
-    let a = http::send(
-        "PUT",
-        &url,
-        Some(&bad.to_string()),
-        &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
-    )
-    .unwrap();
     assert_eq!(
-        a.error(400, "validation_error")["param"],
+        import(&bad.to_string()).error(400, "validation_error")["param"],
         "resourceTypes[0].maxQuantity"
     );
     let mut bad = doc.clone();
     bad["resourceTypes"][0].as_object_mut().unwrap().remove("name");
-    let a = http::send(
-        "PUT",
-        &url,
-        Some(&bad.to_string()),
-        &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
-    )
-    .unwrap();
-    assert_eq!(a.error(400, "validation_error")["param"], "resourceTypes[0].name");
+    assert_eq!(
+        import(&bad.to_string()).error(400, "validation_error")["param"],
+        "resourceTypes[0].name"
+    );
     // A value of the wrong kind deep inside: named by its whole path, refused by its kind without echoing it.
     let mut bad = doc.clone();
     bad["resourceTypes"][0]["openingHours"][0]["opens"] = json!(900.5);
-    let a = http::send(
-        "PUT",
-        &url,
-        Some(&bad.to_string()),
-        &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
-    )
-    .unwrap();
-    let e = a.error(400, "validation_error");
+    let e = import(&bad.to_string()).error(400, "validation_error");
     assert_eq!(e["param"], "resourceTypes[0].openingHours[0].opens", "{e}");
     let message = e["message"].as_str().unwrap();
     assert!(message.contains("a number") && !message.contains("900"), "{message}");
-    let a = http::send(
-        "PUT",
-        &url,
-        Some("{\"name\": "),
-        &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
-    )
-    .unwrap();
-    assert_eq!(a.error(400, "validation_error")["param"], "body");
+    assert_eq!(import("{\"name\": ").error(400, "validation_error")["param"], "body");
     let after = http::get(&org("import-spa")).unwrap().json();
     assert_eq!(before, after, "nothing of the bad document was applied");
     let a = http::send(
