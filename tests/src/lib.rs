@@ -164,7 +164,7 @@ impl Edge {
             "build first: scripts/build.sh"
         );
         // A port found free can be taken before wrangler binds it (by another test's runtime starting at the
-        // same moment): then wrangler gives up at once, and it is started again on another port.
+        // same moment): then wrangler or its runtime gives up at once, and it is started again on other ports.
         for _ in 0..3 {
             let mut edge = Edge {
                 child: None,
@@ -176,8 +176,9 @@ impl Edge {
                 other,
             };
             edge.base = format!("http://127.0.0.1:{}", edge.port);
+            let log_before = edge.log().len();
             edge.spawn();
-            match edge.wait_ready() {
+            match edge.wait_ready(log_before) {
                 Ready::Yes => return edge,
                 Ready::PortTaken => edge.stop(),
             }
@@ -234,10 +235,12 @@ impl Edge {
         self.child = Some(child);
     }
 
-    /// Waits for the edge (or, for another Worker, for any answer); tells when wrangler lost its port.
-    fn wait_ready(&self) -> Ready {
+    /// Waits for the edge (or, for another Worker, for any answer); tells when wrangler lost a port: its own,
+    /// or one its runtime binds beside it (the inspector's, an internal one), each found free a moment before.
+    /// Only what this start wrote counts: the log is kept across starts.
+    fn wait_ready(&self, log_before: usize) -> Ready {
         let deadline = Instant::now() + Duration::from_secs(90);
-        let taken = format!("Address already in use (127.0.0.1:{})", self.port);
+        let taken = "Address already in use";
         while Instant::now() < deadline {
             // An unknown API route is answered by the edge itself in both modes.
             if let Ok(r) = http::get(&format!("{}/api/ready-probe", self.base)) {
@@ -245,7 +248,11 @@ impl Edge {
                     return Ready::Yes;
                 }
             }
-            if self.log().contains(&taken) {
+            if self
+                .log()
+                .get(log_before..)
+                .is_some_and(|written| written.contains(taken))
+            {
                 return Ready::PortTaken;
             }
             std::thread::sleep(Duration::from_millis(300));
