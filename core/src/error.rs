@@ -158,6 +158,14 @@ impl ErrorCode {
     }
 }
 
+/// Why a value could not be read as JSON of its shape: where (a path such as
+/// `resourceTypes[1].durationMinutes`, empty at the top) and what.
+#[derive(Debug)]
+pub struct Unreadable {
+    pub path: String,
+    pub message: String,
+}
+
 /// An error answer before the request id is attached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {

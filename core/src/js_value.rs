@@ -3,26 +3,20 @@
 //! a path (`resourceTypes[1].durationMinutes`), and that words a refused value by its kind alone (no value is
 //! echoed, and no number or string formatting is carried for it).
 
+use crate::error::Unreadable;
 use js_sys::{Array, Object};
 use serde::de::value::StrDeserializer;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Expected, Unexpected, Visitor};
 use std::fmt;
 use wasm_bindgen::JsValue;
 
-/// Why a value could not be read: where (`resourceTypes[1].opens`; empty at the top) and what. Boxed, so
-/// that every result on the way carries one pointer.
+/// Why a value could not be read (where and what), boxed so that every result on the way carries one pointer.
 #[derive(Debug)]
-pub struct ReadError(Box<Refusal>);
-
-#[derive(Debug)]
-pub struct Refusal {
-    pub path: String,
-    pub message: String,
-}
+pub struct ReadError(Box<Unreadable>);
 
 // The error paths are kept out of line: inlined, they would be copied into every field of every type read.
 impl ReadError {
-    pub fn into_refusal(self) -> Refusal {
+    pub fn into_unreadable(self) -> Unreadable {
         *self.0
     }
 
@@ -50,7 +44,7 @@ impl ReadError {
 
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Refusal { path, message } = &*self.0;
+        let Unreadable { path, message } = &*self.0;
         if path.is_empty() {
             f.write_str(message)
         } else {
@@ -63,7 +57,7 @@ impl std::error::Error for ReadError {}
 
 impl de::Error for ReadError {
     fn custom<T: fmt::Display>(message: T) -> Self {
-        ReadError(Box::new(Refusal {
+        ReadError(Box::new(Unreadable {
             path: String::new(),
             message: message.to_string(),
         }))

@@ -171,6 +171,11 @@ pub fn outgoing(
     Ok(web_sys::Request::new_with_str_and_init(url, &init)?.into())
 }
 
+/// The seconds an answer's `Retry-After` asks a caller to wait, when it says.
+pub fn retry_after(response: &worker::Response) -> Option<u32> {
+    response.headers().get("Retry-After").ok().flatten()?.parse().ok()
+}
+
 /// A response's whole body as text, read by the runtime (`Response.text()`): one call, where the worker
 /// crate's reader would take the stream apart chunk by chunk in the wasm.
 pub async fn body_text(response: worker::Response) -> worker::Result<String> {
@@ -216,12 +221,6 @@ pub async fn fetch_within(
 pub fn read_document(text: &str) -> Result<slotbook_core::document::OrganisationDocument, ApiError> {
     let value =
         parse_json(text).map_err(|e| ApiError::validation("body", format!("The document is not valid JSON: {e}")))?;
-    let read = from_js(value).map_err(|e| {
-        let refusal = e.into_refusal();
-        slotbook_core::document::Unreadable {
-            path: refusal.path,
-            message: refusal.message,
-        }
-    });
+    let read = from_js(value).map_err(slotbook_core::js_value::ReadError::into_unreadable);
     slotbook_core::document::OrganisationDocument::checked(read)
 }

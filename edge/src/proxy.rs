@@ -339,12 +339,7 @@ async fn translate(response: Response, keep_status: bool) -> ApiResult<Response>
             .with_status(status)
             .with_headers(headers));
     }
-    let retry_after: Option<u32> = response
-        .headers()
-        .get("Retry-After")
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse().ok());
+    let retry_after = crate::http::retry_after(&response);
     let body = crate::http::body_bytes(response)
         .await
         .map_err(|_| ApiError::new(ErrorCode::UpstreamUnavailable, "The booking service answer was cut off"))?;

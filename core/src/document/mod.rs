@@ -9,8 +9,6 @@ mod fields;
 mod parse;
 mod read;
 
-pub use parse::Unreadable;
-
 use crate::time::Date;
 use crate::wire::Branding;
 use fields::{clock, weekday_names};
@@ -241,7 +239,7 @@ mod tests {
     fn parse(json: &str) -> crate::error::ApiResult<OrganisationDocument> {
         let read = serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(json)).map_err(|e| {
             let path = e.path().to_string();
-            Unreadable {
+            crate::error::Unreadable {
                 path: if path == "." { String::new() } else { path },
                 message: e.into_inner().to_string(),
             }

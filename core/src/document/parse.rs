@@ -3,22 +3,14 @@
 
 use super::*;
 use crate::availability::Zone;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Unreadable};
 use crate::stripe::{charge_refusal, order_refusal, AmountRefusal, MAX_CHARGE};
 use crate::validate::{is_plausible_email, origin_of};
 
-/// Why a document could not be read as JSON of its shape: where (a path such as
-/// `resourceTypes[1].durationMinutes`, empty at the top) and what. The reader that tracks the path is the
-/// caller's: the Worker's reads what the runtime's `JSON.parse` made, so that it carries no JSON parser of its
-/// own; the tests use serde_json's.
-#[derive(Debug)]
-pub struct Unreadable {
-    pub path: String,
-    pub message: String,
-}
-
 impl OrganisationDocument {
-    /// A document as read, checked against every rule. Errors name the field as a path.
+    /// A document as read, checked against every rule. Errors name the field as a path. The reader that tracks
+    /// the path is the caller's: the Worker's reads what the runtime's `JSON.parse` made (`js_value`), so that
+    /// it carries no JSON parser of its own; the tests use serde_json's.
     pub fn checked(read: Result<Self, Unreadable>) -> ApiResult<Self> {
         let doc = read.map_err(|Unreadable { mut path, message }| {
             // serde reports a missing field at its parent; name the field itself.

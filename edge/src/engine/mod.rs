@@ -188,12 +188,7 @@ async fn send(env: &Env, binding: &str, name: &str, body: String) -> ApiResult<A
         .ok()
         .flatten()
         .is_some();
-    let retry_after = resp
-        .headers()
-        .get("Retry-After")
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse().ok());
+    let retry_after = crate::http::retry_after(&resp);
     let body = crate::http::body_text(resp)
         .await
         .map_err(|e| internal("engine answer", e))?;
