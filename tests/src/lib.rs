@@ -193,6 +193,13 @@ impl Edge {
             .append(true)
             .open(self.state_dir.with_extension("log"))
             .unwrap();
+        // wrangler also appends every message it gets, at any level, to a debug log file of its own in the home
+        // directory (opened, written and closed per message: each request's line, and the Worker's), which
+        // grew by 200 MB over a day's runs. What it prints is kept in the log above; that copy goes nowhere.
+        let debug_log = self.state_dir.with_extension("wrangler-debug.log");
+        if std::fs::symlink_metadata(&debug_log).is_err() {
+            std::os::unix::fs::symlink("/dev/null", &debug_log).unwrap();
+        }
         let mut cmd = Command::new(root.join("node_modules/.bin/wrangler"));
         cmd.current_dir(&root)
             .args(["dev", "--ip", "127.0.0.1", "--port", &self.port.to_string()])
@@ -214,6 +221,7 @@ impl Edge {
                 "--log-level",
                 &std::env::var("SLOTBOOK_EDGE_LOG_LEVEL").unwrap_or_else(|_| "log".into()),
             ])
+            .env("WRANGLER_LOG_PATH", &debug_log)
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CI", "true")
             .stdin(Stdio::null())
