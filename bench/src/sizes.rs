@@ -125,6 +125,6 @@ pub fn worker(rows: &mut Vec<Row>) {
             "KB",
         )
         .detail(format!("raw {:.1}", kb(bundle.len())))
-        .ratchet(262.0),
+        .ratchet(261.0),
     );
 }

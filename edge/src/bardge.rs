@@ -3,7 +3,7 @@
 //! Idempotency-Key, never cached. Every failure is logged with Bardge's request id, never with the API key.
 //! `BARDGE_API_URL` points the edge at another base (tests, the demo's stand-in).
 
-use crate::http::{fetch_within, from_json, internal, outgoing, Unanswered};
+use crate::http::{fetch_within, from_json, outgoing, Unanswered};
 use crate::runtime::setting;
 use slotbook_core::bardge::{self, wire::ErrorDetail, REQUEST_ID_HEADER};
 use slotbook_core::digest::sha256_hex;
@@ -104,8 +104,7 @@ impl Bardge {
             let _ = headers.set("Content-Type", "application/json");
         }
         let body = body.map(JsValue::from);
-        let request = outgoing(&format!("{}{path}", self.base), method, &headers, body, true)
-            .map_err(|e| internal("bardge request", e))?;
+        let request = outgoing(&format!("{}{path}", self.base), method, &headers, body, true);
         let response = match fetch_within(request, TIMEOUT).await {
             Ok(r) => r,
             Err(e) => {

@@ -13,7 +13,7 @@ use crate::manage;
 use crate::origins;
 use crate::payments;
 use crate::proxy::{self, Upstream};
-use crate::runtime::{public_origin, random_hex, require_public_origin};
+use crate::runtime::{binding, log_after_answer, public_origin, random_hex, require_public_origin};
 use slotbook_core::error::{ApiError, ApiResult, ErrorCode};
 use slotbook_core::ratelimit::{self, ClientLimit};
 use slotbook_core::route::{self, Method, Route};
@@ -27,6 +27,17 @@ struct Exchange {
     organisation: Option<String>,
     /// The Origin to echo in CORS headers, once allowed.
     cors_origin: Option<String>,
+}
+
+/// The one line logged per request.
+#[derive(serde::Serialize)]
+struct LogLine<'a> {
+    duration_ms: f64,
+    method: &'a str,
+    organisation: Option<&'a str>,
+    request_id: &'a str,
+    route: &'a str,
+    status: u16,
 }
 
 pub async fn handle(req: Incoming, env: Env, ctx: &Context) -> Response {
@@ -52,16 +63,17 @@ pub async fn handle(req: Incoming, env: Env, ctx: &Context) -> Response {
         );
     }
     let _ = headers.append("Vary", "Origin");
-    let line = serde_json::json!({
-        "request_id": ex.request_id, "method": method, "route": ex.route, "status": resp.status_code(),
-        "duration_ms": js_sys::Date::now() - started, "organisation": ex.organisation,
+    let line = serde_json::to_string(&LogLine {
+        duration_ms: js_sys::Date::now() - started,
+        method: &method,
+        organisation: ex.organisation.as_deref(),
+        request_id: &ex.request_id,
+        route: ex.route,
+        status: resp.status_code(),
     })
-    .to_string();
+    .unwrap_or_default();
     // Written once the answer is on its way: a log line must not delay it.
-    ctx.wait_until(async move {
-        worker::Delay::from(std::time::Duration::ZERO).await;
-        worker::console_log!("{line}");
-    });
+    log_after_answer(ctx, &line);
     resp
 }
 
@@ -187,11 +199,11 @@ fn allow_origin(origin: Option<String>, allowed: &[String]) -> ApiResult<Option<
 /// means no limit of that kind.
 async fn limit_client(env: &Env, limit: Option<ClientLimit>, req: &Incoming) -> ApiResult<()> {
     let Some(limit) = limit else { return Ok(()) };
-    let Ok(limiter) = env.rate_limiter(limit.binding()) else {
+    let Some(limiter) = binding(env, limit.binding()) else {
         return Ok(());
     };
     let ip = req.header("CF-Connecting-IP");
-    match within_limit(limiter.as_ref(), &limit.key(ip.as_deref())).await {
+    match within_limit(&limiter, &limit.key(ip.as_deref())).await {
         Ok(false) => Err(ratelimit::limited(ratelimit::CLIENT_PERIOD_SECONDS)),
         Ok(true) => Ok(()),
         Err(e) => {

@@ -46,6 +46,7 @@ pub async fn home(env: &worker::Env) -> ApiResult<Response> {
             None,
             true,
         )
+        .into_request()
         .map_err(|e| internal("demo page", e))?;
         return assets
             .fetch_request(request)

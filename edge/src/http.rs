@@ -5,7 +5,7 @@ use serde::Serialize;
 use slotbook_core::error::{ApiError, ErrorBody};
 use slotbook_core::js_value::from_js;
 use slotbook_core::validate::{json_depth_within, MAX_JSON_DEPTH};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::{Headers, Response};
 
 /// JSON text parsed by the runtime (`JSON.parse`), so that the Worker carries no JSON parser of its own.
@@ -149,16 +149,21 @@ pub async fn json_body(
     Ok((bytes, value))
 }
 
-/// A request to another server (or to a Durable Object), built on the runtime's own `RequestInit`: the
+/// A subrequest, to another server (or to a Durable Object): its URL and the runtime's own `RequestInit`. The
 /// edge sets no Cloudflare `cf` options, whose conversion would carry a serializer for them. A redirect is
 /// followed only where `follow_redirects` says so.
+pub struct Subrequest {
+    url: String,
+    init: web_sys::RequestInit,
+}
+
 pub fn outgoing(
     url: &str,
     method: worker::Method,
     headers: &Headers,
     body: Option<JsValue>,
     follow_redirects: bool,
-) -> worker::Result<worker::Request> {
+) -> Subrequest {
     let init = web_sys::RequestInit::new();
     init.set_method(method.as_ref());
     init.set_headers(&headers.0);
@@ -168,7 +173,17 @@ pub fn outgoing(
     if !follow_redirects {
         init.set_redirect(web_sys::RequestRedirect::Manual);
     }
-    Ok(web_sys::Request::new_with_str_and_init(url, &init)?.into())
+    Subrequest {
+        url: url.to_string(),
+        init,
+    }
+}
+
+impl Subrequest {
+    /// As a `Request`, for the bindings that take one (a Durable Object's stub, the assets).
+    pub fn into_request(self) -> worker::Result<worker::Request> {
+        Ok(web_sys::Request::new_with_str_and_init(&self.url, &self.init)?.into())
+    }
 }
 
 /// The seconds an answer's `Retry-After` asks a caller to wait, when it says.
@@ -200,20 +215,28 @@ pub enum Unanswered {
 }
 
 /// Sends `request`, giving up (and aborting it) after `timeout`: the runtime's own timed signal, which
-/// costs no timer of ours on the way of every call.
-pub async fn fetch_within(
-    request: worker::Request,
-    timeout: std::time::Duration,
-) -> Result<worker::Response, Unanswered> {
+/// costs no timer of ours on the way of every call. The runtime's `fetch(url, init)` is called as it is: no
+/// `Request` object is made for it, and of the answer only its status, headers and body are read.
+pub async fn fetch_within(request: Subrequest, timeout: std::time::Duration) -> Result<Response, Unanswered> {
     let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
     let signal = web_sys::AbortSignal::timeout_with_u32(millis);
-    let outcome = worker::Fetch::Request(request)
-        .send_with_signal(&signal.clone().into())
-        .await;
+    request.init.set_signal(Some(&signal));
+    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let outcome =
+        wasm_bindgen_futures::JsFuture::from(global.fetch_with_str_and_init(&request.url, &request.init)).await;
     match outcome {
-        Ok(response) => Ok(response),
+        Ok(answer) => {
+            let answer: web_sys::Response = answer.unchecked_into();
+            let parts = worker::ResponseBuilder::new()
+                .with_status(answer.status())
+                .with_headers(Headers(answer.headers()));
+            Ok(match answer.body() {
+                Some(body) => parts.stream(body),
+                None => parts.empty(),
+            })
+        }
         Err(_) if signal.aborted() => Err(Unanswered::TimedOut),
-        Err(e) => Err(Unanswered::Unreachable(e.to_string())),
+        Err(e) => Err(Unanswered::Unreachable(worker::Error::from(e).to_string())),
     }
 }
 

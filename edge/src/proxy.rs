@@ -102,8 +102,7 @@ impl Upstream {
             .as_ref()
             .map(|body| js_sys::Uint8Array::from(body.as_slice()).into());
         let url = format!("{}{}", self.base, out.path_and_query);
-        let request = crate::http::outgoing(&url, out.method.clone(), &headers, body, true)
-            .map_err(|e| internal("upstream request", e))?;
+        let request = crate::http::outgoing(&url, out.method.clone(), &headers, body, true);
         match fetch_within(request, self.timeout).await {
             Ok(response) => Ok(response),
             Err(Unanswered::Unreachable(e)) => {

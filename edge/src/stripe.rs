@@ -191,8 +191,7 @@ impl Stripe {
             let _ = headers.set("Content-Type", "application/x-www-form-urlencoded");
         }
         let body = body.map(JsValue::from);
-        let request = outgoing(&format!("{}{path}", self.base), method, &headers, body, true)
-            .map_err(|e| internal("stripe request", e))?;
+        let request = outgoing(&format!("{}{path}", self.base), method, &headers, body, true);
         let response = fetch_within(request, STRIPE_TIMEOUT).await.map_err(|e| {
             let what = match &e {
                 Unanswered::TimedOut => "timed out".to_string(),

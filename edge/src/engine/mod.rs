@@ -176,6 +176,7 @@ async fn send(env: &Env, binding: &str, name: &str, body: String) -> ApiResult<A
         Some(body.into()),
         false,
     )
+    .into_request()
     .map_err(|e| internal("engine request", e))?;
     let resp = stub
         .fetch_with_request(req)

@@ -203,8 +203,7 @@ async fn send(url: &str, event_id: &str, body: &str, secret: &str, now: Timestam
     let _ = headers.set(EVENT_ID_HEADER, event_id);
     // A redirect is not followed: it would send the signed body, with the customer's contact details, to a
     // URL the venue never registered. A 3xx counts as a failed attempt, as any other non-2xx.
-    let request =
-        crate::http::outgoing(url, Method::Post, &headers, Some(body.into()), false).map_err(|e| e.to_string())?;
+    let request = crate::http::outgoing(url, Method::Post, &headers, Some(body.into()), false);
     match fetch_within(request, DELIVERY_TIMEOUT).await {
         Ok(response) => Ok(response.status_code()),
         Err(Unanswered::Unreachable(e)) => Err(format!("not reached: {e}")),
