@@ -149,14 +149,14 @@ pub async fn json_body(
     Ok((bytes, value))
 }
 
-/// A subrequest, to another server (or to a Durable Object): its URL and the runtime's own `RequestInit`. The
-/// edge sets no Cloudflare `cf` options, whose conversion would carry a serializer for them. A redirect is
-/// followed only where `follow_redirects` says so.
+/// A subrequest, to another server (or to a Durable Object): its URL and the runtime's own `RequestInit`.
 pub struct Subrequest {
     url: String,
     init: web_sys::RequestInit,
 }
 
+/// A subrequest with no Cloudflare `cf` options (their conversion would carry a serializer for them). A
+/// redirect is followed only where `follow_redirects` says so.
 pub fn outgoing(
     url: &str,
     method: worker::Method,
